@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* sluice_maps.h: the data plane's maps, pinned by name under the bpffs dir.
+ * Keys and values come from include/sluice.h; sizes are set by sluiced at load. */
+#ifndef SLUICE_MAPS_H
+#define SLUICE_MAPS_H
+
+#include "sluice.h"
+
+/* One service's slot table; created by sluiced per change, frozen, swapped in whole.
+ * slot_table_template is never used: declaring it puts struct sluice_slot in the BTF
+ * (clang emits only a forward declaration for a type reached through two pointers). */
+struct slot_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_slot);
+} slot_table_template SEC(".maps");
+
+/* frontends: VIP, port and protocol of every client alias -> service */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_FRONTENDS);
+	__type(key, struct sluice_frontend_key);
+	__type(value, struct sluice_frontend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} frontends SEC(".maps");
+
+/* backend_sets: SLUICE_SET_INDEX(service, family) -> that service's serving slot table */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2 * SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct slot_table);
+} backend_sets SEC(".maps");
+
+/* services: service id -> name and backend counts (inspection) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sluice_service);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} services SEC(".maps");
+
+/* backends: backend id -> every registered backend, serving or not (inspection) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backends SEC(".maps");
+
+/* backend_stats: backend id -> per-CPU connect and datagram counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_stats SEC(".maps");
+
+/* service_stats: service id -> per-CPU refusal counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sluice_service_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} service_stats SEC(".maps");
+
+/* sock_vips: socket cookie and backend -> the VIP it stands for (reverse mapping) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SOCKETS);
+	__type(key, struct sluice_sock_key);
+	__type(value, struct sluice_sock_vip);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sock_vips SEC(".maps");
+
+/* attachments: cgroup id -> path of a cgroup the programs are attached to */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sluice_attachment);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} attachments SEC(".maps");
+
+/* meta: the ABI version of the maps in this bpffs dir */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} meta SEC(".maps");
+
+#endif /* SLUICE_MAPS_H */

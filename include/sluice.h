@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* sluice.h: every BPF map key and value, shared by the data plane (bpf/) and the
+ * control plane (user/). One definition each, fixed-width fields, no padding holes. */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
+#define SLUICE_ABI_VERSION 1
+
+#define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
+#define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
+#define SLUICE_CGROUP_PATH_LEN 256 /* attached cgroup path (NUL included) */
+#define SLUICE_MAX_SLOTS 4096      /* slots in one service's table, one family */
+
+/* Default map sizes; "limits" in the config overrides them. */
+#define SLUICE_DEFAULT_MAX_SERVICES 16384
+#define SLUICE_DEFAULT_MAX_BACKENDS 65536
+#define SLUICE_DEFAULT_MAX_FRONTENDS 65536
+#define SLUICE_DEFAULT_MAX_SOCKETS 65536
+
+/* Index into backend_sets: one slot table per service and backend family. */
+#define SLUICE_FAM_V4 0
+#define SLUICE_FAM_V6 1
+#define SLUICE_SET_INDEX(service_id, fam) ((service_id) * 2 + (fam))
+
+/* sluice_backend.state */
+enum sluice_backend_state {
+	SLUICE_BACKEND_SERVING = 0,   /* in the slot tables */
+	SLUICE_BACKEND_UNHEALTHY = 1, /* registry says UNHEALTHY */
+	SLUICE_BACKEND_DRAINING = 2,  /* weight 0: kept, given no new traffic */
+};
+
+/* sluice_attachment.flags */
+#define SLUICE_ATTACH_FROM_CONFIG (1U << 0) /* listed in "cgroups"; detached when removed */
+
+/* Addresses are IPv6 or IPv4-mapped IPv6 (::ffff:a.b.c.d), network byte order. */
+
+/* frontends key: a client alias's VIP, port and protocol. */
+struct sluice_frontend_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* frontends value. */
+struct sluice_frontend {
+	__u32 service_id;
+	__u32 flags;
+	char alias[SLUICE_NAME_LEN]; /* dnsName, for inspection */
+};
+
+/* One entry of a service's slot table (an inner map of backend_sets). Weighted:
+ * a backend holds as many slots as its share of the weights. Tables are built
+ * whole, frozen, then swapped in, so a reader sees one complete table. */
+struct sluice_slot {
+	__be32 addr[4];
+	__be16 port;
+	__u16 pad;
+	__u32 backend_id;
+	__u32 nslots; /* size of the table, the same in every slot */
+};
+
+/* services value, by service id: what a service is, for inspection. */
+struct sluice_service {
+	char name[SLUICE_NAME_LEN]; /* discoveryName */
+	__u32 nbackends;            /* registered backends, serving or not */
+	__u32 nserving;             /* backends in the slot tables */
+};
+
+/* backends value, by backend id: every registered backend, serving or not. */
+struct sluice_backend {
+	__be32 addr[4];
+	__be16 port;
+	__u8 state; /* enum sluice_backend_state */
+	__u8 pad;
+	__u32 service_id;
+	__u32 weight;
+	char instance_id[SLUICE_INSTANCE_ID_LEN];
+};
+
+/* backend_stats value (per CPU), by backend id. */
+struct sluice_backend_stats {
+	__u64 connects;  /* TCP and connected-UDP connects routed here */
+	__u64 datagrams; /* unconnected UDP datagrams routed here */
+};
+
+/* service_stats value (per CPU), by service id. */
+struct sluice_service_stats {
+	__u64 refused; /* connects and datagrams refused: no serving backend */
+};
+
+/* sock_vips key: a socket and the backend it was sent to. */
+struct sluice_sock_key {
+	__u64 cookie;
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;
+	__u8 pad[5];
+};
+
+/* sock_vips value: the VIP the application asked for. */
+struct sluice_sock_vip {
+	__be32 addr[4];
+	__be16 port;
+	__u16 pad;
+	__u32 service_id;
+};
+
+/* attachments value, by cgroup id. */
+struct sluice_attachment {
+	char path[SLUICE_CGROUP_PATH_LEN];
+	__u32 flags;
+	__u32 pad;
+};
+
+/* meta value (one entry): what wrote these maps. */
+struct sluice_meta {
+	__u32 abi_version;
+	__u32 pad;
+};
+
+#endif /* SLUICE_H */

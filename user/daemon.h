@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* daemon.h: sluiced's state and its steps: start (load, adopt, first reconcile), reconcile
+ * (registry or config changed), reload (SIGHUP), housekeeping; the event loop is in sluiced.c. */
+#ifndef SL_DAEMON_H
+#define SL_DAEMON_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "dataplane.h"
+#include "model.h"
+#include "registry_source.h"
+#include "state.h"
+
+struct sl_daemon {
+	char *config_path;
+	struct sl_config cfg; /* the last good config */
+	struct sl_registry_source *registry;
+	struct sl_dataplane dp;
+	struct sl_model current; /* what the maps hold */
+	struct sl_state state;   /* VIPs, as saved in the state file */
+	struct sl_id_alloc service_ids, backend_ids;
+	bool dirty; /* the last reconcile did not complete: retry */
+	bool hold;  /* adopted maps, registry files unreadable at start: change nothing
+		     * until every file parses (their last good content is only in the maps) */
+};
+
+/* Load the config, the state file and the data plane (adopting pinned maps and links),
+ * read the registry, reconcile once, write the hosts file, attach the config's cgroups.
+ * Errors here are fatal (the pinned data plane, if any, keeps serving). */
+int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err);
+/* Bring the maps and the hosts file in line with the config and the registry. Bad input
+ * is reported and changes nothing. 0, or negative when something could not be applied. */
+int sl_daemon_reconcile(struct sl_daemon *d);
+/* Re-read the config (SIGHUP); a bad one is reported and the last good one kept. */
+int sl_daemon_reload(struct sl_daemon *d);
+/* Re-read the registry when its watch fired (events drained by the caller). */
+int sl_daemon_registry_changed(struct sl_daemon *d);
+/* Periodic: drop links of cgroups that are gone, retry a failed reconcile. */
+void sl_daemon_tick(struct sl_daemon *d);
+/* Close everything; pinned maps, programs and links stay and keep serving. */
+void sl_daemon_stop(struct sl_daemon *d);
+
+#endif
