@@ -35,6 +35,7 @@ USER_HDRS := $(wildcard user/*.h) include/sluice.h
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 E2E_SRCS := $(wildcard tests/e2e/*.c)
 E2E_HDRS := $(wildcard tests/e2e/*.h)
 
@@ -52,7 +53,10 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
+$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tools $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
 	@mkdir -p $@
 
 $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
@@ -95,8 +99,8 @@ check: deps
 	@$(MAKE) --no-print-directory all unit unit-asan e2e
 
 demo: deps
-	@$(MAKE) --no-print-directory all
-	@deploy/demo.sh $(BUILD)/sluiced $(BUILD)/sluicectl
+	@$(MAKE) --no-print-directory all $(TOOLS)
+	@deploy/demo.sh $(BUILD)
 
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced

@@ -36,11 +36,14 @@ void sl_model_sort(struct sl_model *m)
 {
 	size_t i;
 
-	qsort(m->services, m->nservices, sizeof(*m->services), cmp_service_id);
-	qsort(m->frontends, m->nfrontends, sizeof(*m->frontends), cmp_frontend);
+	if (m->nservices)
+		qsort(m->services, m->nservices, sizeof(*m->services), cmp_service_id);
+	if (m->nfrontends)
+		qsort(m->frontends, m->nfrontends, sizeof(*m->frontends), cmp_frontend);
 	for (i = 0; i < m->nservices; i++)
-		qsort(m->services[i].backends, m->services[i].nbackends,
-		      sizeof(*m->services[i].backends), cmp_backend);
+		if (m->services[i].nbackends)
+			qsort(m->services[i].backends, m->services[i].nbackends,
+			      sizeof(*m->services[i].backends), cmp_backend);
 }
 
 void sl_model_free(struct sl_model *m)
@@ -61,6 +64,8 @@ const struct sl_service_model *sl_model_find_service(const struct sl_model *m, u
 {
 	struct sl_service_model key = { .id = id };
 
+	if (!m->nservices)
+		return NULL;
 	return bsearch(&key, m->services, m->nservices, sizeof(key), cmp_service_id);
 }
 
@@ -265,7 +270,8 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 		if (inst->has_v6)
 			backend_from(&v[n++], inst, &inst->addr6);
 	}
-	qsort(v, n, sizeof(*v), cmp_backend);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_backend);
 	for (i = 1; i < n; i++) {
 		if (cmp_backend(&v[i - 1], &v[i]))
 			continue;
@@ -278,7 +284,7 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 	for (i = 0; i < n; i++) {
 		const struct sl_backend_model *old = NULL;
 
-		if (cur)
+		if (cur && cur->nbackends)
 			old = bsearch(&v[i], cur->backends, cur->nbackends, sizeof(*v), cmp_backend);
 		v[i].id = old ? old->id : id_take(b->backend_ids, &b->used_backends);
 		if (!v[i].id) {
@@ -440,7 +446,8 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 		goto out;
 	for (i = 0; i < b.ninst; i++)
 		b.by_service[i] = &in->instances->v[i];
-	qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
+	if (b.ninst)
+		qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
 
 	for (i = 0; i < cfg->nservices; i++) {
 		ret = build_service(&b, &m, &cfg->services[i], &fcap);

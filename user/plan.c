@@ -134,7 +134,8 @@ static int diff_removed(const struct sl_model *cur, const struct sl_model *want,
 	for (i = 0; i < want->nservices; i++)
 		for (j = 0; j < want->services[i].nbackends; j++)
 			keep[nkeep++] = want->services[i].backends[j].id;
-	qsort(keep, nkeep, sizeof(*keep), cmp_u32);
+	if (nkeep)
+		qsort(keep, nkeep, sizeof(*keep), cmp_u32);
 
 	for (i = 0; i < cur->nservices; i++) {
 		const struct sl_service_model *s = &cur->services[i];
@@ -145,7 +146,7 @@ static int diff_removed(const struct sl_model *cur, const struct sl_model *want,
 		for (j = 0; j < s->nbackends; j++) {
 			uint32_t id = s->backends[j].id;
 
-			if (!bsearch(&id, keep, nkeep, sizeof(*keep), cmp_u32) &&
+			if ((!nkeep || !bsearch(&id, keep, nkeep, sizeof(*keep), cmp_u32)) &&
 			    PUSH(p->backend_deletes, p->nbackend_deletes, id))
 				goto out;
 		}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* peers.c: the backends (TCP and UDP servers that answer with their name) and the clients
+ * (requests run here or by an agent process inside a cgroup), with real sockets. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+const struct backend backends[] = {
+	{ "B1", "127.0.0.11", 9001, true },
+	{ "B2", "127.0.0.12", 9002, true },
+	{ "B3", "127.0.0.13", 9003, true },
+	{ "B4", "127.0.0.14", 9004, true },
+	{ "B5", "127.0.0.15", 9005, true },
+	{ "B6", "::1", 9006, true },
+};
+const size_t nbackends = sizeof(backends) / sizeof(backends[0]);
+
+static unsigned long hits[16];
+static int socks[32]; /* 2 per backend: TCP listener, UDP socket */
+
+static int make_addr(int family, const char *addr, int port, struct sockaddr_storage *ss,
+		     socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -1;
+	}
+	struct sockaddr_in6 *sin6 = (void *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	*len = sizeof(*sin6);
+	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -1;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin6_port == y->sin6_port &&
+	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+}
+
+static void *serve(void *arg)
+{
+	struct epoll_event evs[16];
+	int ep = (int)(long)arg;
+
+	for (;;) {
+		int n = epoll_wait(ep, evs, 16, -1), i;
+
+		for (i = 0; i < n; i++) {
+			int idx = evs[i].data.u32, fd = socks[idx];
+			const char *name = backends[idx / 2].name;
+
+			if (idx % 2 == 0) {
+				int c = accept(fd, NULL, NULL);
+
+				if (c < 0)
+					continue;
+				__atomic_fetch_add(&hits[idx / 2], 1, __ATOMIC_RELAXED);
+				if (write(c, name, strlen(name)) < 0)
+					perror("backend write");
+				close(c);
+			} else {
+				struct sockaddr_storage from;
+				socklen_t flen = sizeof(from);
+				char buf[64];
+
+				if (recvfrom(fd, buf, sizeof(buf), 0, (void *)&from, &flen) < 0)
+					continue;
+				__atomic_fetch_add(&hits[idx / 2], 1, __ATOMIC_RELAXED);
+				sendto(fd, name, strlen(name), 0, (void *)&from, flen);
+			}
+		}
+	}
+	return NULL;
+}
+
+int backends_start(void)
+{
+	int ep = epoll_create1(0), one = 1;
+	pthread_t th;
+	size_t i;
+
+	for (i = 0; i < nbackends; i++) {
+		int fam = strchr(backends[i].addr, ':') ? AF_INET6 : AF_INET, t;
+
+		for (t = 0; t < 2; t++) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i * 2 + t };
+			struct sockaddr_storage ss;
+			socklen_t len;
+			int fd = socket(fam, t ? SOCK_DGRAM : SOCK_STREAM, 0);
+
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (make_addr(fam, backends[i].addr, backends[i].port, &ss, &len) ||
+			    bind(fd, (void *)&ss, len) || (!t && listen(fd, 1024))) {
+				fprintf(stderr, "e2e: backend %s: %s\n", backends[i].name,
+					strerror(errno));
+				return -1;
+			}
+			socks[i * 2 + t] = fd;
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		}
+	}
+	return pthread_create(&th, NULL, serve, (void *)(long)ep);
+}
+
+unsigned long backend_hits(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nbackends; i++)
+		if (!strcmp(backends[i].name, name))
+			return __atomic_load_n(&hits[i], __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void record(struct result *res, const char *name)
+{
+	int i;
+
+	for (i = 0; i < res->n; i++) {
+		if (!strcmp(res->names[i], name)) {
+			res->counts[i]++;
+			return;
+		}
+	}
+	if (res->n < MAX_NAMES) {
+		snprintf(res->names[res->n], sizeof(res->names[0]), "%s", name);
+		res->counts[res->n++] = 1;
+	}
+}
+
+int count_of(const struct result *res, const char *name)
+{
+	int i;
+
+	for (i = 0; i < res->n; i++)
+		if (!strcmp(res->names[i], name))
+			return res->counts[i];
+	return 0;
+}
+
+static void failed(struct result *res, int fd)
+{
+	res->failed++;
+	res->last_errno = errno;
+	if (fd >= 0)
+		close(fd);
+}
+
+/* One exchange; true when it got an answer. */
+static bool exchange(const struct request *rq, const struct sockaddr_storage *dst,
+		     socklen_t dlen, struct result *res)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	struct sockaddr_storage peer, src;
+	socklen_t plen = sizeof(peer), slen = sizeof(src);
+	bool stream = rq->op == OP_TCP || rq->op == OP_TCP_LOOP;
+	char buf[32] = {};
+	ssize_t n;
+	int fd;
+
+	fd = socket(rq->family, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		return failed(res, -1), false;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (rq->op != OP_UDPU && connect(fd, (const void *)dst, dlen))
+		return failed(res, fd), false;
+	if (rq->op != OP_UDPU) {
+		if (getpeername(fd, (void *)&peer, &plen) || !same_addr(&peer, dst))
+			res->peer_mismatch++;
+	}
+	if (stream) {
+		n = read(fd, buf, sizeof(buf) - 1);
+	} else {
+		if ((rq->op == OP_UDPU ? sendto(fd, "?", 1, 0, (const void *)dst, dlen) :
+					 send(fd, "?", 1, 0)) < 0)
+			return failed(res, fd), false;
+		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (void *)&src, &slen);
+		if (n > 0 && !same_addr(&src, dst))
+			res->src_mismatch++;
+	}
+	if (n <= 0)
+		return failed(res, fd), false;
+	buf[n] = '\0';
+	record(res, buf);
+	res->ok++;
+	close(fd);
+	return true;
+}
+
+void run_request(const struct request *rq, struct result *res)
+{
+	struct sockaddr_storage dst;
+	unsigned long long end;
+	socklen_t dlen;
+	int i;
+
+	memset(res, 0, sizeof(*res));
+	if (make_addr(rq->family, rq->addr, rq->port, &dst, &dlen)) {
+		res->failed = 1;
+		res->last_errno = EINVAL;
+		return;
+	}
+	if (rq->op != OP_TCP_LOOP) {
+		for (i = 0; i < rq->count; i++)
+			exchange(rq, &dst, dlen, res);
+		return;
+	}
+	end = now_ms() + rq->duration_ms;
+	while (now_ms() < end) {
+		exchange(rq, &dst, dlen, res);
+		usleep(1000);
+	}
+}
+
+int agent_start(struct agent *a, const char *cgroup)
+{
+	int to[2], from[2];
+
+	if (pipe(to) || pipe(from))
+		return -1;
+	a->pid = fork();
+	if (a->pid < 0)
+		return -1;
+	if (!a->pid) {
+		struct request rq;
+		struct result res;
+		char path[512];
+		FILE *f;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(to[1]);
+		close(from[0]);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+			_exit(1);
+		while (read(to[0], &rq, sizeof(rq)) == sizeof(rq)) {
+			run_request(&rq, &res);
+			if (write(from[1], &res, sizeof(res)) != sizeof(res))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(to[0]);
+	close(from[1]);
+	a->to = to[1];
+	a->from = from[0];
+	return 0;
+}
+
+int agent_send(struct agent *a, const struct request *rq)
+{
+	return write(a->to, rq, sizeof(*rq)) == sizeof(*rq) ? 0 : -1;
+}
+
+int agent_wait(struct agent *a, struct result *res, int timeout_ms)
+{
+	struct pollfd p = { .fd = a->from, .events = POLLIN };
+
+	memset(res, 0, sizeof(*res));
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -1;
+	return read(a->from, res, sizeof(*res)) == sizeof(*res) ? 0 : -1;
+}
+
+int agent_run(struct agent *a, const struct request *rq, struct result *res)
+{
+	if (agent_send(a, rq))
+		return -1;
+	return agent_wait(a, res, 60000);
+}
+
+void agent_stop(struct agent *a)
+{
+	if (a->pid <= 0)
+		return;
+	close(a->to);
+	close(a->from);
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, NULL, 0);
+	a->pid = 0;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# run-e2e.sh: runs the end-to-end tests (root only: netns, cgroups, bpffs); removes any test
+# cgroup a crashed run left behind. Usage: run-e2e.sh E2E-BINARY SLUICED SLUICECTL
+set -uo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+	echo "e2e: needs root (network namespaces, cgroups, BPF); run: sudo make check" >&2
+	exit 1
+fi
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -z "$cg2" ]; then
+	echo "e2e: no cgroup2 filesystem mounted (see /proc/mounts)" >&2
+	exit 1
+fi
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 timeout 300 "$1" "$2" "$3"
+rc=$?
+for d in "$cg2"/sluice-e2e-*; do
+	[ -d "$d" ] && rmdir "$d" 2>/dev/null
+done
+exit $rc

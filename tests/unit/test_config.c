@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* test_config.c: unit tests of config.c: the shared ECS sample, defaults, every field, and
+ * every error naming the file and the field's full path. Run from the repository root. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+#include "sluice.h"
+
+#define ORIGIN "sluice.json"
+#define SAMPLE "../shared/samples/service-connect.json"
+
+/* JSON written with ' for " reads better inside C strings. */
+#define TOP(...) "{'namespace':'ns','services':[]," __VA_ARGS__ "}"
+#define SVCS(...) "{'namespace':'ns','services':[" __VA_ARGS__ "]}"
+#define SVCS6(...) "{'namespace':'ns','vipCidr6':'fd00:5::/112','services':[" __VA_ARGS__ "]}"
+
+/* A copy of text with every ' made a ". */
+static char *dq(const char *text)
+{
+	char *s = strdup(text), *c;
+
+	assert_non_null(s);
+	for (c = s; *c; c++)
+		if (*c == '\'')
+			*c = '"';
+	return s;
+}
+
+static int parse(const char *text, const char *origin, struct sl_config *cfg, struct sl_err *err)
+{
+	char *t = dq(text);
+	int ret = sl_config_parse(t, origin, cfg, err);
+
+	free(t);
+	return ret;
+}
+
+static void parse_ok(const char *text, struct sl_config *cfg)
+{
+	struct sl_err err = { { 0 } };
+	int ret = parse(text, ORIGIN, cfg, &err);
+
+	if (ret)
+		fail_msg("parse failed (%d): %s\n  text: %s", ret, err.msg, text);
+}
+
+static bool is_zeroed(const struct sl_config *cfg)
+{
+	static const struct sl_config zero;
+
+	return !memcmp(cfg, &zero, sizeof(zero));
+}
+
+static void assert_addr(const struct sl_addr *a, const char *want)
+{
+	char buf[SL_ADDR_STRLEN];
+
+	assert_string_equal(sl_addr_format(a, buf, sizeof(buf)), want);
+}
+
+/* The parse must fail with -EINVAL, leave cfg zeroed, and say each of want. */
+static void expect_error(const char *what, const char *text, const char *origin,
+			 const char *const *want, size_t nwant)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+	size_t i;
+	int ret;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	ret = parse(text, origin, &cfg, &err);
+	if (ret != -EINVAL)
+		fail_msg("%s: got %d, want -EINVAL (message: %s)", what, ret, err.msg);
+	if (!is_zeroed(&cfg))
+		fail_msg("%s: *out not zeroed on error", what);
+	if (strncmp(err.msg, origin, strlen(origin)) || err.msg[strlen(origin)] != ':')
+		fail_msg("%s: message does not start with \"%s:\": %s", what, origin, err.msg);
+	for (i = 0; i < nwant && want[i]; i++)
+		if (!strstr(err.msg, want[i]))
+			fail_msg("%s: message lacks \"%s\": %s", what, want[i], err.msg);
+}
+
+struct bad_case {
+	const char *what;
+	const char *json;
+	const char *want[3]; /* substrings of the message */
+};
+
+static void run_bad_cases(const struct bad_case *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		expect_error(c[i].what, c[i].json, ORIGIN, c[i].want, 3);
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- documents that parse ---- */
+
+static void test_sample(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+	int ret;
+
+	(void)state;
+	ret = sl_config_load(SAMPLE, &cfg, &err);
+	if (ret)
+		fail_msg("%s: %d: %s", SAMPLE, ret, err.msg);
+	assert_string_equal(cfg.origin, SAMPLE);
+	assert_string_equal(cfg.namespace, "prod.local");
+	assert_true(cfg.enabled);
+	assert_int_equal(cfg.nservices, 2);
+	assert_string_equal(cfg.services[0].name, "orders");
+	assert_string_equal(cfg.services[0].port_name, "http");
+	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.services[0].naliases, 1);
+	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders");
+	assert_int_equal(cfg.services[0].aliases[0].port, 8080);
+	assert_false(cfg.services[0].aliases[0].has_vip4);
+	assert_false(cfg.services[0].aliases[0].has_vip6);
+	assert_string_equal(cfg.services[1].name, "inventory");
+	assert_string_equal(cfg.services[1].port_name, "grpc");
+	assert_int_equal(cfg.services[1].naliases, 1);
+	assert_string_equal(cfg.services[1].aliases[0].dns_name, "inventory");
+	assert_int_equal(cfg.services[1].aliases[0].port, 9090);
+	sl_config_free(&cfg);
+	assert_true(is_zeroed(&cfg));
+}
+
+static void test_defaults(void **state)
+{
+	struct sl_config cfg;
+	char buf[64];
+
+	(void)state;
+	parse_ok("{'namespace':'ns','services':[]}", &cfg);
+	assert_string_equal(cfg.origin, ORIGIN);
+	assert_string_equal(cfg.namespace, "ns");
+	assert_true(cfg.enabled);
+	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
+	assert_true(cfg.vip_cidr4.v4);
+	assert_false(cfg.has_vip_cidr6);
+	assert_null(cfg.registry_file);
+	assert_string_equal(cfg.bpffs, SL_DEFAULT_BPFFS);
+	assert_string_equal(cfg.hosts_file, SL_DEFAULT_HOSTS_FILE);
+	assert_string_equal(cfg.state_file, SL_DEFAULT_STATE_FILE);
+	assert_null(cfg.cgroups);
+	assert_int_equal(cfg.ncgroups, 0);
+	assert_int_equal(cfg.limits.services, SLUICE_DEFAULT_MAX_SERVICES);
+	assert_int_equal(cfg.limits.backends, SLUICE_DEFAULT_MAX_BACKENDS);
+	assert_int_equal(cfg.limits.frontends, SLUICE_DEFAULT_MAX_FRONTENDS);
+	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
+	assert_null(cfg.services);
+	assert_int_equal(cfg.nservices, 0);
+	sl_config_free(&cfg);
+}
+
+static void test_every_field(void **state)
+{
+	struct sl_config cfg;
+	char buf[64];
+
+	(void)state;
+	parse_ok("{'namespace':'prod_1.local','enabled':false,'vipCidr':'10.200.0.0/24',"
+		 "'vipCidr6':'fd00:5::/112','registry':{'file':'/var/lib/sluice/instances.json'},"
+		 "'cgroups':['/sys/fs/cgroup/a','/sys/fs/cgroup/b.slice'],'bpffs':'/sys/fs/bpf/x',"
+		 "'hostsFile':'/run/x/hosts','stateFile':'/var/lib/x/state.json',"
+		 "'limits':{'services':1,'backends':4194304,'frontends':77,'sockets':16777216},"
+		 "'logConfiguration':{'logDriver':'awslogs','options':{'a':'b'}},"
+		 "'services':[{'portName':'http','discoveryName':'orders','protocol':'udp',"
+		 "'ingressPortOverride':15000,'timeout':{'idleTimeoutSeconds':1},'tls':{},"
+		 "'vip':'10.200.0.7','vip6':'fd00:5::7',"
+		 "'clientAliases':[{'dnsName':'orders.prod_1.local','port':65535}]}]}",
+		 &cfg);
+	assert_string_equal(cfg.namespace, "prod_1.local");
+	assert_false(cfg.enabled);
+	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
+	assert_true(cfg.has_vip_cidr6);
+	assert_false(cfg.vip_cidr6.v4);
+	assert_string_equal(sl_cidr_format(&cfg.vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
+	assert_string_equal(cfg.registry_file, "/var/lib/sluice/instances.json");
+	assert_int_equal(cfg.ncgroups, 2);
+	assert_string_equal(cfg.cgroups[0], "/sys/fs/cgroup/a");
+	assert_string_equal(cfg.cgroups[1], "/sys/fs/cgroup/b.slice");
+	assert_string_equal(cfg.bpffs, "/sys/fs/bpf/x");
+	assert_string_equal(cfg.hosts_file, "/run/x/hosts");
+	assert_string_equal(cfg.state_file, "/var/lib/x/state.json");
+	assert_int_equal(cfg.limits.services, 1);
+	assert_int_equal(cfg.limits.backends, 4194304);
+	assert_int_equal(cfg.limits.frontends, 77);
+	assert_int_equal(cfg.limits.sockets, 16777216);
+	assert_int_equal(cfg.nservices, 1);
+	assert_string_equal(cfg.services[0].name, "orders");
+	assert_string_equal(cfg.services[0].port_name, "http");
+	assert_int_equal(cfg.services[0].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.services[0].naliases, 1);
+	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders.prod_1.local");
+	assert_int_equal(cfg.services[0].aliases[0].port, 65535);
+	assert_true(cfg.services[0].aliases[0].has_vip4);
+	assert_addr(&cfg.services[0].aliases[0].vip4, "10.200.0.7");
+	assert_true(cfg.services[0].aliases[0].has_vip6);
+	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00:5::7");
+	sl_config_free(&cfg);
+}
+
+/* A limit left out keeps its default while its neighbours are set. */
+static void test_partial_limits(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'limits':{'backends':5}"), &cfg);
+	assert_int_equal(cfg.limits.services, SLUICE_DEFAULT_MAX_SERVICES);
+	assert_int_equal(cfg.limits.backends, 5);
+	assert_int_equal(cfg.limits.frontends, SLUICE_DEFAULT_MAX_FRONTENDS);
+	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
+	sl_config_free(&cfg);
+}
+
+static void test_names(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	/* discoveryName alone; portName alone; both: the name and the alias default follow. */
+	parse_ok(SVCS("{'discoveryName':'a','clientAliases':[{'port':1}]},"
+		      "{'portName':'b_2','clientAliases':[{'port':2}]},"
+		      "{'portName':'p','discoveryName':'c.d-e','clientAliases':[{'port':3}]},"
+		      "{'portName':'noalias'}"),
+		 &cfg);
+	assert_int_equal(cfg.nservices, 4);
+	assert_string_equal(cfg.services[0].name, "a");
+	assert_null(cfg.services[0].port_name);
+	assert_string_equal(cfg.services[0].aliases[0].dns_name, "a");
+	assert_string_equal(cfg.services[1].name, "b_2");
+	assert_string_equal(cfg.services[1].port_name, "b_2");
+	assert_string_equal(cfg.services[1].aliases[0].dns_name, "b_2");
+	assert_string_equal(cfg.services[2].name, "c.d-e");
+	assert_string_equal(cfg.services[2].port_name, "p");
+	assert_string_equal(cfg.services[2].aliases[0].dns_name, "c.d-e");
+	assert_null(cfg.services[3].aliases);
+	assert_int_equal(cfg.services[3].naliases, 0);
+	sl_config_free(&cfg);
+}
+
+static void test_name_length(void **state)
+{
+	const char *want[] = { ORIGIN ": services[0].discoveryName: must be at most 127 characters" };
+	char name[SLUICE_NAME_LEN + 1], text[512];
+	struct sl_config cfg;
+
+	(void)state;
+	memset(name, 'x', SLUICE_NAME_LEN - 1);
+	name[SLUICE_NAME_LEN - 1] = '\0';
+	snprintf(text, sizeof(text), SVCS("{'discoveryName':'%s','clientAliases':[{'port':1}]}"),
+		 name);
+	parse_ok(text, &cfg);
+	assert_int_equal(strlen(cfg.services[0].name), SLUICE_NAME_LEN - 1);
+	assert_string_equal(cfg.services[0].aliases[0].dns_name, name);
+	sl_config_free(&cfg);
+
+	strcat(name, "y");
+	snprintf(text, sizeof(text), SVCS("{'discoveryName':'%s'}"), name);
+	expect_error("128 characters", text, ORIGIN, want, 1);
+}
+
+static void test_protocols(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	/* One dnsName and port may serve tcp and udp from two services. */
+	parse_ok(SVCS("{'discoveryName':'t','clientAliases':[{'dnsName':'x','port':53}]},"
+		      "{'discoveryName':'u','protocol':'udp','clientAliases':[{'dnsName':'x','port':53}]},"
+		      "{'discoveryName':'b','protocol':'both','clientAliases':[{'port':53}]},"
+		      "{'discoveryName':'t2','protocol':'tcp'}"),
+		 &cfg);
+	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.services[1].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.services[2].protocols, SL_PROTO_TCP | SL_PROTO_UDP);
+	assert_int_equal(cfg.services[3].protocols, SL_PROTO_TCP);
+	sl_config_free(&cfg);
+}
+
+static void test_fixed_vips(void **state)
+{
+	const struct sl_alias_cfg *al;
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS6("{'discoveryName':'orders','vip':'127.255.0.10','vip6':'fd00:5::10',"
+		       "'clientAliases':[{'port':80},{'port':81}]},"
+		       "{'discoveryName':'stock','vip6':'fd00:5::20',"
+		       "'clientAliases':[{'port':80,'vip':'127.255.0.20'},"
+		       "{'dnsName':'stock-v6','port':80,'vip6':'fd00:5::21'}]},"
+		       "{'discoveryName':'billing','vip':'127.255.0.30',"
+		       "'clientAliases':[{'port':80,'vip':'127.255.0.31'}]},"
+		       "{'discoveryName':'plain','clientAliases':[{'port':80}]},"
+		       /* the same name may repeat its own fixed VIP elsewhere */
+		       "{'discoveryName':'again','clientAliases':[{'dnsName':'orders','port':82,'vip':'127.255.0.10'}]}"),
+		 &cfg);
+	/* inherited from the service, both families, by both aliases */
+	al = &cfg.services[0].aliases[0];
+	assert_true(al->has_vip4 && al->has_vip6);
+	assert_addr(&al->vip4, "127.255.0.10");
+	assert_addr(&al->vip6, "fd00:5::10");
+	al = &cfg.services[0].aliases[1];
+	assert_true(al->has_vip4 && al->has_vip6);
+	assert_addr(&al->vip4, "127.255.0.10");
+	assert_addr(&al->vip6, "fd00:5::10");
+	/* own vip, inherited vip6 */
+	al = &cfg.services[1].aliases[0];
+	assert_true(al->has_vip4 && al->has_vip6);
+	assert_addr(&al->vip4, "127.255.0.20");
+	assert_addr(&al->vip6, "fd00:5::20");
+	/* own vip6 overrides; no vip anywhere */
+	al = &cfg.services[1].aliases[1];
+	assert_false(al->has_vip4);
+	assert_true(al->has_vip6);
+	assert_addr(&al->vip6, "fd00:5::21");
+	/* own vip overrides the service's */
+	al = &cfg.services[2].aliases[0];
+	assert_true(al->has_vip4);
+	assert_false(al->has_vip6);
+	assert_addr(&al->vip4, "127.255.0.31");
+	al = &cfg.services[3].aliases[0];
+	assert_false(al->has_vip4 || al->has_vip6);
+	al = &cfg.services[4].aliases[0];
+	assert_true(al->has_vip4);
+	assert_addr(&al->vip4, "127.255.0.10");
+	sl_config_free(&cfg);
+}
+
+/* The range's ends that are allowed: the second address and, for IPv6, the last. */
+static void test_vip_range_edges(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok("{'namespace':'ns','vipCidr':'10.0.0.0/30','vipCidr6':'fd00::/126',"
+		 "'services':[{'discoveryName':'a','vip':'10.0.0.1','vip6':'fd00::3',"
+		 "'clientAliases':[{'port':1}]},"
+		 "{'discoveryName':'b','vip':'10.0.0.2','vip6':'fd00::1',"
+		 "'clientAliases':[{'port':1}]}]}",
+		 &cfg);
+	assert_addr(&cfg.services[0].aliases[0].vip4, "10.0.0.1");
+	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00::3");
+	assert_addr(&cfg.services[1].aliases[0].vip4, "10.0.0.2");
+	sl_config_free(&cfg);
+}
+
+static void test_registry_paths(void **state)
+{
+	static const struct {
+		const char *origin, *file, *want;
+	} cases[] = {
+		{ "/etc/sluice/sluice.json", "instances.json", "/etc/sluice/instances.json" },
+		{ "/etc/sluice/sluice.json", "sub/i.json", "/etc/sluice/sub/i.json" },
+		{ "conf/sluice.json", "instances.json", "conf/instances.json" },
+		{ "/sluice.json", "instances.json", "/instances.json" },
+		{ "sluice.json", "instances.json", "instances.json" },
+		{ "sluice.json", "../x/i.json", "../x/i.json" },
+		{ "/etc/sluice/sluice.json", "/srv/i.json", "/srv/i.json" },
+		{ "a/b/", "i.json", "a/b/i.json" },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), TOP("'registry':{'file':'%s'}"), cases[i].file);
+		if (parse(text, cases[i].origin, &cfg, &err))
+			fail_msg("%s + %s: %s", cases[i].origin, cases[i].file, err.msg);
+		assert_string_equal(cfg.registry_file, cases[i].want);
+		assert_string_equal(cfg.origin, cases[i].origin);
+		sl_config_free(&cfg);
+	}
+}
+
+/* ---- documents that do not ---- */
+
+static void test_syntax_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "truncated", "{'namespace':", { ORIGIN ":1:13: ", "end of file" } },
+		{ "duplicate key", "{'namespace':'a','namespace':'b','services':[]}",
+		  { ORIGIN ":1:", "duplicate object key" } },
+		{ "duplicate nested key", SVCS("{'portName':'a','portName':'a'}"),
+		  { ORIGIN ":1:", "duplicate object key" } },
+		{ "trailing garbage", "{'namespace':'a','services':[]} x",
+		  { ORIGIN ":1:", "end of file expected" } },
+		{ "line and column", "{\n'namespace': 'a',\n'services': [,]\n}",
+		  { ORIGIN ":3:14: ", "unexpected token" } },
+		{ "empty", "", { ORIGIN ":1:0: " } },
+		{ "integer too big", TOP("'limits':{'services':99999999999999999999}"),
+		  { ORIGIN ":1:", "too big integer" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_top_level_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "array", "[]", { ORIGIN ": the document must be a JSON object, got []" } },
+		{ "string", "'x'", { "must be a JSON object, got \"x\"" } },
+		{ "no namespace", "{'services':[]}", { ORIGIN ": namespace: required" } },
+		{ "no services", "{'namespace':'ns'}", { ORIGIN ": services: required" } },
+		{ "services object", "{'namespace':'ns','services':{}}",
+		  { ORIGIN ": services: must be an array, got {}" } },
+		{ "services null", "{'namespace':'ns','services':null}",
+		  { ORIGIN ": services: must be an array, got null" } },
+		{ "namespace number", "{'namespace':5,'services':[]}",
+		  { ORIGIN ": namespace: must be a string, got 5" } },
+		{ "namespace empty", "{'namespace':'','services':[]}",
+		  { ORIGIN ": namespace: must not be empty" } },
+		{ "namespace space", "{'namespace':'a b','services':[]}",
+		  { ORIGIN ": namespace: may hold only", "got \"a b\"" } },
+		{ "namespace slash", "{'namespace':'a/b','services':[]}",
+		  { ORIGIN ": namespace: may hold only" } },
+		{ "namespace non-ascii", "{'namespace':'caf\\u00e9','services':[]}",
+		  { ORIGIN ": namespace: may hold only" } },
+		{ "namespace leading dot", "{'namespace':'.a','services':[]}",
+		  { ORIGIN ": namespace: must not start or end", "got \".a\"" } },
+		{ "namespace trailing dot", "{'namespace':'a.','services':[]}",
+		  { ORIGIN ": namespace: must not start or end" } },
+		{ "namespace leading dash", "{'namespace':'-a','services':[]}",
+		  { ORIGIN ": namespace: must not start or end" } },
+		{ "namespace trailing dash", "{'namespace':'a-','services':[]}",
+		  { ORIGIN ": namespace: must not start or end" } },
+		{ "namespace dot dot", "{'namespace':'a..b','services':[]}",
+		  { ORIGIN ": namespace: must not contain \"..\"", "got \"a..b\"" } },
+		{ "enabled string", TOP("'enabled':'yes'"),
+		  { ORIGIN ": enabled: must be true or false, got \"yes\"" } },
+		{ "enabled number", TOP("'enabled':1"), { ORIGIN ": enabled: must be true or false, got 1" } },
+		{ "vipCidr host bits", TOP("'vipCidr':'10.0.0.1/8'"),
+		  { ORIGIN ": vipCidr: must be an IPv4 range", "got \"10.0.0.1/8\"" } },
+		{ "vipCidr no prefix", TOP("'vipCidr':'10.0.0.0'"), { ORIGIN ": vipCidr: must be an IPv4 range" } },
+		{ "vipCidr IPv6", TOP("'vipCidr':'fd00::/64'"), { ORIGIN ": vipCidr: must be an IPv4 range" } },
+		{ "vipCidr number", TOP("'vipCidr':16"), { ORIGIN ": vipCidr: must be an IPv4 range", "got 16" } },
+		{ "vipCidr /31", TOP("'vipCidr':'10.0.0.0/31'"),
+		  { ORIGIN ": vipCidr: must be at most a /30", "got \"10.0.0.0/31\"" } },
+		{ "vipCidr /32", TOP("'vipCidr':'10.0.0.1/32'"), { ORIGIN ": vipCidr: must be at most a /30" } },
+		{ "vipCidr6 /63", TOP("'vipCidr6':'fd00::/63'"),
+		  { ORIGIN ": vipCidr6: must be a /64 to a /126", "got \"fd00::/63\"" } },
+		{ "vipCidr6 /127", TOP("'vipCidr6':'fd00::/127'"), { ORIGIN ": vipCidr6: must be a /64 to a /126" } },
+		{ "vipCidr6 IPv4", TOP("'vipCidr6':'10.0.0.0/8'"), { ORIGIN ": vipCidr6: must be an IPv6 range" } },
+		{ "vipCidr6 mapped", TOP("'vipCidr6':'::ffff:10.0.0.0/8'"),
+		  { ORIGIN ": vipCidr6: must be an IPv6 range" } },
+		{ "vipCidr6 host bits", TOP("'vipCidr6':'fd00::1/64'"), { ORIGIN ": vipCidr6: must be an IPv6 range" } },
+		{ "registry string", TOP("'registry':'/x.json'"),
+		  { ORIGIN ": registry: must be an object", "got \"/x.json\"" } },
+		{ "registry empty", TOP("'registry':{}"), { ORIGIN ": registry.file: required" } },
+		{ "registry extra", TOP("'registry':{'file':'x','poll':1}"),
+		  { ORIGIN ": registry.poll: unknown field" } },
+		{ "registry file empty", TOP("'registry':{'file':''}"),
+		  { ORIGIN ": registry.file: must be a non-empty path" } },
+		{ "registry file number", TOP("'registry':{'file':3}"),
+		  { ORIGIN ": registry.file: must be a non-empty path, got 3" } },
+		{ "cgroups string", TOP("'cgroups':'/sys/fs/cgroup'"),
+		  { ORIGIN ": cgroups: must be an array" } },
+		{ "cgroups relative", TOP("'cgroups':['/ok','sys/fs/cgroup/x']"),
+		  { ORIGIN ": cgroups[1]: must be an absolute path", "got \"sys/fs/cgroup/x\"" } },
+		{ "cgroups empty path", TOP("'cgroups':['']"), { ORIGIN ": cgroups[0]: must be an absolute path" } },
+		{ "cgroups number", TOP("'cgroups':['/a','/b',7]"),
+		  { ORIGIN ": cgroups[2]: must be an absolute path, got 7" } },
+		{ "bpffs relative", TOP("'bpffs':'sys/fs/bpf'"),
+		  { ORIGIN ": bpffs: must be an absolute path", "got \"sys/fs/bpf\"" } },
+		{ "hostsFile relative", TOP("'hostsFile':'hosts'"), { ORIGIN ": hostsFile: must be an absolute path" } },
+		{ "stateFile number", TOP("'stateFile':1"), { ORIGIN ": stateFile: must be an absolute path" } },
+		{ "limits array", TOP("'limits':[]"), { ORIGIN ": limits: must be an object, got []" } },
+		{ "limits zero", TOP("'limits':{'services':0}"),
+		  { ORIGIN ": limits.services: must be an integer from 1 to 1048576, got 0" } },
+		{ "limits services max", TOP("'limits':{'services':1048577}"),
+		  { ORIGIN ": limits.services: must be an integer from 1 to 1048576, got 1048577" } },
+		{ "limits backends max", TOP("'limits':{'backends':4194305}"),
+		  { ORIGIN ": limits.backends: must be an integer from 1 to 4194304" } },
+		{ "limits frontends string", TOP("'limits':{'frontends':'10'}"),
+		  { ORIGIN ": limits.frontends: must be an integer from 1 to 4194304, got \"10\"" } },
+		{ "limits sockets max", TOP("'limits':{'sockets':16777217}"),
+		  { ORIGIN ": limits.sockets: must be an integer from 1 to 16777216" } },
+		{ "limits sockets real", TOP("'limits':{'sockets':1.5}"),
+		  { ORIGIN ": limits.sockets: must be an integer", "got 1.5" } },
+		{ "limits negative", TOP("'limits':{'backends':-1}"),
+		  { ORIGIN ": limits.backends: must be an integer", "got -1" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_unknown_fields(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "top typo", "{'namepsace':'ns','namespace':'ns','services':[]}",
+		  { ORIGIN ": namepsace: unknown field" } },
+		{ "top typo alone", "{'namepsace':'ns','services':[]}", { ORIGIN ": namepsace: unknown field" } },
+		{ "top case", TOP("'VipCidr':'10.0.0.0/8'"), { ORIGIN ": VipCidr: unknown field" } },
+		{ "odd key", TOP("'a b\\\"':1"), { ORIGIN ": [\"a b\\\"\"]: unknown field" } },
+		{ "service", SVCS("{'portName':'a','protocols':'udp'}"),
+		  { ORIGIN ": services[0].protocols: unknown field" } },
+		{ "second service", SVCS("{'portName':'a'},{'portName':'b','clientAlias':[]}"),
+		  { ORIGIN ": services[1].clientAlias: unknown field" } },
+		{ "alias", SVCS("{'portName':'a','clientAliases':[{'port':1,'dnsname':'x'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].dnsname: unknown field" } },
+		{ "alias ECS-only key", SVCS("{'portName':'a','clientAliases':[{'port':1,'timeout':{}}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].timeout: unknown field" } },
+		{ "limits", TOP("'limits':{'service':5}"), { ORIGIN ": limits.service: unknown field" } },
+		{ "registry", TOP("'registry':{'path':'x'}"), { ORIGIN ": registry.path: unknown field" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_service_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "not object", SVCS("{'portName':'a'},'b'"),
+		  { ORIGIN ": services[1]: must be an object, got \"b\"" } },
+		{ "no name", SVCS("{'clientAliases':[]}"),
+		  { ORIGIN ": services[0]: needs a discoveryName or a portName" } },
+		{ "portName bad", SVCS("{'portName':'a!'}"),
+		  { ORIGIN ": services[0].portName: may hold only", "got \"a!\"" } },
+		{ "portName number", SVCS("{'portName':80}"),
+		  { ORIGIN ": services[0].portName: must be a string, got 80" } },
+		{ "discoveryName dots", SVCS("{'portName':'a'},{'discoveryName':'a..b'}"),
+		  { ORIGIN ": services[1].discoveryName: must not contain \"..\"" } },
+		{ "discoveryName empty", SVCS("{'portName':'a','discoveryName':''}"),
+		  { ORIGIN ": services[0].discoveryName: must not be empty" } },
+		{ "protocol case", SVCS("{'portName':'a','protocol':'TCP'}"),
+		  { ORIGIN ": services[0].protocol: must be \"tcp\", \"udp\" or \"both\", got \"TCP\"" } },
+		{ "protocol number", SVCS("{'portName':'a','protocol':6}"),
+		  { ORIGIN ": services[0].protocol: must be", "got 6" } },
+		{ "clientAliases object", SVCS("{'portName':'a','clientAliases':{'port':1}}"),
+		  { ORIGIN ": services[0].clientAliases: must be an array" } },
+		{ "vip IPv6", SVCS("{'portName':'a','vip':'fd00::1'}"),
+		  { ORIGIN ": services[0].vip: must be an IPv4 address, got \"fd00::1\"" } },
+		{ "vip junk", SVCS("{'portName':'a','vip':'127.255.0.300'}"),
+		  { ORIGIN ": services[0].vip: must be an IPv4 address" } },
+		{ "vip number", SVCS("{'portName':'a','vip':5}"),
+		  { ORIGIN ": services[0].vip: must be an IPv4 address, got 5" } },
+		{ "vip outside", SVCS("{'portName':'a','vip':'10.0.0.1'}"),
+		  { ORIGIN ": services[0].vip: 10.0.0.1 is outside vipCidr 127.255.0.0/16" } },
+		{ "vip outside set range", "{'namespace':'ns','vipCidr':'10.1.0.0/24','services':[{'portName':'a','vip':'10.1.1.5'}]}",
+		  { ORIGIN ": services[0].vip: 10.1.1.5 is outside vipCidr 10.1.0.0/24" } },
+		{ "vip first", SVCS("{'portName':'a','vip':'127.255.0.0'}"),
+		  { ORIGIN ": services[0].vip: 127.255.0.0 is the first address of vipCidr 127.255.0.0/16" } },
+		{ "vip last", SVCS("{'portName':'a','vip':'127.255.255.255'}"),
+		  { ORIGIN ": services[0].vip: 127.255.255.255 is the last address of vipCidr 127.255.0.0/16" } },
+		{ "vip6 without vipCidr6", SVCS("{'portName':'a','vip6':'fd00::5'}"),
+		  { ORIGIN ": services[0].vip6: ", "no vipCidr6" } },
+		{ "vip6 IPv4", SVCS6("{'portName':'a','vip6':'127.255.0.5'}"),
+		  { ORIGIN ": services[0].vip6: must be an IPv6 address, got \"127.255.0.5\"" } },
+		{ "vip6 mapped", SVCS6("{'portName':'a','vip6':'::ffff:127.255.0.5'}"),
+		  { ORIGIN ": services[0].vip6: must be an IPv6 address" } },
+		{ "vip6 outside", SVCS6("{'portName':'a','vip6':'fd00:6::5'}"),
+		  { ORIGIN ": services[0].vip6: fd00:6::5 is outside vipCidr6 fd00:5::/112" } },
+		{ "vip6 first", SVCS6("{'portName':'a','vip6':'fd00:5::'}"),
+		  { ORIGIN ": services[0].vip6: fd00:5:: is the first address of vipCidr6 fd00:5::/112" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_alias_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "not object", SVCS("{'portName':'a','clientAliases':[{'port':1},80]}"),
+		  { ORIGIN ": services[0].clientAliases[1]: must be an object, got 80" } },
+		{ "no port", SVCS("{'portName':'a','clientAliases':[{'dnsName':'x'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: required" } },
+		{ "port zero", SVCS("{'portName':'a','clientAliases':[{'port':0}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: must be an integer from 1 to 65535, got 0" } },
+		{ "port too big", SVCS("{'portName':'a','clientAliases':[{'port':65536}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: must be an integer from 1 to 65535, got 65536" } },
+		{ "port real", SVCS("{'portName':'a','clientAliases':[{'port':80.0}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: must be an integer", "got 80.0" } },
+		{ "port bool", SVCS("{'portName':'a','clientAliases':[{'port':true}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: must be an integer", "got true" } },
+		{ "port numeric string", SVCS("{'portName':'a','clientAliases':[{'port':'80'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].port: must be an integer", "got \"80\"" } },
+		{ "dnsName bad", SVCS("{'portName':'a','clientAliases':[{'dnsName':'x-','port':1}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].dnsName: must not start or end" } },
+		{ "dnsName number", SVCS("{'portName':'a','clientAliases':[{'dnsName':5,'port':1}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].dnsName: must be a string, got 5" } },
+		{ "vip outside", SVCS("{'portName':'a','clientAliases':[{'port':1,'vip':'127.254.0.1'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].vip: 127.254.0.1 is outside vipCidr 127.255.0.0/16" } },
+		{ "vip IPv6", SVCS6("{'portName':'a','clientAliases':[{'port':1,'vip':'fd00:5::1'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].vip: must be an IPv4 address" } },
+		{ "vip6 without vipCidr6", SVCS("{'portName':'a','clientAliases':[{'port':1,'vip6':'fd00::1'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].vip6: ", "no vipCidr6" } },
+		{ "vip6 first", SVCS6("{'portName':'a','clientAliases':[{'port':1,'vip6':'fd00:5::0'}]}"),
+		  { ORIGIN ": services[0].clientAliases[0].vip6: fd00:5:: is the first address" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* The brief's own example, word for word. */
+static void test_port_message(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(SVCS("{'portName':'a','clientAliases':[{'port':1}]},"
+				    "{'portName':'b','clientAliases':[{'port':'http'}]}"),
+			       ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": services[1].clientAliases[0].port: must be an "
+				     "integer from 1 to 65535, got \"http\"");
+	assert_true(is_zeroed(&cfg));
+	/* another origin is named as given */
+	assert_int_equal(parse("{'services':[]}", "/etc/sluice/other.json", &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, "/etc/sluice/other.json: namespace: required");
+}
+
+/* A long bad value is cut short, not spilled whole into the message. */
+static void test_long_value(void **state)
+{
+	const char *want[] = { ORIGIN ": namespace: must be a string, got [", "...", NULL };
+	char text[4096];
+	size_t len;
+
+	(void)state;
+	len = (size_t)snprintf(text, sizeof(text), "{'services':[],'namespace':[");
+	while (len < 3000)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "12345678,");
+	snprintf(text + len, sizeof(text) - len, "1]}");
+	expect_error("long value", text, ORIGIN, want, 2);
+}
+
+static void test_cross_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "same discoveryName", SVCS("{'discoveryName':'orders'},{'portName':'x'},{'discoveryName':'orders'}"),
+		  { ORIGIN ": services[2].discoveryName: ", "\"orders\"", "services[0]" } },
+		{ "same portName", SVCS("{'portName':'web'},{'portName':'web'}"),
+		  { ORIGIN ": services[1].portName: ", "\"web\"", "services[0]" } },
+		{ "name from portName and discoveryName", SVCS("{'portName':'web'},{'portName':'x','discoveryName':'web'}"),
+		  { ORIGIN ": services[1].discoveryName: ", "services[0]" } },
+		{ "earliest clash named",
+		  SVCS("{'portName':'b'},{'portName':'a'},{'portName':'a'},{'portName':'b'}"),
+		  { ORIGIN ": services[2].portName: ", "\"a\"", "services[1]" } },
+		{ "alias twice in one service",
+		  SVCS("{'discoveryName':'orders','clientAliases':[{'port':80},{'dnsName':'orders','port':80}]}"),
+		  { ORIGIN ": services[0].clientAliases[1]: ", "\"orders\" port 80 (tcp)", "services[0].clientAliases[0]" } },
+		{ "alias in two services",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'dnsName':'x','port':80}]},"
+		       "{'discoveryName':'b','clientAliases':[{'port':81},{'dnsName':'x','port':80}]}"),
+		  { ORIGIN ": services[1].clientAliases[1]: ", "\"x\" port 80", "services[0].clientAliases[0]" } },
+		{ "alias by default name",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'port':80}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'a','port':80}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: ", "\"a\" port 80", "services[0].clientAliases[0]" } },
+		{ "both overlaps udp",
+		  SVCS("{'discoveryName':'a','protocol':'udp','clientAliases':[{'dnsName':'x','port':53}]},"
+		       "{'discoveryName':'b','protocol':'both','clientAliases':[{'dnsName':'x','port':53}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: ", "(udp)", "services[0].clientAliases[0]" } },
+		{ "both overlaps both",
+		  SVCS("{'discoveryName':'a','protocol':'both','clientAliases':[{'dnsName':'x','port':53}]},"
+		       "{'discoveryName':'b','protocol':'both','clientAliases':[{'dnsName':'x','port':53}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: ", "(tcp and udp)", "services[0].clientAliases[0]" } },
+		{ "tcp after udp and tcp",
+		  SVCS("{'discoveryName':'a','protocol':'udp','clientAliases':[{'dnsName':'x','port':53}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'x','port':53}]},"
+		       "{'discoveryName':'c','clientAliases':[{'dnsName':'x','port':53}]}"),
+		  { ORIGIN ": services[2].clientAliases[0]: ", "(tcp)", "services[1].clientAliases[0]" } },
+		{ "alias clash past other names",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'dnsName':'x','port':80}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'y','port':80},{'dnsName':'w','port':80}]},"
+		       "{'discoveryName':'c','clientAliases':[{'dnsName':'x','port':80}]}"),
+		  { ORIGIN ": services[2].clientAliases[0]: ", "\"x\" port 80", "services[0].clientAliases[0]" } },
+		{ "vip clash past other names",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'dnsName':'x','port':80,'vip':'127.255.0.10'}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'y','port':80,'vip':'127.255.0.11'}]},"
+		       "{'discoveryName':'c','clientAliases':[{'dnsName':'x','port':81,'vip':'127.255.0.12'}]}"),
+		  { ORIGIN ": services[2].clientAliases[0]: ", "127.255.0.12",
+		    "services[0].clientAliases[0] fixes it to 127.255.0.10" } },
+		{ "name clash past other vips",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'dnsName':'x','port':80,'vip':'127.255.0.10'}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'y','port':80,'vip':'127.255.0.9'}]},"
+		       "{'discoveryName':'c','clientAliases':[{'dnsName':'z','port':80,'vip':'127.255.0.10'}]}"),
+		  { ORIGIN ": services[2].clientAliases[0]: fixed vip 127.255.0.10", "\"z\"",
+		    "\"x\" by services[0].clientAliases[0]" } },
+		{ "name with two vips",
+		  SVCS("{'discoveryName':'a','vip':'127.255.0.10','clientAliases':[{'dnsName':'x','port':80}]},"
+		       "{'discoveryName':'b','clientAliases':[{'dnsName':'x','port':81,'vip':'127.255.0.11'}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: ", "127.255.0.11 (services[1].clientAliases[0].vip)",
+		    "services[0].clientAliases[0] fixes it to 127.255.0.10 (services[0].vip)" } },
+		{ "name with two vip6s",
+		  SVCS6("{'discoveryName':'a','clientAliases':[{'port':80,'vip6':'fd00:5::1'},"
+			"{'port':81,'vip6':'fd00:5::2'}]}"),
+		  { ORIGIN ": services[0].clientAliases[1]: ", "vip6 fd00:5::2",
+		    "services[0].clientAliases[0] fixes it to fd00:5::1 (services[0].clientAliases[0].vip6)" } },
+		{ "vip for two names",
+		  SVCS("{'discoveryName':'a','clientAliases':[{'port':80,'vip':'127.255.0.10'}]},"
+		       "{'discoveryName':'b','clientAliases':[{'port':80,'vip':'127.255.0.10'}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: fixed vip 127.255.0.10 (services[1].clientAliases[0].vip)",
+		    "\"b\"", "\"a\" by services[0].clientAliases[0] (services[0].clientAliases[0].vip)" } },
+		{ "service vip inherited by two names",
+		  SVCS("{'discoveryName':'a','vip':'127.255.0.10','clientAliases':[{'port':80},{'dnsName':'a2','port':80}]}"),
+		  { ORIGIN ": services[0].clientAliases[1]: fixed vip 127.255.0.10 (services[0].vip)",
+		    "\"a2\"", "\"a\" by services[0].clientAliases[0]" } },
+		{ "vip6 for two names",
+		  SVCS6("{'discoveryName':'a','vip6':'fd00:5::9','clientAliases':[{'port':80}]},"
+			"{'discoveryName':'b','clientAliases':[{'port':80,'vip6':'fd00:5::9'}]}"),
+		  { ORIGIN ": services[1].clientAliases[0]: fixed vip6 fd00:5::9", "\"b\"",
+		    "\"a\" by services[0].clientAliases[0] (services[0].vip6)" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* ---- files and freeing ---- */
+
+static char tmpdir[64];
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int setup_tmpdir(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/test_config.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmpdir(void **state)
+{
+	static const char *const names[] = { "sluice.json", "nul.json", "bad.json" };
+	char path[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
+		unlink(path);
+	}
+	return rmdir(tmpdir);
+}
+
+static void test_load(void **state)
+{
+	struct sl_err err = { { 0 } };
+	char path[128], want[256], *text;
+	struct sl_config cfg;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sluice.json", tmpdir);
+	text = dq(TOP("'registry':{'file':'instances.json'}"));
+	write_file(path, text, strlen(text));
+	free(text);
+	if (sl_config_load(path, &cfg, &err))
+		fail_msg("%s: %s", path, err.msg);
+	assert_string_equal(cfg.origin, path);
+	snprintf(want, sizeof(want), "%s/instances.json", tmpdir);
+	assert_string_equal(cfg.registry_file, want);
+	sl_config_free(&cfg);
+
+	/* errors in the file name the file, with the line for a syntax error */
+	snprintf(path, sizeof(path), "%s/bad.json", tmpdir);
+	write_file(path, "{\n\"namespace\": \"ns\",\n}\n", 23);
+	assert_int_equal(sl_config_load(path, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3:", path);
+	assert_non_null(strstr(err.msg, want));
+	assert_true(is_zeroed(&cfg));
+	write_file(path, "{\"namespace\": \"n s\", \"services\": []}", 36);
+	assert_int_equal(sl_config_load(path, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: namespace: may hold only", path);
+	assert_non_null(strstr(err.msg, want));
+
+	/* a NUL byte must not end the document early */
+	snprintf(path, sizeof(path), "%s/nul.json", tmpdir);
+	write_file(path, "{\"namespace\":\"ns\",\"services\":[]}\0junk", 38);
+	assert_int_equal(sl_config_load(path, &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, path));
+	assert_true(is_zeroed(&cfg));
+}
+
+static void test_load_unreadable(void **state)
+{
+	struct sl_err err = { { 0 } };
+	char path[128], want[256];
+	struct sl_config cfg;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/missing.json", tmpdir);
+	memset(&cfg, 0x5a, sizeof(cfg));
+	assert_int_equal(sl_config_load(path, &cfg, &err), -ENOENT);
+	snprintf(want, sizeof(want), "%s: cannot read: %s", path, strerror(ENOENT));
+	assert_string_equal(err.msg, want);
+	assert_true(is_zeroed(&cfg));
+
+	assert_int_equal(sl_config_load(tmpdir, &cfg, &err), -EISDIR);
+	snprintf(want, sizeof(want), "%s: cannot read: %s", tmpdir, strerror(EISDIR));
+	assert_string_equal(err.msg, want);
+	assert_true(is_zeroed(&cfg));
+}
+
+static void test_config_free(void **state)
+{
+	struct sl_config cfg = { 0 };
+
+	(void)state;
+	sl_config_free(&cfg);
+	sl_config_free(NULL);
+	parse_ok(SVCS("{'portName':'a','clientAliases':[{'port':1}]}"), &cfg);
+	sl_config_free(&cfg);
+	assert_true(is_zeroed(&cfg));
+	sl_config_free(&cfg);
+
+	/* partly filled: arrays with empty slots */
+	cfg.nservices = 2;
+	cfg.services = calloc(2, sizeof(*cfg.services));
+	assert_non_null(cfg.services);
+	cfg.services[0].name = strdup("x");
+	cfg.services[0].naliases = 3;
+	cfg.services[0].aliases = calloc(3, sizeof(*cfg.services[0].aliases));
+	assert_non_null(cfg.services[0].aliases);
+	cfg.services[0].aliases[0].dns_name = strdup("y");
+	cfg.ncgroups = 2;
+	cfg.cgroups = calloc(2, sizeof(*cfg.cgroups));
+	assert_non_null(cfg.cgroups);
+	cfg.cgroups[0] = strdup("/a");
+	cfg.namespace = strdup("ns");
+	sl_config_free(&cfg);
+	assert_true(is_zeroed(&cfg));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_field),
+		cmocka_unit_test(test_partial_limits),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_length),
+		cmocka_unit_test(test_protocols),
+		cmocka_unit_test(test_fixed_vips),
+		cmocka_unit_test(test_vip_range_edges),
+		cmocka_unit_test(test_registry_paths),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_top_level_errors),
+		cmocka_unit_test(test_unknown_fields),
+		cmocka_unit_test(test_service_errors),
+		cmocka_unit_test(test_alias_errors),
+		cmocka_unit_test(test_port_message),
+		cmocka_unit_test(test_long_value),
+		cmocka_unit_test(test_cross_errors),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_unreadable),
+		cmocka_unit_test(test_config_free),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
+}
