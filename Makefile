@@ -41,6 +41,7 @@ E2E_HDRS := $(wildcard tests/e2e/*.h)
 
 .PHONY: all deps check unit unit-asan e2e demo install uninstall clean
 .DELETE_ON_ERROR:
+.SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 
 all: $(BUILD)/sluiced $(BUILD)/sluicectl
 
