@@ -63,28 +63,33 @@ static int open_cgroup(const char *cgroup, bool force, uint64_t *id, char *real,
 	return fd;
 }
 
-/* Remove every link pinned under ldir (detaching it) and the directory. */
-static void drop_links(const char *ldir)
+/* Detach the link pinned at ldir/name (even while others hold it) and unpin it. */
+static void drop_link(const char *ldir, const char *name)
 {
 	char path[PATH_MAX];
+	int fd;
+
+	if (sl_pathf(path, sizeof(path), "%s/%s", ldir, name))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
+/* Remove every link pinned under ldir and the directory. */
+static void drop_links(const char *ldir)
+{
 	struct dirent *de;
 	DIR *d = opendir(ldir);
 
 	if (!d)
 		return;
-	while ((de = readdir(d))) {
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		sl_pathf(path, sizeof(path), "%s/%s", ldir, de->d_name);
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			bpf_link_detach(fd);
-			close(fd);
-		}
-		unlink(path);
-	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			drop_link(ldir, de->d_name);
 	closedir(d);
 	rmdir(ldir);
 }
@@ -172,19 +177,9 @@ int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t 
 	}
 	goto out;
 undo:
-	for (i = 0; i < sl_nprogs; i++) {
-		int fd;
-
-		if (!made[i])
-			continue;
-		sl_pathf(path, sizeof(path), "%s/%s", ldir, sl_progs[i].name);
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			bpf_link_detach(fd);
-			close(fd);
-		}
-		unlink(path);
-	}
+	for (i = 0; i < sl_nprogs; i++)
+		if (made[i])
+			drop_link(ldir, sl_progs[i].name);
 	rmdir(ldir);
 out:
 	close(cg);

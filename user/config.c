@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "fsutil.h"
 #include "sluice.h"
 
 #define LIMIT_MAX_SERVICES (1U << 20)
@@ -998,58 +999,6 @@ out:
 	return ret;
 }
 
-/* The whole file, NUL-terminated, into *text; 0 or -errno. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-	size_t size = 4096, used = 0;
-	char *buf = NULL, *bigger;
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out_close;
-	}
-	if (S_ISREG(st.st_mode) && (size_t)st.st_size >= size)
-		size = (size_t)st.st_size + 1;
-	for (;;) {
-		if (!buf || used + 1 >= size) {
-			if (buf)
-				size *= 2;
-			bigger = realloc(buf, size);
-			if (!bigger) {
-				ret = -ENOMEM;
-				goto out_free;
-			}
-			buf = bigger;
-		}
-		n = read(fd, buf + used, size - used - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_free;
-		}
-		if (!n)
-			break;
-		used += (size_t)n;
-	}
-	buf[used] = '\0';
-	*text = buf;
-	*len = used;
-	close(fd);
-	return 0;
-out_free:
-	free(buf);
-out_close:
-	close(fd);
-	return ret;
-}
-
 int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err)
 {
 	char *text = NULL;
@@ -1057,7 +1006,7 @@ int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = read_file(path, &text, &len);
+	ret = sl_read_file(path, 0, &text, &len);
 	if (ret) {
 		sl_err_set(err, "%s: cannot read: %s", path, strerror(-ret));
 		return ret;

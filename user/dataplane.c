@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "dataplane.h"
+#include "fsutil.h"
 #include "log.h"
 #include "sluice.skel.h"
 
@@ -44,24 +45,6 @@ static void existing_ancestor(const char *dir, char *buf, size_t len)
 	}
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX], *p;
-
-	sl_pathf(buf, sizeof(buf), "%s", dir);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int ensure_bpffs(const char *dir, struct sl_err *err)
 {
 	char anc[PATH_MAX];
@@ -78,7 +61,7 @@ static int ensure_bpffs(const char *dir, struct sl_err *err)
 		return sl_err_set(err, "bpffs %s: %s is not a BPF filesystem; mount one (mount -t "
 				  "bpf bpf /sys/fs/bpf) or set \"bpffs\" to a directory on one",
 				  dir, anc);
-	ret = mkdir_p(dir);
+	ret = sl_mkdir_p(dir, 0700);
 	if (ret)
 		return sl_err_set(err, "bpffs %s: %s", dir, strerror(-ret));
 	return 0;

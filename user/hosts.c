@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fsutil.h"
 #include "hosts.h"
 
 static const char hosts_head[] =
@@ -118,27 +119,6 @@ char *sl_hosts_render(const char *namespace, const struct sl_vip_table *v4,
 	return sb.buf;
 }
 
-/* Create the directories leading to path (not path itself), mode 0755. */
-static int mkdir_parents(const char *path)
-{
-	char *buf, *p;
-	int ret = 0;
-
-	buf = strdup(path);
-	if (!buf)
-		return -ENOMEM;
-	for (p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*p = '/';
-	}
-	free(buf);
-	return ret;
-}
-
 /* Whether the open file holds exactly content (len bytes). */
 static int same_content(int fd, const char *content, size_t len, bool *same)
 {
@@ -193,7 +173,7 @@ int sl_hosts_write(const char *path, const char *content, bool *changed)
 	*changed = false;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == ENOENT) {
-		ret = mkdir_parents(path);
+		ret = sl_mkdir_parents(path, 0755);
 		if (ret)
 			return ret;
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "fsutil.h"
 #include "registry_source.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
@@ -323,66 +324,20 @@ static int list_names(const struct sl_registry_source *src, char ***out, size_t 
 /* The whole of a regular file, NUL-terminated, and what identifies it. 0 or -errno. */
 static int read_file(const char *path, char **text, size_t *len, struct file_id *id)
 {
-	size_t n = 0, cap;
-	char *buf = NULL, *grown;
 	struct stat st;
-	ssize_t r;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st))
 		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		ret = -EINVAL;
-		goto out;
-	}
-	if (st.st_size > MAX_FILE_SIZE) {
-		ret = -EFBIG;
-		goto out;
-	}
-	cap = st.st_size + 1;
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (n + 1 == cap) { /* it grew since fstat */
-			if (cap > MAX_FILE_SIZE) {
-				ret = -EFBIG;
-				goto out;
-			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (!r)
-			break;
-		n += r;
-	}
-	buf[n] = '\0';
-	file_id_from_stat(id, &st);
-	*text = buf;
-	*len = n;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
+	else
+		ret = sl_read_fd(fd, MAX_FILE_SIZE, text, len);
+	if (!ret)
+		file_id_from_stat(id, &st);
 	close(fd);
 	return ret;
 }

@@ -9,57 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fsutil.h"
 #include "state.h"
 
 #define STATE_VERSION 1
-
-/* Read the whole file into a NUL-terminated buffer. 0 or -errno. */
-static int read_file(const char *path, char **out, size_t *outlen)
-{
-	size_t len = 0, cap = 4096;
-	char *buf, *nb;
-	ssize_t r;
-	int fd, ret = 0;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		if (len + 1 == cap) {
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (!r)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return ret;
-}
 
 /* One table ("vip4" or "vip6") of the document; absent is empty. */
 static int parse_table(const char *path, json_t *root, const char *key, bool v4,
@@ -139,7 +92,7 @@ int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = read_file(path, &text, &len);
+	ret = sl_read_file(path, 0, &text, &len);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret) {
@@ -224,27 +177,6 @@ out:
 	json_decref(v4);
 	json_decref(v6);
 	json_decref(root);
-	return ret;
-}
-
-/* Create the directories leading to path (not path itself), mode 0755. */
-static int mkdir_parents(const char *path)
-{
-	char *buf, *p;
-	int ret = 0;
-
-	buf = strdup(path);
-	if (!buf)
-		return -ENOMEM;
-	for (p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*p = '/';
-	}
-	free(buf);
 	return ret;
 }
 
@@ -333,7 +265,7 @@ int sl_state_save(const char *path, const struct sl_state *st, struct sl_err *er
 		sl_err_set(err, "%s: %s", path, strerror(ENOMEM));
 	if (ret)
 		goto out;
-	ret = mkdir_parents(path);
+	ret = sl_mkdir_parents(path, 0755);
 	if (ret) {
 		sl_err_set(err, "%s: cannot create its directory: %s", path, strerror(-ret));
 		goto out;
