@@ -106,7 +106,8 @@ demo: deps
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
-	install -D -m 0644 deploy/sluiced.service $(DESTDIR)$(UNITDIR)/sluiced.service
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin|$(BINDIR)|' deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json ]; then \
 		install -D -m 0644 deploy/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json; fi
 
