@@ -631,6 +631,9 @@ static bool event_concerns(const char *only, const struct inotify_event *ev)
 		return true;
 	if (!ev->len)
 		return false;
+	/* Kubernetes ConfigMap volumes update by swapping their "..data" symlink. */
+	if (!strcmp(ev->name, "..data"))
+		return true;
 	return only ? !strcmp(ev->name, only) : is_registry_name(ev->name);
 }
 

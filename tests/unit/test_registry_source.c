@@ -387,6 +387,40 @@ static void test_drain(void **state)
 	sl_registry_source_close(src);
 }
 
+/* A Kubernetes ConfigMap volume: x.json -> ..data/x.json, ..data -> ..<timestamp>; an
+ * update swaps ..data alone, so no *.json name shows in any event. */
+static void test_configmap_swap(void **state)
+{
+	struct fixture *fx = *state;
+	struct sl_registry_source *src;
+	char path[256], target[256];
+
+	snprintf(path, sizeof(path), "%s/..v1", fx->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(path, "c.json", DOC(INST("svc", "c1", "10.0.0.1", "81")));
+	snprintf(path, sizeof(path), "%s/..v2", fx->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(path, "c.json", DOC(INST("svc", "c2", "10.0.0.2", "82")));
+	snprintf(path, sizeof(path), "%s/..data", fx->dir);
+	assert_int_equal(symlink("..v1", path), 0);
+	snprintf(path, sizeof(path), "%s/c.json", fx->dir);
+	assert_int_equal(symlink("..data/c.json", path), 0);
+
+	src = open_ok(fx->dir);
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/c1:81");
+	sl_registry_source_drain(src);
+
+	snprintf(path, sizeof(path), "%s/..data_tmp", fx->dir);
+	assert_int_equal(symlink("..v2", path), 0);
+	snprintf(target, sizeof(target), "%s/..data", fx->dir);
+	assert_int_equal(rename(path, target), 0);
+	assert_true(sl_registry_source_drain(src));
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/c2:82");
+	sl_registry_source_close(src);
+}
+
 static void test_unchanged_refresh(void **state)
 {
 	struct fixture *fx = *state;
@@ -531,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_single_file_appears_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_configmap_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_stat_not_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recent_mtime_not_trusted, setup, teardown),
