@@ -892,6 +892,54 @@ static void test_removed_id_not_reused(void **state)
 	sl_model_free(&m3);
 }
 
+/* Ids are taken after the last one handed out: one freed by the previous build is not
+ * reused by the next while others are free, and taking wraps to the low ids. */
+static void test_freed_id_not_reused_at_once(void **state)
+{
+	struct world w;
+	struct sl_model m1, m2, m3, m4;
+	uint32_t a, s1;
+
+	(void)state;
+	world_init(&w);
+	w.sids.limit = 4;
+	w.bids.limit = 4;
+	add_service(&w, "s1", SL_PROTO_TCP);
+	add_service(&w, "s2", SL_PROTO_TCP);
+	add_inst(&w, "a", "s1", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "b", "s1", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	build(&w, NULL, &m1);
+	a = must_backend(svc_of(&m1, "s1"), "a", SLUICE_FAM_V4)->id;
+	s1 = svc_of(&m1, "s1")->id;
+	assert_int_equal(a, 1);
+	assert_int_equal(s1, 1);
+
+	/* a and s1 go: ids 1 are free again. */
+	remove_inst(&w, "a");
+	remove_service(&w, "s1");
+	add_inst(&w, "b2", "s2", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	build(&w, &m1, &m2);
+	assert_int_equal(svc_of(&m2, "s2")->id, 2);
+	assert_int_equal(must_backend(svc_of(&m2, "s2"), "b2", SLUICE_FAM_V4)->id, 3);
+
+	/* New ones now get the next free after the last handed out: not 1 at once... */
+	add_service(&w, "s3", SL_PROTO_TCP);
+	add_inst(&w, "c", "s3", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	build(&w, &m2, &m3);
+	assert_int_equal(svc_of(&m3, "s3")->id, 3);
+	/* ...for backends, after 3 comes 1 (wrapping, limit 4), the only one free. */
+	assert_int_equal(must_backend(svc_of(&m3, "s3"), "c", SLUICE_FAM_V4)->id, 1);
+
+	/* And services wrap too. */
+	add_service(&w, "s4", SL_PROTO_TCP);
+	build(&w, &m3, &m4);
+	assert_int_equal(svc_of(&m4, "s4")->id, 1);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+	sl_model_free(&m3);
+	sl_model_free(&m4);
+}
+
 static void test_disabled(void **state)
 {
 	struct world w;
@@ -1018,6 +1066,66 @@ static void test_frontend_limit(void **state)
 	}
 }
 
+/* At most SLUICE_MAX_SLOTS serving backends per family; the others do not count. */
+static void test_too_many_serving(void **state)
+{
+	static const struct {
+		size_t serving, unhealthy;
+		bool v6;
+		int want;
+	} cases[] = {
+		{ SLUICE_MAX_SLOTS, 0, false, 0 },
+		{ SLUICE_MAX_SLOTS, 5, false, 0 },
+		{ SLUICE_MAX_SLOTS + 1, 0, false, -ENOSPC },
+		{ SLUICE_MAX_SLOTS + 1, 0, true, -ENOSPC },
+	};
+	size_t c, i;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t n = cases[c].serving + cases[c].unhealthy;
+		struct sl_instance *v = calloc(n, sizeof(*v));
+		struct world w;
+		struct sl_model m;
+		struct sl_err err = { "" };
+		int ret;
+
+		assert_non_null(v);
+		world_init(&w);
+		w.bids.limit = 2 * SLUICE_MAX_SLOTS;
+		add_service(&w, "big", SL_PROTO_TCP);
+		for (i = 0; i < n; i++) {
+			v[i].id = "i";
+			v[i].service = "big";
+			v[i].health = i < cases[c].serving ? SL_HEALTH_HEALTHY : SL_HEALTH_UNHEALTHY;
+			v[i].weight = 1;
+			v[i].port = (uint16_t)(1 + i);
+			if (cases[c].v6) {
+				v[i].has_v6 = true;
+				v[i].addr6 = A("fd00::1");
+			} else {
+				v[i].has_v4 = true;
+				v[i].addr4 = A("10.0.0.1");
+			}
+		}
+		w.insts.v = v;
+		w.insts.n = n;
+		ret = try_build(&w, NULL, &m, &err);
+		if (ret != cases[c].want)
+			fail_msg("case %zu: %d, want %d (%s)", c, ret, cases[c].want, err.msg);
+		if (ret) {
+			assert_non_null(strstr(err.msg, "big"));
+			assert_non_null(strstr(err.msg, cases[c].v6 ? "IPv6" : "IPv4"));
+			assert_int_equal(m.nservices, 0);
+		} else {
+			assert_int_equal(m.services[0].nbackends, n);
+			assert_int_equal(m.services[0].table[SLUICE_FAM_V4].nslots, SLUICE_MAX_SLOTS);
+		}
+		sl_model_free(&m);
+		free(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1032,9 +1140,11 @@ int main(void)
 		cmocka_unit_test(test_ids_kept),
 		cmocka_unit_test(test_fresh_ids),
 		cmocka_unit_test(test_removed_id_not_reused),
+		cmocka_unit_test(test_freed_id_not_reused_at_once),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_id_exhaustion),
 		cmocka_unit_test(test_frontend_limit),
+		cmocka_unit_test(test_too_many_serving),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
