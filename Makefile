@@ -33,6 +33,7 @@ LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
 ASAN_LIB_OBJS := $(patsubst user/%.c,$(ASAN_BUILD)/user/%.o,$(LIB_SRCS))
 USER_HDRS := $(wildcard user/*.h) include/sluice.h
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_HDRS := $(wildcard tests/unit/*.h)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
@@ -78,10 +79,10 @@ $(BUILD)/sluiced $(BUILD)/sluicectl: $(BUILD)/%: $(BUILD)/user/%.o $(BUILD)/libs
 $(ASAN_BUILD)/sluiced $(ASAN_BUILD)/sluicectl: $(ASAN_BUILD)/%: $(ASAN_BUILD)/user/%.o $(ASAN_BUILD)/libsluice.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluice.a $(USER_HDRS) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluice.a $(USER_HDRS) $(UNIT_HDRS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LIBS) -lcmocka
 
-$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluice.a $(USER_HDRS) | $(ASAN_BUILD)/tests
+$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluice.a $(USER_HDRS) $(UNIT_HDRS) | $(ASAN_BUILD)/tests
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -o $@ $< $(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
 
 $(BUILD)/tests/e2e: $(E2E_SRCS) $(E2E_HDRS) $(BUILD)/libsluice.a | $(BUILD)/tests
