@@ -418,6 +418,25 @@ static void t_reload_adds_service(void)
 	       "the hosts file was replaced, not rewritten in place (bind mounts would go stale)");
 }
 
+/* A reverse entry whose service is gone is dropped on use: the app sees the real peer. */
+static void t_stale_reverse_entry(void)
+{
+	struct request rq = req(OP_TCP_HOLD, AF_INET, "extra", false, false, 8080, 1);
+	struct result res;
+
+	rq.duration_ms = 1500;
+	expect(!agent_send(&agent, &rq), "agent");
+	usleep(300000);
+	expect(!write_config(false), "write config");
+	kill(B.daemon, SIGHUP);
+	expect(!agent_wait(&agent, &res, 10000), "agent");
+	expect(res.ok == 1 && count_of(&res, "B2") == 1, "extra:8080 not reached (errno %d)",
+	       res.last_errno);
+	expect(res.peer_mismatch == 0, "getpeername did not show the VIP while extra served");
+	expect(res.late_mismatch == 1,
+	       "getpeername still showed extra's VIP after extra was removed");
+}
+
 static void t_ctl_cgroups(void)
 {
 	struct request rq = req(OP_TCP, AF_INET, "web", false, false, 80, 3);
@@ -543,6 +562,7 @@ int main(int argc, char **argv)
 	run_case("bad registry content keeps the last good state", t_bad_registry);
 	run_case("a bad config on SIGHUP keeps the last good one", t_bad_config_reload);
 	run_case("SIGHUP adds a service; hosts file rewritten in place", t_reload_adds_service);
+	run_case("a reverse entry of a removed service is dropped", t_stale_reverse_entry);
 	run_case("sluicectl attach/attached/detach; root refused", t_ctl_cgroups);
 	run_case("SIGKILL of sluiced: connects still served", t_sigkill_keeps_serving);
 	run_case("restarts during a connect loop: zero failures", t_restart_under_load);

@@ -68,6 +68,7 @@ enum op {
 	OP_UDPC,  /* connected UDP: send, receive, check source and getpeername */
 	OP_UDPU,  /* unconnected UDP: sendto, recvfrom, check source */
 	OP_TCP_LOOP, /* connects for duration_ms, counting failures */
+	OP_TCP_HOLD, /* as OP_TCP, then getpeername again after duration_ms */
 };
 
 struct request {
@@ -83,6 +84,7 @@ struct result {
 	int ok, failed, last_errno;
 	int peer_mismatch; /* getpeername was not the address connected to */
 	int src_mismatch;  /* a reply's source was not the address sent to */
+	int late_mismatch; /* OP_TCP_HOLD: the later getpeername was not that address */
 	int n;
 	char names[MAX_NAMES][16];
 	int counts[MAX_NAMES];

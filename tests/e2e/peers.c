@@ -180,7 +180,7 @@ static bool exchange(const struct request *rq, const struct sockaddr_storage *ds
 	struct timeval tv = { .tv_sec = 2 };
 	struct sockaddr_storage peer, src;
 	socklen_t plen = sizeof(peer), slen = sizeof(src);
-	bool stream = rq->op == OP_TCP || rq->op == OP_TCP_LOOP;
+	bool stream = rq->op == OP_TCP || rq->op == OP_TCP_LOOP || rq->op == OP_TCP_HOLD;
 	char buf[32] = {};
 	ssize_t n;
 	int fd;
@@ -208,6 +208,12 @@ static bool exchange(const struct request *rq, const struct sockaddr_storage *ds
 	if (n <= 0)
 		return failed(res, fd), false;
 	buf[n] = '\0';
+	if (rq->op == OP_TCP_HOLD) {
+		usleep(rq->duration_ms * 1000);
+		plen = sizeof(peer);
+		if (getpeername(fd, (void *)&peer, &plen) || !same_addr(&peer, dst))
+			res->late_mismatch++;
+	}
 	record(res, buf);
 	res->ok++;
 	close(fd);
