@@ -460,30 +460,49 @@ static int parse_registry(struct parser *p, const json_t *v, void *out)
 	return with_field(p, v, "file", true, parse_registry_file, out);
 }
 
-/* "cgroups" (struct sl_config *out): absolute paths. */
-static int parse_cgroups(struct parser *p, const json_t *v, void *out)
+/* Parses one element of an array into slot; ctx is the caller's. */
+typedef int (*elem_parser)(struct parser *p, const json_t *elem, void *slot, void *ctx);
+
+/* A JSON array into a new array of n entries of size bytes (*arr, *n), each parsed by fn
+ * with its index on the field path. *n is set before parsing so a partial array frees. */
+static int parse_array(struct parser *p, const json_t *v, const char *expect, size_t size,
+		       void **arr, size_t *n, elem_parser fn, void *ctx)
 {
-	struct sl_config *cfg = out;
 	const json_t *elem;
 	size_t i, saved;
 	int ret;
 
 	if (!json_is_array(v))
-		return fail_got(p, v, "must be an array of absolute paths");
+		return fail_got(p, v, expect);
 	if (!json_array_size(v))
 		return 0;
-	cfg->cgroups = calloc(json_array_size(v), sizeof(*cfg->cgroups));
-	if (!cfg->cgroups)
+	*arr = calloc(json_array_size(v), size);
+	if (!*arr)
 		return fail_oom(p);
-	cfg->ncgroups = json_array_size(v);
+	*n = json_array_size(v);
 	json_array_foreach(v, i, elem) {
 		saved = path_push_index(p, i);
-		ret = parse_abs_path(p, elem, &cfg->cgroups[i]);
+		ret = fn(p, elem, (char *)*arr + i * size, ctx);
 		path_pop(p, saved);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+static int parse_cgroup(struct parser *p, const json_t *elem, void *slot, void *ctx)
+{
+	(void)ctx;
+	return parse_abs_path(p, elem, slot);
+}
+
+/* "cgroups" (struct sl_config *out): absolute paths. */
+static int parse_cgroups(struct parser *p, const json_t *v, void *out)
+{
+	struct sl_config *cfg = out;
+
+	return parse_array(p, v, "must be an array of absolute paths", sizeof(*cfg->cgroups),
+			   (void **)&cfg->cgroups, &cfg->ncgroups, parse_cgroup, NULL);
 }
 
 /* "limits" (struct sl_limits *out): each a positive integer up to its own maximum. */
@@ -543,29 +562,25 @@ static int parse_alias(struct parser *p, const json_t *v, const struct sl_servic
 	return 0;
 }
 
+struct alias_ctx {
+	const struct sl_service_cfg *svc;
+	const struct fixed_vips *svc_vips;
+};
+
+static int parse_alias_elem(struct parser *p, const json_t *elem, void *slot, void *ctx)
+{
+	const struct alias_ctx *a = ctx;
+
+	return parse_alias(p, elem, a->svc, a->svc_vips, slot);
+}
+
 static int parse_aliases(struct parser *p, const json_t *v, struct sl_service_cfg *svc,
 			 const struct fixed_vips *svc_vips)
 {
-	const json_t *elem;
-	size_t i, saved;
-	int ret;
+	struct alias_ctx ctx = { svc, svc_vips };
 
-	if (!json_is_array(v))
-		return fail_got(p, v, "must be an array");
-	if (!json_array_size(v))
-		return 0;
-	svc->aliases = calloc(json_array_size(v), sizeof(*svc->aliases));
-	if (!svc->aliases)
-		return fail_oom(p);
-	svc->naliases = json_array_size(v);
-	json_array_foreach(v, i, elem) {
-		saved = path_push_index(p, i);
-		ret = parse_alias(p, elem, svc, svc_vips, &svc->aliases[i]);
-		path_pop(p, saved);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_array(p, v, "must be an array", sizeof(*svc->aliases),
+			   (void **)&svc->aliases, &svc->naliases, parse_alias_elem, &ctx);
 }
 
 static int parse_service(struct parser *p, const json_t *v, struct sl_service_cfg *svc)
@@ -608,30 +623,19 @@ static int parse_service(struct parser *p, const json_t *v, struct sl_service_cf
 	return ret;
 }
 
+static int parse_service_elem(struct parser *p, const json_t *elem, void *slot, void *ctx)
+{
+	(void)ctx;
+	return parse_service(p, elem, slot);
+}
+
 /* "services" (struct sl_config *out). */
 static int parse_services(struct parser *p, const json_t *v, void *out)
 {
 	struct sl_config *cfg = out;
-	const json_t *elem;
-	size_t i, saved;
-	int ret;
 
-	if (!json_is_array(v))
-		return fail_got(p, v, "must be an array");
-	if (!json_array_size(v))
-		return 0;
-	cfg->services = calloc(json_array_size(v), sizeof(*cfg->services));
-	if (!cfg->services)
-		return fail_oom(p);
-	cfg->nservices = json_array_size(v);
-	json_array_foreach(v, i, elem) {
-		saved = path_push_index(p, i);
-		ret = parse_service(p, elem, &cfg->services[i]);
-		path_pop(p, saved);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_array(p, v, "must be an array", sizeof(*cfg->services),
+			   (void **)&cfg->services, &cfg->nservices, parse_service_elem, NULL);
 }
 
 static int set_defaults(struct parser *p, const char *origin)
