@@ -83,16 +83,6 @@ long sl_maps_count(int fd, size_t key_size)
 
 /* ---- reading ---- */
 
-static struct sl_service_model *service_by_id(struct sl_model *m, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < m->nservices; i++)
-		if (m->services[i].id == id)
-			return &m->services[i];
-	return NULL;
-}
-
 static int read_services(const struct sl_maps *maps, struct sl_model *m)
 {
 	uint32_t key, *prev = NULL;
@@ -134,7 +124,7 @@ static int read_backends(const struct sl_maps *maps, struct sl_model *m)
 		prev = &key;
 		if (bpf_map_lookup_elem(maps->backends, &key, &v))
 			continue;
-		s = service_by_id(m, v.service_id);
+		s = (struct sl_service_model *)sl_model_find_service(m, v.service_id);
 		if (!s) {
 			pr_debug("backend %u names service %u, which is not in the maps", key,
 				 v.service_id);
@@ -225,8 +215,10 @@ int sl_maps_read_model(const struct sl_maps *maps, struct sl_model *out, struct 
 	int ret, fam;
 
 	ret = read_services(maps, &m);
-	if (!ret)
+	if (!ret) {
+		sl_model_sort(&m); /* by id, for read_backends' lookups */
 		ret = read_backends(maps, &m);
+	}
 	for (i = 0; !ret && i < m.nservices; i++)
 		for (fam = 0; !ret && fam < 2; fam++)
 			ret = read_table(maps, m.services[i].id, fam, &m.services[i].table[fam]);

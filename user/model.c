@@ -194,11 +194,33 @@ struct build {
 	struct sl_id_alloc *service_ids, *backend_ids;
 	struct id_set used_services, used_backends;
 	const struct sl_instance **by_service; /* instances sorted by ServiceName */
+	const struct sl_service_model **cur_by_name; /* current services sorted by name */
 	size_t ninst;
 	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
 	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
 	struct sl_err *err;
 };
+
+static int cmp_service_name(const void *a, const void *b)
+{
+	const struct sl_service_model *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The current service of that name, by binary search (reconciles touch every service). */
+static const struct sl_service_model *current_named(const struct build *b, const char *name)
+{
+	struct sl_service_model key;
+	const struct sl_service_model *kp = &key, *const *hit;
+	size_t n = b->in->current->nservices;
+
+	if (!n)
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&kp, b->cur_by_name, n, sizeof(*b->cur_by_name), cmp_service_name);
+	return hit ? *hit : NULL;
+}
 
 static int cmp_inst_service(const void *a, const void *b)
 {
@@ -250,7 +272,7 @@ static void backend_from(struct sl_backend_model *bk, const struct sl_instance *
  * instance at the same address and port dropped. */
 static int build_backends(struct build *b, struct sl_service_model *svc, const char *ns)
 {
-	const struct sl_service_model *cur = sl_model_find_service_name(b->in->current, svc->name);
+	const struct sl_service_model *cur = current_named(b, svc->name);
 	size_t first, count, i, n = 0;
 	struct sl_backend_model *v;
 
@@ -385,7 +407,7 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 static int build_service(struct build *b, struct sl_model *m, const struct sl_service_cfg *sc,
 			 size_t *fcap)
 {
-	const struct sl_service_model *cur = sl_model_find_service_name(b->in->current, sc->name);
+	const struct sl_service_model *cur = current_named(b, sc->name);
 	struct sl_service_model *svc = &m->services[m->nservices];
 	int err;
 
@@ -439,11 +461,17 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 	mark_current_ids(&b);
 	b.ninst = in->instances ? in->instances->n : 0;
 	b.by_service = calloc(b.ninst + 1, sizeof(*b.by_service));
+	b.cur_by_name = calloc(in->current->nservices + 1, sizeof(*b.cur_by_name));
 	b.scratch = calloc(SLUICE_MAX_SLOTS, sizeof(*b.scratch));
 	b.slots = calloc(SLUICE_MAX_SLOTS, sizeof(*b.slots));
 	m.services = calloc(cfg->nservices, sizeof(*m.services));
-	if (!b.by_service || !b.scratch || !b.slots || !m.services)
+	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services)
 		goto out;
+	for (i = 0; i < in->current->nservices; i++)
+		b.cur_by_name[i] = &in->current->services[i];
+	if (in->current->nservices)
+		qsort(b.cur_by_name, in->current->nservices, sizeof(*b.cur_by_name),
+		      cmp_service_name);
 	for (i = 0; i < b.ninst; i++)
 		b.by_service[i] = &in->instances->v[i];
 	if (b.ninst)
@@ -465,6 +493,7 @@ out:
 	free(b.used_services.bits);
 	free(b.used_backends.bits);
 	free(b.by_service);
+	free(b.cur_by_name);
 	free(b.scratch);
 	free(b.slots);
 	return ret;
