@@ -19,11 +19,33 @@
 #define LIMIT_MAX_BACKENDS (1U << 22)
 #define LIMIT_MAX_FRONTENDS (1U << 22)
 #define LIMIT_MAX_SOCKETS (1U << 24)
+#define LIMIT_MAX_AFFINITIES (1U << 24)
 #define VIP_CIDR4_MAX_PREFIX 30
 #define VIP_CIDR6_MIN_PREFIX 64
 #define VIP_CIDR6_MAX_PREFIX 126
 #define SHOW_LEN 80 /* a bad value is quoted up to this many bytes */
 #define LOC_LEN 96  /* "services[N].clientAliases[N].vip6" */
+
+#define DEFAULT_AFFINITY_TIMEOUT_S 10800
+#define MAX_AFFINITY_TIMEOUT_S 86400
+#define DEFAULT_PANIC_PERCENT 50
+#define HC_DEFAULT_INTERVAL_MS 5000
+#define HC_DEFAULT_TIMEOUT_MS 2000
+#define HC_DEFAULT_THRESHOLD 2
+#define HC_MAX_THRESHOLD 1000
+#define HC_MAX_SECONDS 3600.0
+#define HC_MAX_PATH 1024
+#define HC_DEFAULT_PATH "/"
+#define HC_DEFAULT_STATUS_LO 200
+#define HC_DEFAULT_STATUS_HI 399
+#define STATUS_MIN 100
+#define STATUS_MAX 599
+#define OD_DEFAULT_FAILURES 3
+#define OD_MAX_FAILURES 65535
+#define OD_DEFAULT_BASE_MS 30000
+#define OD_DEFAULT_MAX_MS 300000
+#define OD_DEFAULT_PERCENT 50
+#define OD_MAX_SECONDS 86400.0
 
 struct parser {
 	const char *origin;
@@ -44,15 +66,28 @@ typedef int (*field_fn)(struct parser *p, const json_t *v, void *out);
 
 static const char *const top_fields[] = {
 	"namespace", "enabled", "services", "vipCidr", "vipCidr6", "registry", "cgroups",
-	"bpffs", "hostsFile", "stateFile", "limits", "logConfiguration", NULL,
+	"bpffs", "hostsFile", "stateFile", "limits", "socketTermination", "logConfiguration",
+	NULL,
 };
 static const char *const service_fields[] = {
-	"portName", "discoveryName", "clientAliases", "protocol", "vip", "vip6",
-	"ingressPortOverride", "timeout", "tls", NULL,
+	"portName", "discoveryName", "clientAliases", "protocol", "vip", "vip6", "lbPolicy",
+	"sessionAffinity", "panicThresholdPercent", "terminateTcp", "healthCheck",
+	"outlierDetection", "ingressPortOverride", "timeout", "tls", NULL,
 };
 static const char *const alias_fields[] = { "dnsName", "port", "vip", "vip6", NULL };
 static const char *const registry_fields[] = { "file", NULL };
-static const char *const limit_fields[] = { "services", "backends", "frontends", "sockets", NULL };
+static const char *const limit_fields[] = {
+	"services", "backends", "frontends", "sockets", "affinities", NULL,
+};
+static const char *const affinity_fields[] = { "timeoutSeconds", NULL };
+static const char *const health_fields[] = {
+	"protocol", "path", "port", "intervalSeconds", "timeoutSeconds", "unhealthyThreshold",
+	"healthyThreshold", "expectStatus", NULL,
+};
+static const char *const outlier_fields[] = {
+	"enabled", "consecutiveFailures", "baseEjectionSeconds", "maxEjectionSeconds",
+	"maxEjectionPercent", NULL,
+};
 
 static const struct {
 	const char *key;
@@ -63,6 +98,32 @@ static const struct {
 	{ "backends", offsetof(struct sl_limits, backends), LIMIT_MAX_BACKENDS },
 	{ "frontends", offsetof(struct sl_limits, frontends), LIMIT_MAX_FRONTENDS },
 	{ "sockets", offsetof(struct sl_limits, sockets), LIMIT_MAX_SOCKETS },
+	{ "affinities", offsetof(struct sl_limits, affinities), LIMIT_MAX_AFFINITIES },
+};
+
+/* A JSON string that must be one of a few names, each standing for a value. */
+struct name_value {
+	const char *name;
+	int value;
+};
+
+static const struct name_value lb_policies[] = {
+	{ "random", SLUICE_LB_RANDOM },
+	{ "round_robin", SLUICE_LB_ROUND_ROBIN },
+	{ "least_request", SLUICE_LB_LEAST_REQUEST },
+	{ NULL, 0 },
+};
+static const struct name_value sockterm_modes[] = {
+	{ "auto", SL_SOCKTERM_AUTO },
+	{ "iterator", SL_SOCKTERM_ITER },
+	{ "sock_diag", SL_SOCKTERM_DIAG },
+	{ "off", SL_SOCKTERM_OFF },
+	{ NULL, 0 },
+};
+static const struct name_value hc_protocols[] = {
+	{ "tcp", SL_HC_TCP },
+	{ "http", SL_HC_HTTP },
+	{ NULL, 0 },
 };
 
 /* ---- the path of the value at hand ---- */
@@ -135,10 +196,11 @@ static void path_pop(struct parser *p, size_t saved)
 
 /* ---- errors ---- */
 
-/* v as compact JSON, cut short (at a character boundary) when long. */
+/* v as compact JSON, cut short (at a character boundary) when long; reals to 15 digits, so
+ * 0.3 shows as written, not as 0.29999999999999999. */
 static const char *show(const json_t *v, char *buf, size_t len)
 {
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
 	size_t cut;
 
 	if (!s) {
@@ -324,6 +386,41 @@ static int parse_port(struct parser *p, const json_t *v, void *out)
 	if (!ret)
 		*(uint16_t *)out = (uint16_t)n;
 	return ret;
+}
+
+/* A string among names (int *out: its value); the message lists them ("a", "b" or "c"). */
+static int parse_choice(struct parser *p, const json_t *v, const struct name_value *names,
+			int *out)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	char list[256];
+	size_t used = 0, i;
+
+	for (i = 0; s && names[i].name; i++) {
+		if (!strcmp(s, names[i].name)) {
+			*out = names[i].value;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; names[i].name && used < sizeof(list); i++)
+		used += snprintf(list + used, sizeof(list) - used, "%s\"%s\"",
+				 !i ? "" : names[i + 1].name ? ", " : " or ", names[i].name);
+	return fail_got(p, v, "must be %s", list);
+}
+
+/* A number of seconds > 0 and at most max, possibly fractional, into *ms: rounded to the
+ * nearest millisecond, at least 1. */
+static int parse_seconds(struct parser *p, const json_t *v, double max, uint32_t *ms)
+{
+	double s = json_is_number(v) ? json_number_value(v) : 0;
+
+	if (!json_is_number(v) || !(s > 0) || s > max)
+		return fail_got(p, v, "must be a number of seconds > 0 and at most %g", max);
+	*ms = (uint32_t)(s * 1000.0 + 0.5);
+	if (!*ms)
+		*ms = 1;
+	return 0;
 }
 
 /* An absolute path (char **out). */
@@ -532,6 +629,17 @@ static int parse_limits(struct parser *p, const json_t *v, void *out)
 	return 0;
 }
 
+/* "socketTermination" (enum sl_sockterm_mode *out). */
+static int parse_sockterm(struct parser *p, const json_t *v, void *out)
+{
+	int mode = 0, ret;
+
+	ret = parse_choice(p, v, sockterm_modes, &mode);
+	if (!ret)
+		*(enum sl_sockterm_mode *)out = (enum sl_sockterm_mode)mode;
+	return ret;
+}
+
 /* One client alias; its fixed VIPs default to the service's (svc_vips). */
 static int parse_alias(struct parser *p, const json_t *v, const struct sl_service_cfg *svc,
 		       const struct fixed_vips *svc_vips, struct sl_alias_cfg *al)
@@ -583,6 +691,322 @@ static int parse_aliases(struct parser *p, const json_t *v, struct sl_service_cf
 			   (void **)&svc->aliases, &svc->naliases, parse_alias_elem, &ctx);
 }
 
+/* "lbPolicy" (uint8_t *out): enum sluice_lb_policy. */
+static int parse_lb_policy(struct parser *p, const json_t *v, void *out)
+{
+	int policy = 0, ret;
+
+	ret = parse_choice(p, v, lb_policies, &policy);
+	if (!ret)
+		*(uint8_t *)out = (uint8_t)policy;
+	return ret;
+}
+
+static int parse_affinity_timeout(struct parser *p, const json_t *v, void *out)
+{
+	json_int_t n = 0;
+	int ret;
+
+	ret = parse_int(p, v, 1, MAX_AFFINITY_TIMEOUT_S, &n);
+	if (!ret)
+		*(uint32_t *)out = (uint32_t)n;
+	return ret;
+}
+
+/* "sessionAffinity" (uint32_t *out, the timeout): {"timeoutSeconds": N}, N defaulting. */
+static int parse_affinity(struct parser *p, const json_t *v, void *out)
+{
+	int ret;
+
+	if (!json_is_object(v))
+		return fail_got(p, v, "must be an object {\"timeoutSeconds\": N}");
+	ret = check_fields(p, v, affinity_fields);
+	if (ret)
+		return ret;
+	*(uint32_t *)out = DEFAULT_AFFINITY_TIMEOUT_S;
+	return with_field(p, v, "timeoutSeconds", false, parse_affinity_timeout, out);
+}
+
+static int parse_percent(struct parser *p, const json_t *v, void *out)
+{
+	json_int_t n = 0;
+	int ret;
+
+	ret = parse_int(p, v, 0, 100, &n);
+	if (!ret)
+		*(uint32_t *)out = (uint32_t)n;
+	return ret;
+}
+
+static int parse_hc_protocol(struct parser *p, const json_t *v, void *out)
+{
+	int proto = 0, ret;
+
+	ret = parse_choice(p, v, hc_protocols, &proto);
+	if (!ret)
+		*(enum sl_hc_proto *)out = (enum sl_hc_proto)proto;
+	return ret;
+}
+
+/* "healthCheck"."path" (char **out): '/' then printable ASCII without spaces. */
+static int parse_hc_path(struct parser *p, const json_t *v, void *out)
+{
+	const char *s;
+	size_t len, i;
+
+	if (!json_is_string(v) || json_string_value(v)[0] != '/')
+		return fail_got(p, v, "must be a path starting with '/'");
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len > HC_MAX_PATH)
+		return fail_got(p, v, "must be at most %d bytes", HC_MAX_PATH);
+	for (i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return fail_got(p, v, "may hold only printable ASCII characters, no spaces");
+	return set_str(p, out, s);
+}
+
+static int parse_interval(struct parser *p, const json_t *v, void *out)
+{
+	return parse_seconds(p, v, HC_MAX_SECONDS, out);
+}
+
+static int parse_threshold(struct parser *p, const json_t *v, void *out)
+{
+	json_int_t n = 0;
+	int ret;
+
+	ret = parse_int(p, v, 1, HC_MAX_THRESHOLD, &n);
+	if (!ret)
+		*(uint32_t *)out = (uint32_t)n;
+	return ret;
+}
+
+/* Up to 3 digits of s into *n; the characters read, 0 if none. */
+static size_t read_status(const char *s, unsigned *n)
+{
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < 3 && s[i] >= '0' && s[i] <= '9'; i++)
+		*n = *n * 10 + (unsigned)(s[i] - '0');
+	return i;
+}
+
+#define STATUS_EXPECT "must be a status from 100 to 599, a range \"lo-hi\" such as \"200-299\", " \
+		      "or an array of those"
+
+/* One status or range of "expectStatus" (struct sl_status_range *slot). */
+static int parse_status_elem(struct parser *p, const json_t *v, void *slot, void *ctx)
+{
+	struct sl_status_range *r = slot;
+	unsigned lo, hi;
+	const char *s;
+	size_t n;
+
+	(void)ctx;
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < STATUS_MIN || json_integer_value(v) > STATUS_MAX)
+			return fail_got(p, v, "must be a status from %d to %d", STATUS_MIN, STATUS_MAX);
+		r->lo = r->hi = (uint16_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail_got(p, v, STATUS_EXPECT);
+	s = json_string_value(v);
+	n = read_status(s, &lo);
+	if (n != 3 || s[n] != '-' || read_status(s + n + 1, &hi) != 3 || s[n + 4] != '\0')
+		return fail_got(p, v, "must be a range \"lo-hi\" of statuses such as \"200-299\"");
+	if (lo < STATUS_MIN || hi > STATUS_MAX)
+		return fail_got(p, v, "must be a range of statuses from %d to %d", STATUS_MIN,
+				STATUS_MAX);
+	if (lo > hi)
+		return fail_got(p, v, "must not end below its start");
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
+/* "expectStatus" (struct sl_health_check_cfg *out). */
+static int parse_expect_status(struct parser *p, const json_t *v, void *out)
+{
+	struct sl_health_check_cfg *hc = out;
+
+	if (json_is_array(v)) {
+		if (!json_array_size(v))
+			return fail(p, "must not be empty");
+		return parse_array(p, v, STATUS_EXPECT, sizeof(*hc->expect), (void **)&hc->expect,
+				   &hc->nexpect, parse_status_elem, NULL);
+	}
+	if (!json_is_integer(v) && !json_is_string(v))
+		return fail_got(p, v, STATUS_EXPECT);
+	hc->expect = calloc(1, sizeof(*hc->expect));
+	if (!hc->expect)
+		return fail_oom(p);
+	hc->nexpect = 1;
+	return parse_status_elem(p, v, hc->expect, NULL);
+}
+
+/* A field of an HTTP check given for a TCP one. */
+static int http_only(struct parser *p, const json_t *obj, const char *key)
+{
+	size_t saved;
+	int ret;
+
+	if (!json_object_get(obj, key))
+		return 0;
+	saved = path_push_key(p, key);
+	ret = fail(p, "only for \"protocol\": \"http\" (this check is tcp)");
+	path_pop(p, saved);
+	return ret;
+}
+
+/* Numbers every service has, "healthCheck" given or not. */
+static void health_defaults(struct sl_health_check_cfg *hc)
+{
+	hc->proto = SL_HC_TCP;
+	hc->interval_ms = HC_DEFAULT_INTERVAL_MS;
+	hc->timeout_ms = HC_DEFAULT_TIMEOUT_MS;
+	hc->unhealthy_threshold = HC_DEFAULT_THRESHOLD;
+	hc->healthy_threshold = HC_DEFAULT_THRESHOLD;
+}
+
+/* "healthCheck" (struct sl_health_check_cfg *out, defaults set). */
+static int parse_health(struct parser *p, const json_t *v, void *out)
+{
+	struct sl_health_check_cfg *hc = out;
+	const json_t *timeout;
+	size_t saved;
+	int ret;
+
+	if (!json_is_object(v))
+		return fail_got(p, v, "must be an object");
+	ret = check_fields(p, v, health_fields);
+	if (!ret)
+		ret = with_field(p, v, "protocol", false, parse_hc_protocol, &hc->proto);
+	if (!ret && hc->proto == SL_HC_TCP)
+		ret = http_only(p, v, "path") ?: http_only(p, v, "expectStatus");
+	if (!ret)
+		ret = with_field(p, v, "path", false, parse_hc_path, &hc->path);
+	if (!ret)
+		ret = with_field(p, v, "port", false, parse_port, &hc->port);
+	if (!ret)
+		ret = with_field(p, v, "intervalSeconds", false, parse_interval, &hc->interval_ms);
+	if (!ret)
+		ret = with_field(p, v, "timeoutSeconds", false, parse_interval, &hc->timeout_ms);
+	if (!ret)
+		ret = with_field(p, v, "unhealthyThreshold", false, parse_threshold,
+				 &hc->unhealthy_threshold);
+	if (!ret)
+		ret = with_field(p, v, "healthyThreshold", false, parse_threshold,
+				 &hc->healthy_threshold);
+	if (!ret)
+		ret = with_field(p, v, "expectStatus", false, parse_expect_status, hc);
+	if (ret)
+		return ret;
+	timeout = json_object_get(v, "timeoutSeconds");
+	if (hc->timeout_ms > hc->interval_ms) {
+		if (!timeout) {
+			hc->timeout_ms = hc->interval_ms; /* the default yields to a short interval */
+		} else {
+			saved = path_push_key(p, "timeoutSeconds");
+			ret = fail_got(p, timeout, "must be at most intervalSeconds (%g)",
+				       hc->interval_ms / 1000.0);
+			path_pop(p, saved);
+			return ret;
+		}
+	}
+	if (hc->proto == SL_HC_HTTP && !hc->path) {
+		ret = set_str(p, &hc->path, HC_DEFAULT_PATH);
+		if (ret)
+			return ret;
+	}
+	if (hc->proto == SL_HC_HTTP && !hc->expect) {
+		hc->expect = calloc(1, sizeof(*hc->expect));
+		if (!hc->expect)
+			return fail_oom(p);
+		hc->nexpect = 1;
+		hc->expect->lo = HC_DEFAULT_STATUS_LO;
+		hc->expect->hi = HC_DEFAULT_STATUS_HI;
+	}
+	hc->enabled = true;
+	return 0;
+}
+
+static int parse_failures(struct parser *p, const json_t *v, void *out)
+{
+	json_int_t n = 0;
+	int ret;
+
+	ret = parse_int(p, v, 1, OD_MAX_FAILURES, &n);
+	if (!ret)
+		*(uint32_t *)out = (uint32_t)n;
+	return ret;
+}
+
+static int parse_ejection(struct parser *p, const json_t *v, void *out)
+{
+	return parse_seconds(p, v, OD_MAX_SECONDS, out);
+}
+
+static void outlier_defaults(struct sl_outlier_cfg *od)
+{
+	od->enabled = true;
+	od->consecutive_failures = OD_DEFAULT_FAILURES;
+	od->base_ejection_ms = OD_DEFAULT_BASE_MS;
+	od->max_ejection_ms = OD_DEFAULT_MAX_MS;
+	od->max_ejection_percent = OD_DEFAULT_PERCENT;
+}
+
+/* "outlierDetection" (struct sl_outlier_cfg *out, defaults set): true, false or an object. */
+static int parse_outlier(struct parser *p, const json_t *v, void *out)
+{
+	const json_t *base, *max;
+	struct sl_outlier_cfg *od = out;
+	size_t saved;
+	int ret;
+
+	if (json_is_boolean(v)) {
+		od->enabled = json_is_true(v);
+		return 0;
+	}
+	if (!json_is_object(v))
+		return fail_got(p, v, "must be true, false or an object");
+	ret = check_fields(p, v, outlier_fields);
+	if (!ret)
+		ret = with_field(p, v, "enabled", false, parse_bool, &od->enabled);
+	if (!ret)
+		ret = with_field(p, v, "consecutiveFailures", false, parse_failures,
+				 &od->consecutive_failures);
+	if (!ret)
+		ret = with_field(p, v, "baseEjectionSeconds", false, parse_ejection,
+				 &od->base_ejection_ms);
+	if (!ret)
+		ret = with_field(p, v, "maxEjectionSeconds", false, parse_ejection,
+				 &od->max_ejection_ms);
+	if (!ret)
+		ret = with_field(p, v, "maxEjectionPercent", false, parse_percent,
+				 &od->max_ejection_percent);
+	if (ret || od->max_ejection_ms >= od->base_ejection_ms)
+		return ret;
+	/* A default yields to the other bound when that one is given; two given must agree. */
+	base = json_object_get(v, "baseEjectionSeconds");
+	max = json_object_get(v, "maxEjectionSeconds");
+	if (!max) {
+		od->max_ejection_ms = od->base_ejection_ms;
+		return 0;
+	}
+	if (!base) {
+		od->base_ejection_ms = od->max_ejection_ms;
+		return 0;
+	}
+	saved = path_push_key(p, "maxEjectionSeconds");
+	ret = fail_got(p, max, "must be at least baseEjectionSeconds (%g)",
+		       od->base_ejection_ms / 1000.0);
+	path_pop(p, saved);
+	return ret;
+}
+
 static int parse_service(struct parser *p, const json_t *v, struct sl_service_cfg *svc)
 {
 	struct fixed_vips vips = { 0 };
@@ -607,11 +1031,29 @@ static int parse_service(struct parser *p, const json_t *v, struct sl_service_cf
 			return ret;
 	}
 	svc->protocols = SL_PROTO_TCP;
+	svc->lb_policy = SLUICE_LB_RANDOM;
+	svc->panic_percent = DEFAULT_PANIC_PERCENT;
+	health_defaults(&svc->health);
+	outlier_defaults(&svc->outlier);
 	ret = with_field(p, v, "protocol", false, parse_protocol, &svc->protocols);
 	if (!ret)
 		ret = with_field(p, v, "vip", false, parse_vip4, &vips);
 	if (!ret)
 		ret = with_field(p, v, "vip6", false, parse_vip6, &vips);
+	if (!ret)
+		ret = with_field(p, v, "lbPolicy", false, parse_lb_policy, &svc->lb_policy);
+	if (!ret)
+		ret = with_field(p, v, "sessionAffinity", false, parse_affinity,
+				 &svc->affinity_timeout_s);
+	if (!ret)
+		ret = with_field(p, v, "panicThresholdPercent", false, parse_percent,
+				 &svc->panic_percent);
+	if (!ret)
+		ret = with_field(p, v, "terminateTcp", false, parse_bool, &svc->terminate_tcp);
+	if (!ret)
+		ret = with_field(p, v, "healthCheck", false, parse_health, &svc->health);
+	if (!ret)
+		ret = with_field(p, v, "outlierDetection", false, parse_outlier, &svc->outlier);
 	if (ret)
 		return ret;
 	aliases = json_object_get(v, "clientAliases");
@@ -657,6 +1099,8 @@ static int set_defaults(struct parser *p, const char *origin)
 	cfg->limits.backends = SLUICE_DEFAULT_MAX_BACKENDS;
 	cfg->limits.frontends = SLUICE_DEFAULT_MAX_FRONTENDS;
 	cfg->limits.sockets = SLUICE_DEFAULT_MAX_SOCKETS;
+	cfg->limits.affinities = SLUICE_DEFAULT_MAX_AFFINITIES;
+	cfg->sockterm = SL_SOCKTERM_AUTO;
 	return sl_cidr_parse(SL_DEFAULT_VIP_CIDR, &cfg->vip_cidr4);
 }
 
@@ -691,6 +1135,9 @@ static int parse_top(struct parser *p, const json_t *root)
 		ret = with_field(p, root, "stateFile", false, parse_abs_path, &cfg->state_file);
 	if (!ret)
 		ret = with_field(p, root, "limits", false, parse_limits, &cfg->limits);
+	if (!ret)
+		ret = with_field(p, root, "socketTermination", false, parse_sockterm,
+				 &cfg->sockterm);
 	if (!ret)
 		ret = with_field(p, root, "services", true, parse_services, cfg);
 	return ret;
@@ -1039,6 +1486,8 @@ void sl_config_free(struct sl_config *cfg)
 		free(svc->aliases);
 		free(svc->name);
 		free(svc->port_name);
+		free(svc->health.path);
+		free(svc->health.expect);
 	}
 	free(cfg->services);
 	for (i = 0; i < cfg->ncgroups; i++)

@@ -26,12 +26,55 @@ struct sl_alias_cfg {
 	struct sl_addr vip4, vip6; /* fixed "vip"/"vip6" of the alias, else of the service */
 };
 
+/* "healthCheck": an active check of every backend of a service, run by sluiced. */
+enum sl_hc_proto { SL_HC_TCP, SL_HC_HTTP };
+
+struct sl_status_range {
+	uint16_t lo, hi; /* inclusive */
+};
+
+struct sl_health_check_cfg {
+	bool enabled;                 /* "healthCheck" given */
+	enum sl_hc_proto proto;       /* "protocol": "tcp" (default) or "http" */
+	char *path;                   /* "path" (HTTP), default "/"; must start with '/' */
+	uint16_t port;                /* "port"; 0: the instance's port */
+	uint32_t interval_ms;         /* "intervalSeconds", default 5 (may be fractional) */
+	uint32_t timeout_ms;          /* "timeoutSeconds", default 2; at most the interval */
+	uint32_t unhealthy_threshold; /* "unhealthyThreshold", default 2 (1..1000) */
+	uint32_t healthy_threshold;   /* "healthyThreshold", default 2 (1..1000) */
+	struct sl_status_range *expect; /* "expectStatus"; default one range 200-399 */
+	size_t nexpect;
+};
+
+/* "outlierDetection": passive health in the kernel (sockops), on unless false. */
+struct sl_outlier_cfg {
+	bool enabled;                  /* default true; "outlierDetection": false turns it off */
+	uint32_t consecutive_failures; /* "consecutiveFailures", default 3 (1..65535) */
+	uint32_t base_ejection_ms;     /* "baseEjectionSeconds", default 30 */
+	uint32_t max_ejection_ms;      /* "maxEjectionSeconds", default 300; >= base */
+	uint32_t max_ejection_percent; /* "maxEjectionPercent", default 50 (0..100) */
+};
+
 struct sl_service_cfg {
 	char *name;         /* "discoveryName", defaulting to "portName": joins ServiceName */
 	char *port_name;    /* "portName", may be NULL */
 	unsigned protocols; /* SL_PROTO_* bits from "protocol": "tcp" (default), "udp", "both" */
 	struct sl_alias_cfg *aliases;
 	size_t naliases;
+	uint8_t lb_policy;           /* "lbPolicy": enum sluice_lb_policy, default random */
+	uint32_t affinity_timeout_s; /* "sessionAffinity": {"timeoutSeconds"}; 0: none */
+	uint32_t panic_percent;      /* "panicThresholdPercent", default 50; 0: no panic mode */
+	bool terminate_tcp;          /* "terminateTcp", default false */
+	struct sl_health_check_cfg health;
+	struct sl_outlier_cfg outlier;
+};
+
+/* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
+enum sl_sockterm_mode {
+	SL_SOCKTERM_AUTO = 0, /* "auto" (default): iterators if the kernel has them, else diag */
+	SL_SOCKTERM_ITER,     /* "iterator": BPF socket iterators with bpf_sock_destroy */
+	SL_SOCKTERM_DIAG,     /* "sock_diag": netlink SOCK_DESTROY */
+	SL_SOCKTERM_OFF,      /* "off" */
 };
 
 struct sl_limits {
@@ -39,6 +82,7 @@ struct sl_limits {
 	uint32_t backends;  /* "limits.backends" */
 	uint32_t frontends; /* "limits.frontends" */
 	uint32_t sockets;   /* "limits.sockets": reverse (socket -> VIP) entries */
+	uint32_t affinities; /* "limits.affinities": session affinity entries */
 };
 
 struct sl_config {
@@ -56,6 +100,7 @@ struct sl_config {
 	char **cgroups;            /* "cgroups": paths to attach at start */
 	size_t ncgroups;
 	struct sl_limits limits;
+	enum sl_sockterm_mode sockterm; /* "socketTermination" */
 	struct sl_service_cfg *services;
 	size_t nservices;
 };

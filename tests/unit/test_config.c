@@ -162,6 +162,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.backends, SLUICE_DEFAULT_MAX_BACKENDS);
 	assert_int_equal(cfg.limits.frontends, SLUICE_DEFAULT_MAX_FRONTENDS);
 	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
+	assert_int_equal(cfg.limits.affinities, SLUICE_DEFAULT_MAX_AFFINITIES);
+	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
 	assert_null(cfg.services);
 	assert_int_equal(cfg.nservices, 0);
 	sl_config_free(&cfg);
@@ -226,6 +228,7 @@ static void test_partial_limits(void **state)
 	assert_int_equal(cfg.limits.backends, 5);
 	assert_int_equal(cfg.limits.frontends, SLUICE_DEFAULT_MAX_FRONTENDS);
 	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
+	assert_int_equal(cfg.limits.affinities, SLUICE_DEFAULT_MAX_AFFINITIES);
 	sl_config_free(&cfg);
 }
 
@@ -389,6 +392,515 @@ static void test_registry_paths(void **state)
 		assert_string_equal(cfg.origin, cases[i].origin);
 		sl_config_free(&cfg);
 	}
+}
+
+/* ---- routing, health and socket termination fields ---- */
+
+/* What every service gets when it says nothing about them. */
+static void assert_service_defaults(const struct sl_service_cfg *svc)
+{
+	assert_int_equal(svc->lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(svc->affinity_timeout_s, 0);
+	assert_int_equal(svc->panic_percent, 50);
+	assert_false(svc->terminate_tcp);
+	assert_false(svc->health.enabled);
+	assert_null(svc->health.path);
+	assert_null(svc->health.expect);
+	assert_int_equal(svc->health.nexpect, 0);
+	assert_true(svc->outlier.enabled);
+	assert_int_equal(svc->outlier.consecutive_failures, 3);
+	assert_int_equal(svc->outlier.base_ejection_ms, 30000);
+	assert_int_equal(svc->outlier.max_ejection_ms, 300000);
+	assert_int_equal(svc->outlier.max_ejection_percent, 50);
+}
+
+static void test_service_defaults(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'portName':'a'},{'portName':'b','protocol':'udp','clientAliases':[{'port':1}]}"),
+		 &cfg);
+	assert_service_defaults(&cfg.services[0]);
+	assert_service_defaults(&cfg.services[1]);
+	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
+	sl_config_free(&cfg);
+}
+
+static void test_service_new_fields(void **state)
+{
+	const struct sl_service_cfg *svc;
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok("{'namespace':'ns','socketTermination':'sock_diag','limits':{'affinities':1000},"
+		 "'services':[{'portName':'a','lbPolicy':'least_request',"
+		 "'sessionAffinity':{'timeoutSeconds':600},'panicThresholdPercent':0,"
+		 "'terminateTcp':true,"
+		 "'healthCheck':{'protocol':'http','path':'/healthz?full=1','port':9000,"
+		 "'intervalSeconds':10,'timeoutSeconds':1.5,'unhealthyThreshold':1,"
+		 "'healthyThreshold':1000,'expectStatus':[200,'300-302']},"
+		 "'outlierDetection':{'enabled':true,'consecutiveFailures':65535,"
+		 "'baseEjectionSeconds':0.25,'maxEjectionSeconds':86400,'maxEjectionPercent':100},"
+		 "'clientAliases':[{'port':80}]}]}",
+		 &cfg);
+	assert_int_equal(cfg.sockterm, SL_SOCKTERM_DIAG);
+	assert_int_equal(cfg.limits.affinities, 1000);
+	svc = &cfg.services[0];
+	assert_int_equal(svc->lb_policy, SLUICE_LB_LEAST_REQUEST);
+	assert_int_equal(svc->affinity_timeout_s, 600);
+	assert_int_equal(svc->panic_percent, 0);
+	assert_true(svc->terminate_tcp);
+	assert_true(svc->health.enabled);
+	assert_int_equal(svc->health.proto, SL_HC_HTTP);
+	assert_string_equal(svc->health.path, "/healthz?full=1");
+	assert_int_equal(svc->health.port, 9000);
+	assert_int_equal(svc->health.interval_ms, 10000);
+	assert_int_equal(svc->health.timeout_ms, 1500);
+	assert_int_equal(svc->health.unhealthy_threshold, 1);
+	assert_int_equal(svc->health.healthy_threshold, 1000);
+	assert_int_equal(svc->health.nexpect, 2);
+	assert_int_equal(svc->health.expect[0].lo, 200);
+	assert_int_equal(svc->health.expect[0].hi, 200);
+	assert_int_equal(svc->health.expect[1].lo, 300);
+	assert_int_equal(svc->health.expect[1].hi, 302);
+	assert_true(svc->outlier.enabled);
+	assert_int_equal(svc->outlier.consecutive_failures, 65535);
+	assert_int_equal(svc->outlier.base_ejection_ms, 250);
+	assert_int_equal(svc->outlier.max_ejection_ms, 86400000);
+	assert_int_equal(svc->outlier.max_ejection_percent, 100);
+	sl_config_free(&cfg);
+	assert_true(is_zeroed(&cfg));
+}
+
+static void test_lb_policy_and_affinity(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'portName':'a','lbPolicy':'random','sessionAffinity':{}},"
+		      "{'portName':'b','lbPolicy':'round_robin','sessionAffinity':{'timeoutSeconds':1}},"
+		      "{'portName':'c','lbPolicy':'least_request','sessionAffinity':{'timeoutSeconds':86400}},"
+		      "{'portName':'d','panicThresholdPercent':100,'terminateTcp':false}"),
+		 &cfg);
+	assert_int_equal(cfg.services[0].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.services[0].affinity_timeout_s, 10800);
+	assert_int_equal(cfg.services[1].lb_policy, SLUICE_LB_ROUND_ROBIN);
+	assert_int_equal(cfg.services[1].affinity_timeout_s, 1);
+	assert_int_equal(cfg.services[2].lb_policy, SLUICE_LB_LEAST_REQUEST);
+	assert_int_equal(cfg.services[2].affinity_timeout_s, 86400);
+	assert_int_equal(cfg.services[3].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.services[3].affinity_timeout_s, 0);
+	assert_int_equal(cfg.services[3].panic_percent, 100);
+	assert_false(cfg.services[3].terminate_tcp);
+	sl_config_free(&cfg);
+}
+
+static void test_health_defaults(void **state)
+{
+	const struct sl_health_check_cfg *hc;
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'portName':'a','healthCheck':{}},"
+		      "{'portName':'b','healthCheck':{'protocol':'http'}},"
+		      "{'portName':'c','healthCheck':{'protocol':'tcp','port':1}}"),
+		 &cfg);
+	hc = &cfg.services[0].health;
+	assert_true(hc->enabled);
+	assert_int_equal(hc->proto, SL_HC_TCP);
+	assert_null(hc->path);
+	assert_int_equal(hc->port, 0);
+	assert_int_equal(hc->interval_ms, 5000);
+	assert_int_equal(hc->timeout_ms, 2000);
+	assert_int_equal(hc->unhealthy_threshold, 2);
+	assert_int_equal(hc->healthy_threshold, 2);
+	assert_null(hc->expect);
+	assert_int_equal(hc->nexpect, 0);
+	hc = &cfg.services[1].health;
+	assert_true(hc->enabled);
+	assert_int_equal(hc->proto, SL_HC_HTTP);
+	assert_string_equal(hc->path, "/");
+	assert_int_equal(hc->interval_ms, 5000);
+	assert_int_equal(hc->timeout_ms, 2000);
+	assert_int_equal(hc->nexpect, 1);
+	assert_int_equal(hc->expect[0].lo, 200);
+	assert_int_equal(hc->expect[0].hi, 399);
+	hc = &cfg.services[2].health;
+	assert_int_equal(hc->proto, SL_HC_TCP);
+	assert_int_equal(hc->port, 1);
+	/* health checks leave outlier detection on */
+	assert_true(cfg.services[0].outlier.enabled);
+	sl_config_free(&cfg);
+}
+
+/* Fractional seconds become milliseconds; the default timeout shrinks to a short interval. */
+static void test_health_seconds(void **state)
+{
+	static const struct {
+		const char *hc;
+		uint32_t interval_ms, timeout_ms;
+	} cases[] = {
+		{ "'intervalSeconds':0.2", 200, 200 },
+		{ "'intervalSeconds':1", 1000, 1000 },
+		{ "'intervalSeconds':3", 3000, 2000 },
+		{ "'intervalSeconds':3600,'timeoutSeconds':3600", 3600000, 3600000 },
+		{ "'intervalSeconds':0.2,'timeoutSeconds':0.05", 200, 50 },
+		{ "'intervalSeconds':0.2004,'timeoutSeconds':0.2", 200, 200 },
+		{ "'intervalSeconds':0.2006", 201, 201 },
+		{ "'intervalSeconds':0.0001,'timeoutSeconds':1e-9", 1, 1 },
+		{ "'timeoutSeconds':5", 5000, 5000 },
+		{ "'timeoutSeconds':0.1", 5000, 100 },
+	};
+	struct sl_config cfg;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{%s}}"), cases[i].hc);
+		parse_ok(text, &cfg);
+		if (cfg.services[0].health.interval_ms != cases[i].interval_ms ||
+		    cfg.services[0].health.timeout_ms != cases[i].timeout_ms)
+			fail_msg("%s: got %u/%u ms, want %u/%u", cases[i].hc,
+				 cfg.services[0].health.interval_ms, cfg.services[0].health.timeout_ms,
+				 cases[i].interval_ms, cases[i].timeout_ms);
+		sl_config_free(&cfg);
+	}
+}
+
+static void test_expect_status(void **state)
+{
+	static const struct {
+		const char *expect;
+		size_t n;
+		uint16_t r[3][2];
+	} cases[] = {
+		{ "204", 1, { { 204, 204 } } },
+		{ "'200-299'", 1, { { 200, 299 } } },
+		{ "'100-599'", 1, { { 100, 599 } } },
+		{ "'404-404'", 1, { { 404, 404 } } },
+		{ "[200]", 1, { { 200, 200 } } },
+		{ "[200,'300-302',599]", 3, { { 200, 200 }, { 300, 302 }, { 599, 599 } } },
+	};
+	const struct sl_health_check_cfg *hc;
+	struct sl_config cfg;
+	char text[256];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text),
+			 SVCS("{'portName':'a','healthCheck':{'protocol':'http','expectStatus':%s}}"),
+			 cases[i].expect);
+		parse_ok(text, &cfg);
+		hc = &cfg.services[0].health;
+		if (hc->nexpect != cases[i].n)
+			fail_msg("%s: %zu ranges, want %zu", cases[i].expect, hc->nexpect, cases[i].n);
+		for (j = 0; j < cases[i].n; j++)
+			if (hc->expect[j].lo != cases[i].r[j][0] || hc->expect[j].hi != cases[i].r[j][1])
+				fail_msg("%s: range %zu is %u-%u, want %u-%u", cases[i].expect, j,
+					 hc->expect[j].lo, hc->expect[j].hi, cases[i].r[j][0],
+					 cases[i].r[j][1]);
+		sl_config_free(&cfg);
+	}
+}
+
+/* The longest path allowed, and one byte more. */
+static void test_health_path_length(void **state)
+{
+	const char *want[] = { ORIGIN ": services[0].healthCheck.path: must be at most 1024 bytes" };
+	char path[1026], text[1200];
+	struct sl_config cfg;
+
+	(void)state;
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	path[1024] = '\0';
+	snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{'protocol':'http','path':'%s'}}"),
+		 path);
+	parse_ok(text, &cfg);
+	assert_int_equal(strlen(cfg.services[0].health.path), 1024);
+	sl_config_free(&cfg);
+	path[1024] = 'p';
+	path[1025] = '\0';
+	snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{'protocol':'http','path':'%s'}}"),
+		 path);
+	expect_error("1025-byte path", text, ORIGIN, want, 1);
+}
+
+static void test_outlier_forms(void **state)
+{
+	static const struct {
+		const char *od;
+		bool enabled;
+		uint32_t failures, base_ms, max_ms, percent;
+	} cases[] = {
+		{ "false", false, 3, 30000, 300000, 50 },
+		{ "true", true, 3, 30000, 300000, 50 },
+		{ "{}", true, 3, 30000, 300000, 50 },
+		{ "{'enabled':false}", false, 3, 30000, 300000, 50 },
+		{ "{'enabled':true,'consecutiveFailures':1}", true, 1, 30000, 300000, 50 },
+		{ "{'consecutiveFailures':5,'maxEjectionPercent':0}", true, 5, 30000, 300000, 0 },
+		/* a given base above the default max carries the max up with it */
+		{ "{'baseEjectionSeconds':600}", true, 3, 600000, 600000, 50 },
+		/* a given max below the default base carries the base down with it */
+		{ "{'maxEjectionSeconds':10}", true, 3, 10000, 10000, 50 },
+		{ "{'baseEjectionSeconds':0.5,'maxEjectionSeconds':0.5}", true, 3, 500, 500, 50 },
+		{ "{'baseEjectionSeconds':1.5,'maxEjectionSeconds':60}", true, 3, 1500, 60000, 50 },
+	};
+	const struct sl_outlier_cfg *od;
+	struct sl_config cfg;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), SVCS("{'portName':'a','outlierDetection':%s}"),
+			 cases[i].od);
+		parse_ok(text, &cfg);
+		od = &cfg.services[0].outlier;
+		if (od->enabled != cases[i].enabled || od->consecutive_failures != cases[i].failures ||
+		    od->base_ejection_ms != cases[i].base_ms || od->max_ejection_ms != cases[i].max_ms ||
+		    od->max_ejection_percent != cases[i].percent)
+			fail_msg("%s: got %d %u %u %u %u", cases[i].od, od->enabled,
+				 od->consecutive_failures, od->base_ejection_ms, od->max_ejection_ms,
+				 od->max_ejection_percent);
+		sl_config_free(&cfg);
+	}
+}
+
+static void test_socket_termination(void **state)
+{
+	static const struct {
+		const char *name;
+		enum sl_sockterm_mode mode;
+	} cases[] = {
+		{ "auto", SL_SOCKTERM_AUTO },
+		{ "iterator", SL_SOCKTERM_ITER },
+		{ "sock_diag", SL_SOCKTERM_DIAG },
+		{ "off", SL_SOCKTERM_OFF },
+	};
+	struct sl_config cfg;
+	char text[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), TOP("'socketTermination':'%s'"), cases[i].name);
+		parse_ok(text, &cfg);
+		assert_int_equal(cfg.sockterm, cases[i].mode);
+		sl_config_free(&cfg);
+	}
+}
+
+static void test_limits_affinities(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'limits':{'affinities':16777216}"), &cfg);
+	assert_int_equal(cfg.limits.affinities, 1U << 24);
+	assert_int_equal(cfg.limits.services, SLUICE_DEFAULT_MAX_SERVICES);
+	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'limits':{'affinities':1,'sockets':2}"), &cfg);
+	assert_int_equal(cfg.limits.affinities, 1);
+	assert_int_equal(cfg.limits.sockets, 2);
+	sl_config_free(&cfg);
+}
+
+/* The message in full, for one case. */
+static void test_health_message(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(SVCS("{'portName':'a'},{'portName':'b','healthCheck':{'intervalSeconds':'x'}}"),
+			       ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": services[1].healthCheck.intervalSeconds: must be a "
+				     "number of seconds > 0 and at most 3600, got \"x\"");
+	assert_true(is_zeroed(&cfg));
+}
+
+#define HC(...) SVCS("{'portName':'a','healthCheck':{" __VA_ARGS__ "}}")
+#define HTTP(...) HC("'protocol':'http'," __VA_ARGS__)
+#define OD(...) SVCS("{'portName':'a','outlierDetection':" __VA_ARGS__ "}")
+
+static void test_routing_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "lbPolicy unknown", SVCS("{'portName':'a','lbPolicy':'roundrobin'}"),
+		  { ORIGIN ": services[0].lbPolicy: must be \"random\", \"round_robin\" or \"least_request\", got \"roundrobin\"" } },
+		{ "lbPolicy number", SVCS("{'portName':'a'},{'portName':'b','lbPolicy':1}"),
+		  { ORIGIN ": services[1].lbPolicy: must be", "got 1" } },
+		{ "sessionAffinity bool", SVCS("{'portName':'a','sessionAffinity':true}"),
+		  { ORIGIN ": services[0].sessionAffinity: must be an object", "got true" } },
+		{ "sessionAffinity unknown", SVCS("{'portName':'a','sessionAffinity':{'timeout':5}}"),
+		  { ORIGIN ": services[0].sessionAffinity.timeout: unknown field (known: timeoutSeconds)" } },
+		{ "affinity zero", SVCS("{'portName':'a','sessionAffinity':{'timeoutSeconds':0}}"),
+		  { ORIGIN ": services[0].sessionAffinity.timeoutSeconds: must be an integer from 1 to 86400, got 0" } },
+		{ "affinity too long", SVCS("{'portName':'a','sessionAffinity':{'timeoutSeconds':86401}}"),
+		  { ORIGIN ": services[0].sessionAffinity.timeoutSeconds: must be an integer from 1 to 86400" } },
+		{ "affinity real", SVCS("{'portName':'a','sessionAffinity':{'timeoutSeconds':1.5}}"),
+		  { ORIGIN ": services[0].sessionAffinity.timeoutSeconds: must be an integer", "got 1.5" } },
+		{ "panic negative", SVCS("{'portName':'a','panicThresholdPercent':-1}"),
+		  { ORIGIN ": services[0].panicThresholdPercent: must be an integer from 0 to 100, got -1" } },
+		{ "panic over", SVCS("{'portName':'a','panicThresholdPercent':101}"),
+		  { ORIGIN ": services[0].panicThresholdPercent: must be an integer from 0 to 100" } },
+		{ "panic string", SVCS("{'portName':'a','panicThresholdPercent':'50'}"),
+		  { ORIGIN ": services[0].panicThresholdPercent: must be an integer", "got \"50\"" } },
+		{ "terminateTcp string", SVCS("{'portName':'a','terminateTcp':'yes'}"),
+		  { ORIGIN ": services[0].terminateTcp: must be true or false, got \"yes\"" } },
+		{ "socketTermination unknown", TOP("'socketTermination':'diag'"),
+		  { ORIGIN ": socketTermination: must be \"auto\", \"iterator\", \"sock_diag\" or \"off\", got \"diag\"" } },
+		{ "socketTermination bool", TOP("'socketTermination':false"),
+		  { ORIGIN ": socketTermination: must be", "got false" } },
+		{ "limits affinities zero", TOP("'limits':{'affinities':0}"),
+		  { ORIGIN ": limits.affinities: must be an integer from 1 to 16777216, got 0" } },
+		{ "limits affinities max", TOP("'limits':{'affinities':16777217}"),
+		  { ORIGIN ": limits.affinities: must be an integer from 1 to 16777216" } },
+		{ "limits affinity typo", TOP("'limits':{'affinity':5}"),
+		  { ORIGIN ": limits.affinity: unknown field" } },
+		{ "service field typo", SVCS("{'portName':'a','lbpolicy':'random'}"),
+		  { ORIGIN ": services[0].lbpolicy: unknown field", "outlierDetection" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_health_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "not object", SVCS("{'portName':'a','healthCheck':true}"),
+		  { ORIGIN ": services[0].healthCheck: must be an object, got true" } },
+		{ "unknown field", HC("'interval':5"),
+		  { ORIGIN ": services[0].healthCheck.interval: unknown field", "intervalSeconds" } },
+		{ "protocol", HC("'protocol':'https'"),
+		  { ORIGIN ": services[0].healthCheck.protocol: must be \"tcp\" or \"http\", got \"https\"" } },
+		{ "tcp with path", HC("'protocol':'tcp','path':'/'"),
+		  { ORIGIN ": services[0].healthCheck.path: only for \"protocol\": \"http\"" } },
+		{ "default tcp with path", HC("'path':'/health'"),
+		  { ORIGIN ": services[0].healthCheck.path: only for \"protocol\": \"http\"" } },
+		{ "tcp with expectStatus", HC("'expectStatus':200"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: only for \"protocol\": \"http\"" } },
+		{ "path relative", HTTP("'path':'health'"),
+		  { ORIGIN ": services[0].healthCheck.path: must be a path starting with '/', got \"health\"" } },
+		{ "path empty", HTTP("'path':''"),
+		  { ORIGIN ": services[0].healthCheck.path: must be a path starting with '/'" } },
+		{ "path number", HTTP("'path':5"),
+		  { ORIGIN ": services[0].healthCheck.path: must be a path", "got 5" } },
+		{ "path space", HTTP("'path':'/a b'"),
+		  { ORIGIN ": services[0].healthCheck.path: may hold only printable ASCII", "got \"/a b\"" } },
+		{ "path newline", HTTP("'path':'/a\\nb'"),
+		  { ORIGIN ": services[0].healthCheck.path: may hold only printable ASCII" } },
+		{ "path non-ascii", HTTP("'path':'/caf\\u00e9'"),
+		  { ORIGIN ": services[0].healthCheck.path: may hold only printable ASCII" } },
+		{ "port zero", HC("'port':0"),
+		  { ORIGIN ": services[0].healthCheck.port: must be an integer from 1 to 65535, got 0" } },
+		{ "interval zero", HC("'intervalSeconds':0"),
+		  { ORIGIN ": services[0].healthCheck.intervalSeconds: must be a number of seconds > 0", "got 0" } },
+		{ "interval negative", HC("'intervalSeconds':-0.5"),
+		  { ORIGIN ": services[0].healthCheck.intervalSeconds: must be a number", "got -0.5" } },
+		{ "interval too long", HC("'intervalSeconds':3600.5"),
+		  { ORIGIN ": services[0].healthCheck.intervalSeconds: ", "at most 3600", "got 3600.5" } },
+		{ "interval string", HC("'intervalSeconds':'5s'"),
+		  { ORIGIN ": services[0].healthCheck.intervalSeconds: must be a number", "got \"5s\"" } },
+		{ "timeout zero", HC("'timeoutSeconds':0.0"),
+		  { ORIGIN ": services[0].healthCheck.timeoutSeconds: must be a number of seconds > 0" } },
+		{ "timeout over interval", HC("'intervalSeconds':1,'timeoutSeconds':1.5"),
+		  { ORIGIN ": services[0].healthCheck.timeoutSeconds: must be at most intervalSeconds (1), got 1.5" } },
+		{ "timeout over fractional interval", HC("'intervalSeconds':0.25,'timeoutSeconds':0.3"),
+		  { ORIGIN ": services[0].healthCheck.timeoutSeconds: must be at most intervalSeconds (0.25), got 0.3" } },
+		{ "timeout over default interval", HC("'timeoutSeconds':6"),
+		  { ORIGIN ": services[0].healthCheck.timeoutSeconds: must be at most intervalSeconds (5), got 6" } },
+		{ "unhealthyThreshold zero", HC("'unhealthyThreshold':0"),
+		  { ORIGIN ": services[0].healthCheck.unhealthyThreshold: must be an integer from 1 to 1000, got 0" } },
+		{ "healthyThreshold over", HC("'healthyThreshold':1001"),
+		  { ORIGIN ": services[0].healthCheck.healthyThreshold: must be an integer from 1 to 1000, got 1001" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_expect_status_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "below 100", HTTP("'expectStatus':99"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a status from 100 to 599, got 99" } },
+		{ "above 599", HTTP("'expectStatus':600"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a status from 100 to 599, got 600" } },
+		{ "real", HTTP("'expectStatus':200.0"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a status", "got 200.0" } },
+		{ "bare string", HTTP("'expectStatus':'200'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a range \"lo-hi\"", "got \"200\"" } },
+		{ "spaces", HTTP("'expectStatus':'200 - 299'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a range \"lo-hi\"" } },
+		{ "wildcard", HTTP("'expectStatus':'2xx'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a range \"lo-hi\"" } },
+		{ "trailing", HTTP("'expectStatus':'200-2990'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a range \"lo-hi\"" } },
+		{ "reversed", HTTP("'expectStatus':'299-200'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must not end below its start", "got \"299-200\"" } },
+		{ "range out", HTTP("'expectStatus':'200-600'"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a range of statuses from 100 to 599" } },
+		{ "empty array", HTTP("'expectStatus':[]"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must not be empty" } },
+		{ "bad element", HTTP("'expectStatus':[200,'300-399',700]"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus[2]: must be a status from 100 to 599, got 700" } },
+		{ "nested array", HTTP("'expectStatus':[[200]]"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus[0]: must be a status", "got [200]" } },
+		{ "bool", HTTP("'expectStatus':true"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus: must be a status", "got true" } },
+		/* allocated path and ranges are freed when a later field fails */
+		{ "fails after allocations", SVCS("{'portName':'a','healthCheck':{'protocol':'http','path':'/x',"
+							"'expectStatus':[200,'201-202']},'outlierDetection':0}"),
+		  { ORIGIN ": services[0].outlierDetection: must be true, false or an object, got 0" } },
+		{ "timeout checked after allocations", HTTP("'path':'/x','expectStatus':'200-204','intervalSeconds':1,'timeoutSeconds':2"),
+		  { ORIGIN ": services[0].healthCheck.timeoutSeconds: must be at most intervalSeconds (1), got 2" } },
+		{ "fails inside expectStatus", HTTP("'path':'/x','expectStatus':[200,'201-202','x']"),
+		  { ORIGIN ": services[0].healthCheck.expectStatus[2]: must be a range" } },
+		{ "fails in a later service", SVCS("{'portName':'a','healthCheck':{'protocol':'http'}},{'portName':'b','terminateTcp':1}"),
+		  { ORIGIN ": services[1].terminateTcp: must be true or false, got 1" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_outlier_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "null", OD("null"), { ORIGIN ": services[0].outlierDetection: must be true, false or an object, got null" } },
+		{ "string", OD("'off'"), { ORIGIN ": services[0].outlierDetection: must be true, false or an object, got \"off\"" } },
+		{ "unknown field", OD("{'consecutiveErrors':5}"),
+		  { ORIGIN ": services[0].outlierDetection.consecutiveErrors: unknown field", "consecutiveFailures" } },
+		{ "enabled string", OD("{'enabled':'no'}"),
+		  { ORIGIN ": services[0].outlierDetection.enabled: must be true or false, got \"no\"" } },
+		{ "failures zero", OD("{'consecutiveFailures':0}"),
+		  { ORIGIN ": services[0].outlierDetection.consecutiveFailures: must be an integer from 1 to 65535, got 0" } },
+		{ "failures over", OD("{'consecutiveFailures':65536}"),
+		  { ORIGIN ": services[0].outlierDetection.consecutiveFailures: must be an integer from 1 to 65535" } },
+		{ "base zero", OD("{'baseEjectionSeconds':0}"),
+		  { ORIGIN ": services[0].outlierDetection.baseEjectionSeconds: must be a number of seconds > 0", "got 0" } },
+		{ "base string", OD("{'baseEjectionSeconds':'30s'}"),
+		  { ORIGIN ": services[0].outlierDetection.baseEjectionSeconds: must be a number", "got \"30s\"" } },
+		{ "max over a day", OD("{'maxEjectionSeconds':86401}"),
+		  { ORIGIN ": services[0].outlierDetection.maxEjectionSeconds: ", "at most 86400" } },
+		{ "max below base", OD("{'baseEjectionSeconds':60,'maxEjectionSeconds':30}"),
+		  { ORIGIN ": services[0].outlierDetection.maxEjectionSeconds: must be at least baseEjectionSeconds (60), got 30" } },
+		{ "percent over", OD("{'maxEjectionPercent':101}"),
+		  { ORIGIN ": services[0].outlierDetection.maxEjectionPercent: must be an integer from 0 to 100, got 101" } },
+		{ "disabled still checked", OD("{'enabled':false,'maxEjectionPercent':-1}"),
+		  { ORIGIN ": services[0].outlierDetection.maxEjectionPercent: must be an integer from 0 to 100" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
 }
 
 /* ---- documents that do not ---- */
@@ -849,6 +1361,10 @@ static void test_config_free(void **state)
 	assert_non_null(cfg.cgroups);
 	cfg.cgroups[0] = strdup("/a");
 	cfg.namespace = strdup("ns");
+	cfg.services[1].health.path = strdup("/h");
+	cfg.services[1].health.nexpect = 1;
+	cfg.services[1].health.expect = calloc(1, sizeof(*cfg.services[1].health.expect));
+	assert_non_null(cfg.services[1].health.expect);
 	sl_config_free(&cfg);
 	assert_true(is_zeroed(&cfg));
 }
@@ -866,6 +1382,21 @@ int main(void)
 		cmocka_unit_test(test_fixed_vips),
 		cmocka_unit_test(test_vip_range_edges),
 		cmocka_unit_test(test_registry_paths),
+		cmocka_unit_test(test_service_defaults),
+		cmocka_unit_test(test_service_new_fields),
+		cmocka_unit_test(test_lb_policy_and_affinity),
+		cmocka_unit_test(test_health_defaults),
+		cmocka_unit_test(test_health_seconds),
+		cmocka_unit_test(test_expect_status),
+		cmocka_unit_test(test_health_path_length),
+		cmocka_unit_test(test_outlier_forms),
+		cmocka_unit_test(test_socket_termination),
+		cmocka_unit_test(test_limits_affinities),
+		cmocka_unit_test(test_health_message),
+		cmocka_unit_test(test_routing_errors),
+		cmocka_unit_test(test_health_errors),
+		cmocka_unit_test(test_expect_status_errors),
+		cmocka_unit_test(test_outlier_errors),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_top_level_errors),
 		cmocka_unit_test(test_unknown_fields),
