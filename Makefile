@@ -19,8 +19,8 @@ ASAN_BUILD := build/asan
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
-	$(shell $(PKG_CONFIG) --cflags libbpf jansson 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf jansson 2>/dev/null || echo -lbpf -ljansson) -lelf -lz
+	$(shell $(PKG_CONFIG) --cflags libbpf jansson libcurl libmnl 2>/dev/null)
+LIBS := $(shell $(PKG_CONFIG) --libs libbpf jansson libcurl libmnl 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 

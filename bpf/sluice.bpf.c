@@ -52,12 +52,63 @@ static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, con
 	ctx->user_port = port;
 }
 
-/* One slot of a service's table for a family, chosen uniformly (the weights are in the
- * table), copied out: the table may be swapped for a new one as soon as we return. */
-static __always_inline bool pick_slot(__u32 service_id, __u32 fam, struct sluice_slot *out)
+/* A backend the data plane may pick: not passively ejected, unless the service is in panic. */
+static __always_inline bool backend_ok(__u32 backend_id, bool panic)
 {
-	__u32 idx = SLUICE_SET_INDEX(service_id, fam), zero = 0, k;
+	const struct sluice_backend_health *h;
+
+	if (panic)
+		return true;
+	h = bpf_map_lookup_elem(&backend_health, &backend_id);
+	return !h || !h->ejected;
+}
+
+static __always_inline __u32 active_conns(__u32 backend_id)
+{
+	const struct sluice_backend_health *h = bpf_map_lookup_elem(&backend_health, &backend_id);
+
+	return h ? h->active : 0;
+}
+
+static __always_inline __u32 draw(__u32 n)
+{
+	return ((__u64)bpf_get_prandom_u32() * n) >> 32;
+}
+
+struct scan_ctx {
+	void *table;
+	__u32 start, n;
+	struct sluice_slot *out;
+	bool found;
+};
+
+/* bpf_loop step: slot start+1+i of the table, taken if its backend is not ejected. */
+static long scan_step(__u32 i, void *data)
+{
+	struct scan_ctx *c = data;
 	const struct sluice_slot *slot;
+	__u32 k = c->start + 1 + i;
+
+	if (k >= c->n)
+		k -= c->n;
+	slot = bpf_map_lookup_elem(c->table, &k);
+	if (!slot || !backend_ok(slot->backend_id, false))
+		return 0;
+	*c->out = *slot;
+	c->found = true;
+	return 1;
+}
+
+/* The slot the policy points at (copied out: the table may be swapped for a new one as soon
+ * as we return). A backend the data plane ejected since sluiced built the table is passed
+ * over for the next one that is not; when all are, the policy's pick stands. */
+static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
+				      struct sluice_slot *out)
+{
+	__u32 idx = SLUICE_SET_INDEX(service_id, fam), zero = 0, k, k2, n, *cursor;
+	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
+	const struct sluice_slot *slot, *slot2;
+	struct scan_ctx sc;
 	void *table;
 
 	table = bpf_map_lookup_elem(&backend_sets, &idx);
@@ -66,12 +117,75 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, struct sluice
 	slot = bpf_map_lookup_elem(table, &zero);
 	if (!slot || !slot->nslots)
 		return false;
-	k = ((__u64)bpf_get_prandom_u32() * slot->nslots) >> 32;
-	if (k)
+	n = slot->nslots;
+	if (n > SLUICE_MAX_SLOTS)
+		n = SLUICE_MAX_SLOTS;
+
+	switch (pol ? pol->lb_policy : SLUICE_LB_RANDOM) {
+	case SLUICE_LB_ROUND_ROBIN:
+		cursor = bpf_map_lookup_elem(&rr_cursors, &idx);
+		k = cursor ? __sync_fetch_and_add(cursor, 1) % n : draw(n);
+		break;
+	case SLUICE_LB_LEAST_REQUEST:
+		/* Power of two choices: the one of two weighted draws with fewer connections. */
+		k = draw(n);
+		k2 = draw(n);
 		slot = bpf_map_lookup_elem(table, &k);
+		slot2 = bpf_map_lookup_elem(table, &k2);
+		if (slot && slot2 && backend_ok(slot2->backend_id, panic) &&
+		    (!backend_ok(slot->backend_id, panic) ||
+		     active_conns(slot2->backend_id) < active_conns(slot->backend_id)))
+			k = k2;
+		break;
+	default:
+		k = draw(n);
+		break;
+	}
+	slot = bpf_map_lookup_elem(table, &k);
 	if (!slot)
 		return false;
 	*out = *slot;
+	if (backend_ok(slot->backend_id, panic) || n == 1)
+		return true;
+	sc = (struct scan_ctx){ .table = table, .start = k, .n = n, .out = out };
+	bpf_loop(n - 1, scan_step, &sc, 0);
+	return true;
+}
+
+/* A backend sluiced still counts as serving and the data plane has not ejected. */
+static __always_inline bool still_serving(__u32 backend_id, bool panic)
+{
+	const struct sluice_backend_health *h = bpf_map_lookup_elem(&backend_health, &backend_id);
+
+	return h && (h->flags & SLUICE_HEALTH_SERVING) && (panic || !h->ejected);
+}
+
+/* pick_slot, with session affinity: a client (its cgroup) keeps the backend it had while
+ * that one serves and the client came back within the timeout. */
+static __always_inline bool choose(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
+				   struct sluice_slot *out)
+{
+	struct sluice_affinity_key ak = {};
+	struct sluice_affinity *a, na = {};
+	__u64 now;
+
+	if (!pol || !pol->affinity_timeout_ns)
+		return pick_slot(service_id, fam, pol, out);
+	ak.cgroup_id = bpf_get_current_cgroup_id();
+	ak.set_index = SLUICE_SET_INDEX(service_id, fam);
+	now = bpf_ktime_get_ns();
+	a = bpf_map_lookup_elem(&affinities, &ak);
+	if (a && now - a->last_ns < pol->affinity_timeout_ns &&
+	    still_serving(a->slot.backend_id, pol->flags & SLUICE_POLICY_PANIC)) {
+		*out = a->slot;
+		a->last_ns = now;
+		return true;
+	}
+	if (!pick_slot(service_id, fam, pol, out))
+		return false;
+	na.slot = *out;
+	na.last_ns = now;
+	bpf_map_update_elem(&affinities, &ak, &na, BPF_ANY);
 	return true;
 }
 
@@ -102,6 +216,8 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	const struct sluice_frontend *fe;
 	struct sluice_sock_key sk = {};
 	struct sluice_sock_vip vip = {};
+	const struct sluice_policy *pol;
+	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
 	__u32 fam;
 
@@ -111,12 +227,18 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	fe = bpf_map_lookup_elem(&frontends, &fk);
 	if (!fe)
 		return 1;
+	/* sluiced's own sockets (health checks) go where they were sent. */
+	rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0,
+				kind == ROUTE_CONNECT ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
+		return 1;
+	pol = bpf_map_lookup_elem(&service_policies, &fe->service_id);
 
 	/* An IPv4 socket reaches IPv4 backends only; an IPv6 one prefers the VIP's family
 	 * and falls back to the other (v4 backends as ::ffff:a.b.c.d on dual-stack sockets). */
 	fam = (v6 && !is_v4_mapped(fk.addr)) ? SLUICE_FAM_V6 : SLUICE_FAM_V4;
-	if (!pick_slot(fe->service_id, fam, &slot) &&
-	    !(v6 && pick_slot(fe->service_id, fam ^ 1, &slot))) {
+	if (!choose(fe->service_id, fam, pol, &slot) &&
+	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &slot))) {
 		count_refused(fe->service_id);
 		bpf_set_retval(-ECONNREFUSED);
 		return 0;
@@ -131,6 +253,13 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	vip.service_id = fe->service_id;
 	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
 
+	/* Remembered with the socket, for sockops (passive health, active connections) and
+	 * for destroying it when its backend stops serving. */
+	if (rt && kind == ROUTE_CONNECT) {
+		rt->backend_id = slot.backend_id;
+		rt->service_id = fe->service_id;
+		rt->flags = SLUICE_SOCK_CONNECTED;
+	}
 	set_ctx_addr(ctx, v6, slot.addr, slot.port);
 	count_routed(slot.backend_id, kind);
 	return 1;
@@ -236,6 +365,92 @@ int sluice_sock_release(struct bpf_sock *sk)
 	key.port = sk->dst_port;
 	key.proto = sk->protocol;
 	bpf_map_delete_elem(&sock_vips, &key);
+	return 1;
+}
+
+static __always_inline void count_failure(struct sluice_sock_route *rt)
+{
+	struct sluice_health_event *ev;
+	const struct sluice_policy *pol;
+	struct sluice_backend_health *h;
+	__u32 failures;
+
+	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+	if (!h)
+		return;
+	failures = __sync_fetch_and_add(&h->failures, 1) + 1;
+	pol = bpf_map_lookup_elem(&service_policies, &rt->service_id);
+	if (!pol || !pol->consecutive_failures || failures < pol->consecutive_failures ||
+	    (pol->flags & SLUICE_POLICY_PANIC) || (h->flags & SLUICE_HEALTH_NO_EJECT))
+		return;
+	/* The first to cross the threshold ejects it, from the very next connect on, and
+	 * tells sluiced, which applies the ejection time and the cap. */
+	if (__sync_val_compare_and_swap(&h->ejected, 0, 1))
+		return;
+	ev = bpf_ringbuf_reserve(&health_events, sizeof(*ev), 0);
+	if (!ev)
+		return;
+	ev->kind = SLUICE_EVENT_EJECTED;
+	ev->backend_id = rt->backend_id;
+	ev->service_id = rt->service_id;
+	ev->failures = failures;
+	ev->time_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Passive health: the fate of every TCP connect sluice routed. Established: one more active
+ * connection, consecutive failures reset. Closed from SYN_SENT (refused, reset, timed out,
+ * abandoned): a failure. Closed after established: one active connection fewer. */
+SEC("sockops")
+int sluice_sockops(struct bpf_sock_ops *skops)
+{
+	struct sluice_backend_health *h;
+	struct sluice_sock_route *rt;
+	struct bpf_sock *sk = skops->sk;
+
+	if (!sk)
+		return 1;
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_STATE_CB:
+		break;
+	default:
+		return 1;
+	}
+	rt = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
+	if (!rt || !(rt->flags & SLUICE_SOCK_CONNECTED) || (rt->flags & SLUICE_SOCK_EXEMPT))
+		return 1;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+					  BPF_SOCK_OPS_STATE_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
+			break;
+		rt->flags |= SLUICE_SOCK_ESTABLISHED;
+		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+		if (h) {
+			__sync_fetch_and_add(&h->active, 1);
+			if (h->failures)
+				h->failures = 0;
+		}
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (skops->args[1] != BPF_TCP_CLOSE || (rt->flags & SLUICE_SOCK_CLOSED))
+			break;
+		rt->flags |= SLUICE_SOCK_CLOSED;
+		if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+			h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+			if (h)
+				__sync_fetch_and_sub(&h->active, 1);
+		} else if (skops->args[0] == BPF_TCP_SYN_SENT) {
+			count_failure(rt);
+		}
+		break;
+	}
 	return 1;
 }
 

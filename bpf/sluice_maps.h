@@ -5,6 +5,7 @@
 #define SLUICE_MAPS_H
 
 #include "sluice.h"
+#include "sock_routes.h"
 
 /* One service's slot table; created by sluiced per change, frozen, swapped in whole.
  * slot_table_template is never used: declaring it puts struct sluice_slot in the BTF
@@ -92,6 +93,50 @@ struct {
 	__type(value, struct sluice_attachment);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } attachments SEC(".maps");
+
+/* service_policies: service id -> load-balancing policy, passive health, panic, affinity */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sluice_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} service_policies SEC(".maps");
+
+/* backend_health: backend id -> active connections, consecutive failures, ejection */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_health);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_health SEC(".maps");
+
+/* rr_cursors: SLUICE_SET_INDEX(service, family) -> round-robin position in its table */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rr_cursors SEC(".maps");
+
+/* affinities: client cgroup and service table -> the backend it sticks to (session affinity) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_AFFINITIES);
+	__type(key, struct sluice_affinity_key);
+	__type(value, struct sluice_affinity);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} affinities SEC(".maps");
+
+/* health_events: ejections decided by the data plane, for sluiced (ring buffer) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} health_events SEC(".maps");
 
 /* meta: the ABI version of the maps in this bpffs dir */
 struct {

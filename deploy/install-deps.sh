@@ -4,7 +4,7 @@
 # when any is missing (needs root then). Prints nothing when all are there.
 set -euo pipefail
 
-pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev iproute2 util-linux)
 missing=()
 for p in "${pkgs[@]}"; do

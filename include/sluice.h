@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 1
+#define SLUICE_ABI_VERSION 2
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -21,6 +21,7 @@
 #define SLUICE_DEFAULT_MAX_BACKENDS 65536
 #define SLUICE_DEFAULT_MAX_FRONTENDS 65536
 #define SLUICE_DEFAULT_MAX_SOCKETS 65536
+#define SLUICE_DEFAULT_MAX_AFFINITIES 65536
 
 /* Index into backend_sets: one slot table per service and backend family. */
 #define SLUICE_FAM_V4 0
@@ -32,7 +33,33 @@ enum sluice_backend_state {
 	SLUICE_BACKEND_SERVING = 0,   /* in the slot tables */
 	SLUICE_BACKEND_UNHEALTHY = 1, /* registry says UNHEALTHY */
 	SLUICE_BACKEND_DRAINING = 2,  /* weight 0: kept, given no new traffic */
+	SLUICE_BACKEND_CHECK_FAILED = 3, /* sluiced's active health check fails */
+	SLUICE_BACKEND_EJECTED = 4,   /* passively ejected (consecutive connect failures) */
 };
+
+/* sluice_policy.lb_policy */
+enum sluice_lb_policy {
+	SLUICE_LB_RANDOM = 0,        /* weighted random: one uniform draw from the slot table */
+	SLUICE_LB_ROUND_ROBIN = 1,   /* weighted round robin: a cursor walks the slot table */
+	SLUICE_LB_LEAST_REQUEST = 2, /* two weighted draws, the one with fewer active connections */
+};
+
+/* sluice_policy.flags */
+#define SLUICE_POLICY_PANIC (1U << 0) /* too few backends serve: the tables hold them all and
+				       * passive ejection is ignored */
+
+/* sluice_backend_health.flags (written by sluiced) */
+#define SLUICE_HEALTH_SERVING (1U << 0)  /* in its service's serving set */
+#define SLUICE_HEALTH_NO_EJECT (1U << 1) /* the service's ejection cap is reached */
+
+/* sluice_sock_route.flags */
+#define SLUICE_SOCK_EXEMPT (1U << 0)      /* sluiced's own socket (health checks): never routed */
+#define SLUICE_SOCK_CONNECTED (1U << 1)   /* its connect() was routed (TCP or connected UDP) */
+#define SLUICE_SOCK_ESTABLISHED (1U << 2) /* TCP: counted in backend_health.active */
+#define SLUICE_SOCK_CLOSED (1U << 3)      /* TCP: its end was counted */
+
+/* sluice_health_event.kind */
+#define SLUICE_EVENT_EJECTED 1 /* the data plane ejected a backend (consecutive failures) */
 
 /* sluice_attachment.flags */
 #define SLUICE_ATTACH_FROM_CONFIG (1U << 0) /* listed in "cgroups"; detached when removed */
@@ -116,6 +143,62 @@ struct sluice_attachment {
 	char path[SLUICE_CGROUP_PATH_LEN];
 	__u32 flags;
 	__u32 pad;
+};
+
+/* service_policies value, by service id (array): how the data plane picks a backend. */
+struct sluice_policy {
+	__u8 lb_policy;                /* enum sluice_lb_policy */
+	__u8 pad;
+	__u16 consecutive_failures;    /* passive ejection threshold; 0: passive health off */
+	__u32 flags;                   /* SLUICE_POLICY_* */
+	__u64 affinity_timeout_ns;     /* session affinity idle timeout; 0: none */
+};
+
+/* backend_health value, by backend id (array, mmapable: sluiced reads and writes single
+ * words with atomics while the data plane counts). */
+struct sluice_backend_health {
+	__u32 active;   /* TCP connections established and not yet closed (sockops) */
+	__u32 failures; /* consecutive failed connects (sockops); an established one resets it */
+	__u32 ejected;  /* non-zero: passively ejected; set by the data plane, cleared by sluiced */
+	__u32 flags;    /* SLUICE_HEALTH_*, written by sluiced */
+};
+
+/* sock_routes value (socket storage): where sluice routed a socket, and what became of it. */
+struct sluice_sock_route {
+	__u32 backend_id;
+	__u32 service_id;
+	__u32 flags; /* SLUICE_SOCK_* */
+	__u32 pad;
+};
+
+/* health_events record (ring buffer, data plane -> sluiced). */
+struct sluice_health_event {
+	__u32 kind; /* SLUICE_EVENT_* */
+	__u32 backend_id;
+	__u32 service_id;
+	__u32 failures;
+	__u64 time_ns; /* bpf_ktime_get_ns() */
+};
+
+/* affinities key: a client (its cgroup) and a service's table for one family. */
+struct sluice_affinity_key {
+	__u64 cgroup_id;
+	__u32 set_index; /* SLUICE_SET_INDEX(service, family) */
+	__u32 pad;
+};
+
+/* affinities value: the backend that client sticks to, and when it last connected. */
+struct sluice_affinity {
+	struct sluice_slot slot;
+	__u64 last_ns; /* bpf_ktime_get_ns() */
+};
+
+/* doomed_backends key (socket termination): a backend's address, port and protocol. */
+struct sluice_doomed_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
 };
 
 /* meta value (one entry): what wrote these maps. */

@@ -25,6 +25,7 @@ const struct sl_prog_desc sl_progs[] = {
 	{ "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 	{ "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
 	{ "sock_release", BPF_CGROUP_INET_SOCK_RELEASE },
+	{ "sockops", BPF_CGROUP_SOCK_OPS },
 };
 const size_t sl_nprogs = sizeof(sl_progs) / sizeof(sl_progs[0]);
 

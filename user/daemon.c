@@ -105,7 +105,8 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 		goto bad_input;
 	in = (struct sl_build_input){ .cfg = &d->cfg, .instances = instances(d),
 				      .vip4 = &next.vip4, .vip6 = &next.vip6,
-				      .current = &d->current };
+				      .current = &d->current, .health = sl_daemon_backend_health,
+				      .health_ctx = d };
 	d->service_ids.limit = d->cfg.limits.services;
 	d->backend_ids.limit = d->cfg.limits.backends;
 	ret = sl_model_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
@@ -134,6 +135,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 			sl_plan_size(&plan), want.nservices, nservers, want.nfrontends);
 	}
 	d->dirty = false;
+	sl_daemon_health_applied(d, &d->current, &want);
 	sl_model_free(&d->current);
 	d->current = want;
 	memset(&want, 0, sizeof(want));
@@ -227,6 +229,9 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (d->dp.adopted)
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
+	ret = sl_daemon_health_start(d, err);
+	if (ret)
+		return ret;
 	ret = open_registry(d, err);
 	if (ret)
 		return ret;
@@ -240,6 +245,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret && ret != -EINVAL && ret != -ENOSPC)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
+	sl_daemon_health_tick(d); /* ejections the adopted maps hold */
 	return 0;
 }
 
@@ -304,10 +310,12 @@ void sl_daemon_tick(struct sl_daemon *d)
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
 	if (d->dirty)
 		sl_daemon_reconcile(d);
+	sl_daemon_health_tick(d);
 }
 
 void sl_daemon_stop(struct sl_daemon *d)
 {
+	sl_daemon_health_stop(d);
 	sl_registry_source_close(d->registry);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);

@@ -7,9 +7,14 @@
 #include <stdbool.h>
 #include "config.h"
 #include "dataplane.h"
+#include "health.h"
 #include "model.h"
+#include "outlier.h"
 #include "registry_source.h"
+#include "sockterm.h"
 #include "state.h"
+
+struct ring_buffer;
 
 struct sl_daemon {
 	char *config_path;
@@ -22,6 +27,14 @@ struct sl_daemon {
 	bool dirty; /* the last reconcile did not complete: retry */
 	bool hold;  /* adopted maps, registry files unreadable at start: change nothing
 		     * until every file parses (their last good content is only in the maps) */
+	/* Health (daemon_health.c) */
+	struct sl_checker *checker;       /* active health checks */
+	struct ring_buffer *events;       /* health_events: ejections by the data plane */
+	struct sl_sockterm *sockterm;     /* destroys sockets left on departed backends */
+	int eject_timer;                  /* fires when the next ejection is up */
+	struct sl_outlier_state *outliers; /* by backend id, limits.backends of them */
+	uint32_t noutliers;
+	bool health_changed;              /* a check changed its verdict: reconcile */
 };
 
 /* Load the config, the state file and the data plane (adopting pinned maps and links),
@@ -39,5 +52,21 @@ int sl_daemon_registry_changed(struct sl_daemon *d);
 void sl_daemon_tick(struct sl_daemon *d);
 /* Close everything; pinned maps, programs and links stay and keep serving. */
 void sl_daemon_stop(struct sl_daemon *d);
+
+/* Health (daemon_health.c). Set up checks, the event ring and socket termination. */
+int sl_daemon_health_start(struct sl_daemon *d, struct sl_err *err);
+void sl_daemon_health_stop(struct sl_daemon *d);
+/* The fds the event loop watches for health (-1 for none): checker, events, timer. */
+void sl_daemon_health_fds(const struct sl_daemon *d, int fds[3]);
+/* One of those fds is readable. */
+void sl_daemon_health_dispatch(struct sl_daemon *d, int fd);
+/* sl_health_fn for the model build: what checks and ejections say of a backend id. */
+uint8_t sl_daemon_backend_health(const void *d, uint32_t backend_id);
+/* The maps now hold "now" in place of "old": update the backends' flags, destroy sockets
+ * left on backends that stopped serving, give the checker its new targets. */
+void sl_daemon_health_applied(struct sl_daemon *d, const struct sl_model *old,
+			      const struct sl_model *now);
+/* Periodic: ejections the ring did not report (full, or before this sluiced started). */
+void sl_daemon_health_tick(struct sl_daemon *d);
 
 #endif

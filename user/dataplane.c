@@ -76,6 +76,10 @@ static void set_limits(struct sluice *skel, const struct sl_limits *lim)
 	bpf_map__set_max_entries(skel->maps.backends, lim->backends);
 	bpf_map__set_max_entries(skel->maps.backend_stats, lim->backends);
 	bpf_map__set_max_entries(skel->maps.sock_vips, lim->sockets);
+	bpf_map__set_max_entries(skel->maps.service_policies, lim->services);
+	bpf_map__set_max_entries(skel->maps.rr_cursors, 2 * lim->services);
+	bpf_map__set_max_entries(skel->maps.backend_health, lim->backends);
+	bpf_map__set_max_entries(skel->maps.affinities, lim->affinities);
 }
 
 /* libbpf would only say "couldn't reuse pinned map": say what differs and what to do. */
@@ -179,6 +183,12 @@ static void fill_maps(struct sl_dataplane *dp)
 	dp->maps.sock_vips = bpf_map__fd(s->maps.sock_vips);
 	dp->maps.attachments = bpf_map__fd(s->maps.attachments);
 	dp->maps.meta = bpf_map__fd(s->maps.meta);
+	dp->maps.service_policies = bpf_map__fd(s->maps.service_policies);
+	dp->maps.backend_health = bpf_map__fd(s->maps.backend_health);
+	dp->maps.rr_cursors = bpf_map__fd(s->maps.rr_cursors);
+	dp->maps.affinities = bpf_map__fd(s->maps.affinities);
+	dp->maps.health_events = bpf_map__fd(s->maps.health_events);
+	dp->maps.sock_routes = bpf_map__fd(s->maps.sock_routes);
 	dp->maps.ncpus = libbpf_num_possible_cpus();
 	dp->maps.owned = false;
 	dp->maps.btf_fd = -1;
@@ -229,7 +239,9 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 		goto fail;
 	}
 	fill_maps(dp);
-	ret = check_meta(dp, err);
+	ret = sl_maps_map_health(&dp->maps, err);
+	if (!ret)
+		ret = check_meta(dp, err);
 	if (!ret)
 		ret = pin_programs(dp, err);
 	if (!ret)
@@ -246,6 +258,7 @@ fail:
 
 void sl_dataplane_close(struct sl_dataplane *dp)
 {
+	sl_maps_close(&dp->maps);
 	if (dp->skel)
 		sluice__destroy(dp->skel);
 	free(dp->dir);

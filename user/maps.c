@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,14 +16,16 @@
 
 const char *const sl_map_names[] = {
 	"frontends", "backend_sets", "services", "backends", "backend_stats",
-	"service_stats", "sock_vips", "attachments", "meta", NULL,
+	"service_stats", "sock_vips", "attachments", "meta", "service_policies",
+	"backend_health", "rr_cursors", "affinities", "health_events", "sock_routes", NULL,
 };
 
 static int *map_slot(struct sl_maps *m, size_t i)
 {
 	int *slots[] = { &m->frontends, &m->backend_sets, &m->services, &m->backends,
 			 &m->backend_stats, &m->service_stats, &m->sock_vips, &m->attachments,
-			 &m->meta };
+			 &m->meta, &m->service_policies, &m->backend_health, &m->rr_cursors,
+			 &m->affinities, &m->health_events, &m->sock_routes };
 
 	return slots[i];
 }
@@ -50,6 +53,26 @@ int sl_maps_open_pinned(const char *dir, struct sl_maps *m, struct sl_err *err)
 			return ret;
 		}
 	}
+	return sl_maps_map_health(m, err);
+}
+
+int sl_maps_map_health(struct sl_maps *m, struct sl_err *err)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(m->backend_health, &info, &len))
+		return sl_err_set(err, "map backend_health: %s", strerror(errno));
+	if (info.value_size != sizeof(*m->health) || !info.max_entries)
+		return sl_err_set(err, "map backend_health: value size %u, want %zu",
+				  info.value_size, sizeof(*m->health));
+	p = mmap(NULL, (size_t)info.max_entries * sizeof(*m->health), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, m->backend_health, 0);
+	if (p == MAP_FAILED)
+		return sl_err_set(err, "mmap of map backend_health: %s", strerror(errno));
+	m->health = p;
+	m->nhealth = info.max_entries;
 	return 0;
 }
 
@@ -57,6 +80,9 @@ void sl_maps_close(struct sl_maps *m)
 {
 	size_t i;
 
+	if (m->health)
+		munmap(m->health, (size_t)m->nhealth * sizeof(*m->health));
+	m->health = NULL;
 	if (!m->owned)
 		return;
 	for (i = 0; sl_map_names[i]; i++)
@@ -103,6 +129,7 @@ static int read_services(const struct sl_maps *maps, struct sl_model *m)
 			cap = ncap;
 		}
 		memset(&m->services[m->nservices], 0, sizeof(*m->services));
+		bpf_map_lookup_elem(maps->service_policies, &key, &m->services[m->nservices].policy);
 		m->services[m->nservices].id = key;
 		memcpy(m->services[m->nservices].name, v.name, sizeof(v.name));
 		m->services[m->nservices].name[SLUICE_NAME_LEN - 1] = '\0';
@@ -266,6 +293,15 @@ static int put_backend(const struct sl_maps *m, const struct sl_backend_op *op,
 	if (op->fresh && zero_percpu(m->backend_stats, b->id, sizeof(struct sluice_backend_stats),
 				     m->ncpus))
 		return fail(err, "backend_stats", "reset backend", b->id);
+	/* A new id starts with no failures and no ejection (active connections of sockets
+	 * that were routed to an earlier holder of the id still end on it: left alone). */
+	if (op->fresh && m->health && b->id < m->nhealth) {
+		struct sluice_backend_health *h = &m->health[b->id];
+
+		__atomic_store_n(&h->failures, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->ejected, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->flags, 0, __ATOMIC_RELEASE);
+	}
 	memcpy(v.addr, b->addr.a, sizeof(v.addr));
 	v.port = htons(b->port);
 	v.state = b->state;
@@ -283,6 +319,8 @@ static int put_service(const struct sl_maps *m, const struct sl_service_op *op,
 	const struct sl_service_model *s = op->service;
 	struct sluice_service v = {};
 
+	if (bpf_map_update_elem(m->service_policies, &s->id, &s->policy, BPF_ANY))
+		return fail(err, "service_policies", "update service", s->id);
 	if (op->fresh && zero_percpu(m->service_stats, s->id, sizeof(struct sluice_service_stats),
 				     m->ncpus))
 		return fail(err, "service_stats", "reset service", s->id);
@@ -347,6 +385,7 @@ static int put_table(const struct sl_maps *m, const struct sl_table_op *op, stru
 
 static int drop_service(const struct sl_maps *m, uint32_t id, struct sl_err *err)
 {
+	static const struct sluice_policy none;
 	int fam;
 
 	for (fam = 0; fam < 2; fam++) {
@@ -357,6 +396,8 @@ static int drop_service(const struct sl_maps *m, uint32_t id, struct sl_err *err
 	}
 	if (bpf_map_delete_elem(m->services, &id) && errno != ENOENT)
 		return fail(err, "services", "delete service", id);
+	if (bpf_map_update_elem(m->service_policies, &id, &none, BPF_ANY))
+		return fail(err, "service_policies", "reset service", id);
 	return 0;
 }
 

@@ -20,6 +20,14 @@ struct sl_maps {
 	int sock_vips;
 	int attachments;
 	int meta;
+	int service_policies;
+	int backend_health;
+	int rr_cursors;
+	int affinities;
+	int health_events;
+	int sock_routes;
+	struct sluice_backend_health *health; /* backend_health, mmapped (shared with the kernel) */
+	uint32_t nhealth;                     /* its entries */
 	int btf_fd;           /* BTF for new slot tables, -1 for none */
 	uint32_t btf_key_id;  /* __u32 */
 	uint32_t btf_slot_id; /* struct sluice_slot */
@@ -33,6 +41,8 @@ extern const char *const sl_map_names[];
 /* Open the maps pinned under dir (read and write). err names the first one missing. */
 int sl_maps_open_pinned(const char *dir, struct sl_maps *m, struct sl_err *err);
 void sl_maps_close(struct sl_maps *m);
+/* mmap backend_health (m->health, m->nhealth); sl_maps_close unmaps it. */
+int sl_maps_map_health(struct sl_maps *m, struct sl_err *err);
 /* Read services, backends, slot tables and frontends back into a sorted model. */
 int sl_maps_read_model(const struct sl_maps *m, struct sl_model *out, struct sl_err *err);
 /* Write the plan, in its order; stops at the first failing write (err names the map). */

@@ -87,14 +87,65 @@ bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b)
 	return !a->nslots || !memcmp(a->slots, b->slots, a->nslots * sizeof(*a->slots));
 }
 
+const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
+						       const struct sl_addr *addr, uint16_t port)
+{
+	size_t lo = 0, hi = s ? s->nbackends : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = sl_addr_cmp(&s->backends[mid].addr, addr);
+
+		if (!c)
+			c = (int)s->backends[mid].port - (int)port;
+		if (!c)
+			return &s->backends[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backend_model *b)
+{
+	if (s->policy.flags & SLUICE_POLICY_PANIC)
+		return b->state != SLUICE_BACKEND_DRAINING;
+	return b->state == SLUICE_BACKEND_SERVING;
+}
+
 uint32_t sl_service_nserving(const struct sl_service_model *s)
 {
 	uint32_t n = 0;
 	size_t i;
 
 	for (i = 0; i < s->nbackends; i++)
-		n += s->backends[i].state == SLUICE_BACKEND_SERVING;
+		n += sl_backend_in_table(s, &s->backends[i]);
 	return n;
+}
+
+void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->lb_policy = sc->lb_policy;
+	if (sc->outlier.enabled)
+		pol->consecutive_failures = sc->outlier.consecutive_failures;
+	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
+}
+
+/* Panic mode (Envoy's healthy_panic_threshold): fewer than panic_percent of the backends
+ * that are not draining serve, so route across all of them rather than refuse. */
+static bool in_panic(const struct sl_service_model *svc, uint32_t panic_percent)
+{
+	uint64_t serving = 0, total = 0;
+	size_t i;
+
+	for (i = 0; i < svc->nbackends; i++) {
+		total += svc->backends[i].state != SLUICE_BACKEND_DRAINING;
+		serving += svc->backends[i].state == SLUICE_BACKEND_SERVING;
+	}
+	return panic_percent && total && serving * 100 < (uint64_t)panic_percent * total;
 }
 
 void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
@@ -315,6 +366,10 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 				   svc->name, b->backend_ids->limit);
 			return -ENOSPC;
 		}
+		/* The registry's UNHEALTHY and DRAINING win; of a backend it serves, ask sluiced's
+		 * health checks and ejections (a new id has had none). */
+		if (old && v[i].state == SLUICE_BACKEND_SERVING && b->in->health)
+			v[i].state = b->in->health(b->in->health_ctx, v[i].id);
 	}
 	svc->backends = v;
 	svc->nbackends = n;
@@ -329,7 +384,7 @@ static int build_table(struct build *b, struct sl_service_model *svc, int fam)
 	for (i = 0; i < svc->nbackends; i++) {
 		const struct sl_backend_model *bk = &svc->backends[i];
 
-		if (bk->state != SLUICE_BACKEND_SERVING ||
+		if (!sl_backend_in_table(svc, bk) ||
 		    sl_addr_is_v4(&bk->addr) != (fam == SLUICE_FAM_V4))
 			continue;
 		if (n == SLUICE_MAX_SLOTS) {
@@ -420,7 +475,12 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 		return -ENOSPC;
 	}
 	m->nservices++; /* owned by m from here: freed with it on error */
+	sl_policy_from_config(sc, &svc->policy);
+	svc->terminate_tcp = sc->terminate_tcp;
+	svc->outlier = sc->outlier;
 	err = build_backends(b, svc, b->in->cfg->namespace);
+	if (!err && in_panic(svc, sc->panic_percent))
+		svc->policy.flags |= SLUICE_POLICY_PANIC;
 	if (!err)
 		err = build_table(b, svc, SLUICE_FAM_V4);
 	if (!err)

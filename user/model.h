@@ -35,6 +35,11 @@ struct sl_service_model {
 	struct sl_backend_model *backends; /* sorted by (addr, port) */
 	size_t nbackends;
 	struct sl_table_model table[2]; /* SLUICE_FAM_V4, SLUICE_FAM_V6 */
+	struct sluice_policy policy;    /* service_policies entry (PANIC: the tables hold every
+					 * backend that is not draining) */
+	/* From the config, not kept in the maps (zero in a model read back from them): */
+	bool terminate_tcp;
+	struct sl_outlier_cfg outlier;
 };
 
 struct sl_frontend_model {
@@ -57,12 +62,18 @@ struct sl_id_alloc {
 	uint32_t cursor;
 };
 
+/* What sluiced's health checks and passive ejections say of a backend id that is in the
+ * current model: SLUICE_BACKEND_SERVING, _CHECK_FAILED or _EJECTED. */
+typedef uint8_t (*sl_health_fn)(const void *ctx, uint32_t backend_id);
+
 struct sl_build_input {
 	const struct sl_config *cfg;
 	const struct sl_instances *instances;
 	const struct sl_vip_table *vip4; /* by alias dnsName */
 	const struct sl_vip_table *vip6;
 	const struct sl_model *current;  /* ids to keep; may be empty */
+	sl_health_fn health;             /* NULL: every backend the registry serves is healthy */
+	const void *health_ctx;
 };
 
 /* Build the desired model. Fails (-EINVAL/-ENOSPC, err naming the service) when a limit
@@ -77,8 +88,15 @@ const struct sl_service_model *sl_model_find_service(const struct sl_model *m, u
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
 							  const char *name);
 bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b);
+/* The backend of s at that address and port (backends are sorted), or NULL; s may be NULL. */
+const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
+						       const struct sl_addr *addr, uint16_t port);
 /* Number of backends in the slot tables. */
 uint32_t sl_service_nserving(const struct sl_service_model *s);
+/* Whether a backend of s is in its slot tables (serving, or any but draining in panic). */
+bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backend_model *b);
+/* The service_policies entry a service's config asks for (PANIC not set). */
+void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy *pol);
 /* The frontend key for a VIP, port (host order) and IPPROTO_*. */
 void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
 			  uint16_t port, uint8_t proto);

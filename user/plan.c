@@ -35,27 +35,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const struct sl_backend_model *find_backend(const struct sl_service_model *s,
-						   const struct sl_backend_model *b)
-{
-	size_t lo = 0, hi = s ? s->nbackends : 0;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = sl_addr_cmp(&s->backends[mid].addr, &b->addr);
-
-		if (!c)
-			c = (int)s->backends[mid].port - (int)b->port;
-		if (!c)
-			return &s->backends[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int diff_service(const struct sl_service_model *old, const struct sl_service_model *s,
 			struct sl_plan *p)
 {
@@ -65,7 +44,7 @@ static int diff_service(const struct sl_service_model *old, const struct sl_serv
 
 	for (j = 0; j < s->nbackends; j++) {
 		const struct sl_backend_model *b = &s->backends[j];
-		const struct sl_backend_model *ob = find_backend(old, b);
+		const struct sl_backend_model *ob = sl_service_find_backend(old, &b->addr, b->port);
 		struct sl_backend_op op = { b, s->id, !ob || ob->id != b->id };
 
 		if ((!ob || !backend_same(ob, b)) &&
@@ -73,7 +52,8 @@ static int diff_service(const struct sl_service_model *old, const struct sl_serv
 			return -ENOMEM;
 	}
 	if (!old || old->nbackends != s->nbackends ||
-	    sl_service_nserving(old) != sl_service_nserving(s) || strcmp(old->name, s->name)) {
+	    sl_service_nserving(old) != sl_service_nserving(s) || strcmp(old->name, s->name) ||
+	    memcmp(&old->policy, &s->policy, sizeof(s->policy))) {
 		struct sl_service_op op = { s, !old };
 
 		if (PUSH(p->service_upserts, p->nservice_upserts, op))

@@ -29,8 +29,37 @@ static const char *state_name(uint8_t s)
 		return "unhealthy";
 	case SLUICE_BACKEND_DRAINING:
 		return "draining";
+	case SLUICE_BACKEND_CHECK_FAILED:
+		return "check-failed";
+	case SLUICE_BACKEND_EJECTED:
+		return "ejected";
 	}
 	return "unknown";
+}
+
+static const char *policy_name(uint8_t p)
+{
+	switch (p) {
+	case SLUICE_LB_ROUND_ROBIN:
+		return "round_robin";
+	case SLUICE_LB_LEAST_REQUEST:
+		return "least_request";
+	}
+	return "random";
+}
+
+/* What the data plane counts of a backend: active connections, failures in a row. */
+static struct sluice_backend_health live_health(const struct sl_maps *m, uint32_t id)
+{
+	struct sluice_backend_health h = {};
+
+	if (m->health && id < m->nhealth) {
+		h.active = __atomic_load_n(&m->health[id].active, __ATOMIC_RELAXED);
+		h.failures = __atomic_load_n(&m->health[id].failures, __ATOMIC_RELAXED);
+		h.ejected = __atomic_load_n(&m->health[id].ejected, __ATOMIC_RELAXED);
+		h.flags = __atomic_load_n(&m->health[id].flags, __ATOMIC_RELAXED);
+	}
+	return h;
 }
 
 static const char *proto_name(uint8_t p)
@@ -66,12 +95,15 @@ static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_mod
 	struct sluice_backend_stats st = {};
 	char addr[SL_ADDR_STRLEN];
 
+	struct sluice_backend_health h = live_health(m, b->id);
+
 	sl_maps_backend_stats(m, b->id, &st);
-	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I}", "id", b->id, "instance",
-			 b->instance_id, "address", sl_addr_format(&b->addr, addr, sizeof(addr)),
-			 "port", b->port, "weight", b->weight, "state", state_name(b->state),
-			 "connects", (json_int_t)st.connects, "datagrams",
-			 (json_int_t)st.datagrams);
+	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i}", "id", b->id,
+			 "instance", b->instance_id, "address",
+			 sl_addr_format(&b->addr, addr, sizeof(addr)), "port", b->port, "weight",
+			 b->weight, "state", state_name(b->state), "connects",
+			 (json_int_t)st.connects, "datagrams", (json_int_t)st.datagrams,
+			 "active", (int)h.active, "failures", (int)h.failures);
 }
 
 static void print_service_text(const struct sl_maps *m, const struct sl_model *model,
@@ -81,8 +113,10 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 	size_t i;
 
 	sl_maps_service_stats(m, s->id, &ss);
-	printf("%s (id %u): %zu backends, %u serving, %llu refused\n", s->name, s->id,
-	       s->nbackends, sl_service_nserving(s), (unsigned long long)ss.refused);
+	printf("%s (id %u): %zu backends, %u serving%s, %s, %llu refused\n", s->name, s->id,
+	       s->nbackends, sl_service_nserving(s),
+	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
+	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
 	for (i = 0; i < model->nfrontends; i++) {
 		const struct sl_frontend_model *f = &model->frontends[i];
 		char vip[SL_ADDR_STRLEN];
@@ -98,15 +132,18 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 	for (i = 0; i < s->nbackends; i++) {
 		const struct sl_backend_model *b = &s->backends[i];
 		struct sluice_backend_stats st = {};
+		struct sluice_backend_health h;
 		char addr[SL_ADDR_STRLEN + 8], ap[SL_ADDR_STRLEN + 16];
 
 		sl_maps_backend_stats(m, b->id, &st);
 		sl_addr_format(&b->addr, addr, sizeof(addr));
 		snprintf(ap, sizeof(ap), sl_addr_is_v4(&b->addr) ? "%s:%u" : "[%s]:%u", addr,
 			 b->port);
-		printf("  backend %-24s %-9s weight %-5u connects %-8llu datagrams %-8llu %s\n", ap,
-		       state_name(b->state), b->weight, (unsigned long long)st.connects,
-		       (unsigned long long)st.datagrams, b->instance_id);
+		h = live_health(m, b->id);
+		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
+		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,
+		       (unsigned long long)st.connects, (unsigned long long)st.datagrams, h.active,
+		       h.failures, b->instance_id);
 	}
 }
 
@@ -151,11 +188,13 @@ static int cmd_services(struct ctl *c, int argc, char **argv)
 				json_array_append_new(fes, frontend_json(&model.frontends[j]));
 		for (j = 0; j < s->nbackends; j++)
 			json_array_append_new(bes, backend_json(&m, &s->backends[j]));
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:I, s:o, s:o}", "id", s->id,
-						     "name", s->name, "serving",
-						     sl_service_nserving(s), "refused",
-						     (json_int_t)ss.refused, "aliases", fes,
-						     "backends", bes));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
+						     "id", s->id, "name", s->name, "serving",
+						     sl_service_nserving(s), "lbPolicy",
+						     policy_name(s->policy.lb_policy), "panic",
+						     !!(s->policy.flags & SLUICE_POLICY_PANIC),
+						     "refused", (json_int_t)ss.refused, "aliases",
+						     fes, "backends", bes));
 	}
 	print_json(json_pack("{s:o}", "services", arr));
 out:

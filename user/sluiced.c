@@ -78,7 +78,7 @@ static int registry_fd(const struct sl_daemon *d)
 
 static int run(struct sl_daemon *d, int sfd)
 {
-	int ep, debounce, tick, watched = registry_fd(d);
+	int ep, debounce, tick, watched = registry_fd(d), hfds[3], k;
 	struct epoll_event evs[8];
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -88,6 +88,13 @@ static int run(struct sl_daemon *d, int sfd)
 	    add_fd(ep, tick) || (watched >= 0 && add_fd(ep, watched))) {
 		pr_warn("event loop: %s", strerror(errno));
 		return 1;
+	}
+	sl_daemon_health_fds(d, hfds);
+	for (k = 0; k < 3; k++) {
+		if (hfds[k] >= 0 && add_fd(ep, hfds[k])) {
+			pr_warn("event loop: %s", strerror(errno));
+			return 1;
+		}
 	}
 	arm(tick, TICK_SEC, 0, true);
 	for (;;) {
@@ -130,6 +137,8 @@ static int run(struct sl_daemon *d, int sfd)
 			} else if (fd == tick) {
 				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks))
 					sl_daemon_tick(d);
+			} else {
+				sl_daemon_health_dispatch(d, fd);
 			}
 		}
 	}

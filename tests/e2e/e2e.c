@@ -15,20 +15,10 @@
 #include "sluice.h"
 
 static int passed, failed_cases;
-static bool case_failed;
-static struct agent agent;
+bool case_failed;
+struct agent agent;
 
-#define expect(cond, ...)                                    \
-	do {                                                 \
-		if (!(cond)) {                               \
-			case_failed = true;                  \
-			printf("    failed: %s: ", #cond);   \
-			printf(__VA_ARGS__);                 \
-			printf("\n");                        \
-		}                                            \
-	} while (0)
-
-static void run_case(const char *name, void (*fn)(void))
+void run_case(const char *name, void (*fn)(void))
 {
 	case_failed = false;
 	fn();
@@ -59,7 +49,9 @@ static const char *config_fmt =
 	"    {\"discoveryName\": \"web6\", \"protocol\": \"both\", \"clientAliases\": [{\"port\": 80}]},\n"
 	"    {\"discoveryName\": \"dns\", \"protocol\": \"udp\", \"clientAliases\": [{\"port\": 53}]},\n"
 	"    {\"discoveryName\": \"split\", \"clientAliases\": [{\"port\": 80}]},\n"
-	"    {\"discoveryName\": \"dead\", \"protocol\": \"both\", \"clientAliases\": [{\"port\": 80}]},\n"
+	"    {\"discoveryName\": \"dead\", \"protocol\": \"both\", \"panicThresholdPercent\": 0,\n"
+	"     \"clientAliases\": [{\"port\": 80}]},\n"
+	"%s"
 	"    {\"discoveryName\": \"moving\", \"clientAliases\": [{\"port\": 80}]}%s\n"
 	"  ]\n"
 	"}\n";
@@ -69,10 +61,10 @@ static const char *extra_service =
 
 static int write_config(bool extra)
 {
-	char buf[4096];
+	char buf[8192];
 
 	snprintf(buf, sizeof(buf), config_fmt, B.registry, B.bpffs, B.hosts, B.dir, B.cgroup,
-		 extra ? extra_service : "");
+		 health_services, extra ? extra_service : "");
 	return write_file(B.config, buf);
 }
 
@@ -115,7 +107,7 @@ static int write_registry(const char *moving_to)
 	return replace_file(path, buf);
 }
 
-static struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
+struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
 			  int port, int count)
 {
 	struct request rq = { .op = op, .family = family, .port = port, .count = count };
@@ -128,7 +120,7 @@ static struct request req(enum op op, int family, const char *alias, bool v6vip,
 }
 
 /* The moving service answers from backend name within a bounded time. */
-static bool routes_to(const char *alias, const char *name, int timeout_ms)
+bool routes_to(const char *alias, const char *name, int timeout_ms)
 {
 	unsigned long long end = now_ms() + timeout_ms;
 	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, 1);
@@ -143,7 +135,7 @@ static bool routes_to(const char *alias, const char *name, int timeout_ms)
 }
 
 /* Wait (bounded) until the log holds needle at least n times. */
-static void wait_log(const char *needle, int n, int timeout_ms)
+void wait_log(const char *needle, int n, int timeout_ms)
 {
 	unsigned long long end = now_ms() + timeout_ms;
 
@@ -538,8 +530,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, on_alarm);
 	alarm(240);
-	if (bench_setup(argv[1], argv[2]) || backends_start() || write_config(false) ||
-	    write_registry("B5") || daemon_start() || agent_start(&agent, B.cgroup)) {
+	if (bench_setup(argv[1], argv[2]) || backends_start() || pool_start() ||
+	    write_config(false) || write_registry("B5") || write_health_registry(0) ||
+	    daemon_start() || agent_start(&agent, B.cgroup)) {
 		printf("e2e: setup failed; sluiced log:\n");
 		fflush(stdout);
 		if (system("cat /tmp/sluice-e2e.*/sluiced.log 2>/dev/null")) {}
@@ -564,6 +557,7 @@ int main(int argc, char **argv)
 	run_case("SIGHUP adds a service; hosts file rewritten in place", t_reload_adds_service);
 	run_case("a reverse entry of a removed service is dropped", t_stale_reverse_entry);
 	run_case("sluicectl attach/attached/detach; root refused", t_ctl_cgroups);
+	health_cases();
 	run_case("SIGKILL of sluiced: connects still served", t_sigkill_keeps_serving);
 	run_case("restarts during a connect loop: zero failures", t_restart_under_load);
 	run_case("SIGTERM keeps serving; teardown removes everything", t_teardown);

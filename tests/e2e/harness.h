@@ -69,6 +69,11 @@ enum op {
 	OP_UDPU,  /* unconnected UDP: sendto, recvfrom, check source */
 	OP_TCP_LOOP, /* connects for duration_ms, counting failures */
 	OP_TCP_HOLD, /* as OP_TCP, then getpeername again after duration_ms */
+	OP_TCP_OPEN, /* open count connections, keep them for duration_ms, close them */
+	OP_TCP_KEEP, /* as OP_TCP, then after duration_ms read again: late_errno */
+	OP_UDP_KEEP, /* a connected and an unconnected UDP socket: an exchange on each, another
+		      * after duration_ms (late_errno: the connected one's; port_changed,
+		      * late_name: the unconnected one's) */
 };
 
 struct request {
@@ -85,6 +90,10 @@ struct result {
 	int peer_mismatch; /* getpeername was not the address connected to */
 	int src_mismatch;  /* a reply's source was not the address sent to */
 	int late_mismatch; /* OP_TCP_HOLD: the later getpeername was not that address */
+	int late_errno;    /* OP_TCP_KEEP, OP_UDP_KEEP */
+	int port_changed;  /* OP_UDP_KEEP: the unconnected socket's local port changed */
+	char late_name[16]; /* OP_UDP_KEEP: who answered the unconnected socket later */
+	unsigned long long first_fail_at, last_fail_at; /* now_ms() of failures, 0: none */
 	int n;
 	char names[MAX_NAMES][16];
 	int counts[MAX_NAMES];
@@ -104,5 +113,40 @@ int agent_send(struct agent *a, const struct request *rq);
 int agent_wait(struct agent *a, struct result *res, int timeout_ms);
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
 void agent_stop(struct agent *a);
+
+/* ---- cases (e2e.c, e2e_health.c) ---- */
+extern bool case_failed;
+extern struct agent agent; /* in the attached cgroup */
+
+#define expect(cond, ...)                                    \
+	do {                                                 \
+		if (!(cond)) {                               \
+			case_failed = true;                  \
+			printf("    failed: %s: ", #cond);   \
+			printf(__VA_ARGS__);                 \
+			printf("\n");                        \
+		}                                            \
+	} while (0)
+
+void run_case(const char *name, void (*fn)(void));
+struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
+		   int port, int count);
+/* alias:80 answers from backend name within timeout_ms. */
+bool routes_to(const char *alias, const char *name, int timeout_ms);
+/* Wait (bounded) until the log holds needle at least n times. */
+void wait_log(const char *needle, int n, int timeout_ms);
+
+/* e2e_health.c: services with health checks, outlier detection, policies (config text), their
+ * registry file, and their cases. */
+extern const char *const health_services;
+int write_health_registry(unsigned flags);
+void health_cases(void);
+
+/* ---- pool (pool.c): H1..H12 on 127.0.0.21-32, TCP port 9100, HTTP health port 9180 ---- */
+int pool_start(void);
+int pool_kill(const char *name);   /* close the listener: connects are refused */
+int pool_revive(const char *name); /* listen again */
+void pool_http_status(const char *name, int status);
+unsigned long pool_hits(const char *name);
 
 #endif

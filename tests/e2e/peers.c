@@ -169,6 +169,9 @@ static void failed(struct result *res, int fd)
 {
 	res->failed++;
 	res->last_errno = errno;
+	res->last_fail_at = now_ms();
+	if (!res->first_fail_at)
+		res->first_fail_at = res->last_fail_at;
 	if (fd >= 0)
 		close(fd);
 }
@@ -180,7 +183,8 @@ static bool exchange(const struct request *rq, const struct sockaddr_storage *ds
 	struct timeval tv = { .tv_sec = 2 };
 	struct sockaddr_storage peer, src;
 	socklen_t plen = sizeof(peer), slen = sizeof(src);
-	bool stream = rq->op == OP_TCP || rq->op == OP_TCP_LOOP || rq->op == OP_TCP_HOLD;
+	bool stream = rq->op == OP_TCP || rq->op == OP_TCP_LOOP || rq->op == OP_TCP_HOLD ||
+		      rq->op == OP_TCP_KEEP;
 	char buf[32] = {};
 	ssize_t n;
 	int fd;
@@ -214,10 +218,104 @@ static bool exchange(const struct request *rq, const struct sockaddr_storage *ds
 		if (getpeername(fd, (void *)&peer, &plen) || !same_addr(&peer, dst))
 			res->late_mismatch++;
 	}
+	if (rq->op == OP_TCP_KEEP) {
+		char more[8];
+
+		usleep(rq->duration_ms * 1000);
+		errno = 0;
+		if (read(fd, more, sizeof(more)) < 0)
+			res->late_errno = errno;
+	}
 	record(res, buf);
 	res->ok++;
 	close(fd);
 	return true;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (void *)&ss, &len))
+		return -1;
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					       ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* OP_TCP_OPEN: count connections held open together for duration_ms. */
+static void open_many(const struct request *rq, const struct sockaddr_storage *dst,
+		      socklen_t dlen, struct result *res)
+{
+	int fds[256], n = 0, i;
+	struct timeval tv = { .tv_sec = 2 };
+
+	for (i = 0; i < rq->count && i < 256; i++) {
+		char buf[32] = {};
+		int fd = socket(rq->family, SOCK_STREAM, 0);
+		ssize_t r;
+
+		if (fd < 0 || connect(fd, (const void *)dst, dlen)) {
+			failed(res, fd);
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		r = read(fd, buf, sizeof(buf) - 1);
+		if (r > 0)
+			record(res, buf), res->ok++;
+		fds[n++] = fd;
+	}
+	usleep(rq->duration_ms * 1000);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* OP_UDP_KEEP */
+static void udp_keep(const struct request *rq, const struct sockaddr_storage *dst,
+		     socklen_t dlen, struct result *res)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	int c = socket(rq->family, SOCK_DGRAM, 0), u = socket(rq->family, SOCK_DGRAM, 0);
+	char buf[32];
+	ssize_t n;
+	int port;
+
+	if (c < 0 || u < 0 || connect(c, (const void *)dst, dlen)) {
+		failed(res, -1);
+		goto out;
+	}
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(c, "?", 1, 0) < 0 || (n = recv(c, buf, sizeof(buf) - 1, 0)) <= 0 ||
+	    sendto(u, "?", 1, 0, (const void *)dst, dlen) < 0 ||
+	    recv(u, buf, sizeof(buf) - 1, 0) <= 0) {
+		failed(res, -1);
+		goto out;
+	}
+	buf[n] = '\0';
+	record(res, buf);
+	res->ok++;
+	port = local_port(u);
+	usleep(rq->duration_ms * 1000);
+	/* A destroyed socket reports its error on the next call. */
+	errno = 0;
+	if (recv(c, buf, sizeof(buf) - 1, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		res->late_errno = errno;
+	else if (send(c, "?", 1, 0) < 0 || recv(c, buf, sizeof(buf) - 1, 0) < 0)
+		res->late_errno = errno;
+	if (sendto(u, "?", 1, 0, (const void *)dst, dlen) < 0 ||
+	    (n = recv(u, buf, sizeof(buf) - 1, 0)) <= 0) {
+		failed(res, -1);
+		goto out;
+	}
+	buf[n] = '\0';
+	snprintf(res->late_name, sizeof(res->late_name), "%.15s", buf);
+	res->port_changed = local_port(u) != port;
+out:
+	if (c >= 0)
+		close(c);
+	if (u >= 0)
+		close(u);
 }
 
 void run_request(const struct request *rq, struct result *res)
@@ -233,6 +331,10 @@ void run_request(const struct request *rq, struct result *res)
 		res->last_errno = EINVAL;
 		return;
 	}
+	if (rq->op == OP_TCP_OPEN)
+		return open_many(rq, &dst, dlen, res);
+	if (rq->op == OP_UDP_KEEP)
+		return udp_keep(rq, &dst, dlen, res);
 	if (rq->op != OP_TCP_LOOP) {
 		for (i = 0; i < rq->count; i++)
 			exchange(rq, &dst, dlen, res);
@@ -261,8 +363,10 @@ int agent_start(struct agent *a, const char *cgroup)
 		FILE *f;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(to[1]);
-		close(from[0]);
+		/* Only the pipes: a copy of a backend's listener here would keep it alive. */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != to[0] && fd != from[1])
+				close(fd);
 		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
 		f = fopen(path, "w");
 		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))

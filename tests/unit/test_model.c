@@ -909,6 +909,122 @@ static void test_too_many_serving(void **state)
 	}
 }
 
+/* Panic mode: fewer than panic_percent of the non-draining backends serve, so the tables
+ * hold them all (draining ones excepted) and the policy says PANIC. */
+static void test_panic(void **state)
+{
+	static const struct {
+		uint32_t percent;
+		bool panic;
+	} cases[] = { { 50, true }, { 34, true }, { 33, false }, { 0, false } };
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const struct sl_service_model *s;
+		struct sl_service_cfg *sc;
+		struct sl_model m;
+		struct world w;
+
+		world_init(&w);
+		sc = add_service(&w, "api", SL_PROTO_TCP);
+		sc->panic_percent = cases[c].percent;
+		add_inst(&w, "ok", "api", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+		add_inst(&w, "bad1", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+		add_inst(&w, "bad2", "api", "10.0.0.3", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+		add_inst(&w, "drain", "api", "10.0.0.4", NULL, 80, SL_HEALTH_HEALTHY, 0);
+		build(&w, NULL, &m);
+		s = svc_of(&m, "api");
+		if (!!(s->policy.flags & SLUICE_POLICY_PANIC) != cases[c].panic)
+			fail_msg("panic_percent %u: panic %d", cases[c].percent, !cases[c].panic);
+		assert_int_equal(s->table[SLUICE_FAM_V4].nslots, cases[c].panic ? 3 : 1);
+		assert_int_equal(sl_service_nserving(s), cases[c].panic ? 3 : 1);
+		assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4],
+					  must_backend(s, "drain", SLUICE_FAM_V4)->id), 0);
+		sl_model_free(&m);
+	}
+}
+
+static uint32_t failed_check_id, ejected_id;
+static unsigned health_calls;
+
+static uint8_t fake_health(const void *ctx, uint32_t id)
+{
+	(void)ctx;
+	health_calls++;
+	if (id == failed_check_id)
+		return SLUICE_BACKEND_CHECK_FAILED;
+	if (id == ejected_id)
+		return SLUICE_BACKEND_EJECTED;
+	return SLUICE_BACKEND_SERVING;
+}
+
+/* Checks and ejections take a backend the registry serves out of the tables; the registry's
+ * UNHEALTHY and DRAINING win; a new backend is not asked about (it has had no check). */
+static void test_health_overlay(void **state)
+{
+	static const struct sl_model empty;
+	const struct sl_service_model *s;
+	struct sl_build_input in;
+	struct sl_model m1, m2;
+	struct sl_err err = { "" };
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP);
+	add_inst(&w, "a", "api", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "b", "api", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "c", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "u", "api", "10.0.0.4", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	in = (struct sl_build_input){ .cfg = &w.cfg, .instances = &w.insts, .vip4 = &w.vip4,
+				      .vip6 = &w.vip6, .current = &empty, .health = fake_health };
+	failed_check_id = ejected_id = 0;
+	health_calls = 0;
+	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m1, &err), 0);
+	assert_int_equal(health_calls, 0);
+	s = svc_of(&m1, "api");
+	failed_check_id = must_backend(s, "b", SLUICE_FAM_V4)->id;
+	ejected_id = must_backend(s, "c", SLUICE_FAM_V4)->id;
+	add_inst(&w, "d", "api", "10.0.0.5", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	in.current = &m1;
+	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m2, &err), 0);
+	assert_int_equal(health_calls, 3); /* a, b, c: not u (UNHEALTHY), not d (new) */
+	s = svc_of(&m2, "api");
+	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	assert_int_equal(must_backend(s, "b", SLUICE_FAM_V4)->state, SLUICE_BACKEND_CHECK_FAILED);
+	assert_int_equal(must_backend(s, "c", SLUICE_FAM_V4)->state, SLUICE_BACKEND_EJECTED);
+	assert_int_equal(must_backend(s, "u", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
+	assert_int_equal(must_backend(s, "d", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	assert_int_equal(s->table[SLUICE_FAM_V4].nslots, 2);
+	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], failed_check_id), 0);
+	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], ejected_id), 0);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+}
+
+static void test_policy_from_config(void **state)
+{
+	struct sl_service_cfg sc = {};
+	struct sluice_policy p;
+
+	(void)state;
+	sc.lb_policy = SLUICE_LB_LEAST_REQUEST;
+	sc.outlier.enabled = true;
+	sc.outlier.consecutive_failures = 5;
+	sc.affinity_timeout_s = 30;
+	sl_policy_from_config(&sc, &p);
+	assert_int_equal(p.lb_policy, SLUICE_LB_LEAST_REQUEST);
+	assert_int_equal(p.consecutive_failures, 5);
+	assert_true(p.affinity_timeout_ns == 30000000000ULL);
+	assert_int_equal(p.flags, 0);
+	sc.outlier.enabled = false;
+	sc.affinity_timeout_s = 0;
+	sl_policy_from_config(&sc, &p);
+	assert_int_equal(p.consecutive_failures, 0);
+	assert_true(p.affinity_timeout_ns == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1044,9 @@ int main(void)
 		cmocka_unit_test(test_id_exhaustion),
 		cmocka_unit_test(test_frontend_limit),
 		cmocka_unit_test(test_too_many_serving),
+		cmocka_unit_test(test_panic),
+		cmocka_unit_test(test_health_overlay),
+		cmocka_unit_test(test_policy_from_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* e2e_health.c: end-to-end tests of failover: passive ejection in the kernel, active TCP and
+ * HTTP checks, panic mode, round robin, least request, affinity, socket termination. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+/* Passive (pas), active TCP (act) and HTTP (http) health, policies, termination (tu, tt). */
+const char *const health_services =
+	"    {\"discoveryName\": \"pas\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
+	"     \"outlierDetection\": {\"consecutiveFailures\": 3, \"baseEjectionSeconds\": 1,\n"
+	"                            \"maxEjectionSeconds\": 2}},\n"
+	"    {\"discoveryName\": \"act\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
+	"     \"outlierDetection\": false,\n"
+	"     \"healthCheck\": {\"protocol\": \"tcp\", \"intervalSeconds\": 0.2, \"timeoutSeconds\": 0.1,\n"
+	"                     \"unhealthyThreshold\": 2, \"healthyThreshold\": 2}},\n"
+	"    {\"discoveryName\": \"http\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
+	"     \"outlierDetection\": false,\n"
+	"     \"healthCheck\": {\"protocol\": \"http\", \"port\": 9180, \"path\": \"/healthz\",\n"
+	"                     \"intervalSeconds\": 0.2, \"timeoutSeconds\": 0.1,\n"
+	"                     \"unhealthyThreshold\": 2, \"healthyThreshold\": 2}},\n"
+	"    {\"discoveryName\": \"pan\", \"clientAliases\": [{\"port\": 80}]},\n"
+	"    {\"discoveryName\": \"rr\", \"lbPolicy\": \"round_robin\", \"clientAliases\": [{\"port\": 80}]},\n"
+	"    {\"discoveryName\": \"lr\", \"lbPolicy\": \"least_request\", \"clientAliases\": [{\"port\": 80}]},\n"
+	"    {\"discoveryName\": \"aff\", \"sessionAffinity\": {\"timeoutSeconds\": 60},\n"
+	"     \"clientAliases\": [{\"port\": 80}]},\n"
+	"    {\"discoveryName\": \"tu\", \"protocol\": \"udp\", \"clientAliases\": [{\"port\": 53}]},\n"
+	"    {\"discoveryName\": \"tt\", \"terminateTcp\": true, \"clientAliases\": [{\"port\": 80}]},\n";
+
+/* write_health_registry flags */
+#define LR_WITH_H6 (1U << 0)
+#define AFF_WITHOUT_H7 (1U << 1)
+#define AFF_WITHOUT_H8 (1U << 2)
+#define TU_ON_B5 (1U << 3)
+#define TT_ON_H12 (1U << 4)
+
+static unsigned reg_flags;
+
+static void add(char *buf, size_t len, const char *id, const char *service, const char *health,
+		const char *addr, int port)
+{
+	size_t off = strlen(buf);
+
+	snprintf(buf + off, len - off,
+		 "%s{\"InstanceId\": \"%s\", \"NamespaceName\": \"e2e.local\", \"ServiceName\": "
+		 "\"%s\", \"HealthStatus\": \"%s\", \"Attributes\": {\"AWS_INSTANCE_IPV4\": \"%s\", "
+		 "\"AWS_INSTANCE_PORT\": \"%d\"}}",
+		 strchr(buf, '}') ? ",\n  " : "\n  ", id, service, health, addr, port);
+}
+
+int write_health_registry(unsigned flags)
+{
+	char buf[8192] = "{\"Instances\": [", path[400];
+
+	reg_flags = flags;
+	add(buf, sizeof(buf), "p1", "pas", "HEALTHY", "127.0.0.21", 9100);
+	add(buf, sizeof(buf), "p2", "pas", "HEALTHY", "127.0.0.22", 9100);
+	add(buf, sizeof(buf), "a1", "act", "HEALTHY", "127.0.0.23", 9100);
+	add(buf, sizeof(buf), "a2", "act", "HEALTHY", "127.0.0.24", 9100);
+	add(buf, sizeof(buf), "l1", "lr", "HEALTHY", "127.0.0.25", 9100);
+	if (flags & LR_WITH_H6)
+		add(buf, sizeof(buf), "l2", "lr", "HEALTHY", "127.0.0.26", 9100);
+	if (!(flags & AFF_WITHOUT_H7))
+		add(buf, sizeof(buf), "f1", "aff", "HEALTHY", "127.0.0.27", 9100);
+	if (!(flags & AFF_WITHOUT_H8))
+		add(buf, sizeof(buf), "f2", "aff", "HEALTHY", "127.0.0.28", 9100);
+	add(buf, sizeof(buf), "h1", "http", "HEALTHY", "127.0.0.29", 9100);
+	add(buf, sizeof(buf), "h2", "http", "HEALTHY", "127.0.0.30", 9100);
+	add(buf, sizeof(buf), "n1", "pan", "HEALTHY", "127.0.0.11", 9001);
+	add(buf, sizeof(buf), "n2", "pan", "UNHEALTHY", "127.0.0.12", 9002);
+	add(buf, sizeof(buf), "n3", "pan", "UNHEALTHY", "127.0.0.13", 9003);
+	add(buf, sizeof(buf), "r1", "rr", "HEALTHY", "127.0.0.13", 9003);
+	add(buf, sizeof(buf), "r2", "rr", "HEALTHY", "127.0.0.14", 9004);
+	if (flags & TU_ON_B5)
+		add(buf, sizeof(buf), "u2", "tu", "HEALTHY", "127.0.0.15", 9005);
+	else
+		add(buf, sizeof(buf), "u1", "tu", "HEALTHY", "127.0.0.14", 9004);
+	if (flags & TT_ON_H12)
+		add(buf, sizeof(buf), "t2", "tt", "HEALTHY", "127.0.0.32", 9100);
+	else
+		add(buf, sizeof(buf), "t1", "tt", "HEALTHY", "127.0.0.31", 9100);
+	strcat(buf, "\n]}\n");
+	snprintf(path, sizeof(path), "%s/health.json", B.registry);
+	return replace_file(path, buf);
+}
+
+static struct result connects(const char *alias, int count)
+{
+	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
+	struct result res;
+
+	if (agent_run(&agent, &rq, &res))
+		memset(&res, 0, sizeof(res));
+	return res;
+}
+
+/* Passive: the data plane ejects a dead backend after consecutiveFailures failed connects. */
+static void t_passive(void)
+{
+	unsigned long long t_kill;
+	struct result res;
+
+	expect(routes_to("pas", "H1", 2000) && routes_to("pas", "H2", 2000),
+	       "pas does not reach both backends");
+	t_kill = now_ms();
+	pool_kill("H1");
+	res = connects("pas", 200);
+	expect(res.failed == 3, "%d failed connects after H1 died, consecutiveFailures is 3 "
+	       "(errno %d)", res.failed, res.last_errno);
+	expect(res.ok == 197 && count_of(&res, "H2") == 197, "%d ok, %d by H2", res.ok,
+	       count_of(&res, "H2"));
+	if (res.last_fail_at)
+		printf("    passive: %d failed connects, the last %llu ms after the death\n",
+		       res.failed, res.last_fail_at - t_kill);
+	wait_log("ejected after 3 failed connects", 1, 2000);
+	expect(log_count("pas: backend 127.0.0.21:9100 ejected after 3 failed connects") == 1,
+	       "sluiced did not log the ejection");
+	res = connects("pas", 100);
+	expect(res.failed == 0 && count_of(&res, "H2") == 100,
+	       "after the ejection: %d failed, %d to H2", res.failed, count_of(&res, "H2"));
+	/* Back after baseEjectionSeconds (1 s) once it listens again. */
+	pool_revive("H1");
+	expect(routes_to("pas", "H1", 4000), "H1 not re-admitted within 4 s of its restart");
+	expect(log_count("backend 127.0.0.21:9100 re-admitted") >= 1, "no re-admission logged");
+}
+
+/* Active only: a dead backend is out within interval x threshold (+ timeout). */
+static void t_active_tcp(void)
+{
+	struct request rq = req(OP_TCP_LOOP, AF_INET, "act", false, false, 80, 0);
+	unsigned long long t_kill;
+	struct result res;
+
+	expect(routes_to("act", "H3", 2000), "act does not reach H3");
+	rq.duration_ms = 1500;
+	expect(!agent_send(&agent, &rq), "agent");
+	usleep(200000);
+	t_kill = now_ms();
+	pool_kill("H3");
+	expect(!agent_wait(&agent, &res, 10000), "agent");
+	expect(res.failed > 0, "no connect failed: H3 was not chosen at all?");
+	expect(res.last_fail_at && res.last_fail_at - t_kill <= 200 * 2 + 100 + 300,
+	       "connects still failed %llu ms after the death (interval 200 ms x 2 + 100 ms)",
+	       res.last_fail_at - t_kill);
+	printf("    active: %d failed connects, the last %llu ms after the death\n", res.failed,
+	       res.last_fail_at ? res.last_fail_at - t_kill : 0);
+	res = connects("act", 50);
+	expect(res.failed == 0 && count_of(&res, "H4") == 50, "afterwards: %d failed", res.failed);
+	expect(log_count("127.0.0.23:9100 is now unhealthy") == 1, "no unhealthy line logged");
+	pool_revive("H3");
+	expect(routes_to("act", "H3", 3000), "H3 not back within 3 s of its restart");
+}
+
+static void t_active_http(void)
+{
+	struct result res;
+
+	expect(routes_to("http", "H9", 2000), "http does not reach H9");
+	pool_http_status("H9", 503);
+	expect(routes_to("http", "H10", 100), "http does not reach H10");
+	usleep(800000); /* 2 failed checks at 200 ms, and margin */
+	res = connects("http", 40);
+	expect(res.ok == 40 && count_of(&res, "H10") == 40,
+	       "with /healthz answering 503 H9 still got %d of 40", count_of(&res, "H9"));
+	pool_http_status("H9", 301); /* 3xx passes by default */
+	expect(routes_to("http", "H9", 3000), "H9 not back after /healthz answers 301");
+}
+
+static void t_panic(void)
+{
+	struct result res = connects("pan", 90);
+
+	expect(res.ok == 90, "%d of 90 ok", res.ok);
+	expect(count_of(&res, "B1") > 10 && count_of(&res, "B2") > 10 && count_of(&res, "B3") > 10,
+	       "1 of 3 serving is under panicThresholdPercent 50, so all 3 get traffic: "
+	       "B1 %d, B2 %d, B3 %d", count_of(&res, "B1"), count_of(&res, "B2"),
+	       count_of(&res, "B3"));
+}
+
+static void t_round_robin(void)
+{
+	struct result res = connects("rr", 200);
+
+	expect(count_of(&res, "B3") == 100 && count_of(&res, "B4") == 100,
+	       "round robin over two equal backends: B3 %d, B4 %d of 200", count_of(&res, "B3"),
+	       count_of(&res, "B4"));
+}
+
+/* Least request: with H5 holding 20 long-lived connections, new ones go mostly to H6. */
+static void t_least_request(void)
+{
+	struct request hold = req(OP_TCP_OPEN, AF_INET, "lr", false, false, 80, 20);
+	struct agent holder = {};
+	struct result res, held;
+	int h6;
+
+	hold.duration_ms = 4000;
+	expect(!agent_start(&holder, B.cgroup) && !agent_send(&holder, &hold), "holder agent");
+	usleep(500000);
+	expect(!write_health_registry(reg_flags | LR_WITH_H6), "registry");
+	expect(routes_to("lr", "H6", 3000), "lr does not reach the added H6");
+	res = connects("lr", 200);
+	h6 = count_of(&res, "H6");
+	/* Two draws over two backends: both H5 a quarter of the time, so ~150 of 200. */
+	expect(res.ok == 200 && h6 >= 130, "H6 got %d of 200 new connects while H5 held %d", h6,
+	       20);
+	expect(!agent_wait(&holder, &held, 10000) && count_of(&held, "H5") == 20,
+	       "the holder's 20 connections did not all go to H5 (%d)", count_of(&held, "H5"));
+	agent_stop(&holder);
+}
+
+static void t_affinity(void)
+{
+	struct result res = connects("aff", 50);
+	const char *first = count_of(&res, "H7") ? "H7" : "H8";
+	const char *other = strcmp(first, "H7") ? "H7" : "H8";
+
+	expect(count_of(&res, first) == 50, "50 connects of one client: H7 %d, H8 %d",
+	       count_of(&res, "H7"), count_of(&res, "H8"));
+	expect(!write_health_registry(reg_flags | (strcmp(first, "H7") ? AFF_WITHOUT_H8 :
+							AFF_WITHOUT_H7)), "registry");
+	expect(routes_to("aff", other, 3000), "affinity did not move off the removed %s", first);
+	res = connects("aff", 30);
+	expect(count_of(&res, other) == 30, "after the move, %d of 30 to %s", count_of(&res, other),
+	       other);
+	expect(!write_health_registry(reg_flags & ~(AFF_WITHOUT_H7 | AFF_WITHOUT_H8)), "restore");
+}
+
+static void t_terminate_udp(void)
+{
+	struct request rq = req(OP_UDP_KEEP, AF_INET, "tu", false, false, 53, 1);
+	struct result res;
+
+	rq.duration_ms = 1500;
+	expect(!agent_send(&agent, &rq), "agent");
+	usleep(400000);
+	expect(!write_health_registry(reg_flags | TU_ON_B5), "registry");
+	expect(!agent_wait(&agent, &res, 10000), "agent");
+	expect(count_of(&res, "B4") == 1, "the first exchange did not reach B4");
+	expect(res.late_errno == ECONNABORTED,
+	       "the connected socket to the removed B4 got errno %d (%s), not ECONNABORTED",
+	       res.late_errno, strerror(res.late_errno));
+	expect(!res.port_changed && !strcmp(res.late_name, "B5"),
+	       "the unconnected socket: port changed %d, answered by %s (B5 expected)",
+	       res.port_changed, res.late_name);
+	expect(log_count("destroyed 1 sockets") >= 1, "no socket destruction logged");
+}
+
+static void t_terminate_tcp(void)
+{
+	struct request rq = req(OP_TCP_KEEP, AF_INET, "tt", false, false, 80, 1);
+	struct result res;
+
+	rq.duration_ms = 1500;
+	expect(!agent_send(&agent, &rq), "agent");
+	usleep(400000);
+	expect(!write_health_registry(reg_flags | TT_ON_H12), "registry");
+	expect(!agent_wait(&agent, &res, 10000), "agent");
+	expect(count_of(&res, "H11") == 1, "the connection did not reach H11");
+	expect(res.late_errno == ECONNABORTED,
+	       "the connection to the removed H11 (terminateTcp) got errno %d (%s)",
+	       res.late_errno, strerror(res.late_errno));
+	expect(routes_to("tt", "H12", 1000), "tt does not reach H12");
+}
+
+void health_cases(void)
+{
+	run_case("passive: a dead backend gets consecutiveFailures connects, then none; back "
+		 "after its ejection", t_passive);
+	run_case("active TCP check: out within interval x threshold, back after restart",
+		 t_active_tcp);
+	run_case("active HTTP check: 503 takes a backend out, 301 brings it back", t_active_http);
+	run_case("panic mode: too few serve, all get traffic", t_panic);
+	run_case("round robin alternates", t_round_robin);
+	run_case("least request avoids a backend holding long-lived connections", t_least_request);
+	run_case("session affinity sticks, and moves when the backend goes", t_affinity);
+	run_case("a connected UDP socket to a removed backend gets ECONNABORTED; an unconnected "
+		 "one keeps its port", t_terminate_udp);
+	run_case("terminateTcp: an established connection to a removed backend is destroyed",
+		 t_terminate_tcp);
+}
