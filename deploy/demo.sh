@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # demo.sh: the whole sluice loop in a throwaway network namespace, mount namespace and cgroup:
 # sample backends, sluiced on an embedded config, a client reaching them by alias, the split,
-# a backend going unhealthy and away. Usage: demo.sh BUILD-DIR (as root; make demo does it).
+# a backend going unhealthy and away, one dying and ejected by the kernel.
+# Usage: demo.sh BUILD-DIR (as root; make demo does it).
 set -euo pipefail
 
 build=$(cd "${1:-build}" && pwd)
@@ -103,7 +104,12 @@ registry gone 1 1
 sleep 0.3
 in_cgroup "$build/tools/sluice-hit" orders 8080 200
 
-step "sluicectl services: aliases, VIPs, backends, weights, state, counters"
+step "orders-2's process dies: the kernel ejects it after 3 failed connects (outlierDetection)"
+kill "${pids[1]}"
+in_cgroup "$build/tools/sluice-hit" orders 8080 200
+sleep 0.2
+
+step "sluicectl services: aliases, VIPs, backends, weights, state (orders-2 ejected), counters"
 ctl services
 
 step "The maps are BTF-typed: bpftool map dump pinned .../frontends"
@@ -116,7 +122,7 @@ in_cgroup "$build/tools/sluice-hit" orders 8080 100
 step "Every backend goes: connects fail fast with ECONNREFUSED (sluiced restarted, adopting the maps)"
 "$build/sluiced" --config "$tmp/sluice.json" & daemon=$!
 sleep 0.5
-registry gone unhealthy gone
+registry gone gone gone
 sleep 0.3
 in_cgroup "$build/tools/sluice-hit" orders 8080 5
 
