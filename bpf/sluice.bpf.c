@@ -400,7 +400,9 @@ static __always_inline void count_failure(struct sluice_sock_route *rt)
 
 /* Passive health: the fate of every TCP connect sluice routed. Established: one more active
  * connection, consecutive failures reset. Closed from SYN_SENT (refused, reset, timed out,
- * abandoned): a failure. Closed after established: one active connection fewer. */
+ * abandoned), or its SYN's first retransmission timeout (a backend that drops SYNs, found
+ * after ~1 s whatever the client's own timeout): a failure, once. Closed after established:
+ * one active connection fewer. */
 SEC("sockops")
 int sluice_sockops(struct bpf_sock_ops *skops)
 {
@@ -414,6 +416,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_STATE_CB:
+	case BPF_SOCK_OPS_RTO_CB:
 		break;
 	default:
 		return 1;
@@ -425,7 +428,14 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
-					  BPF_SOCK_OPS_STATE_CB_FLAG);
+					  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_RTO_CB:
+		if (skops->state != BPF_TCP_SYN_SENT ||
+		    (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED)))
+			break;
+		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure(rt);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
@@ -446,7 +456,8 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 			h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 			if (h)
 				__sync_fetch_and_sub(&h->active, 1);
-		} else if (skops->args[0] == BPF_TCP_SYN_SENT) {
+		} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
+			rt->flags |= SLUICE_SOCK_FAILED;
 			count_failure(rt);
 		}
 		break;
