@@ -40,7 +40,7 @@ TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c)
 E2E_SRCS := $(wildcard tests/e2e/*.c)
 E2E_HDRS := $(wildcard tests/e2e/*.h)
 
-.PHONY: all deps check unit unit-asan e2e demo install uninstall clean
+.PHONY: all deps check unit unit-asan e2e demo bench install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 
@@ -58,7 +58,10 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tools $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
+$(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
 	@mkdir -p $@
 
 $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
@@ -103,6 +106,11 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@deploy/demo.sh $(BUILD)
+
+# Benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave BENCHMARKS.md alone.
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BUILD)/bench/failover
+	@bench/failover.sh $(BUILD)
 
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
