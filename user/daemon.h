@@ -35,6 +35,7 @@ struct sl_daemon {
 	struct sl_outlier_state *outliers; /* by backend id, limits.backends of them */
 	uint32_t noutliers;
 	bool health_changed;              /* a check changed its verdict: reconcile */
+	uint8_t *start_state;             /* by backend id: state in the maps sluiced adopted */
 };
 
 /* Load the config, the state file and the data plane (adopting pinned maps and links),

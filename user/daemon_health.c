@@ -40,8 +40,15 @@ uint8_t sl_daemon_backend_health(const void *ctx, uint32_t id)
 
 	if (o && o->ejected)
 		return SLUICE_BACKEND_EJECTED;
-	if (d->checker && sl_checker_status(d->checker, id) == 0)
+	switch (d->checker ? sl_checker_status(d->checker, id) : -ENOENT) {
+	case 0:
 		return SLUICE_BACKEND_CHECK_FAILED;
+	case -ENOENT: /* not checked yet: what the adopted maps said */
+		if (d->start_state && id < d->noutliers &&
+		    d->start_state[id] == SLUICE_BACKEND_CHECK_FAILED)
+			return SLUICE_BACKEND_CHECK_FAILED;
+		break;
+	}
 	return SLUICE_BACKEND_SERVING;
 }
 
@@ -434,6 +441,7 @@ static void set_check_targets(struct sl_daemon *d, const struct sl_model *now)
 				.backend_id = b->id, .addr = b->addr,
 				.port = sc->health.port ? sc->health.port : b->port,
 				.cfg = &sc->health, .service = s->name,
+				.start_unhealthy = b->state == SLUICE_BACKEND_CHECK_FAILED,
 			};
 		}
 	}
@@ -467,10 +475,24 @@ void sl_daemon_health_applied(struct sl_daemon *d, const struct sl_model *old,
 	terminate_sockets(d, old, now);
 	set_check_targets(d, now);
 	sync_flags(d, now);
+	if (d->start_state) {
+		/* The checker knows every checked backend now; one that was failing a check
+		 * that is no longer configured serves again at the next reconcile. */
+		free(d->start_state);
+		d->start_state = NULL;
+		for (i = 0; i < now->nservices; i++)
+			for (j = 0; j < now->services[i].nbackends; j++)
+				if (now->services[i].backends[j].state ==
+					    SLUICE_BACKEND_CHECK_FAILED &&
+				    sl_checker_status(d->checker, now->services[i].backends[j].id) ==
+					    -ENOENT)
+					d->health_changed = true;
+	}
 }
 
 int sl_daemon_health_start(struct sl_daemon *d, struct sl_err *err)
 {
+	size_t i, j;
 	int ret;
 
 	d->eject_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -480,6 +502,15 @@ int sl_daemon_health_start(struct sl_daemon *d, struct sl_err *err)
 	d->outliers = calloc(d->noutliers, sizeof(*d->outliers));
 	if (!d->outliers)
 		return sl_err_set(err, "out of memory");
+	/* Checks failing before a restart are still failing after it, until checked again. */
+	d->start_state = calloc(d->noutliers, 1);
+	if (!d->start_state)
+		return sl_err_set(err, "out of memory");
+	for (i = 0; i < d->current.nservices; i++)
+		for (j = 0; j < d->current.services[i].nbackends; j++)
+			if (d->current.services[i].backends[j].id < d->noutliers)
+				d->start_state[d->current.services[i].backends[j].id] =
+					d->current.services[i].backends[j].state;
 	d->events = ring_buffer__new(d->dp.maps.health_events, on_event, d, NULL);
 	if (!d->events)
 		return sl_err_set(err, "ring buffer health_events: %s", strerror(errno));
@@ -505,5 +536,7 @@ void sl_daemon_health_stop(struct sl_daemon *d)
 	d->eject_timer = -1;
 	free(d->outliers);
 	d->outliers = NULL;
+	free(d->start_state);
+	d->start_state = NULL;
 	d->noutliers = 0;
 }

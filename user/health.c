@@ -594,6 +594,7 @@ static struct target *target_new(const struct sl_check_target *in)
 	t->port = in->port;
 	t->sched.pos = SL_HC_NOT_QUEUED;
 	sl_hc_state_init(&t->state);
+	t->state.healthy = !in->start_unhealthy;
 	sl_addr_format(&t->addr, a, sizeof(a));
 	snprintf(t->name, sizeof(t->name), sl_addr_is_v4(&t->addr) ? "%s:%u" : "[%s]:%u", a,
 		 t->port);

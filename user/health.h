@@ -20,6 +20,8 @@ struct sl_check_target {
 	uint16_t port;                          /* host order: healthCheck.port or the instance's */
 	const struct sl_health_check_cfg *cfg;  /* enabled */
 	const char *service;                    /* for messages */
+	bool start_unhealthy;                   /* a new target starts unhealthy (it was, before
+						 * sluiced restarted) */
 };
 
 /* A backend passed or failed its threshold: called on changes only. */
@@ -35,8 +37,9 @@ void sl_checker_free(struct sl_checker *c);
 int sl_checker_fd(const struct sl_checker *c);
 void sl_checker_dispatch(struct sl_checker *c);
 /* Replace the set of targets. A backend id kept with the same address, port and check keeps
- * its state and schedule; a new or changed one starts healthy, first checked after a random
- * delay within its interval (at most 1 s). 0 or -ENOMEM (the old set is kept). */
+ * its state and schedule; a new or changed one starts healthy (or as start_unhealthy says),
+ * first checked after a random delay within its interval (at most 1 s). 0 or -ENOMEM (the
+ * old set is kept). */
 int sl_checker_set(struct sl_checker *c, const struct sl_check_target *t, size_t n);
 /* 1 healthy, 0 unhealthy, -ENOENT: not a target. */
 int sl_checker_status(const struct sl_checker *c, uint32_t backend_id);

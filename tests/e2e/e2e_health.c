@@ -2,6 +2,7 @@
 /* e2e_health.c: end-to-end tests of failover: passive ejection in the kernel, active TCP and
  * HTTP checks, panic mode, round robin, least request, affinity, socket termination. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,24 @@ static void t_active_tcp(void)
 	expect(routes_to("act", "H3", 3000), "H3 not back within 3 s of its restart");
 }
 
+/* A backend failing its check before sluiced restarts is still out after the restart. */
+static void t_check_state_survives_restart(void)
+{
+	struct result res;
+
+	pool_kill("H4");
+	wait_log("127.0.0.24:9100 is now unhealthy", 1, 3000);
+	expect(log_count("127.0.0.24:9100 is now unhealthy") == 1, "H4 not found unhealthy");
+	expect(daemon_stop(SIGTERM) == 0, "SIGTERM: sluiced did not exit cleanly");
+	expect(!daemon_start(), "sluiced did not start again");
+	res = connects("act", 50);
+	expect(res.failed == 0 && count_of(&res, "H3") == 50,
+	       "just after the restart: %d failed, %d of 50 to H3", res.failed,
+	       count_of(&res, "H3"));
+	pool_revive("H4");
+	expect(routes_to("act", "H4", 3000), "H4 not back within 3 s of its restart");
+}
+
 static void t_active_http(void)
 {
 	struct result res;
@@ -272,6 +291,8 @@ void health_cases(void)
 		 "after its ejection", t_passive);
 	run_case("active TCP check: out within interval x threshold, back after restart",
 		 t_active_tcp);
+	run_case("a failing check still holds its backend out after sluiced restarts",
+		 t_check_state_survives_restart);
 	run_case("active HTTP check: 503 takes a backend out, 301 brings it back", t_active_http);
 	run_case("panic mode: too few serve, all get traffic", t_panic);
 	run_case("round robin alternates", t_round_robin);
