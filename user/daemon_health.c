@@ -396,27 +396,44 @@ out:
 	free(ids);
 }
 
-static const struct sl_service_cfg *service_cfg(const struct sl_config *cfg, const char *name)
+static int cmp_cfg_name(const void *a, const void *b)
 {
-	size_t i;
+	const struct sl_service_cfg *const *x = a, *const *y = b;
 
-	for (i = 0; i < cfg->nservices; i++)
-		if (!strcmp(cfg->services[i].name, name))
-			return &cfg->services[i];
-	return NULL;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The config of the service named name, among by_name (sorted by name). */
+static const struct sl_service_cfg *service_cfg(const struct sl_service_cfg **by_name, size_t n,
+						const char *name)
+{
+	struct sl_service_cfg key = { .name = (char *)name };
+	const struct sl_service_cfg *kp = &key, **hit;
+
+	hit = n ? bsearch(&kp, by_name, n, sizeof(*by_name), cmp_cfg_name) : NULL;
+	return hit ? *hit : NULL;
 }
 
 /* Every backend of a service with a healthCheck, draining ones excepted. */
 static void set_check_targets(struct sl_daemon *d, const struct sl_model *now)
 {
+	const struct sl_service_cfg **by_name;
 	struct sl_check_target *t = NULL;
 	size_t n = 0, cap = 0, i, j;
 
 	if (!d->checker)
 		return;
+	by_name = calloc(d->cfg.nservices + 1, sizeof(*by_name));
+	if (!by_name) {
+		pr_warn("health: out of memory; keeping the previous targets");
+		return;
+	}
+	for (i = 0; i < d->cfg.nservices; i++)
+		by_name[i] = &d->cfg.services[i];
+	qsort(by_name, d->cfg.nservices, sizeof(*by_name), cmp_cfg_name);
 	for (i = 0; i < now->nservices; i++) {
 		const struct sl_service_model *s = &now->services[i];
-		const struct sl_service_cfg *sc = service_cfg(&d->cfg, s->name);
+		const struct sl_service_cfg *sc = service_cfg(by_name, d->cfg.nservices, s->name);
 
 		if (!sc || !sc->health.enabled)
 			continue;
@@ -432,6 +449,7 @@ static void set_check_targets(struct sl_daemon *d, const struct sl_model *now)
 				if (!nv) {
 					pr_warn("health: out of memory; keeping the previous targets");
 					free(t);
+					free(by_name);
 					return;
 				}
 				t = nv;
@@ -448,6 +466,7 @@ static void set_check_targets(struct sl_daemon *d, const struct sl_model *now)
 	if (sl_checker_set(d->checker, t, n))
 		pr_warn("health: out of memory; keeping the previous targets");
 	free(t);
+	free(by_name);
 }
 
 void sl_daemon_health_applied(struct sl_daemon *d, const struct sl_model *old,
