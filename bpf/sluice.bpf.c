@@ -52,22 +52,15 @@ static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, con
 	ctx->user_port = port;
 }
 
-/* A backend the data plane may pick: not passively ejected, unless the service is in panic. */
-static __always_inline bool backend_ok(__u32 backend_id, bool panic)
+static __always_inline const struct sluice_backend_health *health_of(__u32 backend_id)
 {
-	const struct sluice_backend_health *h;
-
-	if (panic)
-		return true;
-	h = bpf_map_lookup_elem(&backend_health, &backend_id);
-	return !h || !h->ejected;
+	return bpf_map_lookup_elem(&backend_health, &backend_id);
 }
 
-static __always_inline __u32 active_conns(__u32 backend_id)
+/* A backend the data plane may pick: not passively ejected, unless the service is in panic. */
+static __always_inline bool usable(const struct sluice_backend_health *h, bool panic)
 {
-	const struct sluice_backend_health *h = bpf_map_lookup_elem(&backend_health, &backend_id);
-
-	return h ? h->active : 0;
+	return panic || !h || !h->ejected;
 }
 
 static __always_inline __u32 draw(__u32 n)
@@ -79,7 +72,6 @@ struct scan_ctx {
 	void *table;
 	__u32 start, n;
 	struct sluice_slot *out;
-	bool found;
 };
 
 /* bpf_loop step: slot start+1+i of the table, taken if its backend is not ejected. */
@@ -92,10 +84,9 @@ static long scan_step(__u32 i, void *data)
 	if (k >= c->n)
 		k -= c->n;
 	slot = bpf_map_lookup_elem(c->table, &k);
-	if (!slot || !backend_ok(slot->backend_id, false))
+	if (!slot || !usable(health_of(slot->backend_id), false))
 		return 0;
 	*c->out = *slot;
-	c->found = true;
 	return 1;
 }
 
@@ -105,8 +96,9 @@ static long scan_step(__u32 i, void *data)
 static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
 				      struct sluice_slot *out)
 {
-	__u32 idx = SLUICE_SET_INDEX(service_id, fam), zero = 0, k, k2, n, *cursor;
+	__u32 idx = SLUICE_SET_INDEX(service_id, fam), k = 0, k2, n, *cursor;
 	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
+	const struct sluice_backend_health *h, *h2;
 	const struct sluice_slot *slot, *slot2;
 	struct scan_ctx sc;
 	void *table;
@@ -114,7 +106,7 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct 
 	table = bpf_map_lookup_elem(&backend_sets, &idx);
 	if (!table)
 		return false;
-	slot = bpf_map_lookup_elem(table, &zero);
+	slot = bpf_map_lookup_elem(table, &k);
 	if (!slot || !slot->nslots)
 		return false;
 	n = slot->nslots;
@@ -132,20 +124,29 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct 
 		k2 = draw(n);
 		slot = bpf_map_lookup_elem(table, &k);
 		slot2 = bpf_map_lookup_elem(table, &k2);
-		if (slot && slot2 && backend_ok(slot2->backend_id, panic) &&
-		    (!backend_ok(slot->backend_id, panic) ||
-		     active_conns(slot2->backend_id) < active_conns(slot->backend_id)))
+		if (!slot || !slot2)
+			return false;
+		h = health_of(slot->backend_id);
+		h2 = health_of(slot2->backend_id);
+		if (usable(h2, panic) &&
+		    (!usable(h, panic) || (h2 ? h2->active : 0) < (h ? h->active : 0))) {
+			slot = slot2;
+			h = h2;
 			k = k2;
-		break;
+		}
+		goto picked;
 	default:
 		k = draw(n);
 		break;
 	}
-	slot = bpf_map_lookup_elem(table, &k);
+	if (k)
+		slot = bpf_map_lookup_elem(table, &k);
 	if (!slot)
 		return false;
+	h = health_of(slot->backend_id);
+picked:
 	*out = *slot;
-	if (backend_ok(slot->backend_id, panic) || n == 1)
+	if (usable(h, panic) || n == 1)
 		return true;
 	sc = (struct scan_ctx){ .table = table, .start = k, .n = n, .out = out };
 	bpf_loop(n - 1, scan_step, &sc, 0);
@@ -155,9 +156,9 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct 
 /* A backend sluiced still counts as serving and the data plane has not ejected. */
 static __always_inline bool still_serving(__u32 backend_id, bool panic)
 {
-	const struct sluice_backend_health *h = bpf_map_lookup_elem(&backend_health, &backend_id);
+	const struct sluice_backend_health *h = health_of(backend_id);
 
-	return h && (h->flags & SLUICE_HEALTH_SERVING) && (panic || !h->ejected);
+	return h && (h->flags & SLUICE_HEALTH_SERVING) && usable(h, panic);
 }
 
 /* pick_slot, with session affinity: a client (its cgroup) keeps the backend it had while
@@ -227,11 +228,14 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	fe = bpf_map_lookup_elem(&frontends, &fk);
 	if (!fe)
 		return 1;
-	/* sluiced's own sockets (health checks) go where they were sent. */
-	rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0,
-				kind == ROUTE_CONNECT ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
-		return 1;
+	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
+	 * datagram needs no storage: nothing follows it, and sluiced marks no UDP socket. */
+	rt = NULL;
+	if (kind == ROUTE_CONNECT) {
+		rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
+			return 1;
+	}
 	pol = bpf_map_lookup_elem(&service_policies, &fe->service_id);
 
 	/* An IPv4 socket reaches IPv4 backends only; an IPv6 one prefers the VIP's family
@@ -255,7 +259,7 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 
 	/* Remembered with the socket, for sockops (passive health, active connections) and
 	 * for destroying it when its backend stops serving. */
-	if (rt && kind == ROUTE_CONNECT) {
+	if (rt) {
 		rt->backend_id = slot.backend_id;
 		rt->service_id = fe->service_id;
 		rt->flags = SLUICE_SOCK_CONNECTED;
