@@ -48,6 +48,15 @@ const char *sl_addr_format(const struct sl_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+const char *sl_endpoint_format(const struct sl_addr *a, uint16_t port, char *buf, size_t len)
+{
+	char s[SL_ADDR_STRLEN];
+
+	sl_addr_format(a, s, sizeof(s));
+	snprintf(buf, len, sl_addr_is_v4(a) ? "%s:%u" : "[%s]:%u", s, port);
+	return buf;
+}
+
 int sl_addr_cmp(const struct sl_addr *x, const struct sl_addr *y)
 {
 	return memcmp(x->a, y->a, sizeof(x->a));

@@ -19,7 +19,8 @@ struct sl_cidr {
 	bool v4;
 };
 
-#define SL_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
+#define SL_ADDR_STRLEN 46     /* INET6_ADDRSTRLEN */
+#define SL_ENDPOINT_STRLEN 54 /* "[" address "]:" port */
 
 bool sl_addr_is_v4(const struct sl_addr *a);
 void sl_addr_from_v4(struct sl_addr *out, __be32 ip4);
@@ -27,6 +28,8 @@ void sl_addr_from_v4(struct sl_addr *out, __be32 ip4);
 int sl_addr_parse(const char *s, struct sl_addr *out);
 /* IPv4 in dotted quad, anything else in RFC 5952 form. */
 const char *sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
+/* "a.b.c.d:port" or "[x::y]:port". */
+const char *sl_endpoint_format(const struct sl_addr *a, uint16_t port, char *buf, size_t len);
 int sl_addr_cmp(const struct sl_addr *x, const struct sl_addr *y);
 bool sl_addr_eq(const struct sl_addr *x, const struct sl_addr *y);
 

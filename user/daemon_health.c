@@ -66,14 +66,6 @@ static const struct sl_backend_model *find_backend(const struct sl_daemon *d, ui
 	return NULL;
 }
 
-static void fmt_backend(const struct sl_backend_model *b, char *buf, size_t len)
-{
-	char a[SL_ADDR_STRLEN];
-
-	sl_addr_format(&b->addr, a, sizeof(a));
-	snprintf(buf, len, sl_addr_is_v4(&b->addr) ? "%s:%u" : "[%s]:%u", a, b->port);
-}
-
 /* The backend of s at b's address and port, if it has b's id. */
 static const struct sl_backend_model *same_backend(const struct sl_service_model *s,
 						   const struct sl_backend_model *b)
@@ -169,7 +161,7 @@ static int on_ejected(struct sl_daemon *d, uint32_t sid, uint32_t id, uint32_t f
 	const struct sl_service_model *s;
 	const struct sl_backend_model *b = find_backend(d, sid, id, &s);
 	struct sl_outlier_state *o = outlier_of(d, id);
-	char name[SL_ADDR_STRLEN + 8];
+	char name[SL_ENDPOINT_STRLEN];
 	uint32_t n, nej;
 	uint64_t ms;
 
@@ -179,7 +171,7 @@ static int on_ejected(struct sl_daemon *d, uint32_t sid, uint32_t id, uint32_t f
 	}
 	if (o->ejected)
 		return 0;
-	fmt_backend(b, name, sizeof(name));
+	sl_endpoint_format(&b->addr, b->port, name, sizeof(name));
 	count_ejected(d, s, &n, &nej);
 	if (nej >= sl_outlier_cap(n, s->outlier.max_ejection_percent)) {
 		pr_info("service %s: backend %s failed %u connects in a row, but %u of %u are "
@@ -221,7 +213,7 @@ static void readmit_due(struct sl_daemon *d)
 		for (j = 0; j < s->nbackends; j++) {
 			const struct sl_backend_model *b = &s->backends[j];
 			struct sl_outlier_state *o = outlier_of(d, b->id);
-			char name[SL_ADDR_STRLEN + 8];
+			char name[SL_ENDPOINT_STRLEN];
 
 			if (!o || !sl_outlier_due(o, now))
 				continue;
@@ -229,7 +221,7 @@ static void readmit_due(struct sl_daemon *d)
 				continue; /* re-admitted when its check passes again */
 			sl_outlier_readmit(o, now);
 			kernel_readmit(d, b->id);
-			fmt_backend(b, name, sizeof(name));
+			sl_endpoint_format(&b->addr, b->port, name, sizeof(name));
 			pr_info("service %s: backend %s re-admitted after its ejection", s->name, name);
 			d->health_changed = true;
 		}

@@ -39,7 +39,7 @@ struct target {
 	char *service;
 	char *url;
 	char *host_header;
-	char name[SL_ADDR_STRLEN + 8]; /* "a.b.c.d:port" or "[x::y]:port" */
+	char name[SL_ENDPOINT_STRLEN]; /* "a.b.c.d:port" or "[x::y]:port" */
 	struct sl_hc_state state;
 	char reason[REASON_LEN];        /* why the last check failed */
 	struct sl_hc_sched sched;
@@ -585,7 +585,6 @@ static int copy_cfg(struct sl_health_check_cfg *dst, const struct sl_health_chec
 static struct target *target_new(const struct sl_check_target *in)
 {
 	struct target *t = calloc(1, sizeof(*t));
-	char a[SL_ADDR_STRLEN];
 
 	if (!t)
 		return NULL;
@@ -595,9 +594,7 @@ static struct target *target_new(const struct sl_check_target *in)
 	t->sched.pos = SL_HC_NOT_QUEUED;
 	sl_hc_state_init(&t->state);
 	t->state.healthy = !in->start_unhealthy;
-	sl_addr_format(&t->addr, a, sizeof(a));
-	snprintf(t->name, sizeof(t->name), sl_addr_is_v4(&t->addr) ? "%s:%u" : "[%s]:%u", a,
-		 t->port);
+	sl_endpoint_format(&t->addr, t->port, t->name, sizeof(t->name));
 	if (copy_cfg(&t->cfg, in->cfg) || !(t->service = strdup(service_name(in))))
 		goto fail;
 	/* asprintf leaves its pointer undefined on failure. */

@@ -119,26 +119,24 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
 	for (i = 0; i < model->nfrontends; i++) {
 		const struct sl_frontend_model *f = &model->frontends[i];
-		char vip[SL_ADDR_STRLEN];
+		char vip[SL_ENDPOINT_STRLEN];
 		struct sl_addr a;
 
 		if (f->value.service_id != s->id)
 			continue;
 		memcpy(a.a, f->key.addr, sizeof(a.a));
-		sl_addr_format(&a, vip, sizeof(vip));
-		printf(sl_addr_is_v4(&a) ? "  alias   %-24s %s:%u/%s\n" : "  alias   %-24s [%s]:%u/%s\n",
-		       f->value.alias, vip, ntohs(f->key.port), proto_name(f->key.proto));
+		printf("  alias   %-24s %s/%s\n", f->value.alias,
+		       sl_endpoint_format(&a, ntohs(f->key.port), vip, sizeof(vip)),
+		       proto_name(f->key.proto));
 	}
 	for (i = 0; i < s->nbackends; i++) {
 		const struct sl_backend_model *b = &s->backends[i];
 		struct sluice_backend_stats st = {};
 		struct sluice_backend_health h;
-		char addr[SL_ADDR_STRLEN + 8], ap[SL_ADDR_STRLEN + 16];
+		char ap[SL_ENDPOINT_STRLEN];
 
 		sl_maps_backend_stats(m, b->id, &st);
-		sl_addr_format(&b->addr, addr, sizeof(addr));
-		snprintf(ap, sizeof(ap), sl_addr_is_v4(&b->addr) ? "%s:%u" : "[%s]:%u", addr,
-			 b->port);
+		sl_endpoint_format(&b->addr, b->port, ap, sizeof(ap));
 		h = live_health(m, b->id);
 		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
 		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,

@@ -106,6 +106,21 @@ static void test_parse_bad(void **state)
 	assert_int_equal(sl_addr_parse(NULL, &a), -EINVAL);
 }
 
+static void test_endpoint_format(void **state)
+{
+	char buf[SL_ENDPOINT_STRLEN];
+	struct sl_addr a;
+
+	(void)state;
+	assert_int_equal(sl_addr_parse("10.1.2.3", &a), 0);
+	assert_string_equal(sl_endpoint_format(&a, 8080, buf, sizeof(buf)), "10.1.2.3:8080");
+	assert_int_equal(sl_addr_parse("fd00::1", &a), 0);
+	assert_string_equal(sl_endpoint_format(&a, 53, buf, sizeof(buf)), "[fd00::1]:53");
+	assert_int_equal(sl_addr_parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &a), 0);
+	assert_string_equal(sl_endpoint_format(&a, 65535, buf, sizeof(buf)),
+			    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+}
+
 static void test_format_round_trip(void **state)
 {
 	static const struct {
@@ -351,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_parse_mapped),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_format_round_trip),
+		cmocka_unit_test(test_endpoint_format),
 		cmocka_unit_test(test_cmp),
 		cmocka_unit_test(test_cidr_parse),
 		cmocka_unit_test(test_cidr_contains),
