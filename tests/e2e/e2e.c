@@ -232,7 +232,7 @@ static void t_outside_cgroup(void)
 	expect(backend_hits("B1") == before, "B1 was reached from outside the cgroup");
 }
 
-static json_t *services_json(void)
+json_t *services_json(void)
 {
 	char *out = NULL;
 	json_t *j = NULL;
@@ -243,7 +243,7 @@ static json_t *services_json(void)
 	return j;
 }
 
-static json_t *service_named(json_t *root, const char *name)
+json_t *service_named(json_t *root, const char *name)
 {
 	json_t *s;
 	size_t i;

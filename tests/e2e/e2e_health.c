@@ -2,6 +2,7 @@
 /* e2e_health.c: end-to-end tests of failover: passive ejection in the kernel, active TCP and
  * HTTP checks, panic mode, round robin, least request, affinity, socket termination. */
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,37 @@ static void t_passive(void)
 	expect(log_count("backend 127.0.0.21:9100 re-admitted") >= 1, "no re-admission logged");
 }
 
+/* Backends of a service that sluicectl shows as ejected. */
+static int ejected_in(const char *service)
+{
+	json_t *root = services_json(), *b;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(service_named(root, service), "backends"), i, b)
+		n += !strcmp(json_string_value(json_object_get(b, "state")) ?: "", "ejected");
+	json_decref(root);
+	return n;
+}
+
+/* maxEjectionPercent 50 of 2 backends: when both die, one is ejected, the other kept. */
+static void t_ejection_cap(void)
+{
+	struct result res;
+
+	pool_kill("H1");
+	pool_kill("H2");
+	res = connects("pas", 40);
+	expect(res.failed == 40, "%d of 40 connects failed with both backends dead", res.failed);
+	usleep(200000);
+	expect(ejected_in("pas") == 1, "%d backends of pas ejected, the cap allows 1",
+	       ejected_in("pas"));
+	pool_revive("H1");
+	pool_revive("H2");
+	expect(routes_to("pas", "H1", 4000) && routes_to("pas", "H2", 4000),
+	       "pas not back on both backends within 4 s");
+}
+
 /* Active only: a dead backend is out within interval x threshold (+ timeout). */
 static void t_active_tcp(void)
 {
@@ -199,13 +231,17 @@ static void t_panic(void)
 	       count_of(&res, "B3"));
 }
 
+/* Any two connects in a row reach both of two equal backends (random: 1 in 2 each time). */
 static void t_round_robin(void)
 {
-	struct result res = connects("rr", 200);
+	int i, split = 0;
 
-	expect(count_of(&res, "B3") == 100 && count_of(&res, "B4") == 100,
-	       "round robin over two equal backends: B3 %d, B4 %d of 200", count_of(&res, "B3"),
-	       count_of(&res, "B4"));
+	for (i = 0; i < 20; i++) {
+		struct result res = connects("rr", 2);
+
+		split += count_of(&res, "B3") == 1 && count_of(&res, "B4") == 1;
+	}
+	expect(split == 20, "only %d of 20 pairs of connects went one to B3, one to B4", split);
 }
 
 /* Least request: with H5 holding 20 long-lived connections, new ones go mostly to H6. */
@@ -289,6 +325,7 @@ void health_cases(void)
 {
 	run_case("passive: a dead backend gets consecutiveFailures connects, then none; back "
 		 "after its ejection", t_passive);
+	run_case("maxEjectionPercent: of two dead backends, only one is ejected", t_ejection_cap);
 	run_case("active TCP check: out within interval x threshold, back after restart",
 		 t_active_tcp);
 	run_case("a failing check still holds its backend out after sluiced restarts",

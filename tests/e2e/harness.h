@@ -135,6 +135,10 @@ struct request req(enum op op, int family, const char *alias, bool v6vip, bool m
 bool routes_to(const char *alias, const char *name, int timeout_ms);
 /* Wait (bounded) until the log holds needle at least n times. */
 void wait_log(const char *needle, int n, int timeout_ms);
+/* sluicectl --json services, parsed (NULL on failure), and one service of it. */
+struct json_t;
+struct json_t *services_json(void);
+struct json_t *service_named(struct json_t *root, const char *name);
 
 /* e2e_health.c: services with health checks, outlier detection, policies (config text), their
  * registry file, and their cases. */
