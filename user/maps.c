@@ -8,11 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "maps.h"
+
+#define SL_ENOTSUPP 524 /* the kernel's "operation not supported" (no batch ops) */
 
 const char *const sl_map_names[] = {
 	"frontends", "backend_sets", "services", "backends", "backend_stats",
@@ -332,11 +335,23 @@ static int put_service(const struct sl_maps *m, const struct sl_service_op *op,
 	return 0;
 }
 
-/* A new inner map holding the table, frozen: nobody changes a table once published. */
+/* The slot keys 0..SLUICE_MAX_SLOTS-1, for filling a table with one batch write. */
+static const uint32_t *slot_keys(void)
+{
+	static uint32_t keys[SLUICE_MAX_SLOTS];
+
+	if (!keys[SLUICE_MAX_SLOTS - 1])
+		for (uint32_t k = 0; k < SLUICE_MAX_SLOTS; k++)
+			keys[k] = k;
+	return keys;
+}
+
+/* A new inner map holding the table, frozen: nobody changes a table once published. It is
+ * filled with one batch write (one write per slot where the kernel has no batch ops). */
 static int make_table(const struct sl_maps *m, const struct sl_table_model *t)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	uint32_t k;
+	uint32_t k, count = t->nslots;
 	int fd;
 
 	if (m->btf_fd >= 0) {
@@ -348,9 +363,12 @@ static int make_table(const struct sl_maps *m, const struct sl_table_model *t)
 			    sizeof(struct sluice_slot), t->nslots, &opts);
 	if (fd < 0)
 		return -errno;
-	for (k = 0; k < t->nslots; k++) {
-		if (bpf_map_update_elem(fd, &k, &t->slots[k], BPF_ANY))
+	if (bpf_map_update_batch(fd, slot_keys(), t->slots, &count, NULL)) {
+		if (errno != EINVAL && errno != SL_ENOTSUPP && errno != EOPNOTSUPP)
 			goto fail;
+		for (k = 0; k < t->nslots; k++)
+			if (bpf_map_update_elem(fd, &k, &t->slots[k], BPF_ANY))
+				goto fail;
 	}
 	if (bpf_map_freeze(fd))
 		goto fail;
@@ -361,25 +379,90 @@ fail:
 	return -(int)k;
 }
 
-static int put_table(const struct sl_maps *m, const struct sl_table_op *op, struct sl_err *err)
+/* Tables published per batch write to backend_sets. Each write to an outer map waits for
+ * an RCU grace period (milliseconds), once per batch instead of once per table; a batch
+ * holds its tables' fds open, so it stays well inside the open-files limit. */
+static size_t tables_per_batch(void)
 {
-	uint32_t idx = SLUICE_SET_INDEX(op->service_id, op->fam);
-	int fd, ret;
+	struct rlimit rl;
+	size_t n = 4096;
 
-	if (!op->table->nslots) {
-		if (bpf_map_delete_elem(m->backend_sets, &idx) && errno != ENOENT)
-			return fail(err, "backend_sets", "clear table of service", op->service_id);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < n)
+		n = rl.rlim_cur / 4;
+	return n ? n : 1;
+}
+
+/* Swap n made tables in: one batch write, finished one write at a time from where a
+ * kernel without batch ops on map-in-map (or a partial batch) stopped. */
+static int publish_tables(const struct sl_maps *m, const struct sl_table_op **ops,
+			  const uint32_t *keys, const int *fds, uint32_t n, struct sl_err *err)
+{
+	uint32_t i = n;
+
+	if (!n)
 		return 0;
+	if (!bpf_map_update_batch(m->backend_sets, keys, fds, &i, NULL))
+		return 0;
+	if (errno != EINVAL && errno != SL_ENOTSUPP && errno != EOPNOTSUPP)
+		return fail(err, "backend_sets", "swap table of service",
+			    ops[i < n ? i : 0]->service_id);
+	for (i = i < n ? i : 0; i < n; i++)
+		if (bpf_map_update_elem(m->backend_sets, &keys[i], &fds[i], BPF_ANY))
+			return fail(err, "backend_sets", "swap table of service",
+				    ops[i]->service_id);
+	return 0;
+}
+
+/* Every table op of the plan: empty tables are cleared, the others made and published in
+ * batches. A connect sees a service's whole old table or its whole new one. */
+static int put_tables(const struct sl_maps *m, const struct sl_table_op *ops, size_t n,
+		      struct sl_err *err)
+{
+	size_t batch = tables_per_batch(), i = 0, j;
+	const struct sl_table_op **made = calloc(batch, sizeof(*made));
+	uint32_t *keys = calloc(batch, sizeof(*keys));
+	int *fds = calloc(batch, sizeof(*fds));
+	uint32_t nmade = 0;
+	int ret = 0;
+
+	if (!made || !keys || !fds) {
+		sl_err_set(err, "publishing %zu slot tables: out of memory", n);
+		ret = -ENOMEM;
+		goto out;
 	}
-	fd = make_table(m, op->table);
-	if (fd < 0) {
-		errno = -fd;
-		return fail(err, "sluice_slots", "create table of service", op->service_id);
+	while (i < n && !ret) {
+		for (nmade = 0; i < n && nmade < batch && !ret; i++) {
+			const struct sl_table_op *op = &ops[i];
+			uint32_t idx = SLUICE_SET_INDEX(op->service_id, op->fam);
+			int fd;
+
+			if (!op->table->nslots) {
+				if (bpf_map_delete_elem(m->backend_sets, &idx) && errno != ENOENT)
+					ret = fail(err, "backend_sets", "clear table of service",
+						   op->service_id);
+				continue;
+			}
+			fd = make_table(m, op->table);
+			if (fd < 0) {
+				errno = -fd;
+				ret = fail(err, "sluice_slots", "create table of service",
+					   op->service_id);
+				continue;
+			}
+			made[nmade] = op;
+			keys[nmade] = idx;
+			fds[nmade++] = fd;
+		}
+		if (!ret)
+			ret = publish_tables(m, made, keys, fds, nmade, err);
+		for (j = 0; j < nmade; j++)
+			close(fds[j]);
 	}
-	ret = bpf_map_update_elem(m->backend_sets, &idx, &fd, BPF_ANY);
-	if (ret)
-		ret = fail(err, "backend_sets", "swap table of service", op->service_id);
-	close(fd);
+out:
+	free(made);
+	free(keys);
+	free(fds);
 	return ret;
 }
 
@@ -412,9 +495,8 @@ int sl_maps_apply(const struct sl_maps *m, const struct sl_plan *p, struct sl_er
 	for (i = 0; i < p->nservice_upserts; i++)
 		if ((ret = put_service(m, &p->service_upserts[i], err)))
 			return ret;
-	for (i = 0; i < p->ntables; i++)
-		if ((ret = put_table(m, &p->tables[i], err)))
-			return ret;
+	if ((ret = put_tables(m, p->tables, p->ntables, err)))
+		return ret;
 	for (i = 0; i < p->nfrontend_upserts; i++) {
 		const struct sl_frontend_model *f = p->frontend_upserts[i];
 
