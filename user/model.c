@@ -157,6 +157,20 @@ void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *v
 	k->proto = proto;
 }
 
+static int cmp_request_name(const void *a, const void *b)
+{
+	const struct sl_vip_request *x = a, *y = b;
+
+	return strcmp(x->name, y->name) ?: (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_request_seq(const void *a, const void *b)
+{
+	const struct sl_vip_request *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
 		    size_t *n)
 {
@@ -170,6 +184,8 @@ int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request 
 		if (!r)
 			return -ENOMEM;
 	}
+	/* Every alias in config order, then one request per name (sorting by name, not a
+	 * scan per alias: configs hold 100,000 of them), kept in order of first use. */
 	for (i = 0; i < cfg->nservices; i++) {
 		const struct sl_service_cfg *s = &cfg->services[i];
 
@@ -179,17 +195,30 @@ int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request 
 
 			if (v6 && !fixed && !cfg->has_vip_cidr6)
 				continue;
-			for (k = 0; k < cnt; k++)
-				if (!strcmp(r[k].name, a->dns_name))
-					break;
-			if (k == cnt)
-				r[cnt++].name = a->dns_name;
-			if (fixed) {
-				r[k].fixed = true;
-				r[k].vip = v6 ? a->vip6 : a->vip4;
-			}
+			r[cnt].name = a->dns_name;
+			r[cnt].fixed = fixed;
+			if (fixed)
+				r[cnt].vip = v6 ? a->vip6 : a->vip4;
+			r[cnt].seq = cnt;
+			cnt++;
 		}
 	}
+	if (cnt)
+		qsort(r, cnt, sizeof(*r), cmp_request_name);
+	for (i = 0, k = 0; i < cnt; k++) {
+		r[k] = r[i];
+		/* A later alias of the name with a fixed VIP fixes it (the last one wins). */
+		for (j = i + 1; j < cnt && !strcmp(r[j].name, r[i].name); j++) {
+			if (r[j].fixed) {
+				r[k].fixed = true;
+				r[k].vip = r[j].vip;
+			}
+		}
+		i = j;
+	}
+	cnt = k;
+	if (cnt)
+		qsort(r, cnt, sizeof(*r), cmp_request_seq);
 	*req = r;
 	*n = cnt;
 	return 0;
@@ -246,6 +275,7 @@ struct build {
 	struct id_set used_services, used_backends;
 	const struct sl_instance **by_service; /* instances sorted by ServiceName */
 	const struct sl_service_model **cur_by_name; /* current services sorted by name */
+	const struct sl_vip_entry **vip4, **vip6;    /* in->vip4 and vip6 sorted by name */
 	size_t ninst;
 	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
 	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
@@ -424,8 +454,8 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 	for (i = 0; i < sc->naliases; i++) {
 		const struct sl_alias_cfg *a = &sc->aliases[i];
 		const struct sl_addr *vips[2] = {
-			sl_vip_lookup(b->in->vip4, a->dns_name),
-			b->in->vip6 ? sl_vip_lookup(b->in->vip6, a->dns_name) : NULL,
+			sl_vip_find(b->vip4, b->vip4 ? b->in->vip4->n : 0, a->dns_name),
+			sl_vip_find(b->vip6, b->vip6 ? b->in->vip6->n : 0, a->dns_name),
 		};
 
 		for (f = 0; f < 2; f++) {
@@ -525,7 +555,8 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 	b.scratch = calloc(SLUICE_MAX_SLOTS, sizeof(*b.scratch));
 	b.slots = calloc(SLUICE_MAX_SLOTS, sizeof(*b.slots));
 	m.services = calloc(cfg->nservices, sizeof(*m.services));
-	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services)
+	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services ||
+	    sl_vip_index(in->vip4, &b.vip4) || sl_vip_index(in->vip6, &b.vip6))
 		goto out;
 	for (i = 0; i < in->current->nservices; i++)
 		b.cur_by_name[i] = &in->current->services[i];
@@ -554,6 +585,8 @@ out:
 	free(b.used_backends.bits);
 	free(b.by_service);
 	free(b.cur_by_name);
+	free(b.vip4);
+	free(b.vip6);
 	free(b.scratch);
 	free(b.slots);
 	return ret;

@@ -7,16 +7,18 @@
 #include <string.h>
 #include "vip.h"
 
-/* An address in use, and the request holding it. */
+/* An address in use, and the request holding it; used false for an empty bucket. */
 struct taken {
 	struct sl_addr addr;
 	size_t req;
+	bool used;
 };
 
-/* The addresses in use, sorted: ranges may hold 2^32 addresses, so no bitmap. */
+/* The addresses in use: an open-addressing hash set (ranges may hold 2^32 addresses, so
+ * no bitmap), at most half full. */
 struct taken_set {
 	struct taken *v;
-	size_t n;
+	size_t mask; /* buckets - 1, a power of two less one */
 };
 
 static uint32_t fnv1a32(const char *s)
@@ -30,49 +32,52 @@ static uint32_t fnv1a32(const char *s)
 	return h;
 }
 
-/* Index of addr in the set, or where it would go (*found false). */
-static size_t taken_find(const struct taken_set *ts, const struct sl_addr *addr, bool *found)
+static int taken_init(struct taken_set *ts, size_t n)
 {
-	size_t lo = 0, hi = ts->n;
+	size_t buckets = 16;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = sl_addr_cmp(&ts->v[mid].addr, addr);
+	while (buckets < 2 * n)
+		buckets *= 2;
+	ts->v = calloc(buckets, sizeof(*ts->v));
+	ts->mask = buckets - 1;
+	return ts->v ? 0 : -ENOMEM;
+}
 
-		if (!c) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The bucket holding addr, or the empty one where it would go. */
+static struct taken *taken_slot(const struct taken_set *ts, const struct sl_addr *addr)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p = (const unsigned char *)addr->a;
+	size_t i;
+
+	for (i = 0; i < sizeof(addr->a); i++) {
+		h ^= p[i];
+		h *= 16777619u;
 	}
-	*found = false;
-	return lo;
+	for (i = h & ts->mask; ts->v[i].used; i = (i + 1) & ts->mask)
+		if (sl_addr_eq(&ts->v[i].addr, addr))
+			break;
+	return &ts->v[i];
 }
 
 /* The request holding addr, or -1. */
 static long taken_by(const struct taken_set *ts, const struct sl_addr *addr)
 {
-	bool found;
-	size_t i = taken_find(ts, addr, &found);
+	const struct taken *t = taken_slot(ts, addr);
 
-	return found ? (long)ts->v[i].req : -1;
+	return t->used ? (long)t->req : -1;
 }
 
 /* Mark addr taken by request req; the set has room for every request. */
 static void taken_add(struct taken_set *ts, const struct sl_addr *addr, size_t req)
 {
-	bool found;
-	size_t i = taken_find(ts, addr, &found);
+	struct taken *t = taken_slot(ts, addr);
 
-	if (found)
+	if (t->used)
 		return;
-	memmove(&ts->v[i + 1], &ts->v[i], (ts->n - i) * sizeof(ts->v[0]));
-	ts->v[i].addr = *addr;
-	ts->v[i].req = req;
-	ts->n++;
+	t->addr = *addr;
+	t->req = req;
+	t->used = true;
 }
 
 /* Whether the offset may be handed out by probing: not the range's first address,
@@ -101,15 +106,14 @@ static bool addr_usable(const struct sl_cidr *range, const struct sl_addr *a)
 	return true;
 }
 
-static int prev_cmp(const void *x, const void *y)
+static int entry_cmp(const void *x, const void *y)
 {
 	const struct sl_vip_entry *const *a = x, *const *b = y;
 
 	return strcmp((*a)->name, (*b)->name);
 }
 
-/* prev's entries sorted by name, for lookups by bsearch. *out NULL when prev is empty. */
-static int prev_index(const struct sl_vip_table *prev, const struct sl_vip_entry ***out)
+int sl_vip_index(const struct sl_vip_table *prev, const struct sl_vip_entry ***out)
 {
 	const struct sl_vip_entry **idx;
 	size_t i;
@@ -122,20 +126,20 @@ static int prev_index(const struct sl_vip_table *prev, const struct sl_vip_entry
 		return -ENOMEM;
 	for (i = 0; i < prev->n; i++)
 		idx[i] = &prev->v[i];
-	qsort(idx, prev->n, sizeof(*idx), prev_cmp);
+	qsort(idx, prev->n, sizeof(*idx), entry_cmp);
 	*out = idx;
 	return 0;
 }
 
-static const struct sl_addr *prev_find(const struct sl_vip_entry **idx, size_t n,
-				       const char *name)
+const struct sl_addr *sl_vip_find(const struct sl_vip_entry *const *idx, size_t n,
+				  const char *name)
 {
 	struct sl_vip_entry key = { .name = (char *)name };
-	const struct sl_vip_entry *kp = &key, **hit;
+	const struct sl_vip_entry *kp = &key, *const *hit;
 
 	if (!idx)
 		return NULL;
-	hit = bsearch(&kp, idx, n, sizeof(*idx), prev_cmp);
+	hit = bsearch(&kp, idx, n, sizeof(*idx), entry_cmp);
 	return hit ? &(*hit)->vip : NULL;
 }
 
@@ -177,13 +181,13 @@ static int assign_prev(const struct sl_cidr *range, const struct sl_vip_request 
 	size_t i;
 	int ret;
 
-	ret = prev_index(prev, &idx);
+	ret = sl_vip_index(prev, &idx);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
 		if (done[i])
 			continue;
-		old = prev_find(idx, idx ? prev->n : 0, req[i].name);
+		old = sl_vip_find(idx, idx ? prev->n : 0, req[i].name);
 		if (!old || !addr_usable(range, old) || taken_by(ts, old) >= 0)
 			continue;
 		taken_add(ts, old, i);
@@ -273,10 +277,9 @@ int sl_vip_assign(const struct sl_cidr *range, const char *family_label,
 	}
 
 	ret = -ENOMEM;
-	ts.v = calloc(n, sizeof(*ts.v));
 	res = calloc(n, sizeof(*res));
 	done = calloc(n, sizeof(*done));
-	if (!ts.v || !res || !done)
+	if (taken_init(&ts, n) || !res || !done)
 		goto out;
 
 	ret = assign_fixed(range, family_label, req, n, &ts, res, done, err);

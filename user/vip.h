@@ -23,6 +23,7 @@ struct sl_vip_request {
 	const char *name;
 	bool fixed; /* a VIP written in the config */
 	struct sl_addr vip;
+	size_t seq; /* scratch for whoever builds requests */
 };
 
 /* Give each of the n requests (names unique) a VIP in range, returned in *out in request
@@ -36,8 +37,14 @@ struct sl_vip_request {
 int sl_vip_assign(const struct sl_cidr *range, const char *family_label,
 		  const struct sl_vip_request *req, size_t n, const struct sl_vip_table *prev,
 		  struct sl_vip_table *out, struct sl_err *err);
-/* The VIP for name, or NULL. */
+/* The VIP for name, or NULL: one linear scan (for many lookups, sl_vip_index). */
 const struct sl_addr *sl_vip_lookup(const struct sl_vip_table *t, const char *name);
+/* t's entries sorted by name in *out (to free), for sl_vip_find: lookups by name in
+ * O(log n). *out is NULL when t is empty or NULL. 0 or -ENOMEM. */
+int sl_vip_index(const struct sl_vip_table *t, const struct sl_vip_entry ***out);
+/* The VIP for name in an index of n entries from sl_vip_index, or NULL. */
+const struct sl_addr *sl_vip_find(const struct sl_vip_entry *const *idx, size_t n,
+				  const char *name);
 void sl_vip_table_free(struct sl_vip_table *t);
 
 #endif
