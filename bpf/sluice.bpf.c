@@ -20,6 +20,11 @@ static __always_inline void v4_mapped(__be32 addr[4], __be32 ip4)
 	addr[3] = ip4;
 }
 
+static __always_inline bool addr_eq(const __be32 a[4], const __be32 b[4])
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
 static __always_inline bool is_v4_mapped(const __be32 addr[4])
 {
 	return addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff);
@@ -216,7 +221,7 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	struct sluice_frontend_key fk = {};
 	const struct sluice_frontend *fe;
 	struct sluice_sock_key sk = {};
-	struct sluice_sock_vip vip = {};
+	struct sluice_sock_vip vip = {}, *old;
 	const struct sluice_policy *pol;
 	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
@@ -248,53 +253,81 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 		return 0;
 	}
 
-	sk.cookie = bpf_get_socket_cookie(ctx);
-	__builtin_memcpy(sk.addr, slot.addr, sizeof(sk.addr));
-	sk.port = slot.port;
-	sk.proto = fk.proto;
-	__builtin_memcpy(vip.addr, fk.addr, sizeof(vip.addr));
-	vip.port = fk.port;
-	vip.service_id = fe->service_id;
-	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
-
-	/* Remembered with the socket, for sockops (passive health, active connections) and
-	 * for destroying it when its backend stops serving. */
+	/* A connected socket keeps the route in its storage: for sockops (passive health,
+	 * active connections), for destroying it when its backend stops serving, and for
+	 * getpeername/recvmsg to show the VIP. It goes with the socket. */
 	if (rt) {
 		rt->backend_id = slot.backend_id;
 		rt->service_id = fe->service_id;
 		rt->flags = SLUICE_SOCK_CONNECTED;
+		__builtin_memcpy(rt->vip, fk.addr, sizeof(rt->vip));
+		__builtin_memcpy(rt->backend, slot.addr, sizeof(rt->backend));
+		rt->vip_port = fk.port;
+		rt->backend_port = slot.port;
+	} else {
+		/* A datagram (or a connect whose storage could not be had): a reverse entry
+		 * per socket and backend, written only when it is new or changed. */
+		sk.cookie = bpf_get_socket_cookie(ctx);
+		__builtin_memcpy(sk.addr, slot.addr, sizeof(sk.addr));
+		sk.port = slot.port;
+		sk.proto = fk.proto;
+		old = bpf_map_lookup_elem(&sock_vips, &sk);
+		if (!old || old->service_id != fe->service_id || old->port != fk.port ||
+		    !addr_eq(old->addr, fk.addr)) {
+			__builtin_memcpy(vip.addr, fk.addr, sizeof(vip.addr));
+			vip.port = fk.port;
+			vip.service_id = fe->service_id;
+			bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
+		}
 	}
 	set_ctx_addr(ctx, v6, slot.addr, slot.port);
 	count_routed(slot.backend_id, kind);
 	return 1;
 }
 
-/* Show the VIP:port in place of the backend a socket was routed to. An entry whose
- * frontend is gone or now names another service is stale: drop it, show the truth. */
+/* The VIP:port a frontend key stands for, shown in place of the backend (the address in
+ * ctx), while that frontend still names the service: a stale mapping shows the truth. */
+static __always_inline bool show_vip(struct bpf_sock_addr *ctx, bool v6,
+				     struct sluice_frontend_key *fk, __u32 service_id)
+{
+	const struct sluice_frontend *fe = bpf_map_lookup_elem(&frontends, fk);
+
+	if (!fe || fe->service_id != service_id)
+		return false;
+	set_ctx_addr(ctx, v6, fk->addr, fk->port);
+	return true;
+}
+
+/* Show the VIP:port in place of the backend a socket was routed to: from the socket's own
+ * storage when it is connected to that backend, else from its sock_vips entry (an entry
+ * that is stale is dropped). */
 static __always_inline int reverse(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct sluice_frontend_key fk = {};
-	const struct sluice_frontend *fe;
+	struct sluice_sock_route *rt;
 	struct sluice_sock_vip *vip;
 	struct sluice_sock_key sk = {};
 
-	sk.cookie = bpf_get_socket_cookie(ctx);
 	ctx_addr(ctx, v6, sk.addr);
 	sk.port = (__be16)ctx->user_port;
 	sk.proto = ctx->protocol;
+	fk.proto = sk.proto;
+	rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0, 0);
+	if (rt && (rt->flags & SLUICE_SOCK_CONNECTED) && rt->backend_port == sk.port &&
+	    addr_eq(rt->backend, sk.addr)) {
+		__builtin_memcpy(fk.addr, rt->vip, sizeof(fk.addr));
+		fk.port = rt->vip_port;
+		show_vip(ctx, v6, &fk, rt->service_id);
+		return 1;
+	}
+	sk.cookie = bpf_get_socket_cookie(ctx);
 	vip = bpf_map_lookup_elem(&sock_vips, &sk);
 	if (!vip)
 		return 1;
-
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
 	fk.port = vip->port;
-	fk.proto = sk.proto;
-	fe = bpf_map_lookup_elem(&frontends, &fk);
-	if (!fe || fe->service_id != vip->service_id) {
+	if (!show_vip(ctx, v6, &fk, vip->service_id))
 		bpf_map_delete_elem(&sock_vips, &sk);
-		return 1;
-	}
-	set_ctx_addr(ctx, v6, fk.addr, fk.port);
 	return 1;
 }
 
@@ -344,32 +377,6 @@ SEC("cgroup/getpeername6")
 int sluice_getpeername6(struct bpf_sock_addr *ctx)
 {
 	return reverse(ctx, true);
-}
-
-/* A connected socket closing takes its reverse entry with it. Unconnected UDP entries
- * (one per backend a socket sent to) are left to validation on use and LRU eviction. */
-SEC("cgroup/sock_release")
-int sluice_sock_release(struct bpf_sock *sk)
-{
-	struct sluice_sock_key key = {};
-
-	if (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP)
-		return 1;
-	if (!sk->dst_port)
-		return 1;
-	key.cookie = bpf_get_socket_cookie(sk);
-	if (sk->family == AF_INET) {
-		v4_mapped(key.addr, sk->dst_ip4);
-	} else {
-		key.addr[0] = sk->dst_ip6[0];
-		key.addr[1] = sk->dst_ip6[1];
-		key.addr[2] = sk->dst_ip6[2];
-		key.addr[3] = sk->dst_ip6[3];
-	}
-	key.port = sk->dst_port;
-	key.proto = sk->protocol;
-	bpf_map_delete_elem(&sock_vips, &key);
-	return 1;
 }
 
 static __always_inline void count_failure(struct sluice_sock_route *rt)

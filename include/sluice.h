@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 2
+#define SLUICE_ABI_VERSION 3
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -131,7 +131,8 @@ struct sluice_sock_key {
 	__u8 pad[5];
 };
 
-/* sock_vips value: the VIP the application asked for. */
+/* sock_vips value: the VIP the application asked for (unconnected UDP: one per backend a
+ * socket sent datagrams to; connected sockets keep theirs in sock_routes). */
 struct sluice_sock_vip {
 	__be32 addr[4];
 	__be16 port;
@@ -164,12 +165,19 @@ struct sluice_backend_health {
 	__u32 flags;    /* SLUICE_HEALTH_*, written by sluiced */
 };
 
-/* sock_routes value (socket storage): where sluice routed a socket, and what became of it. */
+/* sock_routes value (socket storage): where sluice routed a connected socket, and what
+ * became of it. It also holds the socket's reverse mapping (what getpeername and recvmsg
+ * show), so connects need no sock_vips entry: the storage goes with the socket. */
 struct sluice_sock_route {
 	__u32 backend_id;
 	__u32 service_id;
 	__u32 flags; /* SLUICE_SOCK_* */
 	__u32 pad;
+	__be32 vip[4];     /* the VIP connected to (IPv6 or v4-mapped) */
+	__be32 backend[4]; /* the backend it went to instead (IPv6 or v4-mapped) */
+	__be16 vip_port;
+	__be16 backend_port;
+	__u32 pad2;
 };
 
 /* health_events record (ring buffer, data plane -> sluiced). */

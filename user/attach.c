@@ -24,7 +24,6 @@ const struct sl_prog_desc sl_progs[] = {
 	{ "recvmsg6", BPF_CGROUP_UDP6_RECVMSG },
 	{ "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 	{ "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
-	{ "sock_release", BPF_CGROUP_INET_SOCK_RELEASE },
 	{ "sockops", BPF_CGROUP_SOCK_OPS },
 };
 const size_t sl_nprogs = sizeof(sl_progs) / sizeof(sl_progs[0]);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attach.h"
+#include "clock.h"
 #include "daemon.h"
 #include "hosts.h"
 #include "log.h"
@@ -90,6 +91,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	struct sl_err err = {};
 	struct sl_build_input in;
 	size_t nservers = 0, i;
+	uint64_t t0 = sl_now_ns();
 	int ret;
 
 	if (d->hold) {
@@ -131,8 +133,9 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 		}
 		for (i = 0; i < want.nservices; i++)
 			nservers += want.services[i].nbackends;
-		pr_info("maps updated: %zu writes; %zu services, %zu backends, %zu frontends",
-			sl_plan_size(&plan), want.nservices, nservers, want.nfrontends);
+		pr_info("maps updated: %zu writes; %zu services, %zu backends, %zu frontends; "
+			"reconciled in %.1f ms", sl_plan_size(&plan), want.nservices, nservers,
+			want.nfrontends, (sl_now_ns() - t0) / 1e6);
 	}
 	d->dirty = false;
 	sl_daemon_health_applied(d, &d->current, &want);

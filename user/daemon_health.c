@@ -9,17 +9,10 @@
 #include <sys/timerfd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "attach.h"
 #include "daemon.h"
 #include "log.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct sl_outlier_state *outlier_of(const struct sl_daemon *d, uint32_t id)
 {
@@ -137,7 +130,7 @@ static void kernel_readmit(const struct sl_daemon *d, uint32_t id)
 static void arm_eject_timer(struct sl_daemon *d)
 {
 	struct itimerspec its = {};
-	uint64_t next = UINT64_MAX, now = now_ms();
+	uint64_t next = UINT64_MAX, now = sl_now_ms();
 	uint32_t i;
 
 	if (d->eject_timer < 0)
@@ -181,7 +174,7 @@ static int on_ejected(struct sl_daemon *d, uint32_t sid, uint32_t id, uint32_t f
 		sync_flags(d, &d->current);
 		return 0;
 	}
-	ms = sl_outlier_eject(o, &s->outlier, now_ms());
+	ms = sl_outlier_eject(o, &s->outlier, sl_now_ms());
 	pr_info("service %s: backend %s ejected after %u failed connects in a row, for %llu.%03llu s",
 		s->name, name, failures, (unsigned long long)ms / 1000,
 		(unsigned long long)ms % 1000);
@@ -204,7 +197,7 @@ static int on_event(void *ctx, void *data, size_t len)
 /* Re-admit the backends whose ejection time is up and whose check (if any) passes. */
 static void readmit_due(struct sl_daemon *d)
 {
-	uint64_t now = now_ms();
+	uint64_t now = sl_now_ms();
 	size_t i, j;
 
 	for (i = 0; i < d->current.nservices; i++) {

@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "health.h"
 #include "health_state.h"
 #include "log.h"
@@ -88,14 +89,6 @@ struct sl_checker {
 static const char *plural(size_t n)
 {
 	return n == 1 ? "" : "s";
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* xorshift64*: timers need spreading, not secrecy. */
@@ -447,7 +440,7 @@ static void harvest(struct sl_checker *c)
 /* Start the checks that are due, within the in-flight limit. */
 static void run_due(struct sl_checker *c)
 {
-	uint64_t now = now_ms();
+	uint64_t now = sl_now_ms();
 	struct sl_hc_sched *s;
 
 	while ((s = sl_hc_heap_peek(&c->heap)) && s->due_ms <= now) {
@@ -731,7 +724,7 @@ int sl_checker_set(struct sl_checker *c, const struct sl_check_target *in, size_
 {
 	struct target **v;
 	struct slot *s;
-	uint64_t now = now_ms();
+	uint64_t now = sl_now_ms();
 	size_t m, i;
 	int ret;
 

@@ -305,7 +305,8 @@ static void t_counters(void)
 	json_decref(root);
 }
 
-/* TCP reverse entries leave with their sockets. */
+/* TCP connects keep their VIP in socket storage: no reverse entry in sock_vips at all
+ * (getpeername showing the VIP is checked by the routing cases). */
 static void t_reverse_entries_released(void)
 {
 	struct request rq = req(OP_TCP, AF_INET, "web", false, false, 80, 200);
