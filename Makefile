@@ -42,7 +42,8 @@ E2E_HDRS := $(wildcard tests/e2e/*.h)
 
 .PHONY: all deps check unit unit-asan e2e demo bench install uninstall clean
 .DELETE_ON_ERROR:
-.SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+.SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) $(BUILD)/bench/ref.bpf.o \
+	$(BUILD)/bench/ref.skel.h
 
 all: $(BUILD)/sluiced $(BUILD)/sluicectl
 
@@ -59,7 +60,20 @@ $(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 $(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $< -lpthread -lm
+
+# The one-lookup reference connect4 program, its skeleton, and the tools linked with libbpf.
+$(BUILD)/bench/ref.bpf.o: bench/ref.bpf.c bench/ref.h | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/ref.skel.h: $(BUILD)/bench/ref.bpf.o
+	$(BPFTOOL) gen skeleton $< name ref > $@
+
+$(BUILD)/bench/ref-loader: bench/ref-loader.c bench/ref.h $(BUILD)/bench/ref.skel.h
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench -o $@ $< $(LIBS)
+
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ $< $(LIBS) -lm
 
 $(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
 	@mkdir -p $@
@@ -107,10 +121,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@deploy/demo.sh $(BUILD)
 
-# Benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave BENCHMARKS.md alone.
-bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BUILD)/bench/failover
-	@bench/failover.sh $(BUILD)
+# Benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave BENCHMARKS.md alone,
+# BENCH_ONLY to pick some (bench/run.sh).
+BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report)
+bench:
+	@deploy/install-deps.sh --bench
+	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
+	@bench/run.sh $(BUILD)
 
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced

@@ -423,11 +423,19 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 
 	if (!sk)
 		return 1;
+	/* Most calls matter to nobody: out before the storage lookup (a connection makes about
+	 * nine, four of them state changes of which only the one to CLOSE counts). */
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		break;
 	case BPF_SOCK_OPS_STATE_CB:
+		if (skops->args[1] != BPF_TCP_CLOSE)
+			return 1;
+		break;
 	case BPF_SOCK_OPS_RTO_CB:
+		if (skops->state != BPF_TCP_SYN_SENT)
+			return 1;
 		break;
 	default:
 		return 1;
@@ -442,8 +450,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 					  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
-		if (skops->state != BPF_TCP_SYN_SENT ||
-		    (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED)))
+		if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
 			break;
 		rt->flags |= SLUICE_SOCK_FAILED;
 		count_failure(rt);
@@ -452,6 +459,9 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
 			break;
 		rt->flags |= SLUICE_SOCK_ESTABLISHED;
+		/* Retransmissions of an established connection say nothing of the backend. */
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
+					  ~BPF_SOCK_OPS_RTO_CB_FLAG);
 		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 		if (h) {
 			__sync_fetch_and_add(&h->active, 1);
@@ -460,7 +470,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		}
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (skops->args[1] != BPF_TCP_CLOSE || (rt->flags & SLUICE_SOCK_CLOSED))
+		if (rt->flags & SLUICE_SOCK_CLOSED)
 			break;
 		rt->flags |= SLUICE_SOCK_CLOSED;
 		if (rt->flags & SLUICE_SOCK_ESTABLISHED) {

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
+# Usage: install-deps.sh [--bench] (--bench: also what `make bench` compares against and
+# plots with: iptables, HAProxy, wrk, gnuplot).
 set -euo pipefail
 
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev iproute2 util-linux)
+if [ "${1:-}" = --bench ]; then
+	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,3 +24,9 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The benchmarks start HAProxy themselves, in their own network namespace; a service the
+# package started on the host would only sit idle.
+if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null &&
+   systemctl is-system-running >/dev/null 2>&1; then
+	systemctl disable --now haproxy >/dev/null 2>&1 || true
+fi

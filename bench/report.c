@@ -1,0 +1,1819 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* report.c: the performance section of BENCHMARKS.md from the bench scripts' results: Markdown
+ * on stdout; gnuplot data (NAME.dat) and scripts (NAME.gp, drawing NAME.png) in PLOTDIR. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#define NA "–"			/* a cell without a figure */
+#define SERVICES_GOAL 100000	/* the scale the cost and load targets are stated for */
+/* Where the Markdown finds the PNGs: bench/run.sh copies them beside BENCHMARKS.md. */
+#define PLOT_LINK "bench/plots"
+
+enum { NS_PLAIN, NS_NF, NNS };
+enum { P_DIRECT, P_SLUICE, P_REF, P_DNAT, P_SIDECAR, NPATHS };
+enum { S_CRR, S_RR, S_BULK, S_UDP, NSHAPES };
+/* A load run's figures: rate (ops/s; Mbit/s for bulk), errors, latency, connect latency. */
+enum { V_RATE, V_ERRORS, V_P50, V_P99, V_P999, V_C50, V_C99, NVALS };
+
+static const char *const ns_names[NNS] = { "plain", "nf" };
+static const char *const path_names[NPATHS] = { "direct", "sluice", "ref", "dnat", "sidecar" };
+static const char *const path_titles[NPATHS] = {
+	"direct", "sluice", "reference connect4 (one lookup)", "iptables DNAT (-m statistic)",
+	"sidecar proxy (HAProxy via REDIRECT)",
+};
+static const char *const path_short[NPATHS] = {
+	"direct", "sluice", "reference", "DNAT", "sidecar",
+};
+static const char *const shape_names[NSHAPES] = { "crr", "rr", "bulk", "udp" };
+static const char *const shape_titles[NSHAPES] = {
+	"Connection churn (connect, an HTTP GET with Connection: close, its reply, close)",
+	"Request/response on kept-alive connections",
+	"Bulk throughput",
+	"UDP request/response (unconnected sendto/recvfrom)",
+};
+static const char *const change_names[2] = { "remove", "add" };
+
+/* ---- the results, as read ---- */
+
+struct dvec { double *v; size_t n, cap; };
+struct lvec { long *v; size_t n, cap; };
+
+struct run {			/* one load run: a paths line, or a scale line (ns -1) */
+	int ns, path, shape;
+	long services, rep;	/* services 0 for paths */
+	double v[NVALS];	/* NAN: not reported */
+	double threads, conns, seconds;
+	size_t line;
+};
+struct runs { struct run *v; size_t n, cap; };
+
+/* A program's counters before or after a run: a cost or paths_cost line. */
+struct probe {
+	bool in_paths;		/* paths_cost (the paths runs), else cost (the scale runs) */
+	int path;
+	long services, rep;
+	bool after;
+	double cnt, time_ns;
+	size_t line;
+};
+struct probes { struct probe *v; size_t n, cap; };
+
+/* scale_setup: sluiced's or ref-loader's start-up, or the DNAT rules' load. */
+struct setup {
+	int path;
+	long services;
+	double seconds, rules;	/* NAN: none (seconds null: did not finish) */
+	char *note;
+	size_t line;
+};
+struct setups { struct setup *v; size_t n, cap; };
+
+struct change { int kind; long rep; double ms; size_t line; };	/* kind: remove 0, add 1 */
+struct changes { struct change *v; size_t n, cap; };
+
+struct tool_run { int tool; int path; long rep; double rate, p50, p99; size_t line; };
+struct tool_runs { struct tool_run *v; size_t n, cap; };
+enum { T_LOAD, T_WRK, NTOOLS };
+static const char *const tool_names[NTOOLS] = { "load", "wrk" };
+
+struct map_mem { char *name; double bytes, max_entries, value_size; };
+
+struct meta {
+	size_t line;		/* 0: no meta line */
+	char *commit, *kernel, *cpu, *date, *iptables, *haproxy;
+	double ncpu, seconds;
+	bool quick;
+};
+struct load_fig { size_t line; double services, backends, file_bytes, ms, reconcile_ms; };
+struct memory_fig {
+	size_t line;
+	double services, backends, rss_idle_kb, rss_kb, hwm_kb, tables, tables_bytes, total_bytes;
+	struct map_mem *maps;
+	size_t nmaps;
+};
+
+struct results {
+	const char *file;
+	struct meta meta;
+	struct runs paths, scale;
+	struct probes probes;
+	struct setups setups;
+	struct changes changes;
+	struct dvec reconciles;
+	struct tool_runs tools;
+	struct load_fig load;
+	struct memory_fig mem;
+};
+
+/* ---- memory ---- */
+
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	p = realloc(p, *cap * size);
+	if (!p) {
+		fprintf(stderr, "report: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* A new element at the end of VEC (any struct { T *v; size_t n, cap; }). */
+#define PUSH(vec) ((vec).v = grow((vec).v, &(vec).cap, (vec).n, sizeof(*(vec).v)), \
+		   &(vec).v[(vec).n++])
+
+static char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d) {
+		fprintf(stderr, "report: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+static void results_free(struct results *r)
+{
+	size_t i;
+
+	free(r->meta.commit);
+	free(r->meta.kernel);
+	free(r->meta.cpu);
+	free(r->meta.date);
+	free(r->meta.iptables);
+	free(r->meta.haproxy);
+	free(r->paths.v);
+	free(r->scale.v);
+	free(r->probes.v);
+	for (i = 0; i < r->setups.n; i++)
+		free(r->setups.v[i].note);
+	free(r->setups.v);
+	free(r->changes.v);
+	free(r->reconciles.v);
+	free(r->tools.v);
+	for (i = 0; i < r->mem.nmaps; i++)
+		free(r->mem.maps[i].name);
+	free(r->mem.maps);
+}
+
+/* ---- reading: fields of one line, with errors naming FILE:LINE ---- */
+
+struct ctx { const char *file; size_t line; const char *section; };
+
+static int bad(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "report: %s:%zu: ", c->file, c->line);
+	if (c->section && *c->section)
+		fprintf(stderr, "%s: ", c->section);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* The value at PATH in OBJ, dots going into nested objects ("load.lat_us.p50"), or NULL. */
+static json_t *member(json_t *obj, const char *path)
+{
+	const char *dot;
+	char key[64];
+	size_t len;
+
+	while ((dot = strchr(path, '.'))) {
+		len = (size_t)(dot - path);
+		if (len >= sizeof(key))
+			return NULL;
+		memcpy(key, path, len);
+		key[len] = '\0';
+		obj = json_object_get(obj, key);
+		path = dot + 1;
+	}
+	return json_object_get(obj, path);
+}
+
+/* A number at PATH; absent or null gives NAN, and an error when REQUIRED. */
+static int get_num(const struct ctx *c, json_t *o, const char *path, bool required, double *out)
+{
+	json_t *v = member(o, path);
+
+	*out = NAN;
+	if (!v || json_is_null(v))
+		return required ? bad(c, "\"%s\" missing", path) : 0;
+	if (!json_is_number(v))
+		return bad(c, "\"%s\" is not a number", path);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* A whole number, 0 or more, at PATH (required). */
+static int get_count(const struct ctx *c, json_t *o, const char *path, long *out)
+{
+	double d;
+
+	if (get_num(c, o, path, true, &d))
+		return -1;
+	if (d < 0 || d > 1e15 || d != floor(d))
+		return bad(c, "\"%s\" is not a whole number of 0 or more: %g", path, d);
+	*out = (long)d;
+	return 0;
+}
+
+/* A string at PATH; absent or null gives NULL, and an error when REQUIRED. */
+static int get_str(const struct ctx *c, json_t *o, const char *path, bool required,
+		   const char **out)
+{
+	json_t *v = member(o, path);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return required ? bad(c, "\"%s\" missing", path) : 0;
+	if (!json_is_string(v))
+		return bad(c, "\"%s\" is not a string", path);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* One of NAMES at PATH (required): its index. */
+static int get_enum(const struct ctx *c, json_t *o, const char *path, const char *const *names,
+		    int n, int *out)
+{
+	char want[160] = "";
+	const char *s;
+	int i;
+
+	if (get_str(c, o, path, true, &s))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+			 i ? (i == n - 1 ? " or " : ", ") : "", names[i]);
+	}
+	return bad(c, "\"%s\" is \"%s\", not %s", path, s, want);
+}
+
+/* ---- reading: one parser per section ---- */
+
+static const struct run *find_run(const struct runs *rv, int ns, int path, int shape,
+				  long services, long rep)
+{
+	size_t i;
+
+	for (i = 0; i < rv->n; i++) {
+		const struct run *x = &rv->v[i];
+
+		if (x->ns == ns && x->path == path && x->shape == shape &&
+		    x->services == services && x->rep == rep)
+			return x;
+	}
+	return NULL;
+}
+
+static const struct probe *find_probe(const struct probes *pv, bool in_paths, int path,
+				      long services, long rep, bool after)
+{
+	size_t i;
+
+	for (i = 0; i < pv->n; i++) {
+		const struct probe *x = &pv->v[i];
+
+		if (x->in_paths == in_paths && x->path == path && x->services == services &&
+		    x->rep == rep && x->after == after)
+			return x;
+	}
+	return NULL;
+}
+
+static const struct setup *find_setup(const struct setups *sv, int path, long services)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (sv->v[i].path == path && sv->v[i].services == services)
+			return &sv->v[i];
+	return NULL;
+}
+
+static int parse_meta(struct results *r, const struct ctx *c, json_t *o)
+{
+	static const char *const keys[] = { "commit", "kernel", "cpu", "date", "iptables",
+					     "haproxy" };
+	struct meta *m = &r->meta;
+	char **dst[] = { &m->commit, &m->kernel, &m->cpu, &m->date, &m->iptables, &m->haproxy };
+	json_t *q = json_object_get(o, "quick");
+	const char *s;
+	size_t i;
+
+	if (m->line)
+		return bad(c, "a second meta line (the first is line %zu)", m->line);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (get_str(c, o, keys[i], false, &s))
+			return -1;
+		*dst[i] = xstrdup(s);
+	}
+	if (get_num(c, o, "ncpu", false, &m->ncpu) || get_num(c, o, "seconds", false, &m->seconds))
+		return -1;
+	m->quick = json_is_true(q) || (json_is_number(q) && json_number_value(q) != 0);
+	m->line = c->line;
+	return 0;
+}
+
+/* The load generator's output, "load": its figures into X (shape already set). */
+static int parse_load(const struct ctx *c, json_t *o, struct run *x)
+{
+	static const char *const keys[NVALS] = {
+		[V_ERRORS] = "load.errors", [V_P50] = "load.lat_us.p50",
+		[V_P99] = "load.lat_us.p99", [V_P999] = "load.lat_us.p999",
+		[V_C50] = "load.connect_us.p50", [V_C99] = "load.connect_us.p99",
+	};
+	int i;
+
+	if (!json_is_object(json_object_get(o, "load")))
+		return bad(c, "no \"load\" object (the load generator's output)");
+	if (get_num(c, o, x->shape == S_BULK ? "load.mbit_s" : "load.rate", true, &x->v[V_RATE]))
+		return -1;
+	for (i = V_ERRORS; i < NVALS; i++)
+		if (get_num(c, o, keys[i], false, &x->v[i]))
+			return -1;
+	if (get_num(c, o, "load.threads", false, &x->threads) ||
+	    get_num(c, o, "load.conns", false, &x->conns) ||
+	    get_num(c, o, "load.seconds", false, &x->seconds))
+		return -1;
+	return 0;
+}
+
+static int parse_paths(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct run x = { .line = c->line };
+	const struct run *d;
+
+	if (get_enum(c, o, "ns", ns_names, NNS, &x.ns) ||
+	    get_enum(c, o, "path", path_names, NPATHS, &x.path) ||
+	    get_enum(c, o, "shape", shape_names, NSHAPES, &x.shape) ||
+	    get_count(c, o, "rep", &x.rep) || parse_load(c, o, &x))
+		return -1;
+	d = find_run(&r->paths, x.ns, x.path, x.shape, 0, x.rep);
+	if (d)
+		return bad(c, "%s %s %s rep %ld again (first at line %zu)", ns_names[x.ns],
+			   path_names[x.path], shape_names[x.shape], x.rep, d->line);
+	*PUSH(r->paths) = x;
+	return 0;
+}
+
+static int parse_scale(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct run x = { .ns = -1, .shape = S_CRR, .line = c->line };
+	const struct run *d;
+
+	if (get_enum(c, o, "path", path_names, NPATHS, &x.path) ||
+	    get_count(c, o, "services", &x.services) || get_count(c, o, "rep", &x.rep) ||
+	    parse_load(c, o, &x))
+		return -1;
+	d = find_run(&r->scale, -1, x.path, S_CRR, x.services, x.rep);
+	if (d)
+		return bad(c, "%s %ld services rep %ld again (first at line %zu)",
+			   path_names[x.path], x.services, x.rep, d->line);
+	*PUSH(r->scale) = x;
+	return 0;
+}
+
+/* cost and paths_cost: one progstat reading. */
+static int parse_probe(struct results *r, const struct ctx *c, json_t *o)
+{
+	static const char *const whens[] = { "before", "after" };
+	struct probe x = { .in_paths = !strcmp(c->section, "paths_cost"), .line = c->line };
+	const struct probe *d;
+	int when;
+
+	if (get_enum(c, o, "path", path_names, NPATHS, &x.path) ||
+	    get_count(c, o, "services", &x.services) || get_count(c, o, "rep", &x.rep) ||
+	    get_enum(c, o, "when", whens, 2, &when) ||
+	    get_num(c, o, "prog.run_cnt", true, &x.cnt) ||
+	    get_num(c, o, "prog.run_time_ns", true, &x.time_ns))
+		return -1;
+	x.after = when == 1;
+	d = find_probe(&r->probes, x.in_paths, x.path, x.services, x.rep, x.after);
+	if (d)
+		return bad(c, "%s %ld services rep %ld %s again (first at line %zu)",
+			   path_names[x.path], x.services, x.rep, whens[when], d->line);
+	*PUSH(r->probes) = x;
+	return 0;
+}
+
+static int parse_setup(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct setup x = { .line = c->line };
+	const struct setup *d;
+	const char *note;
+
+	if (get_enum(c, o, "path", path_names, NPATHS, &x.path) ||
+	    get_count(c, o, "services", &x.services) ||
+	    get_num(c, o, "seconds", false, &x.seconds) ||
+	    get_num(c, o, "rules", false, &x.rules) || get_str(c, o, "note", false, &note))
+		return -1;
+	d = find_setup(&r->setups, x.path, x.services);
+	if (d)
+		return bad(c, "%s %ld services again (first at line %zu)", path_names[x.path],
+			   x.services, d->line);
+	x.note = xstrdup(note);
+	*PUSH(r->setups) = x;
+	return 0;
+}
+
+static int parse_cp_load(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct load_fig *l = &r->load;
+
+	if (l->line)
+		return bad(c, "a second load figure (the first is line %zu)", l->line);
+	if (get_num(c, o, "services", true, &l->services) ||
+	    get_num(c, o, "backends", true, &l->backends) ||
+	    get_num(c, o, "file_bytes", false, &l->file_bytes) ||
+	    get_num(c, o, "ms", true, &l->ms) ||
+	    get_num(c, o, "reconcile_ms", false, &l->reconcile_ms))
+		return -1;
+	l->line = c->line;
+	return 0;
+}
+
+static int map_num(const struct ctx *c, const char *name, json_t *v, const char *key,
+		   double *out)
+{
+	json_t *n = json_object_get(v, key);
+
+	if (!json_is_number(n))
+		return bad(c, "\"maps.maps.%s.%s\" missing or not a number", name, key);
+	*out = json_number_value(n);
+	return 0;
+}
+
+static int by_bytes_desc(const void *a, const void *b)
+{
+	const struct map_mem *x = a, *y = b;
+
+	return (x->bytes < y->bytes) - (x->bytes > y->bytes);
+}
+
+/* The memory figure's "maps": cplane mapmem's output. */
+static int parse_maps(const struct ctx *c, json_t *o, struct memory_fig *m)
+{
+	json_t *maps = member(o, "maps.maps"), *v;
+	struct map_mem *mm;
+	const char *name;
+
+	if (!json_is_object(maps))
+		return bad(c, "no \"maps.maps\" object (cplane mapmem's output)");
+	m->maps = calloc(json_object_size(maps) + 1, sizeof(*m->maps));
+	if (!m->maps) {
+		fprintf(stderr, "report: out of memory\n");
+		exit(1);
+	}
+	json_object_foreach(maps, name, v) {
+		mm = &m->maps[m->nmaps];
+		if (map_num(c, name, v, "bytes", &mm->bytes) ||
+		    map_num(c, name, v, "max_entries", &mm->max_entries) ||
+		    map_num(c, name, v, "value_size", &mm->value_size))
+			return -1;
+		mm->name = xstrdup(name);
+		m->nmaps++;
+	}
+	qsort(m->maps, m->nmaps, sizeof(*m->maps), by_bytes_desc);
+	return 0;
+}
+
+static int parse_cp_memory(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct memory_fig *m = &r->mem;
+
+	if (m->line)
+		return bad(c, "a second memory figure (the first is line %zu)", m->line);
+	if (get_num(c, o, "services", true, &m->services) ||
+	    get_num(c, o, "backends", true, &m->backends) ||
+	    get_num(c, o, "rss_idle_kb", true, &m->rss_idle_kb) ||
+	    get_num(c, o, "rss_kb", true, &m->rss_kb) ||
+	    get_num(c, o, "hwm_kb", true, &m->hwm_kb) ||
+	    get_num(c, o, "maps.tables", true, &m->tables) ||
+	    get_num(c, o, "maps.tables_bytes", true, &m->tables_bytes) ||
+	    get_num(c, o, "maps.total_bytes", true, &m->total_bytes) || parse_maps(c, o, m))
+		return -1;
+	m->line = c->line;
+	return 0;
+}
+
+static int parse_cp_change(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct change x = { .line = c->line };
+	size_t i;
+
+	if (get_enum(c, o, "change", change_names, 2, &x.kind) ||
+	    get_count(c, o, "rep", &x.rep) || get_num(c, o, "ms", true, &x.ms))
+		return -1;
+	for (i = 0; i < r->changes.n; i++)
+		if (r->changes.v[i].kind == x.kind && r->changes.v[i].rep == x.rep)
+			return bad(c, "change %s rep %ld again (first at line %zu)",
+				   change_names[x.kind], x.rep, r->changes.v[i].line);
+	*PUSH(r->changes) = x;
+	return 0;
+}
+
+static int parse_control(struct results *r, const struct ctx *c, json_t *o)
+{
+	const char *what;
+	double ms;
+
+	if (get_str(c, o, "what", true, &what))
+		return -1;
+	if (!strcmp(what, "load"))
+		return parse_cp_load(r, c, o);
+	if (!strcmp(what, "memory"))
+		return parse_cp_memory(r, c, o);
+	if (!strcmp(what, "change"))
+		return parse_cp_change(r, c, o);
+	if (!strcmp(what, "reconcile")) {
+		if (get_num(c, o, "ms", true, &ms))
+			return -1;
+		*PUSH(r->reconciles) = ms;
+	}
+	return 0;	/* another figure: not reported */
+}
+
+static int parse_wrk(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct tool_run x = { .line = c->line };
+	size_t i;
+
+	if (get_enum(c, o, "tool", tool_names, NTOOLS, &x.tool) ||
+	    get_enum(c, o, "path", path_names, NPATHS, &x.path) ||
+	    get_count(c, o, "rep", &x.rep) || get_num(c, o, "rate", true, &x.rate) ||
+	    get_num(c, o, "p50_us", false, &x.p50) || get_num(c, o, "p99_us", false, &x.p99))
+		return -1;
+	for (i = 0; i < r->tools.n; i++) {
+		const struct tool_run *d = &r->tools.v[i];
+
+		if (d->tool == x.tool && d->path == x.path && d->rep == x.rep)
+			return bad(c, "%s %s rep %ld again (first at line %zu)",
+				   tool_names[x.tool], path_names[x.path], x.rep, d->line);
+	}
+	*PUSH(r->tools) = x;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*parse)(struct results *r, const struct ctx *c, json_t *o);
+} parsers[] = {
+	{ "meta", parse_meta },
+	{ "paths", parse_paths },
+	{ "paths_cost", parse_probe },
+	{ "cost", parse_probe },
+	{ "scale", parse_scale },
+	{ "scale_setup", parse_setup },
+	{ "control", parse_control },
+	{ "wrk", parse_wrk },
+};
+
+static int parse_line(struct results *r, struct ctx *c, const char *text, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb(text, len, 0, &je);
+	json_t *sec;
+	size_t i;
+	int err = 0;
+
+	c->section = NULL;
+	if (!o)
+		return bad(c, "not JSON: %s (column %d)", je.text, je.column);
+	sec = json_object_get(o, "section");
+	if (!json_is_object(o))
+		err = bad(c, "not a JSON object");
+	else if (!json_is_string(sec))
+		err = bad(c, "no \"section\" string");
+	else
+		c->section = json_string_value(sec);
+	for (i = 0; !err && i < sizeof(parsers) / sizeof(parsers[0]); i++)
+		if (!strcmp(c->section, parsers[i].name))
+			err = parsers[i].parse(r, c, o);
+	c->section = NULL;	/* it was o's */
+	json_decref(o);
+	return err;
+}
+
+static bool blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return !*s;
+}
+
+static int read_results(struct results *r)
+{
+	struct ctx c = { .file = r->file };
+	FILE *f = fopen(r->file, "r");
+	size_t cap = 0;
+	char *buf = NULL;
+	ssize_t len;
+	int err = 0;
+
+	if (!f) {
+		fprintf(stderr, "report: %s: %s\n", r->file, strerror(errno));
+		return -1;
+	}
+	while (!err && (len = getline(&buf, &cap, f)) >= 0) {
+		c.line++;
+		if (!blank(buf))
+			err = parse_line(r, &c, buf, (size_t)len);
+	}
+	if (!err && ferror(f)) {
+		fprintf(stderr, "report: %s: %s\n", r->file, strerror(errno));
+		err = -1;
+	}
+	free(buf);
+	fclose(f);
+	return err;
+}
+
+/* ---- computing: medians, ratios, grouping ---- */
+
+struct summary { size_t n; double med, min, max; };	/* n 0: nothing measured */
+
+static void dpush(struct dvec *v, double x)
+{
+	if (isfinite(x))
+		*PUSH(*v) = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median, min and max of V's values; V is emptied. */
+static struct summary summary_of(struct dvec *v)
+{
+	struct summary s = { .n = v->n, .med = NAN, .min = NAN, .max = NAN };
+
+	if (v->n) {
+		qsort(v->v, v->n, sizeof(*v->v), cmp_double);
+		s.min = v->v[0];
+		s.max = v->v[v->n - 1];
+		s.med = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
+	}
+	free(v->v);
+	*v = (struct dvec){ 0 };
+	return s;
+}
+
+static double div_or_nan(double a, double b)
+{
+	return b != 0 && isfinite(a) && isfinite(b) ? a / b : NAN;
+}
+
+static bool run_is(const struct run *x, int ns, int path, int shape, long services)
+{
+	return x->ns == ns && x->path == path && x->shape == shape && x->services == services;
+}
+
+static bool has_run(const struct runs *rv, int ns, int path, int shape, long services)
+{
+	size_t i;
+
+	for (i = 0; i < rv->n; i++)
+		if (run_is(&rv->v[i], ns, path, shape, services))
+			return true;
+	return false;
+}
+
+/* Figure VAL of one path's runs, over repetitions. */
+static struct summary run_summary(const struct runs *rv, int ns, int path, int shape,
+				  long services, int val)
+{
+	struct dvec v = { 0 };
+	size_t i;
+
+	for (i = 0; i < rv->n; i++)
+		if (run_is(&rv->v[i], ns, path, shape, services))
+			dpush(&v, rv->v[i].v[val]);
+	return summary_of(&v);
+}
+
+static double run_sum(const struct runs *rv, int ns, int path, int shape, long services, int val)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < rv->n; i++)
+		if (run_is(&rv->v[i], ns, path, shape, services) && isfinite(rv->v[i].v[val]))
+			sum += rv->v[i].v[val];
+	return sum;
+}
+
+/* PATH's rate over direct's, in namespace NS and repetition REP (NAN: not both there). */
+static double vs_direct_in(const struct runs *rv, int ns, int path, int shape, long rep)
+{
+	const struct run *p = find_run(rv, ns, path, shape, 0, rep);
+	const struct run *d = find_run(rv, ns, P_DIRECT, shape, 0, rep);
+
+	return p && d ? div_or_nan(p->v[V_RATE], d->v[V_RATE]) : NAN;
+}
+
+/* PATH's rate over direct's of the same namespace and repetition, over repetitions. */
+static struct summary vs_direct(const struct runs *rv, int ns, int path, int shape)
+{
+	struct dvec v = { 0 };
+	size_t i;
+
+	for (i = 0; i < rv->n; i++)
+		if (run_is(&rv->v[i], ns, path, shape, 0))
+			dpush(&v, vs_direct_in(rv, ns, path, shape, rv->v[i].rep));
+	return summary_of(&v);
+}
+
+/* (sluice ÷ direct, plain) ÷ (OTHER ÷ direct, nf) for churn, per repetition index. */
+static struct summary vs_nf_path(const struct runs *rv, int other)
+{
+	struct dvec v = { 0 };
+	size_t i;
+	long rep;
+
+	for (i = 0; i < rv->n; i++) {
+		rep = rv->v[i].rep;
+		if (run_is(&rv->v[i], NS_PLAIN, P_SLUICE, S_CRR, 0))
+			dpush(&v, div_or_nan(vs_direct_in(rv, NS_PLAIN, P_SLUICE, S_CRR, rep),
+					     vs_direct_in(rv, NS_NF, other, S_CRR, rep)));
+	}
+	return summary_of(&v);
+}
+
+/* connect4's ns per call over one run: counters after less before (NAN: no calls). */
+static double call_cost(const struct probes *pv, bool in_paths, int path, long services,
+			long rep)
+{
+	const struct probe *b = find_probe(pv, in_paths, path, services, rep, false);
+	const struct probe *a = find_probe(pv, in_paths, path, services, rep, true);
+
+	if (!a || !b || a->cnt - b->cnt <= 0)
+		return NAN;
+	return (a->time_ns - b->time_ns) / (a->cnt - b->cnt);
+}
+
+static struct summary cost_summary(const struct probes *pv, bool in_paths, int path,
+				   long services)
+{
+	struct dvec v = { 0 };
+	size_t i;
+
+	for (i = 0; i < pv->n; i++) {
+		const struct probe *p = &pv->v[i];
+
+		if (p->in_paths == in_paths && p->path == path && p->services == services &&
+		    !p->after)
+			dpush(&v, call_cost(pv, in_paths, path, services, p->rep));
+	}
+	return summary_of(&v);
+}
+
+/* One table row per (namespace, path) of SHAPE, direct first in each namespace. */
+struct path_row {
+	int ns, path;
+	struct summary ratio, val[NVALS];
+	double errors;
+};
+
+static size_t path_rows(const struct runs *rv, int shape, struct path_row *rows)
+{
+	size_t n = 0;
+	int ns, path, val;
+
+	for (ns = 0; ns < NNS; ns++)
+		for (path = 0; path < NPATHS; path++) {
+			if (!has_run(rv, ns, path, shape, 0))
+				continue;
+			rows[n] = (struct path_row){
+				.ns = ns, .path = path,
+				.ratio = vs_direct(rv, ns, path, shape),
+				.errors = run_sum(rv, ns, path, shape, 0, V_ERRORS),
+			};
+			for (val = 0; val < NVALS; val++)
+				rows[n].val[val] = run_summary(rv, ns, path, shape, 0, val);
+			n++;
+		}
+	return n;
+}
+
+/* The load generator's settings, from the first paths run of SHAPE. */
+static const struct run *first_run(const struct runs *rv, int shape)
+{
+	size_t i;
+
+	for (i = 0; i < rv->n; i++)
+		if (rv->v[i].shape == shape)
+			return &rv->v[i];
+	return NULL;
+}
+
+/* One row per service count of the scale runs. */
+struct scale_row {
+	long services;
+	struct summary cost[NPATHS];		/* connect4 ns per call: sluice, ref */
+	struct summary c50[NPATHS], c99[NPATHS];	/* clients' connect latency, µs */
+	const struct setup *setup[NPATHS];
+};
+
+static void add_count(struct lvec *l, long n)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == n)
+			return;
+	*PUSH(*l) = n;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Every service count of the scale figures (cost, scale, scale_setup), ascending. */
+static struct lvec scale_counts(const struct results *r)
+{
+	struct lvec l = { 0 };
+	size_t i;
+
+	for (i = 0; i < r->probes.n; i++)
+		if (!r->probes.v[i].in_paths)
+			add_count(&l, r->probes.v[i].services);
+	for (i = 0; i < r->scale.n; i++)
+		add_count(&l, r->scale.v[i].services);
+	for (i = 0; i < r->setups.n; i++)
+		add_count(&l, r->setups.v[i].services);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_long);
+	return l;
+}
+
+/* The rows (caller frees *rows), one per service count. */
+static size_t scale_rows(const struct results *r, struct scale_row **rows)
+{
+	struct lvec counts = scale_counts(r);
+	struct scale_row *s;
+	size_t i;
+	int p;
+
+	*rows = calloc(counts.n + 1, sizeof(**rows));
+	if (!*rows) {
+		fprintf(stderr, "report: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < counts.n; i++) {
+		s = &(*rows)[i];
+		s->services = counts.v[i];
+		for (p = 0; p < NPATHS; p++) {
+			s->cost[p] = cost_summary(&r->probes, false, p, s->services);
+			s->c50[p] = run_summary(&r->scale, -1, p, S_CRR, s->services, V_C50);
+			s->c99[p] = run_summary(&r->scale, -1, p, S_CRR, s->services, V_C99);
+			s->setup[p] = find_setup(&r->setups, p, s->services);
+		}
+	}
+	free(counts.v);
+	return i;
+}
+
+struct change_figs { struct summary kind[2], all, reconcile; };
+
+static struct change_figs change_figs(const struct results *r)
+{
+	struct dvec kind[2] = { { 0 } }, all = { 0 }, rec = { 0 };
+	struct change_figs f;
+	size_t i;
+
+	for (i = 0; i < r->changes.n; i++) {
+		dpush(&kind[r->changes.v[i].kind], r->changes.v[i].ms);
+		dpush(&all, r->changes.v[i].ms);
+	}
+	for (i = 0; i < r->reconciles.n; i++)
+		dpush(&rec, r->reconciles.v[i]);
+	f.kind[0] = summary_of(&kind[0]);
+	f.kind[1] = summary_of(&kind[1]);
+	f.all = summary_of(&all);
+	f.reconcile = summary_of(&rec);
+	return f;
+}
+
+/* The cross-check: per tool, direct and sluice, and sluice ÷ direct per repetition. */
+struct tool_figs { struct summary rate[NPATHS], p50[NPATHS], p99[NPATHS], ratio; };
+
+static const struct tool_run *find_tool_run(const struct tool_runs *tv, int tool, int path,
+					    long rep)
+{
+	size_t i;
+
+	for (i = 0; i < tv->n; i++)
+		if (tv->v[i].tool == tool && tv->v[i].path == path && tv->v[i].rep == rep)
+			return &tv->v[i];
+	return NULL;
+}
+
+static struct tool_figs tool_figs(const struct tool_runs *tv, int tool)
+{
+	struct dvec rate[NPATHS] = { { 0 } }, p50[NPATHS] = { { 0 } }, p99[NPATHS] = { { 0 } };
+	struct dvec ratio = { 0 };
+	const struct tool_run *x, *d;
+	struct tool_figs f;
+	size_t i;
+	int p;
+
+	for (i = 0; i < tv->n; i++) {
+		x = &tv->v[i];
+		if (x->tool != tool)
+			continue;
+		dpush(&rate[x->path], x->rate);
+		dpush(&p50[x->path], x->p50);
+		dpush(&p99[x->path], x->p99);
+		d = find_tool_run(tv, tool, P_DIRECT, x->rep);
+		if (x->path == P_SLUICE && d)
+			dpush(&ratio, div_or_nan(x->rate, d->rate));
+	}
+	for (p = 0; p < NPATHS; p++) {
+		f.rate[p] = summary_of(&rate[p]);
+		f.p50[p] = summary_of(&p50[p]);
+		f.p99[p] = summary_of(&p99[p]);
+	}
+	f.ratio = summary_of(&ratio);
+	return f;
+}
+
+/* The targets' figures. */
+struct targets {
+	struct summary churn, vs_sidecar, vs_dnat;	/* connection churn, per repetition */
+	struct summary cost[NPATHS];			/* ns per call at 1 service */
+	bool cost_in_paths;				/* from the paths runs (no scale data) */
+	double flat;			/* sluice's median cost: max ÷ min over the counts */
+	size_t flat_counts;		/* how many counts that spans */
+	long flat_top;			/* the largest */
+};
+
+static struct targets targets(const struct results *r, const struct scale_row *rows, size_t n)
+{
+	struct targets t = {
+		.churn = vs_direct(&r->paths, NS_PLAIN, P_SLUICE, S_CRR),
+		.vs_sidecar = vs_nf_path(&r->paths, P_SIDECAR),
+		.vs_dnat = vs_nf_path(&r->paths, P_DNAT),
+		.flat = NAN,
+	};
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i;
+
+	t.cost[P_SLUICE] = cost_summary(&r->probes, false, P_SLUICE, 1);
+	t.cost[P_REF] = cost_summary(&r->probes, false, P_REF, 1);
+	if (!t.cost[P_SLUICE].n || !t.cost[P_REF].n) {
+		t.cost_in_paths = true;
+		t.cost[P_SLUICE] = cost_summary(&r->probes, true, P_SLUICE, 1);
+		t.cost[P_REF] = cost_summary(&r->probes, true, P_REF, 1);
+	}
+	for (i = 0; i < n; i++) {
+		if (!rows[i].cost[P_SLUICE].n)
+			continue;
+		lo = fmin(lo, rows[i].cost[P_SLUICE].med);
+		hi = fmax(hi, rows[i].cost[P_SLUICE].med);
+		t.flat_counts++;
+		t.flat_top = rows[i].services;
+	}
+	if (t.flat_counts >= 2)
+		t.flat = div_or_nan(hi, lo);
+	return t;
+}
+
+static bool has_data(const struct results *r)
+{
+	return r->paths.n || r->scale.n || r->probes.n || r->setups.n || r->changes.n ||
+	       r->reconciles.n || r->tools.n || r->load.line || r->mem.line;
+}
+
+/* ---- formatting: figures into strings ---- */
+
+/* A string of a ring of buffers: enough for the cells of one printf. */
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...)
+{
+	static char bufs[48][192];
+	static unsigned next;
+	char *b = bufs[next++ % (sizeof(bufs) / sizeof(bufs[0]))];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(b, sizeof(bufs[0]), f, ap);
+	va_end(ap);
+	return b;
+}
+
+/* V with DEC decimals and UNIT right after it ("0.98×", "12.1 ms"); NA when not finite. */
+static const char *num(double v, int dec, const char *unit)
+{
+	return isfinite(v) ? fmt("%.*f%s", dec, v, unit) : NA;
+}
+
+/* "median [min–max]", each with its unit; just the figure for one run; NA for none. */
+static const char *span(struct summary s, int dec, const char *unit)
+{
+	if (!s.n)
+		return NA;
+	if (s.n == 1 || s.min == s.max)
+		return num(s.med, dec, unit);
+	return fmt("%s [%s–%s]", num(s.med, dec, unit), num(s.min, dec, unit),
+		   num(s.max, dec, unit));
+}
+
+/* "p50 / p99" medians, µs with one decimal. */
+static const char *pair(struct summary a, struct summary b)
+{
+	if (!a.n && !b.n)
+		return NA;
+	return fmt("%s / %s", num(a.med, 1, ""), num(b.med, 1, ""));
+}
+
+static const char *mb(double bytes)
+{
+	return num(bytes / 1e6, 1, " MB");
+}
+
+static const char *str_or(const char *s, const char *dflt)
+{
+	return s && *s ? s : dflt;
+}
+
+/* A list of service counts: "1, 1000 and 100000". */
+static const char *count_list(const struct scale_row *rows, size_t n)
+{
+	const char *list = "";
+	size_t i, k = 0, last = 0;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].cost[P_SLUICE].n)
+			last = i;
+	for (i = 0; i < n; i++) {
+		if (!rows[i].cost[P_SLUICE].n)
+			continue;
+		list = fmt("%s%s%ld", list, !k ? "" : i == last ? " and " : ", ", rows[i].services);
+		k++;
+	}
+	return list;
+}
+
+/* ---- plots: gnuplot data and scripts ---- */
+
+struct plots {
+	char *dir;		/* PLOTDIR, absolute: what the scripts name */
+	bool paths, cost, connect;	/* which were written */
+};
+
+/* A gnuplot single-quoted string of DIR/NAME (' doubled). */
+static void gp_path(FILE *f, const char *dir, const char *name)
+{
+	const char *s;
+
+	fputc('\'', f);
+	for (s = dir; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fprintf(f, "/%s'", name);
+}
+
+static FILE *plot_open(const struct plots *p, const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "report: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static int plot_close(const struct plots *p, const char *name, FILE *f)
+{
+	int err = ferror(f);
+
+	if (fclose(f) || err) {
+		fprintf(stderr, "report: %s/%s: write error\n", p->dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A script's start: the terminal (pngcairo when this gnuplot has it, else png), its output
+ * NAME.png, the data file DAT as the variable dat, the title. */
+static void gp_begin(FILE *f, const struct plots *p, const char *name, const char *dat,
+		     const char *title)
+{
+	fprintf(f, "# %s.gp: written by bench/report; gnuplot %s.gp draws %s.png\n", name, name,
+		name);
+	fputs("if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+	      "\tset terminal pngcairo size 800,480 noenhanced\n"
+	      "} else {\n"
+	      "\tset terminal png size 800,480 noenhanced\n"
+	      "}\n", f);
+	fputs("set output ", f);
+	gp_path(f, p->dir, fmt("%s.png", name));
+	fputs("\ndat = ", f);
+	gp_path(f, p->dir, dat);
+	fprintf(f, "\nset title \"%s\"\nset datafile missing \"?\"\nset grid ytics\n", title);
+}
+
+static void dat_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, " %.6g", v);
+	else
+		fputs(" ?", f);
+}
+
+static const char *row_label(const struct path_row *row)
+{
+	if (row->path == P_DIRECT)
+		return fmt("direct (%s)", ns_names[row->ns]);
+	return path_short[row->path];
+}
+
+/* paths-crr.dat; paths-crr.gp (rate ÷ direct) and paths-latency.gp (p50, p99). */
+static int plot_paths(struct plots *p, const struct path_row *rows, size_t n)
+{
+	FILE *f;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if (!(f = plot_open(p, "paths-crr.dat")))
+		return -1;
+	fputs("# connection churn per path: label, rate / direct (median min max), "
+	      "latency us (p50 p99)\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "\"%s\"", row_label(&rows[i]));
+		dat_num(f, rows[i].ratio.med);
+		dat_num(f, rows[i].ratio.min);
+		dat_num(f, rows[i].ratio.max);
+		dat_num(f, rows[i].val[V_P50].med);
+		dat_num(f, rows[i].val[V_P99].med);
+		fputc('\n', f);
+	}
+	if (plot_close(p, "paths-crr.dat", f) || !(f = plot_open(p, "paths-crr.gp")))
+		return -1;
+	gp_begin(f, p, "paths-crr", "paths-crr.dat",
+		 "Connection churn: rate relative to direct in the same namespace");
+	fprintf(f, "set style fill solid 0.6 border -1\nset boxwidth 0.6\n"
+		"set xrange [-0.6:%zu.6]\nset yrange [0:*]\nset key top right\n"
+		"set ylabel \"connections/s / direct's (median, min-max)\"\n"
+		"set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 "
+		"lc rgb \"gray40\"\n"
+		"plot dat using 0:2:xtic(1) with boxes lc rgb \"#5b8fd1\" title \"median\", \\\n"
+		"     '' using 0:2:3:4 with yerrorbars lc rgb \"black\" pt 7 ps 0.4 "
+		"title \"min-max\"\n",
+		n - 1);
+	if (plot_close(p, "paths-crr.gp", f) || !(f = plot_open(p, "paths-latency.gp")))
+		return -1;
+	gp_begin(f, p, "paths-latency", "paths-crr.dat",
+		 "Connection churn: latency per request (connect to reply)");
+	fputs("set style data histograms\nset style histogram clustered gap 1\n"
+	      "set style fill solid 0.7 border -1\nset yrange [0:*]\nset key top left\n"
+	      "set ylabel \"microseconds (median over repetitions)\"\n"
+	      "plot dat using 5:xtic(1) lc rgb \"#5b8fd1\" title \"p50\", \\\n"
+	      "     '' using 6 lc rgb \"#d1745b\" title \"p99\"\n", f);
+	p->paths = true;
+	return plot_close(p, "paths-latency.gp", f);
+}
+
+static const char *const path_color[NPATHS] = { "#555555", "#2a6fc9", "#3aa655", "#d1493b",
+						  "#999999" };
+
+static void gp_services_axis(FILE *f)
+{
+	fputs("set logscale x\nset xrange [0.5:200000]\n"
+	      "set xtics (\"1\" 1, \"10\" 10, \"100\" 100, \"1k\" 1000, \"10k\" 10000, "
+	      "\"100k\" 100000)\n"
+	      "set xlabel \"services (8 backends each)\"\nset key top left\n", f);
+}
+
+/* scale-cost.dat and .gp: connect4 ns per call against services. */
+static int plot_cost(struct plots *p, const struct scale_row *rows, size_t n)
+{
+	static const int paths[] = { P_SLUICE, P_REF };
+	bool any[2] = { false, false };
+	const char *sep = "plot ";
+	FILE *f;
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 2; k++)
+			any[k] = any[k] || rows[i].cost[paths[k]].n;
+	if (!any[0] && !any[1])
+		return 0;
+	if (!(f = plot_open(p, "scale-cost.dat")))
+		return -1;
+	fputs("# services, sluice connect4 ns/call (median min max), reference (median min max)\n",
+	      f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%ld", rows[i].services);
+		for (k = 0; k < 2; k++) {
+			dat_num(f, rows[i].cost[paths[k]].med);
+			dat_num(f, rows[i].cost[paths[k]].min);
+			dat_num(f, rows[i].cost[paths[k]].max);
+		}
+		fputc('\n', f);
+	}
+	if (plot_close(p, "scale-cost.dat", f) || !(f = plot_open(p, "scale-cost.gp")))
+		return -1;
+	gp_begin(f, p, "scale-cost", "scale-cost.dat", "connect4 run time per call");
+	gp_services_axis(f);
+	fputs("set yrange [0:*]\nset ylabel \"ns per call (median, min-max)\"\n", f);
+	for (k = 0; k < 2; k++) {
+		if (!any[k])
+			continue;
+		fprintf(f, "%sdat using 1:%zu:%zu:%zu with yerrorlines lw 2 pt %d lc rgb \"%s\" "
+			"title \"%s\"", sep, 2 + 3 * k, 3 + 3 * k, 4 + 3 * k, k ? 5 : 7,
+			path_color[paths[k]], k ? "reference (one lookup)" : "sluice");
+		sep = ", \\\n     ";
+	}
+	fputc('\n', f);
+	p->cost = true;
+	return plot_close(p, "scale-cost.gp", f);
+}
+
+/* scale-connect's series: column, path, p99 or p50. */
+static const struct { int path; bool p99; } connect_series[] = {
+	{ P_SLUICE, false }, { P_REF, false }, { P_DNAT, false }, { P_DIRECT, false },
+	{ P_SLUICE, true }, { P_DNAT, true },
+};
+#define NSERIES (sizeof(connect_series) / sizeof(connect_series[0]))
+
+static struct summary series_at(const struct scale_row *row, size_t k)
+{
+	return connect_series[k].p99 ? row->c99[connect_series[k].path] :
+				       row->c50[connect_series[k].path];
+}
+
+/* Whether the connect latencies span more than 20×: a log y axis then. */
+static bool connect_log_y(const struct scale_row *rows, size_t n)
+{
+	double lo = INFINITY, hi = 0;
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NSERIES; k++)
+			if (series_at(&rows[i], k).n && series_at(&rows[i], k).med > 0) {
+				lo = fmin(lo, series_at(&rows[i], k).med);
+				hi = fmax(hi, series_at(&rows[i], k).med);
+			}
+	return hi > 20 * lo;
+}
+
+static void gp_connect_plot(FILE *f, const bool *any)
+{
+	const char *sep = "plot ";
+	size_t k;
+
+	for (k = 0; k < NSERIES; k++) {
+		if (!any[k])
+			continue;
+		/* p99 dashed, and with open points for terminals without dashes (png) */
+		fprintf(f, "%sdat using 1:%zu with linespoints lw 2 pt %d dashtype %d "
+			"lc rgb \"%s\" title \"%s %s\"", sep, k + 2, connect_series[k].p99 ? 6 : 7,
+			connect_series[k].p99 ? 2 : 1,
+			path_color[connect_series[k].path], path_short[connect_series[k].path],
+			connect_series[k].p99 ? "p99" : "p50");
+		sep = ", \\\n     ";
+	}
+	fputc('\n', f);
+}
+
+/* scale-connect.dat and .gp: the clients' connect latency against services. */
+static int plot_connect(struct plots *p, const struct scale_row *rows, size_t n)
+{
+	bool any[NSERIES] = { false }, some = false;
+	FILE *f;
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NSERIES; k++) {
+			any[k] = any[k] || series_at(&rows[i], k).n;
+			some = some || any[k];
+		}
+	if (!some)
+		return 0;
+	if (!(f = plot_open(p, "scale-connect.dat")))
+		return -1;
+	fputs("# services, connect() p50 us: sluice reference DNAT direct; p99: sluice DNAT\n", f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%ld", rows[i].services);
+		for (k = 0; k < NSERIES; k++)
+			dat_num(f, series_at(&rows[i], k).med);
+		fputc('\n', f);
+	}
+	if (plot_close(p, "scale-connect.dat", f) || !(f = plot_open(p, "scale-connect.gp")))
+		return -1;
+	gp_begin(f, p, "scale-connect", "scale-connect.dat",
+		 "Connect latency with many services (median over repetitions)");
+	gp_services_axis(f);
+	fputs(connect_log_y(rows, n) ? "set logscale y\n" : "set yrange [0:*]\n", f);
+	fputs("set ylabel \"connect() latency, microseconds\"\n", f);
+	gp_connect_plot(f, any);
+	p->connect = true;
+	return plot_close(p, "scale-connect.gp", f);
+}
+
+static void print_image(const char *alt, const char *name)
+{
+	printf("\n![%s](" PLOT_LINK "/%s.png)\n", alt, name);
+}
+
+/* ---- printing: the Markdown ---- */
+
+static void print_header(const struct results *r)
+{
+	const struct meta *m = &r->meta;
+
+	printf("<!-- perf:begin -->\n## Performance: sluice against the direct path, "
+	       "iptables DNAT and a sidecar proxy\n\n");
+	if (!m->line) {
+		printf("`make bench` (bench/*.sh): no run information (no meta line).\n");
+	} else {
+		printf("`make bench` (bench/*.sh), %s, commit %s; %s CPUs (%s), kernel %s; %s; %s.",
+		       str_or(m->date, "date unknown"), str_or(m->commit, "unknown"),
+		       num(m->ncpu, 0, ""), str_or(m->cpu, "CPU unknown"),
+		       str_or(m->kernel, "unknown"), str_or(m->iptables, "iptables unknown"),
+		       str_or(m->haproxy, "HAProxy unknown"));
+		if (isfinite(m->seconds))
+			printf(" Took %.0f s.", m->seconds);
+		putchar('\n');
+	}
+	if (m->quick)
+		printf("\n**Quick mode: one short run per figure; not for comparison.**\n");
+}
+
+static void print_intro(void)
+{
+	printf("\nEverything runs on loopback in private network namespaces, against the same "
+	       "backends (bench/bench-server). Figures are medians over repetitions with "
+	       "[min–max]; in each repetition the paths take turns, one run after the other, "
+	       "and a path is compared with the direct path of the same repetition, so drift of "
+	       "the machine between repetitions cancels out.\n");
+}
+
+enum verdict { NOT_MEASURED, MET, NOT_MET };
+enum bound { AT_LEAST, AT_MOST, BELOW };
+
+static enum verdict judge(double v, enum bound b, double limit)
+{
+	if (!isfinite(v))
+		return NOT_MEASURED;
+	switch (b) {
+	case AT_LEAST:
+		return v >= limit ? MET : NOT_MET;
+	case AT_MOST:
+		return v <= limit ? MET : NOT_MET;
+	default:
+		return v < limit ? MET : NOT_MET;
+	}
+}
+
+/* One target row; SCOPE qualifies a "yes" measured on less than the target's scale. */
+static void print_target(const char *what, const char *measured, enum verdict v,
+			 const char *scope)
+{
+	static const char *const words[] = { "not measured", "yes", "**no**" };
+
+	printf("| %s | %s | %s%s |\n", what, v == NOT_MEASURED ? NA : measured, words[v],
+	       v == MET && scope ? scope : "");
+}
+
+static void print_target_cost(const struct targets *t)
+{
+	double ratio = div_or_nan(t->cost[P_SLUICE].med, t->cost[P_REF].med);
+
+	print_target("connect4 ≤ 3× the one-lookup reference, per call",
+		     fmt("%s (sluice %s, reference %s per call, 1 service%s)", num(ratio, 2, "×"),
+			 num(t->cost[P_SLUICE].med, 1, " ns"), num(t->cost[P_REF].med, 1, " ns"),
+			 t->cost_in_paths ? ", during the paths runs" : ""),
+		     judge(ratio, AT_MOST, 3), NULL);
+}
+
+static void print_target_flat(const struct targets *t, const struct scale_row *rows, size_t n)
+{
+	print_target("connect4 flat within 20% from 1 to 100,000 services",
+		     fmt("%s (max ÷ min of sluice's median ns/call at %s services)",
+			 num(t->flat, 2, "×"), count_list(rows, n)),
+		     judge(t->flat, AT_MOST, 1.2),
+		     t->flat_top < SERVICES_GOAL ? fmt(" (only up to %ld services)", t->flat_top) :
+						   NULL);
+}
+
+static void print_target_load(const struct load_fig *l)
+{
+	double ms = l->line ? l->ms : NAN;
+
+	print_target("100,000 backends loaded in < 2 s",
+		     fmt("%s (%.0f services × %.0f backends)", num(ms, 1, " ms"), l->services,
+			 l->backends),
+		     judge(ms, BELOW, 2000),
+		     l->backends < SERVICES_GOAL ? fmt(" (only %.0f backends)", l->backends) :
+						   NULL);
+}
+
+static void print_target_change(const struct change_figs *c)
+{
+	print_target("registry change visible to the next connect < 100 ms",
+		     fmt("max %s, median %s (remove %s, add %s; %zu changes)",
+			 num(c->all.max, 1, " ms"), num(c->all.med, 1, " ms"),
+			 num(c->kind[0].med, 1, " ms"), num(c->kind[1].med, 1, " ms"), c->all.n),
+		     judge(c->all.max, BELOW, 100), NULL);
+}
+
+static void print_targets(const struct results *r, const struct targets *t,
+			  const struct scale_row *rows, size_t n, const struct change_figs *c)
+{
+	printf("\n### Targets\n\nWhat the project set out to reach. Rate ratios are taken per "
+	       "repetition (rates measured minutes apart are never divided), then the median; "
+	       "connect4's cost is its run time per call from the kernel's BPF statistics.\n\n"
+	       "| target | measured | met? |\n|---|---|---|\n");
+	print_target("sluice ≥ 0.97× direct, connection churn", span(t->churn, 2, "×"),
+		     judge(t->churn.med, AT_LEAST, 0.97), NULL);
+	print_target("sluice ≥ 3× sidecar, connection churn¹", span(t->vs_sidecar, 2, "×"),
+		     judge(t->vs_sidecar.med, AT_LEAST, 3), NULL);
+	print_target("sluice ≥ 1.1× iptables DNAT, connection churn¹",
+		     span(t->vs_dnat, 2, "×"), judge(t->vs_dnat.med, AT_LEAST, 1.1), NULL);
+	print_target_cost(t);
+	print_target_flat(t, rows, n);
+	print_target_load(&r->load);
+	print_target_change(c);
+	printf("\n¹ The sidecar and DNAT run in a namespace of their own whose NAT rules turn "
+	       "conntrack on for every connection (\"nf\"), sluice in one without (\"plain\"); "
+	       "each is compared through its own namespace's direct baseline: "
+	       "(sluice ÷ direct, plain) ÷ (sidecar or DNAT ÷ direct, nf), per repetition.\n");
+}
+
+static void print_path_row(int shape, const struct path_row *row)
+{
+	printf("| %s | %s | %s | %s", path_titles[row->path], ns_names[row->ns],
+	       row->path == P_DIRECT ? "baseline" : span(row->ratio, 2, "×"),
+	       span(row->val[V_RATE], 0, ""));
+	if (shape != S_BULK)
+		printf(" | %s / %s / %s", num(row->val[V_P50].med, 1, ""),
+		       num(row->val[V_P99].med, 1, ""), num(row->val[V_P999].med, 1, ""));
+	if (shape == S_CRR)
+		printf(" | %s", pair(row->val[V_C50], row->val[V_C99]));
+	printf(" | %.0f |\n", row->errors);
+}
+
+static void print_shape(const struct runs *rv, int shape, const struct path_row *rows, size_t n)
+{
+	const struct run *x = first_run(rv, shape);
+	size_t i, reps = 0;
+
+	for (i = 0; i < n; i++)
+		reps = rows[i].val[V_RATE].n > reps ? rows[i].val[V_RATE].n : reps;
+	printf("\n#### %s\n\n%zu repetition(s); load: %s threads, %s connections, "
+	       "%s s per run.\n\n", shape_titles[shape], reps, num(x->threads, 0, ""),
+	       num(x->conns, 0, ""), num(x->seconds, 1, ""));
+	printf("| path | namespace | vs direct (same namespace): median [min–max] | "
+	       "rate: median [min–max] (%s)", shape == S_BULK ? "Mbit/s" : "ops/s");
+	if (shape != S_BULK)
+		printf(" | p50 / p99 / p99.9 latency µs");
+	if (shape == S_CRR)
+		printf(" | connect() p50 / p99 µs");
+	printf(" | errors (sum) |\n|---|---|---|---%s%s|---|\n", shape != S_BULK ? "|---" : "",
+	       shape == S_CRR ? "|---" : "");
+	for (i = 0; i < n; i++)
+		print_path_row(shape, &rows[i]);
+}
+
+static void print_paths_cost(const struct results *r)
+{
+	struct summary s = cost_summary(&r->probes, true, P_SLUICE, 1);
+	struct summary ref = cost_summary(&r->probes, true, P_REF, 1);
+
+	if (!s.n && !ref.n)
+		return;
+	printf("\nconnect4's run time during these churn runs (BPF statistics, one service): "
+	       "sluice %s, reference %s ns per call.\n", span(s, 1, ""), span(ref, 1, ""));
+}
+
+static void print_paths(const struct results *r, const struct plots *p,
+			struct path_row rows[NSHAPES][NNS * NPATHS], const size_t *nrows)
+{
+	int shape;
+
+	if (!r->paths.n)
+		return;
+	printf("\n### Paths\n\nThe same 8 backends (127.0.1.1–8, one bench-server) reached five "
+	       "ways: directly; through sluice (a VIP rewritten by connect4); through the "
+	       "reference (connect4 with one hash lookup and one rewrite: the least a "
+	       "connect-time rewrite costs); through iptables DNAT (kube-proxy's shape: a jump "
+	       "per service, then -m statistic per backend); through an HAProxy sidecar (TCP "
+	       "mode, behind REDIRECT). \"plain\" holds no netfilter rules; \"nf\" holds the "
+	       "NAT rules, so conntrack follows every connection there, and has its own direct "
+	       "baseline. \"vs direct\" divides a path's rate by direct's in the same namespace "
+	       "and repetition; latencies are per request (medians of each run's percentiles); "
+	       "errors are summed over the runs. Shapes and paths not run are left out.\n");
+	for (shape = 0; shape < NSHAPES; shape++) {
+		if (!nrows[shape])
+			continue;
+		print_shape(&r->paths, shape, rows[shape], nrows[shape]);
+		if (shape == S_CRR && p->paths) {
+			print_image("Connection churn: rate relative to direct", "paths-crr");
+			print_image("Connection churn: p50 and p99 latency per path",
+				    "paths-latency");
+		}
+	}
+	print_paths_cost(r);
+}
+
+/* The DNAT setup cell: load time and rule count, or why there is none. */
+static const char *dnat_setup(const struct setup *s)
+{
+	if (!s)
+		return NA;
+	if (!isfinite(s->seconds))
+		return str_or(s->note, "did not finish");
+	if (isfinite(s->rules))
+		return fmt("%.2f (%.0f rules)", s->seconds, s->rules);
+	return num(s->seconds, 2, "");
+}
+
+static void print_scale_row(const struct scale_row *s)
+{
+	const struct setup *st = s->setup[P_SLUICE];
+
+	printf("| %ld | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s->services,
+	       span(s->cost[P_SLUICE], 1, ""), span(s->cost[P_REF], 1, ""),
+	       num(div_or_nan(s->cost[P_SLUICE].med, s->cost[P_REF].med), 2, "×"),
+	       pair(s->c50[P_SLUICE], s->c99[P_SLUICE]), pair(s->c50[P_REF], s->c99[P_REF]),
+	       pair(s->c50[P_DNAT], s->c99[P_DNAT]), pair(s->c50[P_DIRECT], s->c99[P_DIRECT]),
+	       dnat_setup(s->setup[P_DNAT]),
+	       st ? (isfinite(st->seconds) ? num(st->seconds, 2, "") : str_or(st->note, NA)) : NA);
+}
+
+static void print_scale_intro(const struct runs *scale)
+{
+	const struct run *x = first_run(scale, S_CRR);
+
+	printf("\n### connect4 cost per call\n\nEach row: that many services of 8 backends "
+	       "each, and clients churning connections (connect, an HTTP GET with Connection: close, "
+	       "its reply, close) to "
+	       "services drawn at random: %s threads, %s connections, %s s per run. ns/call: "
+	       "the connect4 program's run time over its run count during the run "
+	       "(BPF_ENABLE_STATS, which adds two clock reads to every call of both programs "
+	       "alike). Connect latency: the clients' connect() time, µs, p50 / p99, medians "
+	       "over repetitions. DNAT: as many services in iptables rules (a jump each, then "
+	       "-m statistic per backend), in a fresh namespace; its load time is "
+	       "iptables-restore's. sluice start-up: from starting sluiced to its ready line, "
+	       "all services loaded.\n\n", x ? num(x->threads, 0, "") : NA,
+	       x ? num(x->conns, 0, "") : NA, x ? num(x->seconds, 1, "") : NA);
+}
+
+static void print_scale(const struct results *r, const struct plots *p,
+			const struct scale_row *rows, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	print_scale_intro(&r->scale);
+	printf("| services | sluice connect4 ns/call: median [min–max] | reference ns/call | "
+	       "sluice ÷ reference | sluice connect p50 / p99 µs | "
+	       "reference connect p50 / p99 µs | DNAT connect p50 / p99 µs | "
+	       "direct connect p50 / p99 µs | DNAT rules load time (s) | "
+	       "sluice start-up to ready (s) |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < n; i++)
+		print_scale_row(&rows[i]);
+	if (p->cost)
+		print_image("connect4 ns per call against services", "scale-cost");
+	if (p->connect)
+		print_image("connect latency against services", "scale-connect");
+}
+
+static void print_cp_load(const struct load_fig *l)
+{
+	if (!l->line)
+		return;
+	printf("- Load: %.0f services × %.0f backends (registry files %s): the first connect to "
+	       "get through to the last service came %s after the file landed; sluiced's "
+	       "reconcile took %s.\n", l->services, l->backends, mb(l->file_bytes),
+	       num(l->ms, 1, " ms"), num(l->reconcile_ms, 1, " ms"));
+}
+
+static void print_cp_changes(const struct change_figs *c)
+{
+	if (!c->all.n && !c->reconcile.n)
+		return;
+	printf("- Changes with everything loaded (the last service's file loses its instances, "
+	       "then gets them back), until the next connect sees it: remove %s, add %s "
+	       "(%zu and %zu changes); sluiced's reconcile per change %s (median [min–max]).\n",
+	       span(c->kind[0], 1, " ms"), span(c->kind[1], 1, " ms"), c->kind[0].n,
+	       c->kind[1].n, span(c->reconcile, 1, " ms"));
+}
+
+static void print_map_table(const struct memory_fig *m)
+{
+	size_t i;
+
+	printf("\n| map | max_entries | value size (B) | bytes | bytes per entry |\n"
+	       "|---|---|---|---|---|\n");
+	for (i = 0; i < m->nmaps; i++) {
+		const struct map_mem *x = &m->maps[i];
+
+		printf("| %s | %.0f | %.0f | %.0f | %s |\n", x->name, x->max_entries, x->value_size,
+		       x->bytes, num(div_or_nan(x->bytes, x->max_entries), 1, ""));
+	}
+}
+
+static const struct map_mem *find_map(const struct memory_fig *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nmaps; i++)
+		if (!strcmp(m->maps[i].name, name))
+			return &m->maps[i];
+	return NULL;
+}
+
+static void print_derived(const struct memory_fig *m)
+{
+	const struct map_mem *b = find_map(m, "backends");
+
+	printf("\nDerived (computed from the figures above, not measured on their own):\n\n");
+	printf("- sluiced's RSS per backend ≈ (loaded − idle) ÷ backends = %s bytes\n",
+	       num(div_or_nan((m->rss_kb - m->rss_idle_kb) * 1024, m->backends), 0, ""));
+	printf("- slot-table bytes per service = tables_bytes ÷ services = %s bytes\n",
+	       num(div_or_nan(m->tables_bytes, m->services), 0, ""));
+	printf("- all maps' bytes per loaded backend = total ÷ backends = %s bytes\n",
+	       num(div_or_nan(m->total_bytes, m->backends), 0, ""));
+	if (b)
+		printf("- preallocated bytes per backend slot = backends map bytes ÷ its "
+		       "max_entries = %s bytes\n",
+		       num(div_or_nan(b->bytes, b->max_entries), 1, ""));
+}
+
+static void print_cp_memory(const struct memory_fig *m)
+{
+	if (!m->line)
+		return;
+	printf("- Memory, sluiced's resident set: %s idle (config only: %.0f services, no "
+	       "backends), %s loaded (%.0f backends), peak %s.\n", mb(m->rss_idle_kb * 1024),
+	       m->services, mb(m->rss_kb * 1024), m->backends, mb(m->hwm_kb * 1024));
+	printf("- BPF maps: %s in all (the kernel's memlock figures; maps are preallocated to "
+	       "sluiced's limits).\n", mb(m->total_bytes));
+	print_map_table(m);
+	printf("\nSlot tables: %.0f tables, %.0f bytes (%s bytes per service)\n", m->tables,
+	       m->tables_bytes, num(div_or_nan(m->tables_bytes, m->services), 0, ""));
+	print_derived(m);
+}
+
+static void print_control(const struct results *r, const struct change_figs *c)
+{
+	if (!r->load.line && !r->mem.line && !c->all.n && !c->reconcile.n)
+		return;
+	printf("\n### Control plane\n\nsluiced with many services loaded from registry files "
+	       "(bench/control.sh). Times run from a registry file's rename into the registry "
+	       "directory to the first connect that sees the change (connects tried every "
+	       "0.1 ms); reconcile times are sluiced's own, from its log. MB = 10⁶ bytes.\n\n");
+	print_cp_load(&r->load);
+	print_cp_changes(c);
+	print_cp_memory(&r->mem);
+}
+
+static void print_tool_row(int tool, const struct tool_figs *f)
+{
+	printf("| %s | %s | %s | %s | %s | %s |\n",
+	       tool == T_WRK ? "wrk" : "load (bench/load.c)", span(f->rate[P_DIRECT], 0, ""),
+	       span(f->rate[P_SLUICE], 0, ""), span(f->ratio, 2, "×"),
+	       pair(f->p50[P_DIRECT], f->p99[P_DIRECT]), pair(f->p50[P_SLUICE], f->p99[P_SLUICE]));
+}
+
+static void print_wrk(const struct results *r)
+{
+	struct tool_figs f[NTOOLS];
+	double a, b;
+	int t;
+
+	if (!r->tools.n)
+		return;
+	for (t = 0; t < NTOOLS; t++)
+		f[t] = tool_figs(&r->tools, t);
+	printf("\n### Cross-check with wrk\n\nThe same scenario (HTTP/1.1 with Connection: close, "
+	       "a new connection per request) measured by wrk and by the project's load "
+	       "generator: if both see the same sluice ÷ direct ratio, the generator is not what "
+	       "shapes the comparison.\n\n| tool | direct rate (req/s) | sluice rate (req/s) | "
+	       "sluice ÷ direct | direct p50 / p99 µs | sluice p50 / p99 µs |\n"
+	       "|---|---|---|---|---|---|\n");
+	print_tool_row(T_WRK, &f[T_WRK]);
+	print_tool_row(T_LOAD, &f[T_LOAD]);
+	a = f[T_WRK].ratio.med;
+	b = f[T_LOAD].ratio.med;
+	if (isfinite(a) && isfinite(b))
+		printf("\nwrk puts sluice at %s direct, the load generator at %s: wrk's ratio is "
+		       "%.1f %% %s.\n", num(a, 2, "×"), num(b, 2, "×"), fabs(a / b - 1) * 100,
+		       a < b ? "lower" : "higher (or the same)");
+}
+
+/* ---- the report ---- */
+
+static int write_plots(struct plots *p, struct path_row *crr, size_t ncrr,
+		       const struct scale_row *rows, size_t n)
+{
+	return plot_paths(p, crr, ncrr) || plot_cost(p, rows, n) || plot_connect(p, rows, n) ?
+		       -1 : 0;
+}
+
+static int report(const struct results *r, struct plots *p)
+{
+	static struct path_row rows[NSHAPES][NNS * NPATHS];
+	size_t nrows[NSHAPES], nscale;
+	struct scale_row *srows;
+	struct change_figs c = change_figs(r);
+	struct targets t;
+	int shape, err;
+
+	for (shape = 0; shape < NSHAPES; shape++)
+		nrows[shape] = path_rows(&r->paths, shape, rows[shape]);
+	nscale = scale_rows(r, &srows);
+	t = targets(r, srows, nscale);
+	err = write_plots(p, rows[S_CRR], nrows[S_CRR], srows, nscale);
+	if (!err) {
+		print_header(r);
+		if (!has_data(r)) {
+			printf("\nNo results.\n");
+		} else {
+			print_intro();
+			print_targets(r, &t, srows, nscale, &c);
+			print_paths(r, p, rows, nrows);
+			print_scale(r, p, srows, nscale);
+			print_control(r, &c);
+			print_wrk(r);
+		}
+		printf("<!-- perf:end -->\n");
+	}
+	free(srows);
+	if (!err && (fflush(stdout) || ferror(stdout))) {
+		fprintf(stderr, "report: writing the report: %s\n", strerror(errno));
+		err = -1;
+	}
+	return err;
+}
+
+static int plots_init(struct plots *p, const char *dir)
+{
+	*p = (struct plots){ 0 };
+	p->dir = realpath(dir, NULL);
+	if (!p->dir) {
+		fprintf(stderr, "report: plot directory %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct results r = { 0 };
+	struct plots p;
+	int err;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: report RESULTS.jsonl PLOTDIR\n"
+				"  Markdown on stdout; gnuplot data and scripts (NAME.gp draws "
+				"PLOTDIR/NAME.png) in PLOTDIR\n");
+		return 2;
+	}
+	if (plots_init(&p, argv[2]))
+		return 1;
+	r.file = argv[1];
+	err = read_results(&r);
+	if (!err)
+		err = report(&r, &p);
+	results_free(&r);
+	free(p.dir);
+	return err ? 1 : 0;
+}
