@@ -92,6 +92,8 @@ echo "bench: control: sluiced RSS ${rss_idle} kB with the config only, ${rss_loa
 
 # 3. Changes with everything loaded: the last service's small file loses its instances (the
 #    next connect is refused) and gets them back (the next connect gets through).
+# After the load sluiced still writes the hosts file and state of 10,000 aliases: let it settle.
+sleep 1
 cp "$reg/last.json" "$tmp/last.full"
 echo '{"Instances": []}' > "$tmp/last.empty"
 for n in $(seq "$changes"); do

@@ -27,7 +27,7 @@ if [ -z "${SLUICE_BENCH_INNER:-}" ]; then
 fi
 
 quick=${BENCH_QUICK:-0}
-[ "$quick" = 1 ] && repeat=${BENCH_REPEAT:-1} || repeat=${BENCH_REPEAT:-5}
+[ "$quick" = 1 ] && repeat=${BENCH_REPEAT:-1} || repeat=${BENCH_REPEAT:-3}
 rate=${BENCH_RATE:-1000}
 modes=${BENCH_MODES:-"passive active both registry passive-bh active-bh"}
 out=${BENCH_OUT:-$root/BENCHMARKS.md}

@@ -34,9 +34,9 @@ shapes=${BENCH_SHAPES:-"crr rr bulk udp"}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNS:-16}
 if [ "$quick" = 1 ]; then
-	reps_crr=1 reps=1 dur=1 warm=0.3
+	reps_crr=1 reps=1 dur=1 dur_crr=1 warm=0.3
 else
-	reps_crr=5 reps=3 dur=3 warm=0.5
+	reps_crr=5 reps=3 dur=2 dur_crr=3 warm=0.5
 fi
 cg2=$(bench_cgroup2)
 tmp=$(mktemp -d "/tmp/sluice-bench-$ns.XXXXXX")
@@ -60,6 +60,10 @@ trap 'exit 130' INT TERM
 
 ip link set lo up
 sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+# No TIME_WAIT in the benchmark's namespaces: one client address churning to one VIP reuses
+# ports the server still holds in TIME_WAIT (it closes first), and through NAT such a SYN
+# stalls for a second. Real clients come from many addresses; all paths get the same.
+sysctl -qw net.ipv4.tcp_max_tw_buckets=0
 mkdir -p "$cg"
 for c in direct sluice ref nat; do mkdir -p "$cg/$c"; done
 
@@ -71,14 +75,14 @@ backends() { local i; for i in 1 2 3 4 5 6 7 8; do printf '127.0.1.%d %d\n' "$i"
 backends 9000 > "$tmp/direct-echo.txt"
 backends 9001 > "$tmp/direct-sink.txt"
 
-# RUN LABEL REP SHAPE CGROUP TARGETS-FILE [DURATION]: one load run, one line in results.
+# RUN LABEL REP SHAPE CGROUP TARGETS-FILE SECONDS: one load run, one line in results.
 run() {
-	local label=$1 rep=$2 shape=$3 c=$4 targets=$5 out line http=
+	local label=$1 rep=$2 shape=$3 c=$4 targets=$5 d=$6 out line http=
 	# Churn as HTTP/1.1 with "Connection: close": the server closes first, as HTTP servers
 	# do, so TIME_WAIT stays off the client's ports (a single VIP would exhaust them).
-	[ "$shape" = crr ] && http=-H
+	if [ "$shape" = crr ]; then http=-H; fi
 	out=$(in_cgroup "$cg/$c" "$build/bench/load" -m "$shape" $http -t "$threads" -c "$conns" \
-		-d "$dur" -w "$warm" -F "$targets" -l "$label")
+		-d "$d" -w "$warm" -F "$targets" -l "$label")
 	line="{\"section\":\"paths\",\"ns\":\"$ns\",\"path\":\"$label\",\"shape\":\"$shape\",\"rep\":$rep,\"load\":$out}"
 	echo "$line" >> "$results"
 	printf 'bench: paths %-6s %-5s %-8s rep %d: %s\n' "$ns" "$shape" "$label" "$rep" \
@@ -97,19 +101,24 @@ measure() {
 	local -a paths=("$@")
 	for shape in $shapes; do
 		n=$reps
-		[ "$shape" = crr ] && n=$reps_crr
+		if [ "$shape" = crr ]; then n=$reps_crr; fi
 		for rep in $(seq "$n"); do
 			for k in $(seq 0 $((${#paths[@]} - 1))); do
 				i=$(( (k + rep - 1) % ${#paths[@]} ))
 				IFS=: read -r label c echo sink <<< "${paths[$i]}"
-				[ "$shape" = udp ] && [ "$label" != direct ] && [ "$label" != sluice ] && continue
+				if [ "$shape" = udp ] && [ "$label" != direct ] && [ "$label" != sluice ]; then
+					continue
+				fi
 				targets=$echo
-				[ "$shape" = bulk ] && targets=$sink
-				[ "$shape" = crr ] && [ -n "${progs[$label]:-}" ] &&
+				if [ "$shape" = bulk ]; then targets=$sink; fi
+				if [ "$shape" = crr ] && [ -n "${progs[$label]:-}" ]; then
 					cost "$label" "${progs[$label]}" "$rep" before
-				run "$label" "$rep" "$shape" "$c" "$targets"
-				[ "$shape" = crr ] && [ -n "${progs[$label]:-}" ] &&
+				fi
+				run "$label" "$rep" "$shape" "$c" "$targets" \
+					"$([ "$shape" = crr ] && echo "$dur_crr" || echo "$dur")"
+				if [ "$shape" = crr ] && [ -n "${progs[$label]:-}" ]; then
 					cost "$label" "${progs[$label]}" "$rep" after
+				fi
 			done
 		done
 	done
@@ -176,6 +185,10 @@ fi
 # backend) and a sidecar (HAProxy, TCP mode, behind REDIRECT of the VIP range).
 printf '127.66.0.1 80 9000\n127.66.0.2 81 9001\n' | awk -v b=8 -f "$root/bench/dnat-rules.awk" |
 	iptables-restore
+# Churn at tens of thousands of connections a second would fill the conntrack table (262,144
+# entries) with TIME_WAIT entries kept 120 s, and new connections would be dropped: a host
+# running kube-proxy at this rate needs the same tuning.
+sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2
 # The sidecar: the VIP range redirected to HAProxy (port 81, bulk, to its second frontend).
 iptables -t nat -I OUTPUT 1 -p tcp -d 127.67.0.0/16 -j REDIRECT --to-ports 15001
 {

@@ -58,6 +58,10 @@ trap 'exit 130' INT TERM
 
 ip link set lo up
 sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+# No TIME_WAIT in the benchmark's namespaces: one client address churning to one VIP reuses
+# ports the server still holds in TIME_WAIT (it closes first), and through NAT such a SYN
+# stalls for a second. Real clients come from many addresses; all paths get the same.
+sysctl -qw net.ipv4.tcp_max_tw_buckets=0
 mkdir -p "$cg/direct" "$cg/sluice" "$cg/ref" "$cg/nat"
 "$build/bench/bench-server" -t 2 -p 9000 > "$tmp/server.out" 2>&1 & pids+=($!)
 wait_line "$tmp/server.out" ready
@@ -91,6 +95,7 @@ if [ "$ns" = nf ]; then
 		exit 0
 	fi
 	emit scale_setup "\"path\":\"dnat\",\"services\":$n,\"seconds\":$(since "$t"),\"rules\":$(($(wc -l < "$tmp/rules") - 3))"
+	sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2 # as in paths.sh
 	for rep in $(seq "$reps"); do run dnat "$n" "$rep" nat "$SLUICE_BENCH_SERVICES"; done
 	exit 0
 fi
@@ -123,9 +128,9 @@ for n in $sizes; do
 			ref) prog=$tmp/bpf/ref_connect4 targets=$gen/services.txt ;;
 			direct) prog= targets=$tmp/direct.txt ;;
 			esac
-			[ -n "$prog" ] && cost "$p" "$n" "$rep" "$prog" before
+			if [ -n "$prog" ]; then cost "$p" "$n" "$rep" "$prog" before; fi
 			run "$p" "$n" "$rep" "$p" "$targets"
-			[ -n "$prog" ] && cost "$p" "$n" "$rep" "$prog" after
+			if [ -n "$prog" ]; then cost "$p" "$n" "$rep" "$prog" after; fi
 		done
 	done
 	stop_pid "$ref"
