@@ -13,12 +13,7 @@ root=$(cd "$(dirname "$self")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 bench_need_root
-[ $# -eq 2 ] || { echo "usage: $0 BUILD-DIR RESULTS.jsonl" >&2; exit 2; }
-build=$(cd "$1" && pwd)
-results=$(realpath -m "$2")
-for f in sluiced sluicectl bench/cplane bench/bench-server; do
-	[ -x "$build/$f" ] || { echo "bench: $build/$f missing" >&2; exit 1; }
-done
+bench_args sluiced sluicectl bench/cplane bench/bench-server -- "$@"
 if [ -z "${SLUICE_BENCH_INNER:-}" ]; then
 	exec env SLUICE_BENCH_INNER=1 unshare --net --mount --propagation private "$self" "$@"
 fi
@@ -49,7 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip link set lo up
+bench_net_init
 mkdir -p "$cg" "$tmp/bpf" "$tmp/pending"
 mount -t bpf bpf "$tmp/bpf"
 "$build/bench/bench-server" -t 1 -p 9000 > "$tmp/server.out" 2>&1 & pids+=($!)

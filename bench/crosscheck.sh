@@ -13,12 +13,7 @@ root=$(cd "$(dirname "$self")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 bench_need_root
-[ $# -eq 2 ] || { echo "usage: $0 BUILD-DIR RESULTS.jsonl" >&2; exit 2; }
-build=$(cd "$1" && pwd)
-results=$(realpath -m "$2")
-for f in sluiced sluicectl bench/load bench/bench-server; do
-	[ -x "$build/$f" ] || { echo "bench: $build/$f missing" >&2; exit 1; }
-done
+bench_args sluiced sluicectl bench/load bench/bench-server -- "$@"
 command -v wrk > /dev/null || { echo "bench: wrk missing (deploy/install-deps.sh --bench)" >&2; exit 1; }
 if [ -z "${SLUICE_BENCH_INNER:-}" ]; then
 	exec env SLUICE_BENCH_INNER=1 unshare --net --mount --propagation private "$self" "$@"
@@ -44,12 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip link set lo up
-sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-# No TIME_WAIT in the benchmark's namespaces: one client address churning to one VIP reuses
-# ports the server still holds in TIME_WAIT (it closes first), and through NAT such a SYN
-# stalls for a second. Real clients come from many addresses; all paths get the same.
-sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+bench_net_init
 mkdir -p "$cg/sluice" "$cg/direct" "$tmp/bpf" "$tmp/registry"
 mount -t bpf bpf "$tmp/bpf"
 "$build/bench/bench-server" -t 2 -p 9000 > "$tmp/server.out" 2>&1 & pids+=($!)

@@ -11,13 +11,12 @@
 # active"), BENCH_OUT (default BENCHMARKS.md beside bench/; "-" writes none).
 set -euo pipefail
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench: needs root (network namespace, cgroup, BPF): sudo make bench" >&2
-	exit 1
-fi
-build=$(cd "${1:-build}" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 root=$(cd "$(dirname "$self")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_need_root
+build=$(cd "${1:-build}" && pwd)
 for f in sluiced sluicectl tools/sluice-echo bench/failover; do
 	[ -x "$build/$f" ] || { echo "bench: $build/$f missing: make all $build/$f" >&2; exit 1; }
 done
@@ -39,21 +38,12 @@ vport=8080
 victim=2         # which of the 4 backends dies
 runs="$build/bench/failover-runs"   # per-run summaries, failed connects, sluiced logs
 
-cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$cg2" ] || { echo "bench: no cgroup2 mounted (see /proc/mounts)" >&2; exit 1; }
+cg2=$(bench_cgroup2)
 tmp=$(mktemp -d /tmp/sluice-bench.XXXXXX)
 cg="$cg2/sluice-bench-$$"
 servers=()
 daemon=
 load=
-
-stop_pid() { # PID: SIGTERM, then SIGKILL after 3 s; reaped
-	local p=$1 i
-	kill "$p" 2>/dev/null || return 0
-	for i in $(seq 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
-	kill -9 "$p" 2>/dev/null || true
-	{ wait "$p"; } 2>/dev/null || true
-}
 
 stop_run() {
 	local p i
@@ -75,7 +65,7 @@ cleanup() {
 	set +e
 	stop_run
 	umount -l "$tmp/bpf" 2>/dev/null
-	for i in $(seq 50); do [ -d "$cg" ] || break; rmdir "$cg" 2>/dev/null && break; sleep 0.05; done
+	rm_cgroup "$cg"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -280,10 +270,7 @@ for m in $modes; do
 	label "$m" > /dev/null || { echo "bench: unknown mode $m" >&2; exit 2; }
 done
 # The tree measured (read at the start: it may change while this runs).
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	commit+="+dirty"
-fi
+commit=$(bench_commit "$root")
 t_start=$(date +%s)
 for n in $(seq "$repeat"); do
 	for m in $modes; do
@@ -351,17 +338,7 @@ echo "DNS (Cloud Map default TTL 60 s): up to $dns failed connects at $rate/s fo
 echo "per-run summaries, failed connects and sluiced logs: $runs"
 
 if [ "$out" != - ]; then
-	if [ -f "$out" ] && grep -q '<!-- failover:begin -->' "$out" && grep -q '<!-- failover:end -->' "$out"; then
-		printf '%s\n' "$section" > "$tmp/section"
-		awk -v sec="$tmp/section" '
-			/<!-- failover:begin -->/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-			/<!-- failover:end -->/ { skip = 0; next }
-			!skip' "$out" > "$tmp/out"
-		cat "$tmp/out" > "$out"
-	elif [ -f "$out" ]; then
-		printf '\n%s\n' "$section" >> "$out"
-	else
-		printf '# Benchmarks\n\n%s\n' "$section" > "$out"
-	fi
+	printf '%s\n' "$section" > "$tmp/section"
+	splice_section failover "$tmp/section" "$out"
 	echo "written: $out"
 fi

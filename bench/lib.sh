@@ -9,6 +9,30 @@ bench_need_root() {
 	fi
 }
 
+# NEEDED... -- ARGS: the scripts' arguments, BUILD-DIR RESULTS.jsonl, into $build and $results;
+# the programs NEEDED (paths under BUILD-DIR) must be built.
+bench_args() {
+	local need=() f
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do need+=("$1"); shift; done
+	shift
+	[ $# -eq 2 ] || { echo "usage: $0 BUILD-DIR RESULTS.jsonl" >&2; exit 2; }
+	build=$(cd "$1" && pwd)
+	results=$(realpath -m "$2")
+	for f in "${need[@]}"; do
+		[ -x "$build/$f" ] || { echo "bench: $build/$f missing" >&2; exit 1; }
+	done
+}
+
+# The network namespace a script made: loopback up, every ephemeral port, and no TIME_WAIT:
+# one client address churning to one VIP reuses ports the server still holds in TIME_WAIT
+# (it closes first), and through NAT such a SYN stalls for a second. Real clients come from
+# many addresses; every path gets the same.
+bench_net_init() {
+	ip link set lo up
+	sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+}
+
 # The cgroup2 mount (hybrid or unified), from /proc/mounts.
 bench_cgroup2() {
 	local cg2
