@@ -302,18 +302,6 @@ out:
 	return ret;
 }
 
-const struct sl_addr *sl_vip_lookup(const struct sl_vip_table *t, const char *name)
-{
-	size_t i;
-
-	if (!t || !name)
-		return NULL;
-	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].name, name))
-			return &t->v[i].vip;
-	return NULL;
-}
-
 void sl_vip_table_free(struct sl_vip_table *t)
 {
 	size_t i;

@@ -37,8 +37,6 @@ struct sl_vip_request {
 int sl_vip_assign(const struct sl_cidr *range, const char *family_label,
 		  const struct sl_vip_request *req, size_t n, const struct sl_vip_table *prev,
 		  struct sl_vip_table *out, struct sl_err *err);
-/* The VIP for name, or NULL: one linear scan (for many lookups, sl_vip_index). */
-const struct sl_addr *sl_vip_lookup(const struct sl_vip_table *t, const char *name);
 /* t's entries sorted by name in *out (to free), for sl_vip_find: lookups by name in
  * O(log n). *out is NULL when t is empty or NULL. 0 or -ENOMEM. */
 int sl_vip_index(const struct sl_vip_table *t, const struct sl_vip_entry ***out);

@@ -16,6 +16,7 @@
 #include "plan.h"
 
 #include "world.h"
+#include "vip_find.h"
 
 /* Reverse the order of the config's services and of the instances. */
 static void reverse_inputs(struct world *w)
@@ -218,6 +219,49 @@ static void test_two_healthy(void **state)
 }
 
 /* One frontend per alias, protocol and VIP family that has a VIP. */
+/* One request per alias name, in order of first use, whatever the number of aliases; a
+ * later alias of the name with a fixed VIP fixes it; IPv6 only where there is a range or a
+ * fixed vip6. */
+static void test_vip_requests(void **state)
+{
+	struct sl_addr fixed = A("127.255.0.9");
+	struct sl_vip_request *req;
+	struct sl_alias_cfg *a;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "web", SL_PROTO_TCP);
+	add_service(&w, "api", SL_PROTO_TCP);
+	add_alias(&w, "web", "zeta", 80);
+	add_alias(&w, "web", "alpha", 81);
+	add_alias(&w, "api", "zeta", 82);
+	a = add_alias(&w, "api", "mid", 83);
+	a->has_vip6 = true;
+	a->vip6 = A("fd00::5");
+	a = add_alias(&w, "api", "alpha", 84);
+	a->has_vip4 = true;
+	a->vip4 = fixed;
+
+	assert_int_equal(sl_vip_requests(&w.cfg, false, &req, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(req[0].name, "zeta");
+	assert_false(req[0].fixed);
+	assert_string_equal(req[1].name, "alpha");
+	assert_true(req[1].fixed);
+	assert_true(sl_addr_eq(&req[1].vip, &fixed));
+	assert_string_equal(req[2].name, "mid");
+	assert_false(req[2].fixed);
+	free(req);
+
+	assert_int_equal(sl_vip_requests(&w.cfg, true, &req, &n), 0);
+	assert_int_equal(n, 1); /* no vipCidr6: only the fixed vip6 */
+	assert_string_equal(req[0].name, "mid");
+	assert_true(req[0].fixed);
+	free(req);
+}
+
 static void test_frontend_count(void **state)
 {
 	static const struct {
@@ -271,8 +315,7 @@ static void test_frontend_count(void **state)
 			memcpy(k.a, f->key.addr, sizeof(k.a));
 			assert_true(port >= 1000 && port < 1000 + cases[c].naliases);
 			assert_string_equal(f->value.alias, names[port - 1000]);
-			want = sl_vip_lookup(sl_addr_is_v4(&k) ? &w.vip4 : &w.vip6,
-					     names[port - 1000]);
+			want = vip_of(sl_addr_is_v4(&k) ? &w.vip4 : &w.vip6, names[port - 1000]);
 			assert_non_null(want);
 			assert_true(sl_addr_eq(&k, want));
 			assert_int_equal(f->value.service_id, s->id);
@@ -1029,6 +1072,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_healthy),
+		cmocka_unit_test(test_vip_requests),
 		cmocka_unit_test(test_frontend_count),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_none_serving),

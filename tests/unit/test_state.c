@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "state.h"
+#include "vip_find.h"
 
 static void mk_table(struct sl_vip_table *t, const char *const *names, const char *const *addrs,
 		     size_t n)
@@ -51,7 +52,7 @@ static void assert_same_table(const struct sl_vip_table *got, const struct sl_vi
 
 	assert_int_equal(got->n, want->n);
 	for (i = 0; i < want->n; i++) {
-		const struct sl_addr *a = sl_vip_lookup(got, want->v[i].name);
+		const struct sl_addr *a = vip_of(got, want->v[i].name);
 
 		assert_non_null(a);
 		assert_true(sl_addr_eq(a, &want->v[i].vip));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vip.h"
+#include "vip_find.h"
 
 #define R16 "127.255.0.0/16"
 
@@ -186,10 +187,10 @@ static void test_hash_start(void **state)
 		/* These names start neither at a reserved address nor on each other. */
 		assert_true(off != 0 && off != 65535);
 		assert_addr(&out.v[i].vip, &want);
-		assert_addr(sl_vip_lookup(&out, names[i]), &want);
+		assert_addr(vip_of(&out, names[i]), &want);
 	}
-	assert_null(sl_vip_lookup(&out, "nope"));
-	assert_null(sl_vip_lookup(&out, "order"));
+	assert_null(vip_of(&out, "nope"));
+	assert_null(vip_of(&out, "order"));
 	sl_vip_table_free(&out);
 	assert_null(out.v);
 	assert_int_equal(out.n, 0);
@@ -256,7 +257,7 @@ static void test_prev_honoured(void **state)
 	assert_addr(&out.v[0].vip, &want);
 	assert_addr(&out.v[1].vip, &users);
 	/* A name no longer requested is dropped. */
-	assert_null(sl_vip_lookup(&out, "gone"));
+	assert_null(vip_of(&out, "gone"));
 	sl_vip_table_free(&out);
 	sl_vip_table_free(&prev);
 }
