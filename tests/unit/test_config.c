@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* test_config.c: unit tests of config.c: the shared ECS sample, defaults, every field, and
+/* test_config.c: unit tests of config.c: the ECS sample (tests/data), defaults, every field, and
  * every error naming the file and the field's full path. Run from the repository root. */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
 #include "sluice.h"
 
 #define ORIGIN "sluice.json"
-#define SAMPLE "../shared/samples/service-connect.json"
+#define SAMPLE "tests/data/service-connect.json"
 
 /* JSON written with ' for " reads better inside C strings. */
 #define TOP(...) "{'namespace':'ns','services':[]," __VA_ARGS__ "}"

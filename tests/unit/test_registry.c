@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* test_registry.c: the discover-instances parser: the shared sample, every error class with
+/* test_registry.c: the discover-instances parser: the sample (tests/data), every error class with
  * its origin, field path and value, and deep copies. */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include "registry.h"
 
-#define SAMPLE "../shared/samples/discover-instances.json"
+#define SAMPLE "tests/data/discover-instances.json"
 
 /* One instance with the given members, wrapped in a document. */
 #define DOC1(members) "{\"Instances\":[{" members "}]}"
