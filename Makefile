@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# Makefile: builds sluice (the BPF object, its skeleton, sluiced, sluicectl), runs its
-# tests (make check), the demo (make demo), and installs it (make install).
+# Makefile: builds sluice (the BPF objects, their skeletons, sluiced, sluicectl), runs its
+# tests (make check), the demo (make demo), the benchmarks (make bench), and installs it.
+# V=1 shows the commands; BUILD=DIR builds elsewhere (default build/).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -13,97 +14,133 @@ CC ?= gcc
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-BUILD := build
-ASAN_BUILD := build/asan
+BUILD ?= build
+ASAN_BUILD := $(BUILD)/asan
 
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf jansson libcurl libmnl
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
+DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
-	$(shell $(PKG_CONFIG) --cflags libbpf jansson libcurl libmnl 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs libbpf jansson libcurl libmnl 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl) -lelf -lz
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 
+# The control plane, in the order data flows (README: How the control plane works):
+# lib (helpers) -> inputs (config, registry) -> model (pure) -> health -> files, kernel;
+# sluiced/ and sluicectl/ hold the two programs.
+STAGES := lib inputs model health files kernel
+LIB_SRCS := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
+SLUICED_SRCS := $(wildcard user/sluiced/*.c)
+SLUICECTL_SRCS := $(wildcard user/sluicectl/*.c)
+USER_SRCS := $(LIB_SRCS) $(SLUICED_SRCS) $(SLUICECTL_SRCS)
+obj = $(patsubst user/%.c,$(1)/user/%.o,$(2))
+
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_HDRS := $(wildcard bpf/*.h) include/sluice.h
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-MAIN_SRCS := user/sluiced.c user/sluicectl.c
-LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(LIB_SRCS))
-ASAN_LIB_OBJS := $(patsubst user/%.c,$(ASAN_BUILD)/user/%.o,$(LIB_SRCS))
-USER_HDRS := $(wildcard user/*.h) include/sluice.h
+# Only the sources that include a skeleton wait for the skeletons.
+SKEL_USERS := $(shell grep -l '\.skel\.h"' $(USER_SRCS) 2>/dev/null)
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_HDRS := $(wildcard tests/unit/*.h)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
+E2E_OBJS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%.o,$(wildcard tests/e2e/*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
-E2E_SRCS := $(wildcard tests/e2e/*.c)
-E2E_HDRS := $(wildcard tests/e2e/*.h)
 
-.PHONY: all deps check unit unit-asan e2e demo bench install uninstall clean
+.PHONY: all build-deps deps check layers unit unit-asan e2e demo bench install uninstall clean
 .DELETE_ON_ERROR:
-.SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) $(BUILD)/bench/ref.bpf.o \
-	$(BUILD)/bench/ref.skel.h
+.SECONDARY:
 
 all: $(BUILD)/sluiced $(BUILD)/sluicectl
+
+# Before the first compile: name the missing packages instead of a missing-header error.
+build-deps:
+	@deploy/install-deps.sh --check
 
 deps:
 	@deploy/install-deps.sh
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# ---- data plane ----
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $* > $@
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(BUILD)/tools/%: tests/tools/%.c | $(BUILD)/tools
-	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+# ---- control plane ----
 
-$(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $< -lpthread -lm
+$(BUILD)/user/%.o: user/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-# The one-lookup reference connect4 program, its skeleton, and the tools linked with libbpf.
-$(BUILD)/bench/ref.bpf.o: bench/ref.bpf.c bench/ref.h | $(BUILD)/bench
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(ASAN_BUILD)/user/%.o: user/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/bench/ref.skel.h: $(BUILD)/bench/ref.bpf.o
-	$(BPFTOOL) gen skeleton $< name ref > $@
+$(call obj,$(BUILD),$(SKEL_USERS)) $(call obj,$(ASAN_BUILD),$(SKEL_USERS)): $(SKELS)
 
-$(BUILD)/bench/ref-loader: bench/ref-loader.c bench/ref.h $(BUILD)/bench/ref.skel.h
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench -o $@ $< $(LIBS)
+$(BUILD)/libsluice.a: $(call obj,$(BUILD),$(LIB_SRCS))
+$(ASAN_BUILD)/libsluice.a: $(call obj,$(ASAN_BUILD),$(LIB_SRCS))
+%/libsluice.a:
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ $< $(LIBS) -lm
+$(BUILD)/sluiced: $(call obj,$(BUILD),$(SLUICED_SRCS)) $(BUILD)/libsluice.a
+$(BUILD)/sluicectl: $(call obj,$(BUILD),$(SLUICECTL_SRCS)) $(BUILD)/libsluice.a
+$(ASAN_BUILD)/sluiced: $(call obj,$(ASAN_BUILD),$(SLUICED_SRCS)) $(ASAN_BUILD)/libsluice.a
+$(BUILD)/sluiced $(BUILD)/sluicectl:
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(ASAN_BUILD)/sluiced:
+	$(call msg,LD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench $(ASAN_BUILD)/user $(ASAN_BUILD)/tests:
-	@mkdir -p $@
+# ---- tests ----
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluice.a | build-deps
+	@mkdir -p $(@D)
+	$(call msg,UNIT,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsluice.a \
+		$(LIBS) -lcmocka
 
-$(ASAN_BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(ASAN_BUILD)/user
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -c $< -o $@
+$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluice.a | build-deps
+	@mkdir -p $(@D)
+	$(call msg,UNIT-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< \
+		$(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
 
-$(BUILD)/libsluice.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+$(BUILD)/e2e/%.o: tests/e2e/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -Itests/e2e $(DEPFLAGS) -c $< -o $@
 
-$(ASAN_BUILD)/libsluice.a: $(ASAN_LIB_OBJS)
-	$(AR) rcs $@ $^
+$(BUILD)/e2e/e2e: $(E2E_OBJS) $(BUILD)/libsluice.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/sluiced $(BUILD)/sluicectl: $(BUILD)/%: $(BUILD)/user/%.o $(BUILD)/libsluice.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tools/%: tests/tools/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $<
 
-$(ASAN_BUILD)/sluiced $(ASAN_BUILD)/sluicectl: $(ASAN_BUILD)/%: $(ASAN_BUILD)/user/%.o $(ASAN_BUILD)/libsluice.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS)
-
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluice.a $(USER_HDRS) $(UNIT_HDRS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ $< $(BUILD)/libsluice.a $(LIBS) -lcmocka
-
-$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluice.a $(USER_HDRS) $(UNIT_HDRS) | $(ASAN_BUILD)/tests
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -o $@ $< $(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
-
-$(BUILD)/tests/e2e: $(E2E_SRCS) $(E2E_HDRS) $(BUILD)/libsluice.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -Itests/e2e -o $@ $(E2E_SRCS) $(BUILD)/libsluice.a $(LIBS)
+# The architecture's rules, checked on the includes (tests/check-layers.sh).
+layers:
+	@tests/check-layers.sh
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -111,23 +148,51 @@ unit: $(UNIT_BINS)
 unit-asan: $(ASAN_UNIT_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-unit.sh $(ASAN_UNIT_BINS)
 
-e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/tests/e2e
-	@tests/run-e2e.sh $(BUILD)/tests/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl
+# E2E_ARGS="-t NAME" runs the cases whose name contains NAME.
+e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
+	@tests/run-e2e.sh $(BUILD)/e2e/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl $(E2E_ARGS)
 
 check: deps
-	@$(MAKE) --no-print-directory all unit unit-asan e2e
+	@$(MAKE) --no-print-directory layers all unit unit-asan e2e
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@deploy/demo.sh $(BUILD)
 
-# Benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave BENCHMARKS.md alone,
-# BENCH_ONLY to pick some (bench/run.sh).
+# ---- benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave
+# BENCHMARKS.md alone, BENCH_ONLY to pick some (bench/run.sh) ----
+
+$(BUILD)/bench/%: bench/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE $(DEPFLAGS) -o $@ $< -lpthread -lm
+
+# The one-lookup reference connect4 program, its skeleton, and the tools linked with libbpf.
+$(BUILD)/bench/ref.bpf.o: bench/ref.bpf.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/bench/ref.skel.h: $(BUILD)/bench/ref.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ref > $@
+
+$(BUILD)/bench/ref-loader: bench/ref-loader.c $(BUILD)/bench/ref.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench $(DEPFLAGS) -o $@ $< $(LIBS)
+
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/bench/%: bench/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
+
 BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
+
+# ---- install ----
 
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
@@ -142,3 +207,5 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

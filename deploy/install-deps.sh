@@ -2,20 +2,29 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench] (--bench: also what `make bench` compares against and
-# plots with: iptables, HAProxy, wrk, gnuplot).
+# Usage: install-deps.sh [--bench | --check] (--bench: also what `make bench` compares against
+# and plots with: iptables, HAProxy, wrk, gnuplot; --check: install nothing, name what is
+# missing and fail, as the build does before its first compile).
 set -euo pipefail
 
+mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev iproute2 util-linux)
-if [ "${1:-}" = --bench ]; then
+if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 fi
 missing=()
+# Not a Debian system: nothing to check against; the compiler will say what is missing.
+command -v dpkg-query >/dev/null || exit 0
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$mode" = --check ]; then
+	echo "sluice: missing build packages: ${missing[*]}" >&2
+	echo "sluice: 'sudo make deps' installs them (so do 'sudo make check' and 'sudo make demo')" >&2
+	exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}; run as root (sudo make ...)" >&2
 	exit 1

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "config.h"
+#include "inputs/config.h"
 #include "sluice.h"
 
 #define ORIGIN "sluice.json"

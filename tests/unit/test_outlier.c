@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "outlier.h"
+#include "health/outlier.h"
 
 static const struct sl_outlier_cfg cfg = {
 	.enabled = true, .consecutive_failures = 3, .base_ejection_ms = 30000,

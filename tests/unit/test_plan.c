@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
-#include "plan.h"
+#include "model/model.h"
+#include "model/plan.h"
 
 #include "world.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "registry.h"
+#include "inputs/registry.h"
 
 #define SAMPLE "tests/data/discover-instances.json"
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "slots.h"
+#include "model/slots.h"
 
 #define MAXB 128
 

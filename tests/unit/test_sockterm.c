@@ -28,8 +28,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sluice.h"
-#include "log.h"
-#include "sockterm.h"
+#include "lib/log.h"
+#include "kernel/sockterm.h"
 
 #define WAIT_MS 3000     /* for a datagram, a byte or a reset to arrive */
 #define PEER_WAIT_MS 20000 /* for the peer process to answer */

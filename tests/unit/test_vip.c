@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "vip.h"
+#include "model/vip.h"
 #include "vip_find.h"
 
 #define R16 "127.255.0.0/16"

@@ -5,7 +5,7 @@
 #define TEST_VIP_FIND_H
 
 #include <stdlib.h>
-#include "vip.h"
+#include "model/vip.h"
 
 /* The VIP of name in t, or NULL; copied out, so the index is freed here. */
 static __attribute__((unused)) const struct sl_addr *vip_of(const struct sl_vip_table *t,

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* test_state_file.c: unit tests of the state file: round trip, its JSON form, a missing file,
+ * malformed files named by file and field, atomic replacement and write errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "files/state_file.h"
+#include "vip_find.h"
+
+static void mk_table(struct sl_vip_table *t, const char *const *names, const char *const *addrs,
+		     size_t n)
+{
+	size_t i;
+
+	t->v = calloc(n ? n : 1, sizeof(*t->v));
+	assert_non_null(t->v);
+	for (i = 0; i < n; i++) {
+		t->v[i].name = strdup(names[i]);
+		assert_non_null(t->v[i].name);
+		assert_int_equal(sl_addr_parse(addrs[i], &t->v[i].vip), 0);
+	}
+	t->n = n;
+}
+
+/* The sample state: two IPv4 VIPs, one IPv6. */
+static void mk_state(struct sl_state *st)
+{
+	const char *n4[] = { "users", "orders.prod" };
+	const char *a4[] = { "127.255.0.9", "127.255.200.1" };
+	const char *n6[] = { "users" };
+	const char *a6[] = { "fd00:5::9" };
+
+	mk_table(&st->vip4, n4, a4, 2);
+	mk_table(&st->vip6, n6, a6, 1);
+}
+
+static void assert_same_table(const struct sl_vip_table *got, const struct sl_vip_table *want)
+{
+	size_t i;
+
+	assert_int_equal(got->n, want->n);
+	for (i = 0; i < want->n; i++) {
+		const struct sl_addr *a = vip_of(got, want->v[i].name);
+
+		assert_non_null(a);
+		assert_true(sl_addr_eq(a, &want->v[i].vip));
+	}
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int setup_dir(void **state)
+{
+	char *dir = strdup("/tmp/sluice-test-state-XXXXXX");
+
+	if (!dir || !mkdtemp(dir)) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	char *dir = *state;
+	int ret = nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(dir);
+	return ret;
+}
+
+static char *path_in(void **state, const char *rel)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", (char *)*state, rel) > 0);
+	return p;
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Names in dir, one string "a b c" sorted. */
+static void list_dir(const char *dir, char *buf, size_t len)
+{
+	struct dirent **ents;
+	int i, n;
+
+	n = scandir(dir, &ents, NULL, alphasort);
+	assert_true(n >= 0);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			if (buf[0])
+				strncat(buf, " ", len - strlen(buf) - 1);
+			strncat(buf, ents[i]->d_name, len - strlen(buf) - 1);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+static void test_round_trip(void **state)
+{
+	char *path = path_in(state, "var/lib/sluice/state.json");
+	struct sl_state st = { 0 }, got;
+	struct sl_err err = { "" };
+	int ret;
+
+	mk_state(&st);
+	ret = sl_state_save(path, &st, &err);
+	if (ret)
+		fail_msg("save: %d: %s", ret, err.msg);
+	ret = sl_state_load(path, &got, &err);
+	if (ret)
+		fail_msg("load: %d: %s", ret, err.msg);
+	assert_same_table(&got.vip4, &st.vip4);
+	assert_same_table(&got.vip6, &st.vip6);
+	sl_state_free(&got);
+	sl_state_free(&st);
+	free(path);
+}
+
+static void test_file_format(void **state)
+{
+	char *path = path_in(state, "state.json");
+	struct sl_state st = { 0 };
+	struct sl_err err = { "" };
+	json_error_t jerr;
+	json_t *root, *v4, *v6;
+
+	mk_state(&st);
+	assert_int_equal(sl_state_save(path, &st, &err), 0);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	assert_non_null(root);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+	v4 = json_object_get(root, "vip4");
+	v6 = json_object_get(root, "vip6");
+	assert_int_equal(json_object_size(root), 3);
+	assert_int_equal(json_object_size(v4), 2);
+	assert_string_equal(json_string_value(json_object_get(v4, "users")), "127.255.0.9");
+	assert_string_equal(json_string_value(json_object_get(v4, "orders.prod")),
+			    "127.255.200.1");
+	assert_int_equal(json_object_size(v6), 1);
+	assert_string_equal(json_string_value(json_object_get(v6, "users")), "fd00:5::9");
+	json_decref(root);
+	sl_state_free(&st);
+	free(path);
+}
+
+static void test_empty_round_trip(void **state)
+{
+	char *path = path_in(state, "state.json");
+	struct sl_state st = { 0 }, got;
+	struct sl_err err = { "" };
+
+	assert_int_equal(sl_state_save(path, &st, &err), 0);
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	assert_int_equal(got.vip4.n, 0);
+	assert_int_equal(got.vip6.n, 0);
+	sl_state_free(&got);
+
+	/* Tables may be left out. */
+	put_file(path, "{\"version\": 1}");
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	assert_int_equal(got.vip4.n, 0);
+	assert_int_equal(got.vip6.n, 0);
+	sl_state_free(&got);
+	sl_state_free(&got);
+	free(path);
+}
+
+static void test_missing_file(void **state)
+{
+	char *path = path_in(state, "nowhere/state.json");
+	struct sl_state got = { { (void *)1, 4 }, { (void *)1, 4 } };
+	struct sl_err err = { "untouched" };
+
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	assert_null(got.vip4.v);
+	assert_int_equal(got.vip4.n, 0);
+	assert_null(got.vip6.v);
+	assert_int_equal(got.vip6.n, 0);
+	sl_state_free(&got);
+	free(path);
+}
+
+/* Loading text must fail with -EINVAL and "PATH: " followed by want (a prefix of the rest
+ * when prefix is true), leaving the state empty. */
+static void check_malformed(void **state, const char *text, const char *want, bool prefix)
+{
+	char *path = path_in(state, "state.json"), *full;
+	struct sl_state got;
+	struct sl_err err = { "" };
+
+	put_file(path, text);
+	assert_true(asprintf(&full, "%s: %s", path, want) > 0);
+	assert_int_equal(sl_state_load(path, &got, &err), -EINVAL);
+	if (prefix ? strncmp(err.msg, full, strlen(full)) : strcmp(err.msg, full))
+		fail_msg("for %s: got \"%s\", want \"%s\"", text, err.msg, full);
+	assert_null(got.vip4.v);
+	assert_int_equal(got.vip4.n, 0);
+	assert_null(got.vip6.v);
+	assert_int_equal(got.vip6.n, 0);
+	free(full);
+	free(path);
+}
+
+static void test_malformed(void **state)
+{
+	check_malformed(state, "{\"version\": 1, \"vip4\": ", "line 1 column", true);
+	check_malformed(state, "not json", "line 1 column", true);
+	check_malformed(state, "", "line 1 column", true);
+	check_malformed(state, "[1, 2]", "not a JSON object", false);
+	check_malformed(state, "{\"vip4\": {}}", "version: missing", false);
+	check_malformed(state, "{\"version\": 2}", "version: ", true);
+	check_malformed(state, "{\"version\": \"1\"}", "version: ", true);
+	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"fd00::1\"}}",
+			"vip4.orders: not an IPv4 address", false);
+	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"127.255.0.300\"}}",
+			"vip4.orders: not an IPv4 address", false);
+	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": 5}}",
+			"vip4.orders: not a string", false);
+	check_malformed(state, "{\"version\": 1, \"vip4\": [\"orders\"]}", "vip4: not an object",
+			false);
+	check_malformed(state, "{\"version\": 1, \"vip4\": {\"\": \"127.255.0.1\"}}",
+			"vip4: empty alias name", false);
+	/* A bad second table after a good first one: nothing kept, nothing leaked. */
+	check_malformed(state,
+			"{\"version\": 1,"
+			" \"vip4\": {\"a\": \"127.255.0.1\", \"b\": \"127.255.0.2\"},"
+			" \"vip6\": {\"a\": \"fd00::1\", \"b\": \"10.0.0.1\"}}",
+			"vip6.b: not an IPv6 address", false);
+	check_malformed(state, "{\"version\": 1, \"vip6\": {\"a\": \"::ffff:10.0.0.1\"}}",
+			"vip6.a: not an IPv6 address", false);
+	/* The same name twice. */
+	check_malformed(state,
+			"{\"version\": 1,"
+			" \"vip4\": {\"a\": \"127.255.0.1\", \"a\": \"127.255.0.2\"}}",
+			"line 1 column", true);
+}
+
+static void test_unreadable(void **state)
+{
+	char *path = path_in(state, "adir");
+	struct sl_state got;
+	struct sl_err err = { "" };
+	char want[512];
+
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(sl_state_load(path, &got, &err), -EISDIR);
+	snprintf(want, sizeof(want), "%s: %s", path, strerror(EISDIR));
+	assert_string_equal(err.msg, want);
+	assert_int_equal(got.vip4.n, 0);
+	free(path);
+}
+
+static void test_atomic_replace(void **state)
+{
+	char *path = path_in(state, "s/state.json"), *tmp = path_in(state, "s/state.json.tmp");
+	char *dir = path_in(state, "s");
+	const char *n4[] = { "only" };
+	const char *a4[] = { "127.255.7.7" };
+	struct sl_state st = { 0 }, st2 = { 0 }, got;
+	struct sl_err err = { "" };
+	struct stat sb;
+	char names[256];
+	ino_t ino;
+
+	mk_state(&st);
+	assert_int_equal(sl_state_save(path, &st, &err), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	ino = sb.st_ino;
+	assert_int_equal(access(tmp, F_OK), -1);
+
+	/* A stale temporary file from a crash is overwritten and gone afterwards. */
+	put_file(tmp, "garbage garbage garbage garbage garbage garbage garbage garbage");
+	mk_table(&st2.vip4, n4, a4, 1);
+	assert_int_equal(sl_state_save(path, &st2, &err), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	list_dir(dir, names, sizeof(names));
+	assert_string_equal(names, "state.json");
+	/* Replaced by rename: a new inode holds the new content. */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_not_equal(sb.st_ino, ino);
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	assert_same_table(&got.vip4, &st2.vip4);
+	assert_int_equal(got.vip6.n, 0);
+	sl_state_free(&got);
+	sl_state_free(&st);
+	sl_state_free(&st2);
+	free(path);
+	free(tmp);
+	free(dir);
+}
+
+static void test_save_errors(void **state)
+{
+	char *file = path_in(state, "plain"), *path = path_in(state, "plain/sub/state.json");
+	char *good = path_in(state, "state.json");
+	struct sl_state st = { 0 };
+	struct sl_err err = { "" };
+	char names[256];
+
+	put_file(file, "x");
+	mk_state(&st);
+	assert_int_equal(sl_state_save(path, &st, &err), -ENOTDIR);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, strerror(ENOTDIR)));
+
+	/* A table of the wrong family is refused, and nothing written. */
+	st.vip6.v[0].vip = st.vip4.v[0].vip;
+	assert_int_equal(sl_state_save(good, &st, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "vip6.users: not an IPv6 address"));
+	assert_int_equal(strncmp(err.msg, good, strlen(good)), 0);
+	list_dir((char *)*state, names, sizeof(names));
+	assert_string_equal(names, "plain");
+	sl_state_free(&st);
+
+	/* The rename fails (a directory is in the way): the temporary file is removed. */
+	mk_state(&st);
+	assert_int_equal(mkdir(good, 0755), 0);
+	assert_int_equal(sl_state_save(good, &st, &err), -EISDIR);
+	assert_int_equal(strncmp(err.msg, good, strlen(good)), 0);
+	assert_non_null(strstr(err.msg, strerror(EISDIR)));
+	list_dir((char *)*state, names, sizeof(names));
+	assert_string_equal(names, "plain state.json");
+	sl_state_free(&st);
+	free(file);
+	free(path);
+	free(good);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_format, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_empty_round_trip, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_malformed, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_unreadable, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomic_replace, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_save_errors, setup_dir, teardown_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

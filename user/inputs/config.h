@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* config.h: sluiced's configuration (/etc/sluice/sluice.json): ECS serviceConnectConfiguration
+ * extended with protocols, fixed VIPs, VIP ranges, registry, cgroups, paths and limits. Pure. */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/addr.h"
+#include "lib/err.h"
+
+#define SL_PROTO_TCP (1U << 0)
+#define SL_PROTO_UDP (1U << 1)
+
+#define SL_DEFAULT_CONFIG "/etc/sluice/sluice.json"
+#define SL_DEFAULT_BPFFS "/sys/fs/bpf/sluice"
+#define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
+#define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
+#define SL_DEFAULT_VIP_CIDR "127.255.0.0/16"
+
+struct sl_alias_cfg {
+	char *dns_name; /* "dnsName"; defaults to the service's name */
+	uint16_t port;  /* "port" */
+	bool has_vip4, has_vip6;
+	struct sl_addr vip4, vip6; /* fixed "vip"/"vip6" of the alias, else of the service */
+};
+
+/* "healthCheck": an active check of every backend of a service, run by sluiced. */
+enum sl_hc_proto { SL_HC_TCP, SL_HC_HTTP };
+
+struct sl_status_range {
+	uint16_t lo, hi; /* inclusive */
+};
+
+struct sl_health_check_cfg {
+	bool enabled;                 /* "healthCheck" given */
+	enum sl_hc_proto proto;       /* "protocol": "tcp" (default) or "http" */
+	char *path;                   /* "path" (HTTP), default "/"; must start with '/' */
+	uint16_t port;                /* "port"; 0: the instance's port */
+	uint32_t interval_ms;         /* "intervalSeconds", default 5 (may be fractional) */
+	uint32_t timeout_ms;          /* "timeoutSeconds", default 2; at most the interval */
+	uint32_t unhealthy_threshold; /* "unhealthyThreshold", default 2 (1..1000) */
+	uint32_t healthy_threshold;   /* "healthyThreshold", default 2 (1..1000) */
+	struct sl_status_range *expect; /* "expectStatus"; default one range 200-399 */
+	size_t nexpect;
+};
+
+/* "outlierDetection": passive health in the kernel (sockops), on unless false. */
+struct sl_outlier_cfg {
+	bool enabled;                  /* default true; "outlierDetection": false turns it off */
+	uint32_t consecutive_failures; /* "consecutiveFailures", default 3 (1..65535) */
+	uint32_t base_ejection_ms;     /* "baseEjectionSeconds", default 30 */
+	uint32_t max_ejection_ms;      /* "maxEjectionSeconds", default 300; >= base */
+	uint32_t max_ejection_percent; /* "maxEjectionPercent", default 50 (0..100) */
+};
+
+struct sl_service_cfg {
+	char *name;         /* "discoveryName", defaulting to "portName": joins ServiceName */
+	char *port_name;    /* "portName", may be NULL */
+	unsigned protocols; /* SL_PROTO_* bits from "protocol": "tcp" (default), "udp", "both" */
+	struct sl_alias_cfg *aliases;
+	size_t naliases;
+	uint8_t lb_policy;           /* "lbPolicy": enum sluice_lb_policy, default random */
+	uint32_t affinity_timeout_s; /* "sessionAffinity": {"timeoutSeconds"}; 0: none */
+	uint32_t panic_percent;      /* "panicThresholdPercent", default 50; 0: no panic mode */
+	bool terminate_tcp;          /* "terminateTcp", default false */
+	struct sl_health_check_cfg health;
+	struct sl_outlier_cfg outlier;
+};
+
+/* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
+enum sl_sockterm_mode {
+	SL_SOCKTERM_AUTO = 0, /* "auto" (default): iterators if the kernel has them, else diag */
+	SL_SOCKTERM_ITER,     /* "iterator": BPF socket iterators with bpf_sock_destroy */
+	SL_SOCKTERM_DIAG,     /* "sock_diag": netlink SOCK_DESTROY */
+	SL_SOCKTERM_OFF,      /* "off" */
+};
+
+struct sl_limits {
+	uint32_t services;  /* "limits.services", default SLUICE_DEFAULT_MAX_SERVICES */
+	uint32_t backends;  /* "limits.backends" */
+	uint32_t frontends; /* "limits.frontends" */
+	uint32_t sockets;   /* "limits.sockets": reverse (socket -> VIP) entries */
+	uint32_t affinities; /* "limits.affinities": session affinity entries */
+};
+
+struct sl_config {
+	char *origin;    /* file name the config came from, for messages */
+	char *namespace; /* "namespace" (required) */
+	bool enabled;    /* "enabled", default true; false serves no service */
+	struct sl_cidr vip_cidr4;  /* "vipCidr", IPv4, default 127.255.0.0/16 */
+	bool has_vip_cidr6;
+	struct sl_cidr vip_cidr6;  /* "vipCidr6", IPv6; without it aliases get no IPv6 VIP
+				    * unless a fixed "vip6" is given */
+	char *registry_file;       /* "registry": {"file": PATH}; NULL: no registry */
+	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
+	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */
+	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
+	char **cgroups;            /* "cgroups": paths to attach at start */
+	size_t ncgroups;
+	struct sl_limits limits;
+	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	struct sl_service_cfg *services;
+	size_t nservices;
+};
+
+/* Parse and check a whole config document. origin names it in messages. On error,
+ * err says "origin: field.path: what is wrong" and *out is left zeroed. */
+int sl_config_parse(const char *text, const char *origin, struct sl_config *out,
+		    struct sl_err *err);
+/* Read path and parse it; a missing or unreadable file is an error naming it. */
+int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err);
+void sl_config_free(struct sl_config *cfg);
+
+#endif

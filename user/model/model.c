@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* model.c: building the desired routing model from config, registry instances and VIPs,
+ * keeping the ids of what already exists; helpers to compare and search models. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "model/model.h"
+#include "model/slots.h"
+
+static int cmp_backend(const void *a, const void *b)
+{
+	const struct sl_backend_model *x = a, *y = b;
+	int c = sl_addr_cmp(&x->addr, &y->addr);
+
+	return c ? c : (int)x->port - (int)y->port;
+}
+
+static int cmp_service_id(const void *a, const void *b)
+{
+	const struct sl_service_model *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_frontend(const void *a, const void *b)
+{
+	const struct sl_frontend_model *x = a, *y = b;
+
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
+void sl_model_sort(struct sl_model *m)
+{
+	size_t i;
+
+	if (m->nservices)
+		qsort(m->services, m->nservices, sizeof(*m->services), cmp_service_id);
+	if (m->nfrontends)
+		qsort(m->frontends, m->nfrontends, sizeof(*m->frontends), cmp_frontend);
+	for (i = 0; i < m->nservices; i++)
+		if (m->services[i].nbackends)
+			qsort(m->services[i].backends, m->services[i].nbackends,
+			      sizeof(*m->services[i].backends), cmp_backend);
+}
+
+void sl_model_free(struct sl_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nservices; i++) {
+		free(m->services[i].backends);
+		free(m->services[i].table[0].slots);
+		free(m->services[i].table[1].slots);
+	}
+	free(m->services);
+	free(m->frontends);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id)
+{
+	struct sl_service_model key = { .id = id };
+
+	if (!m->nservices)
+		return NULL;
+	return bsearch(&key, m->services, m->nservices, sizeof(key), cmp_service_id);
+}
+
+const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
+							  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nservices; i++)
+		if (!strcmp(m->services[i].name, name))
+			return &m->services[i];
+	return NULL;
+}
+
+bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b)
+{
+	if (a->nslots != b->nslots)
+		return false;
+	return !a->nslots || !memcmp(a->slots, b->slots, a->nslots * sizeof(*a->slots));
+}
+
+const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
+						       const struct sl_addr *addr, uint16_t port)
+{
+	size_t lo = 0, hi = s ? s->nbackends : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = sl_addr_cmp(&s->backends[mid].addr, addr);
+
+		if (!c)
+			c = (int)s->backends[mid].port - (int)port;
+		if (!c)
+			return &s->backends[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backend_model *b)
+{
+	if (s->policy.flags & SLUICE_POLICY_PANIC)
+		return b->state != SLUICE_BACKEND_DRAINING;
+	return b->state == SLUICE_BACKEND_SERVING;
+}
+
+uint32_t sl_service_nserving(const struct sl_service_model *s)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nbackends; i++)
+		n += sl_backend_in_table(s, &s->backends[i]);
+	return n;
+}
+
+void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->lb_policy = sc->lb_policy;
+	if (sc->outlier.enabled)
+		pol->consecutive_failures = sc->outlier.consecutive_failures;
+	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
+}
+
+/* Panic mode (Envoy's healthy_panic_threshold): fewer than panic_percent of the backends
+ * that are not draining serve, so route across all of them rather than refuse. */
+static bool in_panic(const struct sl_service_model *svc, uint32_t panic_percent)
+{
+	uint64_t serving = 0, total = 0;
+	size_t i;
+
+	for (i = 0; i < svc->nbackends; i++) {
+		total += svc->backends[i].state != SLUICE_BACKEND_DRAINING;
+		serving += svc->backends[i].state == SLUICE_BACKEND_SERVING;
+	}
+	return panic_percent && total && serving * 100 < (uint64_t)panic_percent * total;
+}
+
+void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
+			  uint16_t port, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, vip->a, sizeof(k->addr));
+	k->port = htons(port);
+	k->proto = proto;
+}
+
+static int cmp_request_name(const void *a, const void *b)
+{
+	const struct sl_vip_request *x = a, *y = b;
+
+	return strcmp(x->name, y->name) ?: (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_request_seq(const void *a, const void *b)
+{
+	const struct sl_vip_request *x = a, *y = b;
+
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
+		    size_t *n)
+{
+	struct sl_vip_request *r = NULL;
+	size_t cap = 0, cnt = 0, i, j, k;
+
+	for (i = 0; i < cfg->nservices; i++)
+		cap += cfg->services[i].naliases;
+	if (cap) {
+		r = calloc(cap, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+	}
+	/* Every alias in config order, then one request per name (sorting by name, not a
+	 * scan per alias: configs hold 100,000 of them), kept in order of first use. */
+	for (i = 0; i < cfg->nservices; i++) {
+		const struct sl_service_cfg *s = &cfg->services[i];
+
+		for (j = 0; j < s->naliases; j++) {
+			const struct sl_alias_cfg *a = &s->aliases[j];
+			bool fixed = v6 ? a->has_vip6 : a->has_vip4;
+
+			if (v6 && !fixed && !cfg->has_vip_cidr6)
+				continue;
+			r[cnt].name = a->dns_name;
+			r[cnt].fixed = fixed;
+			if (fixed)
+				r[cnt].vip = v6 ? a->vip6 : a->vip4;
+			r[cnt].seq = cnt;
+			cnt++;
+		}
+	}
+	if (cnt)
+		qsort(r, cnt, sizeof(*r), cmp_request_name);
+	for (i = 0, k = 0; i < cnt; k++) {
+		r[k] = r[i];
+		/* A later alias of the name with a fixed VIP fixes it (the last one wins). */
+		for (j = i + 1; j < cnt && !strcmp(r[j].name, r[i].name); j++) {
+			if (r[j].fixed) {
+				r[k].fixed = true;
+				r[k].vip = r[j].vip;
+			}
+		}
+		i = j;
+	}
+	cnt = k;
+	if (cnt)
+		qsort(r, cnt, sizeof(*r), cmp_request_seq);
+	*req = r;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- id allocation ---- */
+
+struct id_set {
+	uint8_t *bits;
+	uint32_t limit;
+};
+
+static int id_set_init(struct id_set *s, uint32_t limit)
+{
+	s->limit = limit;
+	s->bits = calloc(limit / 8 + 1, 1);
+	return s->bits ? 0 : -ENOMEM;
+}
+
+static void id_set_add(struct id_set *s, uint32_t id)
+{
+	if (id < s->limit)
+		s->bits[id / 8] |= 1U << (id % 8);
+}
+
+static bool id_set_has(const struct id_set *s, uint32_t id)
+{
+	return id < s->limit && (s->bits[id / 8] & (1U << (id % 8)));
+}
+
+/* The next free id after the allocator's cursor, wrapping; 0 when none is free. */
+static uint32_t id_take(struct sl_id_alloc *a, struct id_set *used)
+{
+	uint32_t i, id;
+
+	if (a->limit < 2)
+		return 0;
+	for (i = 0; i < a->limit - 1; i++) {
+		id = 1 + (a->cursor + i) % (a->limit - 1);
+		if (!id_set_has(used, id)) {
+			id_set_add(used, id);
+			a->cursor = id;
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* ---- building ---- */
+
+struct build {
+	const struct sl_build_input *in;
+	struct sl_id_alloc *service_ids, *backend_ids;
+	struct id_set used_services, used_backends;
+	const struct sl_instance **by_service; /* instances sorted by ServiceName */
+	const struct sl_service_model **cur_by_name; /* current services sorted by name */
+	const struct sl_vip_entry **vip4, **vip6;    /* in->vip4 and vip6 sorted by name */
+	size_t ninst;
+	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
+	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
+	struct sl_err *err;
+};
+
+static int cmp_service_name(const void *a, const void *b)
+{
+	const struct sl_service_model *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* The current service of that name, by binary search (reconciles touch every service). */
+static const struct sl_service_model *current_named(const struct build *b, const char *name)
+{
+	struct sl_service_model key;
+	const struct sl_service_model *kp = &key, *const *hit;
+	size_t n = b->in->current->nservices;
+
+	if (!n)
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&kp, b->cur_by_name, n, sizeof(*b->cur_by_name), cmp_service_name);
+	return hit ? *hit : NULL;
+}
+
+static int cmp_inst_service(const void *a, const void *b)
+{
+	const struct sl_instance *const *x = a, *const *y = b;
+
+	return strcmp((*x)->service, (*y)->service);
+}
+
+static void instances_of(const struct build *b, const char *service, size_t *first,
+			 size_t *count)
+{
+	size_t lo = 0, hi = b->ninst, end;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(b->by_service[mid]->service, service) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < b->ninst && !strcmp(b->by_service[end]->service, service); end++)
+		;
+	*first = lo;
+	*count = end - lo;
+}
+
+static uint8_t backend_state(const struct sl_instance *inst)
+{
+	if (inst->health == SL_HEALTH_UNHEALTHY)
+		return SLUICE_BACKEND_UNHEALTHY;
+	if (!inst->weight)
+		return SLUICE_BACKEND_DRAINING;
+	return SLUICE_BACKEND_SERVING;
+}
+
+static void backend_from(struct sl_backend_model *bk, const struct sl_instance *inst,
+			 const struct sl_addr *addr)
+{
+	memset(bk, 0, sizeof(*bk));
+	bk->addr = *addr;
+	bk->port = inst->port;
+	bk->state = backend_state(inst);
+	bk->weight = inst->weight;
+	snprintf(bk->instance_id, sizeof(bk->instance_id), "%s", inst->id);
+}
+
+/* The backends of one service: one per instance and address family, sorted, a second
+ * instance at the same address and port dropped. */
+static int build_backends(struct build *b, struct sl_service_model *svc, const char *ns)
+{
+	const struct sl_service_model *cur = current_named(b, svc->name);
+	size_t first, count, i, n = 0;
+	struct sl_backend_model *v;
+
+	instances_of(b, svc->name, &first, &count);
+	if (!count)
+		return 0;
+	v = calloc(count * 2, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = first; i < first + count; i++) {
+		const struct sl_instance *inst = b->by_service[i];
+
+		if (inst->namespace && strcmp(inst->namespace, ns))
+			continue;
+		if (inst->has_v4)
+			backend_from(&v[n++], inst, &inst->addr4);
+		if (inst->has_v6)
+			backend_from(&v[n++], inst, &inst->addr6);
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_backend);
+	for (i = 1; i < n; i++) {
+		if (cmp_backend(&v[i - 1], &v[i]))
+			continue;
+		pr_warn("service %s: instances %s and %s have the same address and port; using %s",
+			svc->name, v[i - 1].instance_id, v[i].instance_id, v[i - 1].instance_id);
+		memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
+		n--;
+		i--;
+	}
+	for (i = 0; i < n; i++) {
+		const struct sl_backend_model *old = NULL;
+
+		if (cur && cur->nbackends)
+			old = bsearch(&v[i], cur->backends, cur->nbackends, sizeof(*v), cmp_backend);
+		v[i].id = old ? old->id : id_take(b->backend_ids, &b->used_backends);
+		if (!v[i].id) {
+			free(v);
+			sl_err_set(b->err, "service %s: no backend id left (limits.backends is %u)",
+				   svc->name, b->backend_ids->limit);
+			return -ENOSPC;
+		}
+		/* The registry's UNHEALTHY and DRAINING win; of a backend it serves, ask sluiced's
+		 * health checks and ejections (a new id has had none). */
+		if (old && v[i].state == SLUICE_BACKEND_SERVING && b->in->health)
+			v[i].state = b->in->health(b->in->health_ctx, v[i].id);
+	}
+	svc->backends = v;
+	svc->nbackends = n;
+	return 0;
+}
+
+static int build_table(struct build *b, struct sl_service_model *svc, int fam)
+{
+	size_t i, n = 0;
+	int nslots;
+
+	for (i = 0; i < svc->nbackends; i++) {
+		const struct sl_backend_model *bk = &svc->backends[i];
+
+		if (!sl_backend_in_table(svc, bk) ||
+		    sl_addr_is_v4(&bk->addr) != (fam == SLUICE_FAM_V4))
+			continue;
+		if (n == SLUICE_MAX_SLOTS) {
+			sl_err_set(b->err, "service %s: more than %d serving IPv%d backends",
+				   svc->name, SLUICE_MAX_SLOTS, fam == SLUICE_FAM_V4 ? 4 : 6);
+			return -ENOSPC;
+		}
+		b->scratch[n].backend_id = bk->id;
+		b->scratch[n].weight = bk->weight;
+		b->scratch[n].addr = bk->addr;
+		b->scratch[n].port = bk->port;
+		n++;
+	}
+	nslots = sl_slots_build(b->scratch, n, b->slots, SLUICE_MAX_SLOTS);
+	if (nslots < 0) {
+		sl_err_set(b->err, "service %s: cannot build its slot table", svc->name);
+		return nslots;
+	}
+	if (!nslots)
+		return 0;
+	svc->table[fam].slots = malloc(nslots * sizeof(*b->slots));
+	if (!svc->table[fam].slots)
+		return -ENOMEM;
+	memcpy(svc->table[fam].slots, b->slots, nslots * sizeof(*b->slots));
+	svc->table[fam].nslots = nslots;
+	return 0;
+}
+
+static int add_frontends(struct build *b, struct sl_model *m, const struct sl_service_cfg *sc,
+			 uint32_t service_id, size_t *cap)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const unsigned proto_bits[] = { SL_PROTO_TCP, SL_PROTO_UDP };
+	const struct sl_config *cfg = b->in->cfg;
+	size_t i, p, f;
+
+	for (i = 0; i < sc->naliases; i++) {
+		const struct sl_alias_cfg *a = &sc->aliases[i];
+		const struct sl_addr *vips[2] = {
+			sl_vip_find(b->vip4, b->vip4 ? b->in->vip4->n : 0, a->dns_name),
+			sl_vip_find(b->vip6, b->vip6 ? b->in->vip6->n : 0, a->dns_name),
+		};
+
+		for (f = 0; f < 2; f++) {
+			for (p = 0; p < 2 && vips[f]; p++) {
+				struct sl_frontend_model *fe;
+
+				if (!(sc->protocols & proto_bits[p]))
+					continue;
+				if (m->nfrontends == cfg->limits.frontends) {
+					sl_err_set(b->err, "more frontends than limits.frontends (%u)",
+						   cfg->limits.frontends);
+					return -ENOSPC;
+				}
+				if (m->nfrontends == *cap) {
+					size_t ncap = *cap ? *cap * 2 : 64;
+					void *nv = realloc(m->frontends, ncap * sizeof(*fe));
+
+					if (!nv)
+						return -ENOMEM;
+					m->frontends = nv;
+					*cap = ncap;
+				}
+				fe = &m->frontends[m->nfrontends++];
+				memset(fe, 0, sizeof(*fe));
+				sl_frontend_key_make(&fe->key, vips[f], a->port, protos[p]);
+				fe->value.service_id = service_id;
+				snprintf(fe->value.alias, sizeof(fe->value.alias), "%s", a->dns_name);
+			}
+		}
+	}
+	return 0;
+}
+
+static int build_service(struct build *b, struct sl_model *m, const struct sl_service_cfg *sc,
+			 size_t *fcap)
+{
+	const struct sl_service_model *cur = current_named(b, sc->name);
+	struct sl_service_model *svc = &m->services[m->nservices];
+	int err;
+
+	memset(svc, 0, sizeof(*svc));
+	snprintf(svc->name, sizeof(svc->name), "%s", sc->name);
+	svc->id = cur ? cur->id : id_take(b->service_ids, &b->used_services);
+	if (!svc->id) {
+		sl_err_set(b->err, "service %s: no service id left (limits.services is %u)",
+			   sc->name, b->service_ids->limit);
+		return -ENOSPC;
+	}
+	m->nservices++; /* owned by m from here: freed with it on error */
+	sl_policy_from_config(sc, &svc->policy);
+	svc->terminate_tcp = sc->terminate_tcp;
+	svc->outlier = sc->outlier;
+	err = build_backends(b, svc, b->in->cfg->namespace);
+	if (!err && in_panic(svc, sc->panic_percent))
+		svc->policy.flags |= SLUICE_POLICY_PANIC;
+	if (!err)
+		err = build_table(b, svc, SLUICE_FAM_V4);
+	if (!err)
+		err = build_table(b, svc, SLUICE_FAM_V6);
+	if (!err)
+		err = add_frontends(b, m, sc, svc->id, fcap);
+	return err;
+}
+
+static void mark_current_ids(struct build *b)
+{
+	const struct sl_model *cur = b->in->current;
+	size_t i, j;
+
+	for (i = 0; i < cur->nservices; i++) {
+		id_set_add(&b->used_services, cur->services[i].id);
+		for (j = 0; j < cur->services[i].nbackends; j++)
+			id_set_add(&b->used_backends, cur->services[i].backends[j].id);
+	}
+}
+
+int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_ids,
+		   struct sl_id_alloc *backend_ids, struct sl_model *out, struct sl_err *err)
+{
+	struct build b = { .in = in, .service_ids = service_ids, .backend_ids = backend_ids,
+			   .err = err };
+	const struct sl_config *cfg = in->cfg;
+	struct sl_model m = {};
+	size_t i, fcap = 0;
+	int ret = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (!cfg->enabled || !cfg->nservices)
+		return 0;
+	if (id_set_init(&b.used_services, service_ids->limit) ||
+	    id_set_init(&b.used_backends, backend_ids->limit))
+		goto out;
+	mark_current_ids(&b);
+	b.ninst = in->instances ? in->instances->n : 0;
+	b.by_service = calloc(b.ninst + 1, sizeof(*b.by_service));
+	b.cur_by_name = calloc(in->current->nservices + 1, sizeof(*b.cur_by_name));
+	b.scratch = calloc(SLUICE_MAX_SLOTS, sizeof(*b.scratch));
+	b.slots = calloc(SLUICE_MAX_SLOTS, sizeof(*b.slots));
+	m.services = calloc(cfg->nservices, sizeof(*m.services));
+	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services ||
+	    sl_vip_index(in->vip4, &b.vip4) || sl_vip_index(in->vip6, &b.vip6))
+		goto out;
+	for (i = 0; i < in->current->nservices; i++)
+		b.cur_by_name[i] = &in->current->services[i];
+	if (in->current->nservices)
+		qsort(b.cur_by_name, in->current->nservices, sizeof(*b.cur_by_name),
+		      cmp_service_name);
+	for (i = 0; i < b.ninst; i++)
+		b.by_service[i] = &in->instances->v[i];
+	if (b.ninst)
+		qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
+
+	for (i = 0; i < cfg->nservices; i++) {
+		ret = build_service(&b, &m, &cfg->services[i], &fcap);
+		if (ret)
+			goto out;
+	}
+	sl_model_sort(&m);
+	*out = m;
+	memset(&m, 0, sizeof(m));
+	ret = 0;
+out:
+	if (ret == -ENOMEM)
+		sl_err_set(err, "out of memory building the routing model");
+	sl_model_free(&m);
+	free(b.used_services.bits);
+	free(b.used_backends.bits);
+	free(b.by_service);
+	free(b.cur_by_name);
+	free(b.vip4);
+	free(b.vip6);
+	free(b.scratch);
+	free(b.slots);
+	return ret;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* model.h: the routing state as sluice holds it in memory: services with their backends and
+ * slot tables, and frontends. Built from config + registry + VIPs (desired), or read back
+ * from the maps (current). Pure. */
+#ifndef SL_MODEL_H
+#define SL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/addr.h"
+#include "inputs/config.h"
+#include "lib/err.h"
+#include "inputs/registry.h"
+#include "sluice.h"
+#include "model/vip.h"
+
+struct sl_backend_model {
+	uint32_t id;
+	struct sl_addr addr;
+	uint16_t port; /* host byte order */
+	uint8_t state; /* enum sluice_backend_state */
+	uint32_t weight;
+	char instance_id[SLUICE_INSTANCE_ID_LEN];
+};
+
+struct sl_table_model {
+	struct sluice_slot *slots; /* NULL when empty */
+	uint32_t nslots;
+};
+
+struct sl_service_model {
+	uint32_t id;
+	char name[SLUICE_NAME_LEN];
+	struct sl_backend_model *backends; /* sorted by (addr, port) */
+	size_t nbackends;
+	struct sl_table_model table[2]; /* SLUICE_FAM_V4, SLUICE_FAM_V6 */
+	struct sluice_policy policy;    /* service_policies entry (PANIC: the tables hold every
+					 * backend that is not draining) */
+	/* From the config, not kept in the maps (zero in a model read back from them): */
+	bool terminate_tcp;
+	struct sl_outlier_cfg outlier;
+};
+
+struct sl_frontend_model {
+	struct sluice_frontend_key key;
+	struct sluice_frontend value;
+};
+
+struct sl_model {
+	struct sl_service_model *services; /* sorted by id */
+	size_t nservices;
+	struct sl_frontend_model *frontends; /* sorted by key (memcmp) */
+	size_t nfrontends;
+};
+
+/* Ids in [1, limit) not held in the current model: services and backends keep theirs
+ * across rebuilds; new ones are taken after the last one handed out, wrapping, so a
+ * freed id is not reused at once. */
+struct sl_id_alloc {
+	uint32_t limit;
+	uint32_t cursor;
+};
+
+/* What sluiced's health checks and passive ejections say of a backend id that is in the
+ * current model: SLUICE_BACKEND_SERVING, _CHECK_FAILED or _EJECTED. */
+typedef uint8_t (*sl_health_fn)(const void *ctx, uint32_t backend_id);
+
+struct sl_build_input {
+	const struct sl_config *cfg;
+	const struct sl_instances *instances;
+	const struct sl_vip_table *vip4; /* by alias dnsName */
+	const struct sl_vip_table *vip6;
+	const struct sl_model *current;  /* ids to keep; may be empty */
+	sl_health_fn health;             /* NULL: every backend the registry serves is healthy */
+	const void *health_ctx;
+};
+
+/* Build the desired model. Fails (-EINVAL/-ENOSPC, err naming the service) when a limit
+ * would be exceeded: ids, frontends, or more serving backends than SLUICE_MAX_SLOTS. */
+int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_ids,
+		   struct sl_id_alloc *backend_ids, struct sl_model *out, struct sl_err *err);
+void sl_model_free(struct sl_model *m);
+/* Sort services by id and frontends by key, and each service's backends; used after
+ * reading a model back from the maps. */
+void sl_model_sort(struct sl_model *m);
+const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id);
+const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
+							  const char *name);
+bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b);
+/* The backend of s at that address and port (backends are sorted), or NULL; s may be NULL. */
+const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
+						       const struct sl_addr *addr, uint16_t port);
+/* Number of backends in the slot tables. */
+uint32_t sl_service_nserving(const struct sl_service_model *s);
+/* Whether a backend of s is in its slot tables (serving, or any but draining in panic). */
+bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backend_model *b);
+/* The service_policies entry a service's config asks for (PANIC not set). */
+void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy *pol);
+/* The frontend key for a VIP, port (host order) and IPPROTO_*. */
+void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
+			  uint16_t port, uint8_t proto);
+/* The VIP requests of a config, one per dnsName, for sl_vip_assign (v6: false for IPv4).
+ * Names point into cfg. Caller frees *req. -ENOMEM or 0. */
+int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
+		    size_t *n);
+
+#endif
