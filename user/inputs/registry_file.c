@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "lib/log.h"
 #include "lib/fsutil.h"
+#include "lib/vec.h"
 #include "inputs/registry_file.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
@@ -259,7 +260,7 @@ static void free_names(char **names, size_t n)
  * directory is an error. */
 static int list_names(const struct sl_registry_file *src, char ***out, size_t *nout)
 {
-	char **names = NULL, **grown;
+	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	struct stat st;
@@ -293,14 +294,9 @@ static int list_names(const struct sl_registry_file *src, char ***out, size_t *n
 		}
 		if (!is_registry_name(de->d_name))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(names, cap * sizeof(*names));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			names = grown;
+		if (sl_vec_room(names, n, cap)) {
+			ret = -ENOMEM;
+			break;
 		}
 		names[n] = strdup(de->d_name);
 		if (!names[n]) {

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "kernel/maps.h"
 
 #define SL_ENOTSUPP 524 /* the kernel's "operation not supported" (no batch ops) */
@@ -122,15 +123,8 @@ static int read_services(const struct sl_maps *maps, struct sl_model *m)
 		prev = &key;
 		if (bpf_map_lookup_elem(maps->services, &key, &v))
 			continue;
-		if (m->nservices == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *nv = realloc(m->services, ncap * sizeof(*m->services));
-
-			if (!nv)
-				return -ENOMEM;
-			m->services = nv;
-			cap = ncap;
-		}
+		if (sl_vec_room(m->services, m->nservices, cap))
+			return -ENOMEM;
 		memset(&m->services[m->nservices], 0, sizeof(*m->services));
 		bpf_map_lookup_elem(maps->service_policies, &key, &m->services[m->nservices].policy);
 		m->services[m->nservices].id = key;
@@ -220,15 +214,8 @@ static int read_frontends(const struct sl_maps *maps, struct sl_model *m)
 		struct sl_frontend_model *f;
 
 		prev = &key;
-		if (m->nfrontends == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *nv = realloc(m->frontends, ncap * sizeof(*m->frontends));
-
-			if (!nv)
-				return -ENOMEM;
-			m->frontends = nv;
-			cap = ncap;
-		}
+		if (sl_vec_room(m->frontends, m->nfrontends, cap))
+			return -ENOMEM;
 		f = &m->frontends[m->nfrontends];
 		f->key = key;
 		if (bpf_map_lookup_elem(maps->frontends, &key, &f->value))

@@ -26,6 +26,7 @@
 #include "lib/log.h"
 #include "sluice.h"
 #include "kernel/sockterm.h"
+#include "lib/vec.h"
 #include "sockterm.skel.h"
 
 #define MAX_NETNS 1024        /* network namespaces visited in one run */
@@ -128,15 +129,8 @@ static int cmp_u64(const void *a, const void *b)
 
 static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		uint64_t *nv = realloc(*v, ncap * sizeof(**v));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
+	if (sl_vec_room(*v, *n, *cap))
+		return -ENOMEM;
 	(*v)[(*n)++] = x;
 	return 0;
 }
@@ -595,21 +589,13 @@ static int diag_dump_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK; /* not in an attached cgroup: sluice did not route it */
 	if (u64_has(dd->job->scope->own, dd->job->scope->nown, m->idiag_inode))
 		return MNL_CB_OK; /* sluiced's own */
-	if (dd->n == dd->cap) {
-		size_t ncap = dd->cap ? dd->cap * 2 : 16;
-		struct diag_sock *nv;
-
-		if (ncap > MAX_DIAG_SOCKS) {
-			dd->dropped++;
-			return MNL_CB_OK;
-		}
-		nv = realloc(dd->v, ncap * sizeof(*nv));
-		if (!nv) {
-			dd->ret = -ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		dd->v = nv;
-		dd->cap = ncap;
+	if (dd->n >= MAX_DIAG_SOCKS) {
+		dd->dropped++;
+		return MNL_CB_OK;
+	}
+	if (sl_vec_room(dd->v, dd->n, dd->cap)) {
+		dd->ret = -ENOMEM;
+		return MNL_CB_ERROR;
 	}
 	dd->v[dd->n].family = m->idiag_family;
 	dd->v[dd->n].proto = dd->proto;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "model/model.h"
 #include "model/slots.h"
 
@@ -469,15 +470,8 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 						   cfg->limits.frontends);
 					return -ENOSPC;
 				}
-				if (m->nfrontends == *cap) {
-					size_t ncap = *cap ? *cap * 2 : 64;
-					void *nv = realloc(m->frontends, ncap * sizeof(*fe));
-
-					if (!nv)
-						return -ENOMEM;
-					m->frontends = nv;
-					*cap = ncap;
-				}
+				if (sl_vec_room(m->frontends, m->nfrontends, *cap))
+					return -ENOMEM;
 				fe = &m->frontends[m->nfrontends++];
 				memset(fe, 0, sizeof(*fe));
 				sl_frontend_key_make(&fe->key, vips[f], a->port, protos[p]);

@@ -13,6 +13,7 @@
 #include "kernel/attach.h"
 #include "sluiced/daemon.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 
 static struct sl_outlier_state *outlier_of(const struct sl_daemon *d, uint32_t id)
 {
@@ -319,16 +320,9 @@ static int departed(const struct sl_model *old, const struct sl_model *now,
 
 			if (!sl_backend_in_table(os, b) || (nb && sl_backend_in_table(ns, nb)))
 				continue;
-			if (*n == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				void *nv = realloc(v, ncap * sizeof(*v));
-
-				if (!nv) {
-					free(v);
-					return -ENOMEM;
-				}
-				v = nv;
-				cap = ncap;
+			if (sl_vec_room(v, *n, cap)) {
+				free(v);
+				return -ENOMEM;
 			}
 			v[*n].addr = b->addr;
 			v[*n].port = b->port;
@@ -427,18 +421,11 @@ static void set_check_targets(struct sl_daemon *d, const struct sl_model *now)
 
 			if (b->state == SLUICE_BACKEND_DRAINING)
 				continue;
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				void *nv = realloc(t, ncap * sizeof(*t));
-
-				if (!nv) {
-					pr_warn("health: out of memory; keeping the previous targets");
-					free(t);
-					free(by_name);
-					return;
-				}
-				t = nv;
-				cap = ncap;
+			if (sl_vec_room(t, n, cap)) {
+				pr_warn("health: out of memory; keeping the previous targets");
+				free(t);
+				free(by_name);
+				return;
 			}
 			t[n++] = (struct sl_check_target){
 				.backend_id = b->id, .addr = b->addr,
