@@ -58,7 +58,9 @@ TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c)
 
 .PHONY: all build-deps deps check layers unit unit-asan e2e demo bench install uninstall clean
 .DELETE_ON_ERROR:
-.SECONDARY:
+# Generated files kept after the build (make would delete them as intermediates).
+.SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
+	$(BUILD)/bench/ref.bpf.o $(BUILD)/bench/ref.skel.h
 
 all: $(BUILD)/sluiced $(BUILD)/sluicectl
 
@@ -98,7 +100,7 @@ $(BUILD)/libsluice.a: $(call obj,$(BUILD),$(LIB_SRCS))
 $(ASAN_BUILD)/libsluice.a: $(call obj,$(ASAN_BUILD),$(LIB_SRCS))
 %/libsluice.a:
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/sluiced: $(call obj,$(BUILD),$(SLUICED_SRCS)) $(BUILD)/libsluice.a
 $(BUILD)/sluicectl: $(call obj,$(BUILD),$(SLUICECTL_SRCS)) $(BUILD)/libsluice.a
