@@ -387,6 +387,7 @@ static int group_teardown(void **state)
 /* ---- a checker driven by a bounded loop ---- */
 
 #define MAX_EV 64
+#define MAX_IDS 256 /* backend ids the tests use are below this */
 
 struct event {
 	uint32_t id;
@@ -401,10 +402,10 @@ struct fixture {
 	int fds_before;
 	size_t nsrv_before; /* listeners a test adds stay until the end */
 	unsigned int dispatches;
-	/* on_change */
+	/* verdict changes, seen by comparing statuses around each dispatch */
 	struct event ev[MAX_EV];
 	size_t nev;
-	bool clear_on_change; /* on_change calls sl_checker_set with no target */
+	bool clear_on_change; /* the loop calls sl_checker_set with no target after a change */
 	/* on_socket */
 	int sockets;
 	int refuse;            /* on_socket's return */
@@ -419,13 +420,29 @@ struct fixture {
 	struct rlimit nofile;
 };
 
-static void on_change(void *ctx, uint32_t backend_id, bool healthy)
+/* One dispatch, as sluiced runs it: the changes it reports are exactly the targets whose
+ * status differs from before it, each recorded as an event. */
+static void dispatch(struct fixture *f)
 {
-	struct fixture *f = ctx;
+	int before[MAX_IDS];
+	unsigned int changed, seen = 0;
+	uint32_t id;
 
-	if (f->nev < MAX_EV)
-		f->ev[f->nev++] = (struct event){ backend_id, healthy, now_ms(), f->sockets };
-	if (f->clear_on_change)
+	for (id = 0; id < MAX_IDS; id++)
+		before[id] = sl_checker_status(f->c, id);
+	changed = sl_checker_dispatch(f->c);
+	for (id = 0; id < MAX_IDS; id++) {
+		int now = sl_checker_status(f->c, id);
+
+		if (now < 0 || now == before[id])
+			continue;
+		assert_true(before[id] >= 0); /* only targets change, none appears */
+		seen++;
+		if (f->nev < MAX_EV)
+			f->ev[f->nev++] = (struct event){ id, now, now_ms(), f->sockets };
+	}
+	assert_int_equal(changed, seen);
+	if (changed && f->clear_on_change)
 		assert_int_equal(sl_checker_set(f->c, NULL, 0), 0);
 }
 
@@ -476,7 +493,7 @@ static int fx_setup(void **state)
 	f->fds_base = -1;
 	f->fds_before = count_fds();
 	f->nsrv_before = nsrv;
-	f->c = sl_checker_new(on_change, on_socket, f, &err);
+	f->c = sl_checker_new(on_socket, f, &err);
 	assert_non_null(f->c);
 	f->ep = epoll_create1(EPOLL_CLOEXEC);
 	assert_true(f->ep >= 0);
@@ -517,7 +534,7 @@ static bool run_until(struct fixture *f, bool (*done)(const struct fixture *), i
 			return false;
 		left = (int)(end - now);
 		if (epoll_wait(f->ep, &ev, 1, left < 20 ? left : 20) > 0) {
-			sl_checker_dispatch(f->c);
+			dispatch(f);
 			f->dispatches++;
 		}
 	}
@@ -860,7 +877,7 @@ static void test_ipv6(void **state)
 	assert_int_equal(f->bad_sockets, 0);
 }
 
-static void test_set_from_on_change(void **state)
+static void test_set_after_change(void **state)
 {
 	struct fixture *f = *state;
 	struct sl_health_check_cfg cfg = mk_cfg(SL_HC_TCP, 50, 500, 1, 1);
@@ -920,7 +937,7 @@ static void test_inflight_bounded(void **state)
 	rl = f->nofile;
 	rl.rlim_cur = 40;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	f->c = sl_checker_new(on_change, on_socket, f, &err);
+	f->c = sl_checker_new(on_socket, f, &err);
 	assert_non_null(f->c);
 	assert_int_equal(epoll_ctl(f->ep, EPOLL_CTL_ADD, sl_checker_fd(f->c), &ev), 0);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &f->nofile), 0);
@@ -950,7 +967,7 @@ int main(void)
 		T(test_set_aborts_running_check),
 		T(test_running_check_not_started_twice),
 		T(test_ipv6),
-		T(test_set_from_on_change),
+		T(test_set_after_change),
 		T(test_long_body_cut),
 		T(test_inflight_bounded),
 	};

@@ -988,22 +988,9 @@ static void test_panic(void **state)
 	}
 }
 
-static uint32_t failed_check_id, ejected_id;
-static unsigned health_calls;
-
-static uint8_t fake_health(const void *ctx, uint32_t id)
-{
-	(void)ctx;
-	health_calls++;
-	if (id == failed_check_id)
-		return SLUICE_BACKEND_CHECK_FAILED;
-	if (id == ejected_id)
-		return SLUICE_BACKEND_EJECTED;
-	return SLUICE_BACKEND_SERVING;
-}
-
 /* Checks and ejections take a backend the registry serves out of the tables; the registry's
- * UNHEALTHY and DRAINING win; a new backend is not asked about (it has had no check). */
+ * UNHEALTHY and DRAINING win; a new backend is not asked about (it has had no check). The
+ * verdicts say EJECTED of every id not named, so any id wrongly consulted shows. */
 static void test_health_overlay(void **state)
 {
 	static const struct sl_model empty;
@@ -1011,6 +998,8 @@ static void test_health_overlay(void **state)
 	struct sl_build_input in;
 	struct sl_model m1, m2;
 	struct sl_err err = { "" };
+	uint8_t verdict[64];
+	uint32_t a, b, c;
 	struct world w;
 
 	(void)state;
@@ -1020,19 +1009,25 @@ static void test_health_overlay(void **state)
 	add_inst(&w, "b", "api", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
 	add_inst(&w, "c", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 1);
 	add_inst(&w, "u", "api", "10.0.0.4", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	memset(verdict, SLUICE_BACKEND_EJECTED, sizeof(verdict));
 	in = (struct sl_build_input){ .cfg = &w.cfg, .instances = &w.insts, .vip4 = &w.vip4,
-				      .vip6 = &w.vip6, .current = &empty, .health = fake_health };
-	failed_check_id = ejected_id = 0;
-	health_calls = 0;
+				      .vip6 = &w.vip6, .current = &empty,
+				      .verdicts = { .v = verdict, .n = sizeof(verdict) } };
 	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m1, &err), 0);
-	assert_int_equal(health_calls, 0);
 	s = svc_of(&m1, "api");
-	failed_check_id = must_backend(s, "b", SLUICE_FAM_V4)->id;
-	ejected_id = must_backend(s, "c", SLUICE_FAM_V4)->id;
+	a = must_backend(s, "a", SLUICE_FAM_V4)->id;
+	b = must_backend(s, "b", SLUICE_FAM_V4)->id;
+	c = must_backend(s, "c", SLUICE_FAM_V4)->id;
+	assert_true(a < sizeof(verdict) && b < sizeof(verdict) && c < sizeof(verdict));
+	/* All new: none asked. */
+	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	assert_int_equal(s->table[SLUICE_FAM_V4].nslots, 3);
+	verdict[a] = SLUICE_BACKEND_SERVING;
+	verdict[b] = SLUICE_BACKEND_CHECK_FAILED;
+	verdict[c] = SLUICE_BACKEND_EJECTED;
 	add_inst(&w, "d", "api", "10.0.0.5", NULL, 80, SL_HEALTH_HEALTHY, 1);
 	in.current = &m1;
 	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m2, &err), 0);
-	assert_int_equal(health_calls, 3); /* a, b, c: not u (UNHEALTHY), not d (new) */
 	s = svc_of(&m2, "api");
 	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
 	assert_int_equal(must_backend(s, "b", SLUICE_FAM_V4)->state, SLUICE_BACKEND_CHECK_FAILED);
@@ -1040,8 +1035,16 @@ static void test_health_overlay(void **state)
 	assert_int_equal(must_backend(s, "u", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
 	assert_int_equal(must_backend(s, "d", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
 	assert_int_equal(s->table[SLUICE_FAM_V4].nslots, 2);
-	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], failed_check_id), 0);
-	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], ejected_id), 0);
+	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], b), 0);
+	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4], c), 0);
+	/* An id beyond the verdicts serves. */
+	in.verdicts.n = a;
+	verdict[b] = verdict[c] = SLUICE_BACKEND_SERVING;
+	sl_model_free(&m1);
+	in.current = &m2;
+	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m1, &err), 0);
+	s = svc_of(&m1, "api");
+	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
 }

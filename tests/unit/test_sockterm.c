@@ -227,9 +227,9 @@ static int tcp_state(int fd, int peer)
 	return ALIVE;
 }
 
-static struct sl_sockterm_target target(int family, uint16_t port, bool tcp)
+static struct sl_departure target(int family, uint16_t port, bool tcp)
 {
-	struct sl_sockterm_target tg = { .port = port, .tcp = tcp };
+	struct sl_departure tg = { .port = port, .terminate_tcp = tcp };
 
 	sl_addr_parse(family == AF_INET ? "127.0.0.1" : "::1", &tg.addr);
 	return tg;
@@ -313,7 +313,7 @@ static int teardown(void **state)
 }
 
 static void open_method(struct fixture *f, enum sl_sockterm_mode mode,
-			enum sl_sockterm_method want)
+			enum sl_sockterm_mode want)
 {
 	struct sl_err err = {};
 
@@ -335,10 +335,10 @@ static void close_all(int *v, size_t n)
 static void test_method_names(void **state)
 {
 	(void)state;
-	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_METHOD_NONE), "off");
-	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_METHOD_ITER), "iterator");
-	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_METHOD_DIAG), "sock_diag");
-	assert_int_equal(sl_sockterm_method(NULL), SL_SOCKTERM_METHOD_NONE);
+	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_OFF), "off");
+	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_ITER), "iterator");
+	assert_string_equal(sl_sockterm_method_name(SL_SOCKTERM_DIAG), "sock_diag");
+	assert_int_equal(sl_sockterm_method(NULL), SL_SOCKTERM_OFF);
 }
 
 /* Each mode gives its method; auto prefers the iterators and falls back to sock_diag; an
@@ -347,17 +347,17 @@ static void test_open_modes(void **state)
 {
 	struct fixture *f = *state;
 	struct sl_sockterm *t = NULL;
-	struct sl_sockterm_target tg;
+	struct sl_departure tg;
 	struct sl_err err = {};
 	unsigned destroyed = 99;
 	uint16_t port;
 	int srv, c;
 
-	open_method(f, SL_SOCKTERM_AUTO, SL_SOCKTERM_METHOD_ITER);
+	open_method(f, SL_SOCKTERM_AUTO, SL_SOCKTERM_ITER);
 	sl_sockterm_free(f->t);
-	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_METHOD_ITER);
+	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_ITER);
 	sl_sockterm_free(f->t);
-	open_method(f, SL_SOCKTERM_DIAG, SL_SOCKTERM_METHOD_DIAG);
+	open_method(f, SL_SOCKTERM_DIAG, SL_SOCKTERM_DIAG);
 	sl_sockterm_free(f->t);
 	f->t = NULL;
 
@@ -366,11 +366,11 @@ static void test_open_modes(void **state)
 	assert_null(t);
 	assert_non_null(strstr(err.msg, "sock_routes"));
 	assert_int_equal(sl_sockterm_open(&t, SL_SOCKTERM_AUTO, -1, &err), 0);
-	assert_int_equal(sl_sockterm_method(t), SL_SOCKTERM_METHOD_DIAG);
+	assert_int_equal(sl_sockterm_method(t), SL_SOCKTERM_DIAG);
 	sl_sockterm_free(t);
 
 	/* off: a marked connected socket to the target stays */
-	open_method(f, SL_SOCKTERM_OFF, SL_SOCKTERM_METHOD_NONE);
+	open_method(f, SL_SOCKTERM_OFF, SL_SOCKTERM_OFF);
 	srv = server(AF_INET, SOCK_DGRAM, 0, &port);
 	assert_true(srv >= 0);
 	c = udp_client(AF_INET, false, port, true);
@@ -391,12 +391,12 @@ static void udp_iter_case(struct fixture *f, int family)
 {
 	enum { MARKED, MAPPED, UNMARKED, UNROUTED, EXEMPT, UNCONN, OTHER, N };
 	int s[N], lport[N], srv_a, srv_b, i;
-	struct sl_sockterm_target tg;
+	struct sl_departure tg;
 	struct sl_err err = {};
 	unsigned destroyed;
 	uint16_t a, b;
 
-	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_METHOD_ITER);
+	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_ITER);
 	srv_a = server(family, SOCK_DGRAM, 0, &a);
 	srv_b = server(family, SOCK_DGRAM, 0, &b);
 	assert_true(srv_a >= 0 && srv_b >= 0);
@@ -466,12 +466,12 @@ static void tcp_iter_case(struct fixture *f, int family)
 {
 	enum { MARKED, UNMARKED, OTHER, N };
 	int c[N], p[N], la, lb, srv, udp, udp_port, i;
-	struct sl_sockterm_target tg;
+	struct sl_departure tg;
 	struct sl_err err = {};
 	unsigned destroyed;
 	uint16_t a, b, ua;
 
-	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_METHOD_ITER);
+	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_ITER);
 	la = server(family, SOCK_STREAM, 0, &a);
 	lb = server(family, SOCK_STREAM, 0, &b);
 	assert_true(la >= 0 && lb >= 0);
@@ -497,7 +497,7 @@ static void tcp_iter_case(struct fixture *f, int family)
 	for (i = 0; i < N; i++)
 		assert_int_equal(tcp_state(c[i], p[i]), ALIVE);
 
-	tg.tcp = true;
+	tg.terminate_tcp = true;
 	assert_int_equal(sl_sockterm_run(f->t, &tg, 1, NULL, NULL, 0, &destroyed, &err), 0);
 	assert_int_equal(destroyed, 1);
 	assert_int_equal(tcp_state(c[MARKED], p[MARKED]), DEAD);
@@ -535,14 +535,14 @@ static void test_iter_many_targets(void **state)
 {
 	struct fixture *f = *state;
 	const size_t n = 3000; /* two entries each: 6000 */
-	struct sl_sockterm_target *v;
+	struct sl_departure *v;
 	struct sl_err err = {};
 	unsigned destroyed;
 	uint16_t a;
 	int srv, c;
 	size_t i;
 
-	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_METHOD_ITER);
+	open_method(f, SL_SOCKTERM_ITER, SL_SOCKTERM_ITER);
 	srv = server(AF_INET, SOCK_DGRAM, 0, &a);
 	assert_true(srv >= 0);
 	c = udp_client(AF_INET, false, a, true);
@@ -568,7 +568,7 @@ static void test_iter_many_targets(void **state)
 static void test_diag_spares_own(void **state)
 {
 	struct fixture *f = *state;
-	struct sl_sockterm_target tg[2];
+	struct sl_departure tg[2];
 	struct sl_err err = {};
 	char line[PATH_MAX], mnt[PATH_MAX], path[PATH_MAX * 2];
 	unsigned destroyed;
@@ -593,7 +593,7 @@ static void test_diag_spares_own(void **state)
 	if (!id)
 		skip();
 
-	open_method(f, SL_SOCKTERM_DIAG, SL_SOCKTERM_METHOD_DIAG);
+	open_method(f, SL_SOCKTERM_DIAG, SL_SOCKTERM_DIAG);
 	srv4 = server(AF_INET, SOCK_DGRAM, 0, &a4);
 	srv6 = server(AF_INET6, SOCK_DGRAM, 0, &a6);
 	assert_true(srv4 >= 0 && srv6 >= 0);
@@ -734,7 +734,7 @@ static void peer_case(struct fixture *f, enum sl_sockterm_mode mode, int family)
 	char mnt[PATH_MAX], base[PATH_MAX], sub[PATH_MAX];
 	int to_peer[2] = { -1, -1 }, from_peer[2] = { -1, -1 }, status = -1, i;
 	unsigned char res[P_N];
-	struct sl_sockterm_target tg;
+	struct sl_departure tg;
 	struct peer_ports ports;
 	struct sl_err err = {};
 	unsigned destroyed, want;
@@ -746,7 +746,7 @@ static void peer_case(struct fixture *f, enum sl_sockterm_mode mode, int family)
 
 	if (!cgroup2_mount(mnt, sizeof(mnt)))
 		skip();
-	open_method(f, mode, diag ? SL_SOCKTERM_METHOD_DIAG : SL_SOCKTERM_METHOD_ITER);
+	open_method(f, mode, diag ? SL_SOCKTERM_DIAG : SL_SOCKTERM_ITER);
 	assert_int_equal(sl_pathf(base, sizeof(base), "%s/sluice-test-%d", mnt, (int)getpid()), 0);
 	assert_int_equal(sl_pathf(sub, sizeof(sub), "%s/peer", base), 0);
 	assert_int_equal(mkdir(base, 0755), 0);
@@ -785,7 +785,7 @@ static void peer_case(struct fixture *f, enum sl_sockterm_mode mode, int family)
 	}
 	if (ok) {
 		/* and TCP */
-		tg.tcp = true;
+		tg.terminate_tcp = true;
 		ok = !sl_sockterm_run(f->t, &tg, 1, paths, &id, 1, &destroyed, &err) &&
 		     destroyed == 1;
 		if (!ok)

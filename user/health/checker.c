@@ -26,8 +26,7 @@
 #define EVENTS_PER_DISPATCH 64
 #define REASON_LEN 256
 
-/* Callbacks must not call sl_checker_free nor sl_checker_dispatch; on_change may call
- * sl_checker_set (changes are told once curl is done for the dispatch), on_socket may not. */
+/* on_socket must not call back into the checker. */
 
 struct check;
 
@@ -60,14 +59,7 @@ struct check {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* A change of health, told to on_change at the end of the dispatch that found it. */
-struct change {
-	uint32_t backend_id;
-	bool healthy;
-};
-
 struct sl_checker {
-	sl_check_result_fn on_change;
 	sl_check_socket_fn on_socket;
 	void *ctx;
 	int ep;        /* private epoll: curl's sockets and the two timers */
@@ -80,8 +72,7 @@ struct sl_checker {
 	uint64_t gen;
 	struct sl_hc_heap heap;
 	size_t inflight, max_inflight;
-	struct change *changes; /* room for one per target */
-	size_t nchanges, capchanges;
+	unsigned int changed; /* healthy flags that changed in this dispatch */
 	uint64_t seed;
 	struct sl_hc_rand rand;
 };
@@ -379,17 +370,6 @@ static bool judge(const struct check *k, CURLcode res, char *reason, size_t len)
 	return sl_hc_status_ok(&k->t->cfg, status);
 }
 
-static void queue_change(struct sl_checker *c, const struct target *t)
-{
-	struct change ch = { t->backend_id, t->state.healthy };
-
-	/* There is room for one per target, and a target ends at most one check a dispatch. */
-	if (c->nchanges < c->capchanges)
-		c->changes[c->nchanges++] = ch;
-	else if (c->on_change)
-		c->on_change(c->ctx, ch.backend_id, ch.healthy);
-}
-
 static void record(struct sl_checker *c, struct target *t, bool pass, const char *reason)
 {
 	const struct sl_hc_state *s = &t->state;
@@ -407,7 +387,7 @@ static void record(struct sl_checker *c, struct target *t, bool pass, const char
 	else
 		pr_info("health: service %s backend %s is now unhealthy (%u check%s failed: %s)",
 			t->service, t->name, s->failures, plural(s->failures), t->reason);
-	queue_change(c, t);
+	c->changed++;
 }
 
 static void finish_check(struct sl_checker *c, struct check *k, CURLcode res)
@@ -460,20 +440,6 @@ static void run_due(struct sl_checker *c)
 	arm_schedule(c);
 }
 
-/* Tell on_change, skipping changes that a call before undid (sl_checker_set from on_change). */
-static void deliver(struct sl_checker *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nchanges; i++) {
-		struct change ch = c->changes[i];
-
-		if (c->on_change && sl_checker_status(c, ch.backend_id) == (int)ch.healthy)
-			c->on_change(c->ctx, ch.backend_id, ch.healthy);
-	}
-	c->nchanges = 0;
-}
-
 static int curl_events(uint32_t ev)
 {
 	int mask = 0;
@@ -487,11 +453,12 @@ static int curl_events(uint32_t ev)
 	return mask;
 }
 
-void sl_checker_dispatch(struct sl_checker *c)
+unsigned int sl_checker_dispatch(struct sl_checker *c)
 {
 	struct epoll_event evs[EVENTS_PER_DISPATCH];
 	int n, i, running;
 
+	c->changed = 0;
 	n = epoll_wait(c->ep, evs, EVENTS_PER_DISPATCH, 0);
 	for (i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;
@@ -508,7 +475,7 @@ void sl_checker_dispatch(struct sl_checker *c)
 	}
 	harvest(c);
 	run_due(c);
-	deliver(c);
+	return c->changed;
 }
 
 int sl_checker_fd(const struct sl_checker *c)
@@ -687,7 +654,6 @@ static int prepare(struct sl_checker *c, const struct sl_check_target *in, size_
 {
 	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
 	struct slot *s = NULL;
-	struct change *ch;
 	size_t m = 0, i;
 	int ret = -ENOMEM;
 
@@ -702,13 +668,6 @@ static int prepare(struct sl_checker *c, const struct sl_check_target *in, size_
 			goto out;
 	if (sl_hc_heap_reserve(&c->heap, m))
 		goto out;
-	if (m > c->capchanges) {
-		ch = realloc(c->changes, m * sizeof(*ch));
-		if (!ch)
-			goto out;
-		c->changes = ch;
-		c->capchanges = m;
-	}
 	*out = s;
 	*nout = m;
 	s = NULL;
@@ -815,8 +774,7 @@ static int open_multi(struct sl_checker *c, struct sl_err *err)
 	return 0;
 }
 
-struct sl_checker *sl_checker_new(sl_check_result_fn on_change, sl_check_socket_fn on_socket,
-				  void *ctx, struct sl_err *err)
+struct sl_checker *sl_checker_new(sl_check_socket_fn on_socket, void *ctx, struct sl_err *err)
 {
 	struct sl_checker *c = calloc(1, sizeof(*c));
 
@@ -824,7 +782,6 @@ struct sl_checker *sl_checker_new(sl_check_result_fn on_change, sl_check_socket_
 		sl_err_set(err, "health checks: out of memory");
 		return NULL;
 	}
-	c->on_change = on_change;
 	c->on_socket = on_socket;
 	c->ctx = ctx;
 	c->ep = c->curl_tfd = c->sched_tfd = -1;
@@ -860,6 +817,5 @@ void sl_checker_free(struct sl_checker *c)
 	close_fd(c->curl_tfd);
 	close_fd(c->sched_tfd);
 	sl_hc_heap_free(&c->heap);
-	free(c->changes);
 	free(c);
 }

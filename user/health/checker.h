@@ -24,18 +24,16 @@ struct sl_check_target {
 						 * sluiced restarted) */
 };
 
-/* A backend passed or failed its threshold: called on changes only. */
-typedef void (*sl_check_result_fn)(void *ctx, uint32_t backend_id, bool healthy);
 /* Called with each check socket after it is created and before it connects; non-zero
  * aborts that check (counted as a failure). */
 typedef int (*sl_check_socket_fn)(void *ctx, int fd);
 
-struct sl_checker *sl_checker_new(sl_check_result_fn on_change, sl_check_socket_fn on_socket,
-				  void *ctx, struct sl_err *err);
+struct sl_checker *sl_checker_new(sl_check_socket_fn on_socket, void *ctx, struct sl_err *err);
 void sl_checker_free(struct sl_checker *c);
 /* Readable when there is work: then call sl_checker_dispatch. */
 int sl_checker_fd(const struct sl_checker *c);
-void sl_checker_dispatch(struct sl_checker *c);
+/* Run what is ready; the number of backends whose verdict (sl_checker_status) changed. */
+unsigned int sl_checker_dispatch(struct sl_checker *c);
 /* Replace the set of targets. A backend id kept with the same address, port and check keeps
  * its state and schedule; a new or changed one starts healthy (or as start_unhealthy says),
  * first checked after a random delay within its interval (at most 1 s). 0 or -ENOMEM (the

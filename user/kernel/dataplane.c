@@ -67,19 +67,35 @@ static int ensure_bpffs(const char *dir, struct sl_err *err)
 	return 0;
 }
 
-static void set_limits(struct sluice *skel, const struct sl_limits *lim)
+/* The object's map for each entry of the one list; an error when the two disagree (a map
+ * pinned by the object that is not in the list, or one in the list the object lacks). */
+static int find_maps(struct sluice *skel, struct bpf_map *out[SL_NMAPS], struct sl_err *err)
 {
-	bpf_map__set_max_entries(skel->maps.frontends, lim->frontends);
-	bpf_map__set_max_entries(skel->maps.backend_sets, 2 * lim->services);
-	bpf_map__set_max_entries(skel->maps.services, lim->services);
-	bpf_map__set_max_entries(skel->maps.service_stats, lim->services);
-	bpf_map__set_max_entries(skel->maps.backends, lim->backends);
-	bpf_map__set_max_entries(skel->maps.backend_stats, lim->backends);
-	bpf_map__set_max_entries(skel->maps.sock_vips, lim->sockets);
-	bpf_map__set_max_entries(skel->maps.service_policies, lim->services);
-	bpf_map__set_max_entries(skel->maps.rr_cursors, 2 * lim->services);
-	bpf_map__set_max_entries(skel->maps.backend_health, lim->backends);
-	bpf_map__set_max_entries(skel->maps.affinities, lim->affinities);
+	struct bpf_map *map;
+	size_t i, pinned = 0;
+
+	for (i = 0; i < SL_NMAPS; i++) {
+		out[i] = bpf_object__find_map_by_name(skel->obj, sl_map_specs[i].name);
+		if (!out[i])
+			return sl_err_set(err, "the BPF object has no map %s (kernel/maps.h lists it)",
+					  sl_map_specs[i].name);
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		pinned += bpf_map__pin_path(map) != NULL;
+	if (pinned != SL_NMAPS)
+		return sl_err_set(err, "the BPF object pins %zu maps, kernel/maps.h lists %d",
+				  pinned, SL_NMAPS);
+	return 0;
+}
+
+static void set_limits(struct bpf_map *const maps[SL_NMAPS], const struct sl_limits *lim)
+{
+	size_t i;
+
+	for (i = 0; i < SL_NMAPS; i++)
+		if (sl_map_specs[i].size != SL_SIZE_FIXED)
+			bpf_map__set_max_entries(maps[i],
+						 sl_map_max_entries(sl_map_specs[i].size, lim));
 }
 
 /* libbpf would only say "couldn't reuse pinned map": say what differs and what to do. */
@@ -168,27 +184,14 @@ static int pin_programs(struct sl_dataplane *dp, struct sl_err *err)
 	return 0;
 }
 
-static void fill_maps(struct sl_dataplane *dp)
+static void fill_maps(struct sl_dataplane *dp, struct bpf_map *const maps[SL_NMAPS])
 {
-	struct sluice *s = dp->skel;
-	struct btf *btf = bpf_object__btf(s->obj);
+	struct btf *btf = bpf_object__btf(dp->skel->obj);
+	size_t i;
 	int id;
 
-	dp->maps.frontends = bpf_map__fd(s->maps.frontends);
-	dp->maps.backend_sets = bpf_map__fd(s->maps.backend_sets);
-	dp->maps.services = bpf_map__fd(s->maps.services);
-	dp->maps.backends = bpf_map__fd(s->maps.backends);
-	dp->maps.backend_stats = bpf_map__fd(s->maps.backend_stats);
-	dp->maps.service_stats = bpf_map__fd(s->maps.service_stats);
-	dp->maps.sock_vips = bpf_map__fd(s->maps.sock_vips);
-	dp->maps.attachments = bpf_map__fd(s->maps.attachments);
-	dp->maps.meta = bpf_map__fd(s->maps.meta);
-	dp->maps.service_policies = bpf_map__fd(s->maps.service_policies);
-	dp->maps.backend_health = bpf_map__fd(s->maps.backend_health);
-	dp->maps.rr_cursors = bpf_map__fd(s->maps.rr_cursors);
-	dp->maps.affinities = bpf_map__fd(s->maps.affinities);
-	dp->maps.health_events = bpf_map__fd(s->maps.health_events);
-	dp->maps.sock_routes = bpf_map__fd(s->maps.sock_routes);
+	for (i = 0; i < SL_NMAPS; i++)
+		dp->maps.fds[i] = bpf_map__fd(maps[i]);
 	dp->maps.ncpus = libbpf_num_possible_cpus();
 	dp->maps.owned = false;
 	dp->maps.btf_fd = -1;
@@ -201,7 +204,7 @@ static void fill_maps(struct sl_dataplane *dp)
 	}
 	if (id > 0) {
 		dp->maps.btf_key_id = id;
-		dp->maps.btf_fd = bpf_object__btf_fd(s->obj);
+		dp->maps.btf_fd = bpf_object__btf_fd(dp->skel->obj);
 	}
 }
 
@@ -209,6 +212,7 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 		      struct sl_err *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	struct bpf_map *maps[SL_NMAPS];
 	char path[PATH_MAX];
 	unsigned int updated;
 	int ret;
@@ -228,7 +232,10 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 		sl_err_set(err, "opening the BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	set_limits(dp->skel, lim);
+	ret = find_maps(dp->skel, maps, err);
+	if (ret)
+		goto fail;
+	set_limits(maps, lim);
 	ret = check_pinned(dp->skel, err);
 	if (ret)
 		goto fail;
@@ -238,8 +245,8 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 			   "log; needs root, kernel 5.18+ with BTF and cgroup BPF)", strerror(-ret));
 		goto fail;
 	}
-	fill_maps(dp);
-	ret = sl_maps_map_health(&dp->maps, err);
+	fill_maps(dp, maps);
+	ret = sl_health_map_open(&dp->maps.health, dp->maps.backend_health, err);
 	if (!ret)
 		ret = check_meta(dp, err);
 	if (!ret)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -18,81 +17,77 @@
 
 #define SL_ENOTSUPP 524 /* the kernel's "operation not supported" (no batch ops) */
 
-const char *const sl_map_names[] = {
-	"frontends", "backend_sets", "services", "backends", "backend_stats",
-	"service_stats", "sock_vips", "attachments", "meta", "service_policies",
-	"backend_health", "rr_cursors", "affinities", "health_events", "sock_routes", NULL,
-};
+#define SL_MAP_SPEC(name, size) { #name, size },
+const struct sl_map_spec sl_map_specs[SL_NMAPS] = { SL_MAP_LIST(SL_MAP_SPEC) };
 
-static int *map_slot(struct sl_maps *m, size_t i)
+uint32_t sl_map_max_entries(enum sl_map_size size, const struct sl_limits *lim)
 {
-	int *slots[] = { &m->frontends, &m->backend_sets, &m->services, &m->backends,
-			 &m->backend_stats, &m->service_stats, &m->sock_vips, &m->attachments,
-			 &m->meta, &m->service_policies, &m->backend_health, &m->rr_cursors,
-			 &m->affinities, &m->health_events, &m->sock_routes };
-
-	return slots[i];
+	switch (size) {
+	case SL_SIZE_SERVICES:
+		return lim->services;
+	case SL_SIZE_SERVICE_SETS:
+		return 2 * lim->services;
+	case SL_SIZE_BACKENDS:
+		return lim->backends;
+	case SL_SIZE_FRONTENDS:
+		return lim->frontends;
+	case SL_SIZE_SOCKETS:
+		return lim->sockets;
+	case SL_SIZE_AFFINITIES:
+		return lim->affinities;
+	case SL_SIZE_FIXED:
+		break;
+	}
+	return 0;
 }
 
 int sl_maps_open_pinned(const char *dir, struct sl_maps *m, struct sl_err *err)
 {
 	char path[PATH_MAX];
 	size_t i;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
-	for (i = 0; sl_map_names[i]; i++)
-		*map_slot(m, i) = -1;
+	for (i = 0; i < SL_NMAPS; i++)
+		m->fds[i] = -1;
 	m->btf_fd = -1;
 	m->owned = true;
 	m->ncpus = libbpf_num_possible_cpus();
-	for (i = 0; sl_map_names[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sl_map_names[i]);
-		*map_slot(m, i) = bpf_obj_get(path);
-		if (*map_slot(m, i) < 0) {
-			int ret = -errno;
-
+	for (i = 0; i < SL_NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sl_map_specs[i].name);
+		m->fds[i] = bpf_obj_get(path);
+		if (m->fds[i] < 0) {
+			ret = -errno;
 			sl_err_set(err, "%s: %s%s", path, strerror(errno),
 				   errno == ENOENT ? " (is sluiced running? see --bpffs)" : "");
 			sl_maps_close(m);
 			return ret;
 		}
 	}
-	return sl_maps_map_health(m, err);
-}
-
-int sl_maps_map_health(struct sl_maps *m, struct sl_err *err)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	void *p;
-
-	if (bpf_obj_get_info_by_fd(m->backend_health, &info, &len))
-		return sl_err_set(err, "map backend_health: %s", strerror(errno));
-	if (info.value_size != sizeof(*m->health) || !info.max_entries)
-		return sl_err_set(err, "map backend_health: value size %u, want %zu",
-				  info.value_size, sizeof(*m->health));
-	p = mmap(NULL, (size_t)info.max_entries * sizeof(*m->health), PROT_READ | PROT_WRITE,
-		 MAP_SHARED, m->backend_health, 0);
-	if (p == MAP_FAILED)
-		return sl_err_set(err, "mmap of map backend_health: %s", strerror(errno));
-	m->health = p;
-	m->nhealth = info.max_entries;
-	return 0;
+	ret = sl_health_map_open(&m->health, m->backend_health, err);
+	if (ret)
+		sl_maps_close(m);
+	return ret;
 }
 
 void sl_maps_close(struct sl_maps *m)
 {
 	size_t i;
 
-	if (m->health)
-		munmap(m->health, (size_t)m->nhealth * sizeof(*m->health));
-	m->health = NULL;
+	sl_health_map_close(&m->health);
 	if (!m->owned)
 		return;
-	for (i = 0; sl_map_names[i]; i++)
-		if (*map_slot(m, i) >= 0)
-			close(*map_slot(m, i));
+	for (i = 0; i < SL_NMAPS; i++)
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
 	memset(m, 0, sizeof(*m));
+}
+
+int sl_maps_mark_exempt(const struct sl_maps *m, int fd)
+{
+	struct sluice_sock_route r = { .flags = SLUICE_SOCK_EXEMPT };
+
+	return bpf_map_update_elem(m->sock_routes, &fd, &r, BPF_ANY) ? -errno : 0;
 }
 
 long sl_maps_count(int fd, size_t key_size)
@@ -283,15 +278,8 @@ static int put_backend(const struct sl_maps *m, const struct sl_backend_op *op,
 	if (op->fresh && zero_percpu(m->backend_stats, b->id, sizeof(struct sluice_backend_stats),
 				     m->ncpus))
 		return fail(err, "backend_stats", "reset backend", b->id);
-	/* A new id starts with no failures and no ejection (active connections of sockets
-	 * that were routed to an earlier holder of the id still end on it: left alone). */
-	if (op->fresh && m->health && b->id < m->nhealth) {
-		struct sluice_backend_health *h = &m->health[b->id];
-
-		__atomic_store_n(&h->failures, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&h->ejected, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&h->flags, 0, __ATOMIC_RELEASE);
-	}
+	if (op->fresh)
+		sl_health_map_reset(&m->health, b->id);
 	memcpy(v.addr, b->addr.a, sizeof(v.addr));
 	v.port = htons(b->port);
 	v.state = b->state;

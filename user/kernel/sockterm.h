@@ -11,19 +11,7 @@
 #include "lib/addr.h"
 #include "inputs/config.h"
 #include "lib/err.h"
-
-enum sl_sockterm_method {
-	SL_SOCKTERM_METHOD_NONE = 0, /* "socketTermination": "off" */
-	SL_SOCKTERM_METHOD_ITER,     /* BPF iterators (iter/tcp, iter/udp) + bpf_sock_destroy */
-	SL_SOCKTERM_METHOD_DIAG,     /* NETLINK_SOCK_DIAG SOCK_DESTROY */
-};
-
-/* A backend whose sockets must go. */
-struct sl_sockterm_target {
-	struct sl_addr addr;
-	uint16_t port; /* host order */
-	bool tcp;      /* established TCP connections too ("terminateTcp") */
-};
+#include "model/model.h"
 
 struct sl_sockterm;
 
@@ -34,15 +22,20 @@ struct sl_sockterm;
 int sl_sockterm_open(struct sl_sockterm **out, enum sl_sockterm_mode mode, int sock_routes_fd,
 		     struct sl_err *err);
 void sl_sockterm_free(struct sl_sockterm *t);
-enum sl_sockterm_method sl_sockterm_method(const struct sl_sockterm *t);
-const char *sl_sockterm_method_name(enum sl_sockterm_method m); /* "iterator", "sock_diag", "off" */
+/* The method in use: SL_SOCKTERM_ITER, SL_SOCKTERM_DIAG or SL_SOCKTERM_OFF (also for NULL). */
+enum sl_sockterm_mode sl_sockterm_method(const struct sl_sockterm *t);
+const char *sl_sockterm_method_name(enum sl_sockterm_mode m); /* "iterator", "sock_diag", "off" */
 
 /* Destroy the connected sockets to the targets in sluiced's network namespace and in that of
  * every process in the cgroups given (paths of attached cgroup v2 directories, descendants
  * included; ids for sock_diag's cgroup filter). *destroyed counts them. 0 or negative errno
  * (err says what failed; sockets destroyed before the failure stay destroyed). */
-int sl_sockterm_run(struct sl_sockterm *t, const struct sl_sockterm_target *v, size_t n,
+int sl_sockterm_run(struct sl_sockterm *t, const struct sl_departure *v, size_t n,
 		    char *const *cgroup_paths, const uint64_t *cgroup_ids, size_t ncgroups,
 		    unsigned *destroyed, struct sl_err *err);
+/* sl_sockterm_run over the live cgroups attached under the bpffs dir (attachments map). */
+int sl_sockterm_run_attached(struct sl_sockterm *t, const struct sl_departure *v, size_t n,
+			     const char *bpffs, int attachments_fd, unsigned *destroyed,
+			     struct sl_err *err);
 
 #endif

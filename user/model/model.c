@@ -399,8 +399,9 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 		}
 		/* The registry's UNHEALTHY and DRAINING win; of a backend it serves, ask sluiced's
 		 * health checks and ejections (a new id has had none). */
-		if (old && v[i].state == SLUICE_BACKEND_SERVING && b->in->health)
-			v[i].state = b->in->health(b->in->health_ctx, v[i].id);
+		if (old && v[i].state == SLUICE_BACKEND_SERVING && v[i].id < b->in->verdicts.n &&
+		    b->in->verdicts.v)
+			v[i].state = b->in->verdicts.v[v[i].id];
 	}
 	svc->backends = v;
 	svc->nbackends = n;
@@ -584,4 +585,45 @@ out:
 	free(b.scratch);
 	free(b.slots);
 	return ret;
+}
+
+const struct sl_backend_model *sl_service_same_backend(const struct sl_service_model *s,
+						       const struct sl_backend_model *b)
+{
+	const struct sl_backend_model *nb = sl_service_find_backend(s, &b->addr, b->port);
+
+	return nb && nb->id == b->id ? nb : NULL;
+}
+
+int sl_model_departures(const struct sl_model *old, const struct sl_model *now,
+			struct sl_departure **out, size_t *n)
+{
+	struct sl_departure *v = NULL;
+	size_t i, j, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < old->nservices; i++) {
+		const struct sl_service_model *os = &old->services[i];
+		const struct sl_service_model *ns = sl_model_find_service(now, os->id);
+
+		for (j = 0; j < os->nbackends; j++) {
+			const struct sl_backend_model *b = &os->backends[j];
+			const struct sl_backend_model *nb = sl_service_same_backend(ns, b);
+
+			if (!sl_backend_in_table(os, b) || (nb && sl_backend_in_table(ns, nb)))
+				continue;
+			if (sl_vec_room(v, *n, cap)) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v[(*n)++] = (struct sl_departure){
+				.addr = b->addr, .port = b->port,
+				.terminate_tcp = ns ? ns->terminate_tcp : os->terminate_tcp,
+			};
+		}
+	}
+	*out = v;
+	return 0;
 }

@@ -62,9 +62,13 @@ struct sl_id_alloc {
 	uint32_t cursor;
 };
 
-/* What sluiced's health checks and passive ejections say of a backend id that is in the
- * current model: SLUICE_BACKEND_SERVING, _CHECK_FAILED or _EJECTED. */
-typedef uint8_t (*sl_health_fn)(const void *ctx, uint32_t backend_id);
+/* What sluiced's health checks and passive ejections say of the backend ids of the current
+ * model: v[id] is SLUICE_BACKEND_SERVING, _CHECK_FAILED or _EJECTED; ids at or above n (and
+ * every id when v is NULL) serve. */
+struct sl_verdicts {
+	const uint8_t *v;
+	uint32_t n;
+};
 
 struct sl_build_input {
 	const struct sl_config *cfg;
@@ -72,8 +76,7 @@ struct sl_build_input {
 	const struct sl_vip_table *vip4; /* by alias dnsName */
 	const struct sl_vip_table *vip6;
 	const struct sl_model *current;  /* ids to keep; may be empty */
-	sl_health_fn health;             /* NULL: every backend the registry serves is healthy */
-	const void *health_ctx;
+	struct sl_verdicts verdicts;     /* of the ids kept from current */
 };
 
 /* Build the desired model. Fails (-EINVAL/-ENOSPC, err naming the service) when a limit
@@ -100,6 +103,20 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 /* The frontend key for a VIP, port (host order) and IPPROTO_*. */
 void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
 			  uint16_t port, uint8_t proto);
+/* A backend whose sockets must go: it was in a slot table of old and is in none of now. */
+struct sl_departure {
+	struct sl_addr addr;
+	uint16_t port;      /* host order */
+	bool terminate_tcp; /* its service's "terminateTcp": established TCP connections too */
+};
+
+/* Every backend that was in a slot table of old and is in none of now (gone, or there under
+ * another id, or no longer serving), into *out (malloc'd, NULL when none). 0 or -ENOMEM. */
+int sl_model_departures(const struct sl_model *old, const struct sl_model *now,
+			struct sl_departure **out, size_t *n);
+/* The backend of s at b's address and port, if it has b's id (s may be NULL). */
+const struct sl_backend_model *sl_service_same_backend(const struct sl_service_model *s,
+						       const struct sl_backend_model *b);
 /* The VIP requests of a config, one per dnsName, for sl_vip_assign (v6: false for IPv4).
  * Names point into cfg. Caller frees *req. -ENOMEM or 0. */
 int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,

@@ -48,20 +48,6 @@ static const char *policy_name(uint8_t p)
 	return "random";
 }
 
-/* What the data plane counts of a backend: active connections, failures in a row. */
-static struct sluice_backend_health live_health(const struct sl_maps *m, uint32_t id)
-{
-	struct sluice_backend_health h = {};
-
-	if (m->health && id < m->nhealth) {
-		h.active = __atomic_load_n(&m->health[id].active, __ATOMIC_RELAXED);
-		h.failures = __atomic_load_n(&m->health[id].failures, __ATOMIC_RELAXED);
-		h.ejected = __atomic_load_n(&m->health[id].ejected, __ATOMIC_RELAXED);
-		h.flags = __atomic_load_n(&m->health[id].flags, __ATOMIC_RELAXED);
-	}
-	return h;
-}
-
 static const char *proto_name(uint8_t p)
 {
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
@@ -95,7 +81,7 @@ static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_mod
 	struct sluice_backend_stats st = {};
 	char addr[SL_ADDR_STRLEN];
 
-	struct sluice_backend_health h = live_health(m, b->id);
+	struct sluice_backend_health h = sl_health_map_read(&m->health, b->id);
 
 	sl_maps_backend_stats(m, b->id, &st);
 	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i}", "id", b->id,
@@ -137,7 +123,7 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 
 		sl_maps_backend_stats(m, b->id, &st);
 		sl_endpoint_format(&b->addr, b->port, ap, sizeof(ap));
-		h = live_health(m, b->id);
+		h = sl_health_map_read(&m->health, b->id);
 		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
 		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,
 		       (unsigned long long)st.connects, (unsigned long long)st.datagrams, h.active,

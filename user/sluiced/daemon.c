@@ -4,19 +4,44 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files/hosts_file.h"
 #include "kernel/attach.h"
 #include "lib/clock.h"
-#include "sluiced/daemon.h"
-#include "files/hosts_file.h"
 #include "lib/log.h"
 #include "model/plan.h"
 #include "model/vip.h"
+#include "sluiced/daemon.h"
 
 static const struct sl_instances no_instances;
 
 static const struct sl_instances *instances(const struct sl_daemon *d)
 {
 	return d->registry ? sl_registry_file_instances(d->registry) : &no_instances;
+}
+
+/* Destroy the sockets sluice routed to backends that were in old's tables and are in none of
+ * now's (connected UDP; TCP too where the service says terminateTcp). */
+static void terminate_departed(struct sl_daemon *d, const struct sl_model *old,
+			       const struct sl_model *now)
+{
+	struct sl_departure *v;
+	unsigned destroyed = 0;
+	struct sl_err err;
+	size_t n;
+
+	if (sl_sockterm_method(d->sockterm) == SL_SOCKTERM_OFF)
+		return;
+	if (sl_model_departures(old, now, &v, &n)) {
+		pr_warn("socket termination: out of memory");
+		return;
+	}
+	if (n && sl_sockterm_run_attached(d->sockterm, v, n, d->dp.dir, d->dp.maps.attachments,
+					  &destroyed, &err))
+		pr_warn("%s", err.msg);
+	if (destroyed)
+		pr_info("destroyed %u sockets left on %zu backends that stopped serving (%s)",
+			destroyed, n, sl_sockterm_method_name(sl_sockterm_method(d->sockterm)));
+	free(v);
 }
 
 static bool vip_tables_eq(const struct sl_vip_table *a, const struct sl_vip_table *b)
@@ -107,8 +132,8 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 		goto bad_input;
 	in = (struct sl_build_input){ .cfg = &d->cfg, .instances = instances(d),
 				      .vip4 = &next.vip4, .vip6 = &next.vip6,
-				      .current = &d->current, .health = sl_daemon_backend_health,
-				      .health_ctx = d };
+				      .current = &d->current,
+				      .verdicts = sl_monitor_verdicts(d->monitor) };
 	d->service_ids.limit = d->cfg.limits.services;
 	d->backend_ids.limit = d->cfg.limits.backends;
 	ret = sl_model_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
@@ -137,8 +162,10 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 			"reconciled in %.1f ms", sl_plan_size(&plan), want.nservices, nservers,
 			want.nfrontends, (sl_now_ns() - t0) / 1e6);
 	}
-	d->dirty = false;
-	sl_daemon_health_applied(d, &d->current, &want);
+	terminate_departed(d, &d->current, &want);
+	/* A verdict that changed on the way (a check that failed before a restart is no
+	 * longer configured) is taken at the next tick. */
+	d->dirty = sl_monitor_applied(d->monitor, &d->current, &want, &d->cfg);
 	sl_model_free(&d->current);
 	d->current = want;
 	memset(&want, 0, sizeof(want));
@@ -192,6 +219,32 @@ static void sync_cgroups(struct sl_daemon *d)
 	free(v);
 }
 
+/* Each health-check socket is marked so that sluice's own programs never rewrite it. */
+static int mark_check_socket(void *ctx, int fd)
+{
+	struct sl_daemon *d = ctx;
+	int ret = sl_maps_mark_exempt(&d->dp.maps, fd);
+
+	if (ret)
+		pr_warn("health: marking check socket: %s", strerror(-ret));
+	return ret;
+}
+
+static int open_health(struct sl_daemon *d, struct sl_err *err)
+{
+	struct sl_monitor_opts o = {
+		.health = &d->dp.maps.health, .health_events_fd = d->dp.maps.health_events,
+		.nbackends = d->cfg.limits.backends, .adopted = &d->current,
+		.on_socket = mark_check_socket, .socket_ctx = d,
+	};
+	int ret;
+
+	ret = sl_monitor_open(&d->monitor, &o, err);
+	if (!ret)
+		ret = sl_sockterm_open(&d->sockterm, d->cfg.sockterm, d->dp.maps.sock_routes, err);
+	return ret;
+}
+
 static int open_registry(struct sl_daemon *d, struct sl_err *err)
 {
 	bool changed;
@@ -232,7 +285,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (d->dp.adopted)
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
-	ret = sl_daemon_health_start(d, err);
+	ret = open_health(d, err);
 	if (ret)
 		return ret;
 	ret = open_registry(d, err);
@@ -248,7 +301,8 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret && ret != -EINVAL && ret != -ENOSPC)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
-	sl_daemon_health_tick(d); /* ejections the adopted maps hold */
+	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
+		sl_daemon_reconcile(d);
 	return 0;
 }
 
@@ -311,14 +365,16 @@ void sl_daemon_tick(struct sl_daemon *d)
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
+	if (sl_monitor_tick(d->monitor, &d->current))
+		d->dirty = true;
 	if (d->dirty)
 		sl_daemon_reconcile(d);
-	sl_daemon_health_tick(d);
 }
 
 void sl_daemon_stop(struct sl_daemon *d)
 {
-	sl_daemon_health_stop(d);
+	sl_monitor_free(d->monitor);
+	sl_sockterm_free(d->sockterm);
 	sl_registry_file_close(d->registry);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);

@@ -78,7 +78,7 @@ static int registry_fd(const struct sl_daemon *d)
 
 static int run(struct sl_daemon *d, int sfd)
 {
-	int ep, debounce, tick, watched = registry_fd(d), hfds[3], k;
+	int ep, debounce, tick, watched = registry_fd(d), hfds[SL_MONITOR_NFDS], k;
 	struct epoll_event evs[8];
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -89,8 +89,8 @@ static int run(struct sl_daemon *d, int sfd)
 		pr_warn("event loop: %s", strerror(errno));
 		return 1;
 	}
-	sl_daemon_health_fds(d, hfds);
-	for (k = 0; k < 3; k++) {
+	sl_monitor_fds(d->monitor, hfds);
+	for (k = 0; k < SL_MONITOR_NFDS; k++) {
 		if (hfds[k] >= 0 && add_fd(ep, hfds[k])) {
 			pr_warn("event loop: %s", strerror(errno));
 			return 1;
@@ -137,8 +137,8 @@ static int run(struct sl_daemon *d, int sfd)
 			} else if (fd == tick) {
 				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks))
 					sl_daemon_tick(d);
-			} else {
-				sl_daemon_health_dispatch(d, fd);
+			} else if (sl_monitor_dispatch(d->monitor, fd, &d->current)) {
+				sl_daemon_reconcile(d);
 			}
 		}
 	}
