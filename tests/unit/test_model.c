@@ -1049,6 +1049,58 @@ static void test_health_overlay(void **state)
 	sl_model_free(&m2);
 }
 
+static bool departed(const struct sl_departure *v, size_t n, const char *addr, bool tcp)
+{
+	struct sl_addr x = A(addr);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sl_addr_eq(&v[i].addr, &x) && v[i].port == 80 && v[i].terminate_tcp == tcp)
+			return true;
+	return false;
+}
+
+/* Departures: backends in a table before and in none after, whatever the reason (gone,
+ * UNHEALTHY, draining, their service gone); never one that was not in a table, nor one that
+ * stays. terminate_tcp is the service's. */
+static void test_departures(void **state)
+{
+	struct sl_model m1, m2;
+	struct sl_departure *v;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->terminate_tcp = true;
+	add_service(&w, "db", SL_PROTO_TCP);
+	add_inst(&w, "a", "api", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "b", "api", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "c", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "d", "api", "10.0.0.4", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "u", "api", "10.0.0.5", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	add_inst(&w, "x", "db", "10.0.1.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	build(&w, NULL, &m1);
+	assert_int_equal(sl_model_departures(&m1, &m1, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	remove_inst(&w, "a");                            /* gone */
+	find_inst(&w, "b")->health = SL_HEALTH_UNHEALTHY; /* out of the table */
+	find_inst(&w, "c")->weight = 0;                  /* draining */
+	find_inst(&w, "u")->health = SL_HEALTH_HEALTHY;  /* joins: no departure */
+	remove_service(&w, "db");                        /* its backend goes with it */
+	build(&w, &m1, &m2);
+	assert_int_equal(sl_model_departures(&m1, &m2, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_true(departed(v, n, "10.0.0.1", true));
+	assert_true(departed(v, n, "10.0.0.2", true));
+	assert_true(departed(v, n, "10.0.0.3", true));
+	assert_true(departed(v, n, "10.0.1.1", false));
+	free(v);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+}
+
 static void test_policy_from_config(void **state)
 {
 	struct sl_service_cfg sc = {};
@@ -1093,6 +1145,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_serving),
 		cmocka_unit_test(test_panic),
 		cmocka_unit_test(test_health_overlay),
+		cmocka_unit_test(test_departures),
 		cmocka_unit_test(test_policy_from_config),
 	};
 
