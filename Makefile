@@ -56,7 +56,12 @@ ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
 E2E_OBJS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%.o,$(wildcard tests/e2e/*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all build-deps deps check layers unit unit-asan e2e demo bench install uninstall clean
+# The version: the VERSION file, plus the commit when built from a git checkout.
+VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&1 && \
+	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
+	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
+
+.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e demo bench install uninstall clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -95,6 +100,15 @@ $(ASAN_BUILD)/user/%.o: user/%.c | build-deps
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(call obj,$(BUILD),$(SKEL_USERS)) $(call obj,$(ASAN_BUILD),$(SKEL_USERS)): $(SKELS)
+
+# Rewritten only when the version changes; only lib/version.c includes it.
+$(BUILD)/version_string.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define SL_VERSION_STRING "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(call obj,$(BUILD),user/lib/version.c) $(call obj,$(ASAN_BUILD),user/lib/version.c): \
+	$(BUILD)/version_string.h
+FORCE:
 
 $(BUILD)/libsluice.a: $(call obj,$(BUILD),$(LIB_SRCS))
 $(ASAN_BUILD)/libsluice.a: $(call obj,$(ASAN_BUILD),$(LIB_SRCS))

@@ -319,15 +319,26 @@ static void test_ignores_other_names(void **state)
 	sl_registry_file_close(src);
 }
 
+static int refresh_ret(struct sl_registry_file *src, bool *changed)
+{
+	*changed = true;
+	return sl_registry_file_refresh(src, changed);
+}
+
+/* A single file: missing is a problem (said, nothing served yet), found when it appears; gone
+ * again, its last good content stays; back, it is read. */
 static void test_single_file_appears_later(void **state)
 {
 	struct fixture *fx = *state;
 	struct sl_registry_file *src;
 	char *path = path_in(fx->dir, "reg.json");
+	bool changed;
 
 	write_file(fx->dir, "other.json", DOC(INST("svc", "o1", "10.0.0.9", "89")));
 	src = open_ok(path);
-	assert_false(refresh_ok(src)); /* missing: nothing, and no error */
+	assert_int_equal(refresh_ret(src, &changed), -ENOENT);
+	assert_false(changed);
+	assert_string_equal(sl_registry_file_problem(src), "does not exist");
 	assert_int_equal(sl_registry_file_instances(src)->n, 0);
 	assert_int_equal(sl_registry_file_bad_files(src), 0);
 	assert_false(sl_registry_file_drain(src));
@@ -339,25 +350,142 @@ static void test_single_file_appears_later(void **state)
 	replace_file(fx->dir, "reg.json", DOC(INST("svc", "r1", "10.0.0.1", "81")));
 	assert_true(sl_registry_file_drain(src));
 	assert_true(refresh_ok(src));
+	assert_null(sl_registry_file_problem(src));
 	assert_string_equal(listing(src), "svc/r1:81");
 
 	remove_file(fx->dir, "reg.json");
 	assert_true(sl_registry_file_drain(src));
+	assert_int_equal(refresh_ret(src, &changed), -ENOENT);
+	assert_false(changed);
+	assert_string_equal(listing(src), "svc/r1:81"); /* the last good content */
+
+	replace_file(fx->dir, "reg.json", DOC(INST("svc", "r2", "10.0.0.2", "82")));
+	assert_true(sl_registry_file_drain(src));
 	assert_true(refresh_ok(src));
-	assert_string_equal(listing(src), "");
+	assert_string_equal(listing(src), "svc/r2:82");
 	sl_registry_file_close(src);
 	free(path);
 }
 
-static void test_open_errors(void **state)
+/* Its directory does not exist yet: opening works, the refresh says so, and once the
+ * directory and the file are there a refresh reads them, and watches them from then on. */
+static void test_parent_appears_later(void **state)
 {
 	struct fixture *fx = *state;
-	struct sl_err err = { { 0 } };
-	char *path = path_in(fx->dir, "nodir/reg.json");
+	char *dir = path_in(fx->dir, "nodir"), *path = path_in(fx->dir, "nodir/reg.json");
+	struct sl_registry_file *src = open_ok(path);
+	bool changed;
 
-	assert_null(sl_registry_file_open(path, &err));
-	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(refresh_ret(src, &changed), -ENOENT);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(dir, "reg.json", DOC(INST("svc", "r1", "10.0.0.1", "81")));
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/r1:81");
+	replace_file(dir, "reg.json", DOC(INST("svc", "r2", "10.0.0.2", "82")));
+	assert_true(sl_registry_file_drain(src));
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/r2:82");
+	sl_registry_file_close(src);
+	free(dir);
 	free(path);
+}
+
+/* The path created as a directory where nothing was, then a file in its place: each read as
+ * what it is, each change seen through the watch of its parent. */
+static void test_path_changes_shape(void **state)
+{
+	struct fixture *fx = *state;
+	char *reg = path_in(fx->dir, "registry");
+	struct sl_registry_file *src = open_ok(reg);
+	bool changed;
+
+	assert_int_equal(refresh_ret(src, &changed), -ENOENT);
+	assert_int_equal(mkdir(reg, 0755), 0);
+	assert_true(sl_registry_file_drain(src));
+	assert_false(refresh_ok(src)); /* an empty directory */
+	write_file(reg, "a.json", DOC(INST("svc", "a1", "10.0.0.1", "81")));
+	assert_true(sl_registry_file_drain(src));
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/a1:81");
+	remove_file(reg, "a.json");
+	assert_int_equal(rmdir(reg), 0);
+	write_file(fx->dir, "registry", DOC(INST("svc", "f1", "10.0.0.3", "83")));
+	assert_true(sl_registry_file_drain(src));
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/f1:83");
+	sl_registry_file_close(src);
+	free(reg);
+}
+
+/* Never block on what is not a regular file, and keep the content of the file it replaced;
+ * a directory named *.json that never was a file is no registry file. */
+static void test_fifo_and_dir_replacing_files(void **state)
+{
+	struct fixture *fx = *state;
+	char *single = path_in(fx->dir, "one.json"), *a = path_in(fx->dir, "a.json");
+	char *b = path_in(fx->dir, "b.json"), *c = path_in(fx->dir, "c.json");
+	struct sl_registry_file *src;
+	bool changed;
+
+	write_file(fx->dir, "a.json", DOC(INST("svc", "a1", "10.0.0.1", "81")));
+	write_file(fx->dir, "b.json", DOC(INST("svc", "b1", "10.0.0.2", "82")));
+	src = open_ok(fx->dir);
+	assert_true(refresh_ok(src));
+	remove_file(fx->dir, "a.json");
+	assert_int_equal(mkfifo(a, 0644), 0);
+	remove_file(fx->dir, "b.json");
+	assert_int_equal(mkdir(b, 0755), 0);
+	assert_int_equal(mkdir(c, 0755), 0);
+	assert_false(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/a1:81,svc/b1:82");
+	assert_int_equal(sl_registry_file_bad_files(src), 2);
+	sl_registry_file_close(src);
+	assert_int_equal(rmdir(b), 0);
+	assert_int_equal(rmdir(c), 0);
+	assert_int_equal(unlink(a), 0);
+
+	/* a single-file registry replaced by a FIFO */
+	write_file(fx->dir, "one.json", DOC(INST("svc", "o1", "10.0.0.3", "83")));
+	src = open_ok(single);
+	assert_true(refresh_ok(src));
+	remove_file(fx->dir, "one.json");
+	assert_int_equal(mkfifo(single, 0644), 0);
+	assert_int_equal(refresh_ret(src, &changed), 0);
+	assert_false(changed);
+	assert_string_equal(listing(src), "svc/o1:83");
+	assert_int_equal(sl_registry_file_bad_files(src), 1);
+	sl_registry_file_close(src);
+	free(single);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* What the files may hold in all is bounded; a file past it fails before it is parsed, and
+ * the first files, in name order, keep their place. */
+static void test_limits(void **state)
+{
+	static const char two[] = DOC(INST("svc", "a1", "10.0.0.1", "81") ","
+				      INST("svc", "a2", "10.0.0.2", "82"));
+	struct fixture *fx = *state;
+	struct sl_registry_file *src;
+
+	write_file(fx->dir, "a.json", two);
+	write_file(fx->dir, "b.json", DOC(INST("svc", "b1", "10.0.0.3", "83") ","
+					  INST("svc", "b2", "10.0.0.4", "84")));
+	src = open_ok(fx->dir);
+	sl_registry_file_set_limits(src, 1 << 20, 3);
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/a1:81,svc/a2:82");
+	assert_int_equal(sl_registry_file_bad_files(src), 1);
+	sl_registry_file_close(src);
+
+	src = open_ok(fx->dir);
+	sl_registry_file_set_limits(src, sizeof(two) + 8, 100);
+	assert_true(refresh_ok(src));
+	assert_string_equal(listing(src), "svc/a1:81,svc/a2:82");
+	assert_int_equal(sl_registry_file_bad_files(src), 1);
+	sl_registry_file_close(src);
 }
 
 static void test_drain(void **state)
@@ -563,7 +691,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deleted_file_drops_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignores_other_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_file_appears_later, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_appears_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_changes_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_and_dir_replacing_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_configmap_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_refresh, setup, teardown),

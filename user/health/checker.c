@@ -183,7 +183,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, s, &ev) && (errno != EEXIST ||
 						       epoll_ctl(c->ep, EPOLL_CTL_MOD, s, &ev)))
 		/* That check then ends by its timeout. */
-		pr_warn("health: epoll_ctl of a check socket: %s", strerror(errno));
+		pr_err("health: epoll_ctl of a check socket: %s", strerror(errno));
 	return 0;
 }
 

@@ -19,7 +19,8 @@
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
 		    IN_DELETE_SELF | IN_MOVE_SELF)
-#define MAX_FILE_SIZE (64L << 20)
+#define DEFAULT_MAX_BYTES (64UL << 20)    /* all files together, unless set */
+#define DEFAULT_MAX_INSTANCES (1UL << 22) /* all files together, unless set */
 /* A file modified less than this long ago may be modified again within the same timestamp
  * tick, keeping its size: it is not trusted to be unchanged and is read again next time. */
 #define RACY_NS 2000000000LL
@@ -43,12 +44,20 @@ struct reg_file {
 };
 
 struct sl_registry_file {
-	char *dir;               /* the directory watched */
-	char *only;              /* a single file's name in dir; NULL: every *.json in dir */
+	char *path;              /* as configured: a file or a directory, decided at each refresh */
+	char *parent, *base;     /* path split: the parent is watched for the path itself */
+	char *dir;               /* the directory read: path (a directory) or parent (a file);
+				  * NULL before the path was first found */
+	char *only;              /* a file: its name in dir; NULL: every *.json in dir */
 	int fd;
-	int wd;                  /* -1: the watch was lost; the next refresh adds it again */
+	int wd_parent;           /* -1 while the parent directory does not exist */
+	int wd_dir;              /* the path as a directory; -1 when it is not one or was lost */
+	char *problem;           /* why the path itself cannot be read now; NULL when it can */
+	size_t max_bytes, max_instances; /* all files together */
+	size_t bytes, instances;         /* counted during a refresh */
 	struct reg_file *files;  /* sorted by name */
 	size_t nfiles;
+	bool reshaped;           /* files were dropped: the next merge replaces the last */
 	struct sl_instances merged;
 	unsigned int bad;
 };
@@ -129,15 +138,10 @@ static int list_names(const struct sl_registry_file *src, char ***out, size_t *n
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 	int ret = 0;
 
 	if (src->only) {
-		if (stat(src->dir, &st))
-			return -errno;
-		if (!S_ISDIR(st.st_mode))
-			return -ENOTDIR;
 		names = calloc(1, sizeof(*names));
 		if (!names || !(names[0] = strdup(src->only))) {
 			free(names);
@@ -183,44 +187,71 @@ static int list_names(const struct sl_registry_file *src, char ***out, size_t *n
 	return 0;
 }
 
-/* The whole of a regular file, NUL-terminated, and what identifies it. 0 or -errno. */
-static int read_file(const char *path, char **text, size_t *len, struct file_id *id)
+/* The whole of a regular file, NUL-terminated, and what identifies it: 0, -EINVAL (not a
+ * regular file: never opened for reading, so a FIFO cannot block), -EFBIG (more than max
+ * bytes), or -errno. */
+static int read_file(const char *path, size_t max, char **text, size_t *len, struct file_id *id)
 {
 	struct stat st;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st))
 		ret = -errno;
 	else if (!S_ISREG(st.st_mode))
 		ret = -EINVAL;
+	else if ((size_t)st.st_size > max)
+		ret = -EFBIG;
 	else
-		ret = sl_read_fd(fd, MAX_FILE_SIZE, text, len);
+		ret = sl_read_fd(fd, max, text, len);
 	if (!ret)
 		file_id_from_stat(id, &st);
 	close(fd);
 	return ret;
 }
 
-/* Read and parse a file whose id changed into sc. -ENOENT when it is gone after all,
- * -ENOMEM; otherwise 0 with sc->ok or sc->msg set. */
-static int scan_read(const char *path, struct scan *sc)
+/* Instances in a document, counted without parsing it (an upper bound: every "InstanceId"
+ * key), so that an oversized one is refused before it is parsed. */
+static size_t count_instances(const char *text)
 {
+	const char *p = text;
+	size_t n = 0;
+
+	while ((p = strstr(p, "\"InstanceId\""))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* Read and parse a file whose id changed into sc, within what the source may still take.
+ * -ENOENT when it is gone after all, -ENOMEM; otherwise 0 with sc->ok or sc->msg set. */
+static int scan_read(struct sl_registry_file *src, const char *path, struct scan *sc)
+{
+	size_t room = src->max_bytes > src->bytes ? src->max_bytes - src->bytes : 0, ninst;
 	struct sl_err err = { { 0 } };
 	char *text = NULL;
 	size_t len = 0;
 	int ret;
 
-	ret = read_file(path, &text, &len, &sc->id);
+	ret = read_file(path, room, &text, &len, &sc->id);
 	if (ret == -ENOENT || ret == -ENOMEM)
 		return ret;
 	sc->reread = true;
-	if (ret) {
+	if (ret == -EFBIG) {
+		snprintf(err.msg, sizeof(err.msg), "%s: cannot read: the registry's files may hold "
+			 "%zu bytes in all, and this one would pass that", path, src->max_bytes);
+	} else if (ret) {
 		/* Not trusted (have_id false): it is tried again on every refresh. */
 		snprintf(err.msg, sizeof(err.msg), "%s: cannot read: %s", path,
 			 ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	} else if ((ninst = count_instances(text)) > src->max_instances - src->instances) {
+		sc->have_id = !file_id_racy(&sc->id);
+		snprintf(err.msg, sizeof(err.msg), "%s: holds up to %zu instances, more than the "
+			 "registry may hold in all (%zu, limits.backends); not parsed", path, ninst,
+			 src->max_instances);
 	} else if (strlen(text) != len) {
 		sc->have_id = !file_id_racy(&sc->id);
 		snprintf(err.msg, sizeof(err.msg), "%s: contains a NUL byte", path);
@@ -230,9 +261,15 @@ static int scan_read(const char *path, struct scan *sc)
 		if (ret == -ENOMEM)
 			goto out;
 		sc->ok = !ret;
+		if (sc->ok) {
+			src->bytes += len;
+			src->instances += sc->parsed.n;
+		}
 		pr_debug("%s: read, %s", path, sc->ok ? "parses" : "fails to parse");
 	}
 	ret = 0;
+	if (!sc->ok && sc->old && sc->old->has_good)
+		src->instances += sc->old->good.n; /* kept */
 	if (!sc->ok) {
 		sc->msg = strdup(err.msg);
 		if (!sc->msg)
@@ -244,8 +281,8 @@ out:
 }
 
 /* Look at one file: 1 when it is not (or no longer) there, 0 when sc describes it, -ENOMEM. */
-static int scan_file(const struct sl_registry_file *src, const char *name,
-		     struct reg_file *old, struct scan *sc)
+static int scan_file(struct sl_registry_file *src, const char *name, struct reg_file *old,
+		     struct scan *sc)
 {
 	struct file_id id;
 	struct stat st;
@@ -257,21 +294,25 @@ static int scan_file(const struct sl_registry_file *src, const char *name,
 	if (asprintf(&path, "%s/%s", src->dir, name) < 0)
 		return -ENOMEM;
 	if (stat(path, &st)) {
-		ret = scan_read(path, sc); /* gone (1) or unreadable (reported) */
+		ret = scan_read(src, path, sc); /* gone (1) or unreadable (reported) */
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode) && !src->only) {
-		ret = 1; /* a directory or a device named *.json is no registry file */
+	/* A directory, FIFO or device named *.json is no registry file, unless it replaced
+	 * one: then it fails as that file, which keeps its last good content. */
+	if (!S_ISREG(st.st_mode) && !src->only && !(old && old->has_good)) {
+		ret = 1;
 		goto out;
 	}
 	file_id_from_stat(&id, &st);
-	if (old && old->have_id && file_id_eq(&old->id, &id)) {
+	if (S_ISREG(st.st_mode) && old && old->have_id && file_id_eq(&old->id, &id)) {
 		sc->have_id = true;
 		sc->id = id;
+		src->bytes += (size_t)st.st_size;
+		src->instances += old->has_good ? old->good.n : 0;
 		ret = 0;
 		goto out;
 	}
-	ret = scan_read(path, sc);
+	ret = scan_read(src, path, sc);
 out:
 	free(path);
 	return ret == -ENOENT ? 1 : ret;
@@ -332,7 +373,7 @@ static void apply_reread(const char *dir, struct reg_file *f, struct scan *sc)
 		return;
 	}
 	if (!f->bad_msg || strcmp(f->bad_msg, sc->msg)) {
-		pr_warn("%s", sc->msg);
+		pr_err("%s", sc->msg);
 		if (f->has_good)
 			pr_warn("%s/%s: keeping its last good content (%zu instance%s)", dir,
 				f->name, f->good.n, plural(f->good.n));
@@ -413,15 +454,98 @@ static int merge_scans(const struct sl_registry_file *src, const struct scan *sc
 	return ret;
 }
 
-/* Watch the directory again if the watch was lost (it was deleted or moved away). */
-static int ensure_watch(struct sl_registry_file *src)
+static void unwatch(struct sl_registry_file *src, int *wd)
 {
-	if (src->wd >= 0)
-		return 0;
-	src->wd = inotify_add_watch(src->fd, src->dir, WATCH_MASK | IN_ONLYDIR);
-	if (src->wd < 0)
-		return -errno;
+	if (*wd >= 0)
+		inotify_rm_watch(src->fd, *wd);
+	*wd = -1;
+}
+
+/* Forget every file: the path changed shape (a file became a directory or back). */
+static void drop_files(struct sl_registry_file *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nfiles; i++)
+		reg_file_free(&src->files[i]);
+	free(src->files);
+	src->files = NULL;
+	src->nfiles = 0;
+	src->bad = 0;
+	src->reshaped = true;
+}
+
+static int set_dir(struct sl_registry_file *src, const char *dir, const char *only)
+{
+	char *d = strdup(dir), *o = only ? strdup(only) : NULL;
+
+	if (!d || (only && !o)) {
+		free(d);
+		free(o);
+		return -ENOMEM;
+	}
+	free(src->dir);
+	free(src->only);
+	src->dir = d;
+	src->only = o;
 	return 0;
+}
+
+/* What the path is now: a directory (its *.json are read, and it is watched) or anything
+ * else (read as a file of the parent directory). The parent is watched in either case, so
+ * that the path is followed when it appears, goes, or is replaced. 0 or -errno. */
+static int take_shape(struct sl_registry_file *src)
+{
+	struct stat st;
+	bool was_dir = src->dir && !src->only;
+	int ret, watch_err = 0;
+
+	if (src->wd_parent < 0) {
+		src->wd_parent = inotify_add_watch(src->fd, src->parent, WATCH_MASK | IN_ONLYDIR);
+		watch_err = src->wd_parent < 0 ? -errno : 0;
+	}
+	if (stat(src->path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (!was_dir) {
+			if (src->dir)
+				pr_info("registry %s is a directory now: reading its *.json files",
+					src->path);
+			drop_files(src);
+			ret = set_dir(src, src->path, NULL);
+			if (ret)
+				return ret;
+		}
+		if (src->wd_dir < 0)
+			src->wd_dir = inotify_add_watch(src->fd, src->path, WATCH_MASK | IN_ONLYDIR);
+		return src->wd_dir < 0 ? -errno : watch_err;
+	}
+	if (!src->dir || was_dir) {
+		if (was_dir)
+			pr_info("registry %s is no longer a directory: reading it as a file",
+				src->path);
+		unwatch(src, &src->wd_dir);
+		drop_files(src);
+		ret = set_dir(src, src->parent, src->base);
+		if (ret)
+			return ret;
+	}
+	return watch_err;
+}
+
+/* The path cannot be read (ret): said once per cause, the last good content kept. */
+static void report_problem(struct sl_registry_file *src, int ret)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", ret == -ENOENT ? "does not exist" :
+		 ret == -ENOTDIR ? "a directory on its path is not one" : strerror(-ret));
+	if (src->problem && !strcmp(src->problem, msg))
+		return;
+	pr_err("registry %s: %s; keeping its last good content (%zu instance%s); it is read as "
+	       "soon as it appears", src->path, msg, src->merged.n, plural(src->merged.n));
+	free(src->problem);
+	src->problem = strdup(msg);
 }
 
 int sl_registry_file_refresh(struct sl_registry_file *src, bool *changed)
@@ -435,12 +559,16 @@ int sl_registry_file_refresh(struct sl_registry_file *src, bool *changed)
 	int ret;
 
 	*changed = false;
-	ret = ensure_watch(src);
-	if (ret)
+	src->bytes = src->instances = 0;
+	ret = take_shape(src);
+	if (!ret)
+		ret = list_names(src, &names, &nnames);
+	if (ret == -ENOMEM)
 		return ret;
-	ret = list_names(src, &names, &nnames);
-	if (ret)
+	if (ret) {
+		report_problem(src, ret);
 		return ret;
+	}
 	scans = calloc(nnames ? nnames : 1, sizeof(*scans));
 	nf = calloc(nnames ? nnames : 1, sizeof(*nf));
 	if (!scans || !nf) {
@@ -451,6 +579,12 @@ int sl_registry_file_refresh(struct sl_registry_file *src, bool *changed)
 		ret = scan_file(src, names[i], find_file(src, names[i]), &scans[n]);
 		if (ret < 0)
 			goto out;
+		if (ret == 1 && src->only) {
+			/* the file went between the two looks: it is missing, not emptied */
+			ret = -ENOENT;
+			report_problem(src, ret);
+			goto out;
+		}
 		if (ret == 1) {
 			ret = 0;
 			continue;
@@ -461,7 +595,8 @@ int sl_registry_file_refresh(struct sl_registry_file *src, bool *changed)
 	}
 
 	/* A new file is always read; with none read, n names are the old n: none is gone. */
-	dirty = n != src->nfiles;
+	dirty = n != src->nfiles || src->reshaped;
+	src->reshaped = false;
 	for (i = 0; i < n; i++)
 		dirty |= scans[i].reread;
 	if (dirty) {
@@ -478,6 +613,11 @@ int sl_registry_file_refresh(struct sl_registry_file *src, bool *changed)
 		src->merged = merged;
 		merged = no_instances;
 	}
+	if (src->problem) {
+		pr_info("registry %s: readable again", src->path);
+		free(src->problem);
+		src->problem = NULL;
+	}
 out:
 	sl_instances_free(&merged);
 	free(nf);
@@ -487,16 +627,34 @@ out:
 }
 
 /* Whether one inotify event may change the registry. */
-static bool event_concerns(const char *only, const struct inotify_event *ev)
+/* Whether one inotify event may change the registry. */
+static bool event_concerns(const struct sl_registry_file *src, const struct inotify_event *ev)
 {
-	if (ev->mask & (IN_Q_OVERFLOW | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+	if (ev->mask & IN_Q_OVERFLOW)
 		return true;
-	if (!ev->len)
+	if (ev->wd == src->wd_parent) /* the path itself: appeared, went, replaced, written */
+		return ev->len && !strcmp(ev->name, src->base);
+	if (ev->wd != src->wd_dir)
 		return false;
-	/* Kubernetes ConfigMap volumes update by swapping their "..data" symlink. */
-	if (!strcmp(ev->name, "..data"))
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
 		return true;
-	return only ? !strcmp(ev->name, only) : is_registry_name(ev->name);
+	/* Kubernetes ConfigMap volumes update by swapping their "..data" symlink. */
+	return ev->len && (!strcmp(ev->name, "..data") || is_registry_name(ev->name));
+}
+
+/* A watch the kernel dropped, or one on a directory that moved away: the registry is the
+ * path, so the next refresh watches whatever is there then. */
+static void forget_lost(struct sl_registry_file *src, const struct inotify_event *ev)
+{
+	int *wd = ev->wd == src->wd_dir ? &src->wd_dir :
+		  ev->wd == src->wd_parent ? &src->wd_parent : NULL;
+
+	if (!wd || *wd < 0)
+		return;
+	if (ev->mask & IN_IGNORED)
+		*wd = -1;
+	else if (ev->mask & IN_MOVE_SELF)
+		unwatch(src, wd);
 }
 
 bool sl_registry_file_drain(struct sl_registry_file *src)
@@ -512,23 +670,15 @@ bool sl_registry_file_drain(struct sl_registry_file *src)
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0 && errno != EAGAIN) {
-			pr_warn("%s: reading inotify events: %s", src->dir, strerror(errno));
+			pr_err("registry %s: reading inotify events: %s", src->path, strerror(errno));
 			return true;
 		}
 		if (len <= 0)
 			break;
 		for (p = buf; p < buf + len; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			relevant |= event_concerns(src->only, ev);
-			if (ev->wd != src->wd || src->wd < 0)
-				continue;
-			if (ev->mask & IN_IGNORED) {
-				src->wd = -1;
-			} else if (ev->mask & IN_MOVE_SELF) {
-				/* The watch follows the directory; the registry is the path. */
-				inotify_rm_watch(src->fd, src->wd);
-				src->wd = -1;
-			}
+			relevant |= event_concerns(src, ev);
+			forget_lost(src, ev);
 		}
 	}
 	return relevant;
@@ -557,76 +707,71 @@ static int split_path(const char *path, char **dir, char **name)
 struct sl_registry_file *sl_registry_file_open(const char *path, struct sl_err *err)
 {
 	struct sl_registry_file *src;
-	struct stat st;
-	char *p = NULL;
-	size_t len = 0;
-	int ret;
+	size_t len;
 
 	src = calloc(1, sizeof(*src));
 	if (!src || !path || !*path) {
 		sl_err_set(err, "registry: %s", src ? "no path given" : "out of memory");
 		goto fail;
 	}
-	src->fd = -1;
-	src->wd = -1;
-	p = strdup(path);
-	if (!p)
+	src->fd = src->wd_parent = src->wd_dir = -1;
+	src->max_bytes = DEFAULT_MAX_BYTES;
+	src->max_instances = DEFAULT_MAX_INSTANCES;
+	src->path = strdup(path);
+	if (!src->path)
 		goto fail_nomem;
-	len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
-
-	ret = stat(p, &st) ? -errno : 0;
-	if (!ret && S_ISDIR(st.st_mode)) {
-		src->dir = p;
-		p = NULL;
-	} else if (ret && ret != -ENOENT) {
-		sl_err_set(err, "%s: %s", path, strerror(-ret));
-		goto fail;
-	} else if (split_path(p, &src->dir, &src->only)) {
+	len = strlen(src->path);
+	while (len > 1 && src->path[len - 1] == '/')
+		src->path[--len] = '\0';
+	if (split_path(src->path, &src->parent, &src->base))
 		goto fail_nomem;
-	}
-	if (src->only && !*src->only) {
-		sl_err_set(err, "%s: not a file name", path);
+	if (!*src->base || !strcmp(src->base, ".") || !strcmp(src->base, "..")) {
+		sl_err_set(err, "registry %s: name a file or a directory", path);
 		goto fail;
 	}
-
 	src->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (src->fd < 0) {
-		sl_err_set(err, "%s: inotify: %s", path, strerror(errno));
+		sl_err_set(err, "registry %s: inotify: %s", path, strerror(errno));
 		goto fail;
 	}
-	ret = ensure_watch(src);
-	if (ret) {
-		sl_err_set(err, "%s: cannot watch %s: %s", path, src->dir, strerror(-ret));
-		goto fail;
-	}
-	free(p);
+	if (take_shape(src) == -ENOMEM) /* watches; a missing path is the refresh's to say */
+		goto fail_nomem;
 	return src;
 
 fail_nomem:
-	sl_err_set(err, "%s: out of memory", path);
+	sl_err_set(err, "registry %s: out of memory", path);
 fail:
-	free(p);
 	sl_registry_file_close(src);
 	return NULL;
 }
 
+void sl_registry_file_set_limits(struct sl_registry_file *src, size_t max_bytes,
+				 size_t max_instances)
+{
+	src->max_bytes = max_bytes;
+	src->max_instances = max_instances;
+}
+
 void sl_registry_file_close(struct sl_registry_file *src)
 {
-	size_t i;
-
 	if (!src)
 		return;
 	if (src->fd >= 0)
 		close(src->fd);
-	for (i = 0; i < src->nfiles; i++)
-		reg_file_free(&src->files[i]);
-	free(src->files);
+	drop_files(src);
 	sl_instances_free(&src->merged);
+	free(src->path);
+	free(src->parent);
+	free(src->base);
 	free(src->dir);
 	free(src->only);
+	free(src->problem);
 	free(src);
+}
+
+const char *sl_registry_file_path(const struct sl_registry_file *src)
+{
+	return src->path;
 }
 
 int sl_registry_file_fd(const struct sl_registry_file *src)
@@ -642,4 +787,9 @@ const struct sl_instances *sl_registry_file_instances(const struct sl_registry_f
 unsigned int sl_registry_file_bad_files(const struct sl_registry_file *src)
 {
 	return src->bad;
+}
+
+const char *sl_registry_file_problem(const struct sl_registry_file *src)
+{
+	return src->problem;
 }

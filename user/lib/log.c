@@ -1,14 +1,30 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* log.c: leveled logging to stderr, one line per message, and the libbpf print hook. */
+/* log.c: leveled logging to stderr, one line per message, syslog priorities for the journal,
+ * and the libbpf print hook. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 
 static enum sl_log_level log_level = SL_LOG_INFO;
 static const char *log_prefix;
+static bool to_journal;
 static bool libbpf_verbose;
+
+static const struct {
+	const char *name;
+	const char *tag;  /* after the program's name */
+	int priority;     /* syslog's */
+} levels[] = {
+	[SL_LOG_ERR] = { "err", "error: ", 3 },
+	[SL_LOG_WARN] = { "warn", "warning: ", 4 },
+	[SL_LOG_INFO] = { "info", "", 6 },
+	[SL_LOG_DEBUG] = { "debug", "", 7 },
+};
 
 void sl_log_set_level(enum sl_log_level level)
 {
@@ -20,14 +36,40 @@ enum sl_log_level sl_log_get_level(void)
 	return log_level;
 }
 
+int sl_log_parse_level(const char *name, enum sl_log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (!strcmp(name, levels[i].name)) {
+			*out = (enum sl_log_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* systemd sets JOURNAL_STREAM to stderr's "device:inode" when it is connected to the journal. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st))
+		return false;
+	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
+}
+
 void sl_log_set_prefix(const char *name)
 {
 	log_prefix = name;
+	to_journal = stderr_is_journal();
 }
 
 static void vlog(enum sl_log_level level, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2048], prio[8] = "";
 	size_t n;
 
 	if (level > log_level)
@@ -36,11 +78,12 @@ static void vlog(enum sl_log_level level, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
+	if (to_journal)
+		snprintf(prio, sizeof(prio), "<%d>", levels[level].priority);
 	if (log_prefix)
-		fprintf(stderr, "%s: %s%s\n", log_prefix, level == SL_LOG_WARN ? "error: " : "",
-			line);
+		fprintf(stderr, "%s%s: %s%s\n", prio, log_prefix, levels[level].tag, line);
 	else
-		fprintf(stderr, "%s\n", line);
+		fprintf(stderr, "%s%s%s\n", prio, levels[level].tag, line);
 }
 
 void sl_log(enum sl_log_level level, const char *fmt, ...)

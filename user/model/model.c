@@ -393,8 +393,8 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 		v[i].id = old ? old->id : id_take(b->backend_ids, &b->used_backends);
 		if (!v[i].id) {
 			free(v);
-			sl_err_set(b->err, "service %s: no backend id left (limits.backends is %u)",
-				   svc->name, b->backend_ids->limit);
+			sl_err_set(b->err, "limits.backends (%u): no backend id left for service %s",
+				   b->backend_ids->limit, svc->name);
 			return -ENOSPC;
 		}
 		/* The registry's UNHEALTHY and DRAINING win; of a backend it serves, ask sluiced's
@@ -420,8 +420,9 @@ static int build_table(struct build *b, struct sl_service_model *svc, int fam)
 		    sl_addr_is_v4(&bk->addr) != (fam == SLUICE_FAM_V4))
 			continue;
 		if (n == SLUICE_MAX_SLOTS) {
-			sl_err_set(b->err, "service %s: more than %d serving IPv%d backends",
-				   svc->name, SLUICE_MAX_SLOTS, fam == SLUICE_FAM_V4 ? 4 : 6);
+			sl_err_set(b->err, "service %s: more than %d serving IPv%d backends (one slot "
+				   "table holds at most that many)", svc->name, SLUICE_MAX_SLOTS,
+				   fam == SLUICE_FAM_V4 ? 4 : 6);
 			return -ENOSPC;
 		}
 		b->scratch[n].backend_id = bk->id;
@@ -467,7 +468,8 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 				if (!(sc->protocols & proto_bits[p]))
 					continue;
 				if (m->nfrontends == cfg->limits.frontends) {
-					sl_err_set(b->err, "more frontends than limits.frontends (%u)",
+					sl_err_set(b->err, "limits.frontends (%u): more frontends "
+						   "(aliases x families x protocols) than that",
 						   cfg->limits.frontends);
 					return -ENOSPC;
 				}
@@ -495,8 +497,8 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 	snprintf(svc->name, sizeof(svc->name), "%s", sc->name);
 	svc->id = cur ? cur->id : id_take(b->service_ids, &b->used_services);
 	if (!svc->id) {
-		sl_err_set(b->err, "service %s: no service id left (limits.services is %u)",
-			   sc->name, b->service_ids->limit);
+		sl_err_set(b->err, "limits.services (%u): no service id left for service %s",
+			   b->service_ids->limit, sc->name);
 		return -ENOSPC;
 	}
 	m->nservices++; /* owned by m from here: freed with it on error */

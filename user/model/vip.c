@@ -314,3 +314,15 @@ void sl_vip_table_free(struct sl_vip_table *t)
 	t->v = NULL;
 	t->n = 0;
 }
+
+bool sl_vip_table_eq(const struct sl_vip_table *a, const struct sl_vip_table *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].name, b->v[i].name) || !sl_addr_eq(&a->v[i].vip, &b->v[i].vip))
+			return false;
+	return true;
+}

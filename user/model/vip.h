@@ -44,5 +44,7 @@ int sl_vip_index(const struct sl_vip_table *t, const struct sl_vip_entry ***out)
 const struct sl_addr *sl_vip_find(const struct sl_vip_entry *const *idx, size_t n,
 				  const char *name);
 void sl_vip_table_free(struct sl_vip_table *t);
+/* The same names with the same VIPs, in the same order. */
+bool sl_vip_table_eq(const struct sl_vip_table *a, const struct sl_vip_table *b);
 
 #endif

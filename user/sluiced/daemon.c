@@ -2,15 +2,19 @@
 /* daemon.c: sluiced's steps: start and adopt, reconcile config + registry into the maps,
  * VIPs and hosts file, reload on SIGHUP, keep cgroup attachments in step with the config. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "files/hosts_file.h"
 #include "kernel/attach.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "model/desired.h"
 #include "model/plan.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
+
+#define REGISTRY_BYTES_PER_INSTANCE 1024 /* bounds the registry's files with its instances */
 
 static const struct sl_instances no_instances;
 
@@ -37,44 +41,42 @@ static void terminate_departed(struct sl_daemon *d, const struct sl_model *old,
 	}
 	if (n && sl_sockterm_run_attached(d->sockterm, v, n, d->dp.dir, d->dp.maps.attachments,
 					  &destroyed, &err))
-		pr_warn("%s", err.msg);
+		pr_err("%s", err.msg);
 	if (destroyed)
 		pr_info("destroyed %u sockets left on %zu backends that stopped serving (%s)",
 			destroyed, n, sl_sockterm_method_name(sl_sockterm_method(d->sockterm)));
 	free(v);
 }
 
-static bool vip_tables_eq(const struct sl_vip_table *a, const struct sl_vip_table *b)
+/* Log each alias whose VIP of a family changed, appeared or went (tables are in request
+ * order, not sorted: one lookup index each). */
+static void log_vip_changes(const struct sl_vip_table *old, const struct sl_vip_table *now,
+			    const char *family)
 {
+	const struct sl_vip_entry **io = NULL, **in = NULL;
+	char a[SL_ADDR_STRLEN], b[SL_ADDR_STRLEN];
 	size_t i;
 
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++)
-		if (strcmp(a->v[i].name, b->v[i].name) || !sl_addr_eq(&a->v[i].vip, &b->v[i].vip))
-			return false;
-	return true;
-}
+	if (sl_vip_index(old, &io) || sl_vip_index(now, &in))
+		goto out;
+	for (i = 0; i < now->n; i++) {
+		const struct sl_addr *was = sl_vip_find(io, old->n, now->v[i].name);
 
-/* Assign VIPs for one family; an empty table when the config asks for none. */
-static int assign_vips(const struct sl_config *cfg, bool v6, const struct sl_vip_table *prev,
-		       struct sl_vip_table *out, struct sl_err *err)
-{
-	struct sl_vip_request *req;
-	size_t n;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (!cfg->enabled)
-		return 0;
-	ret = sl_vip_requests(cfg, v6, &req, &n);
-	if (ret)
-		return ret;
-	if (n)
-		ret = sl_vip_assign(v6 ? &cfg->vip_cidr6 : &cfg->vip_cidr4,
-				    v6 ? "vipCidr6" : "vipCidr", req, n, prev, out, err);
-	free(req);
-	return ret;
+		if (!was)
+			pr_info("alias %s: %s %s", now->v[i].name, family,
+				sl_addr_format(&now->v[i].vip, a, sizeof(a)));
+		else if (!sl_addr_eq(was, &now->v[i].vip))
+			pr_info("alias %s: %s %s (was %s)", now->v[i].name, family,
+				sl_addr_format(&now->v[i].vip, a, sizeof(a)),
+				sl_addr_format(was, b, sizeof(b)));
+	}
+	for (i = 0; i < old->n; i++)
+		if (!sl_vip_find(in, now->n, old->v[i].name))
+			pr_info("alias %s: %s %s released", old->v[i].name, family,
+				sl_addr_format(&old->v[i].vip, a, sizeof(a)));
+out:
+	free(io);
+	free(in);
 }
 
 static int write_hosts(const struct sl_daemon *d, const struct sl_state *st)
@@ -88,7 +90,7 @@ static int write_hosts(const struct sl_daemon *d, const struct sl_state *st)
 	ret = sl_hosts_write(d->cfg.hosts_file, content, &changed);
 	free(content);
 	if (ret)
-		pr_warn("hosts file %s: %s", d->cfg.hosts_file, strerror(-ret));
+		pr_err("hosts file %s: %s", d->cfg.hosts_file, strerror(-ret));
 	else if (changed)
 		pr_info("hosts file %s updated", d->cfg.hosts_file);
 	return ret;
@@ -101,86 +103,126 @@ static void resync(struct sl_daemon *d)
 	struct sl_err err;
 
 	if (sl_maps_read_model(&d->dp.maps, &m, &err)) {
-		pr_warn("%s", err.msg);
+		pr_err("%s", err.msg);
 		return;
 	}
 	sl_model_free(&d->current);
 	d->current = m;
 }
 
+/* The registry cannot be read whole: its path, or files that have no good content. */
+static bool registry_incomplete(const struct sl_daemon *d)
+{
+	return d->registry && (sl_registry_file_problem(d->registry) ||
+			       sl_registry_file_bad_files(d->registry));
+}
+
 int sl_daemon_reconcile(struct sl_daemon *d)
 {
-	struct sl_state next = {};
-	struct sl_model want = {};
+	struct sl_desired want = {};
 	struct sl_plan plan = {};
 	struct sl_err err = {};
-	struct sl_build_input in;
+	struct sl_desired_input in;
 	size_t nservers = 0, i;
 	uint64_t t0 = sl_now_ns();
 	int ret;
 
 	if (d->hold) {
-		if (d->registry && sl_registry_file_bad_files(d->registry))
+		if (registry_incomplete(d)) {
+			d->dirty = true; /* looked at again at every tick and registry change */
 			return -EAGAIN;
-		pr_info("registry parses again: reconciling");
+		}
+		pr_info("registry %s reads whole again: reconciling",
+			sl_registry_file_path(d->registry));
 		d->hold = false;
 	}
-	ret = assign_vips(&d->cfg, false, &d->state.vip4, &next.vip4, &err);
-	if (!ret)
-		ret = assign_vips(&d->cfg, true, &d->state.vip6, &next.vip6, &err);
-	if (ret)
-		goto bad_input;
-	in = (struct sl_build_input){ .cfg = &d->cfg, .instances = instances(d),
-				      .vip4 = &next.vip4, .vip6 = &next.vip6,
-				      .current = &d->current,
-				      .verdicts = sl_monitor_verdicts(d->monitor) };
-	d->service_ids.limit = d->cfg.limits.services;
-	d->backend_ids.limit = d->cfg.limits.backends;
-	ret = sl_model_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
-	if (ret)
-		goto bad_input;
-	if (!vip_tables_eq(&next.vip4, &d->state.vip4) ||
-	    !vip_tables_eq(&next.vip6, &d->state.vip6)) {
+	in = (struct sl_desired_input){ .cfg = &d->cfg, .instances = instances(d),
+					.prev_vip4 = &d->state.vip4, .prev_vip6 = &d->state.vip6,
+					.current = &d->current,
+					.verdicts = sl_monitor_verdicts(d->monitor) };
+	ret = sl_desired_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
+	if (ret) {
+		pr_err("%s; nothing changed, the last good state keeps serving", err.msg);
+		goto out;
+	}
+	if (!sl_vip_table_eq(&want.vip4, &d->state.vip4) ||
+	    !sl_vip_table_eq(&want.vip6, &d->state.vip6)) {
+		struct sl_state next = { want.vip4, want.vip6 };
+
+		log_vip_changes(&d->state.vip4, &want.vip4, "vip");
+		log_vip_changes(&d->state.vip6, &want.vip6, "vip6");
 		ret = sl_state_save(d->cfg.state_file, &next, &err);
 		if (ret)
-			pr_warn("%s (VIPs may change at the next start)", err.msg);
+			pr_err("%s (VIPs may change at the next start)", err.msg);
 	}
-	ret = sl_plan_make(&d->current, &want, &plan);
+	ret = sl_plan_make(&d->current, &want.model, &plan);
 	if (ret)
 		goto out;
 	if (sl_plan_size(&plan)) {
 		ret = sl_maps_apply(&d->dp.maps, &plan, &err);
 		if (ret) {
-			pr_warn("applying changes: %s; will retry", err.msg);
+			pr_err("applying changes: %s; will retry", err.msg);
 			d->dirty = true;
 			resync(d);
 			goto out;
 		}
-		for (i = 0; i < want.nservices; i++)
-			nservers += want.services[i].nbackends;
+		for (i = 0; i < want.model.nservices; i++)
+			nservers += want.model.services[i].nbackends;
 		pr_info("maps updated: %zu writes; %zu services, %zu backends, %zu frontends; "
-			"reconciled in %.1f ms", sl_plan_size(&plan), want.nservices, nservers,
-			want.nfrontends, (sl_now_ns() - t0) / 1e6);
+			"reconciled in %.1f ms", sl_plan_size(&plan), want.model.nservices, nservers,
+			want.model.nfrontends, (sl_now_ns() - t0) / 1e6);
 	}
-	terminate_departed(d, &d->current, &want);
+	terminate_departed(d, &d->current, &want.model);
 	/* A verdict that changed on the way (a check that failed before a restart is no
 	 * longer configured) is taken at the next tick. */
-	d->dirty = sl_monitor_applied(d->monitor, &d->current, &want, &d->cfg);
+	d->dirty = sl_monitor_applied(d->monitor, &d->current, &want.model, &d->cfg);
 	sl_model_free(&d->current);
-	d->current = want;
-	memset(&want, 0, sizeof(want));
+	d->current = want.model;
+	memset(&want.model, 0, sizeof(want.model));
 	sl_state_free(&d->state);
-	d->state = next;
-	memset(&next, 0, sizeof(next));
+	d->state.vip4 = want.vip4;
+	d->state.vip6 = want.vip6;
+	memset(&want, 0, sizeof(want));
 	write_hosts(d, &d->state);
-	goto out;
-bad_input:
-	pr_warn("%s; nothing changed, the last good state keeps serving", err.msg);
 out:
+	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
-	sl_model_free(&want);
-	sl_state_free(&next);
+	sl_desired_free(&want);
 	return ret;
+}
+
+bool sl_daemon_ready(const struct sl_daemon *d)
+{
+	return d->reconciled;
+}
+
+void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
+{
+	size_t nbackends = 0, i, off;
+
+	for (i = 0; i < d->current.nservices; i++)
+		nbackends += d->current.services[i].nbackends;
+	off = (size_t)snprintf(buf, len, "%zu services, %zu backends, %zu frontends",
+			       d->current.nservices, nbackends, d->current.nfrontends);
+#define ADD(...)                                                                 \
+	do {                                                                     \
+		if (off < len)                                                   \
+			off += (size_t)snprintf(buf + off, len - off, __VA_ARGS__); \
+	} while (0)
+	if (d->hold)
+		ADD("; held: the registry cannot be read whole, the adopted maps serve");
+	else if (!d->reconciled)
+		ADD("; not in step with the config and registry (retrying)");
+	if (d->registry && sl_registry_file_problem(d->registry))
+		ADD("; registry %s: %s", sl_registry_file_path(d->registry),
+		    sl_registry_file_problem(d->registry));
+	if (d->registry && sl_registry_file_bad_files(d->registry))
+		ADD("; %u registry files fail to parse", sl_registry_file_bad_files(d->registry));
+	if (d->pending)
+		ADD("; registry %s not read yet", sl_registry_file_path(d->pending));
+	if (d->reload_error[0])
+		ADD("; the last reload failed, the config before it serves: %s", d->reload_error);
+#undef ADD
 }
 
 static bool listed(const struct sl_config *cfg, const char *path)
@@ -207,7 +249,7 @@ static void sync_cgroups(struct sl_daemon *d)
 	for (i = 0; i < d->cfg.ncgroups; i++)
 		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
 			      SLUICE_ATTACH_FROM_CONFIG, false, &err))
-			pr_warn("cgroups[%zu]: %s", i, err.msg);
+			pr_err("cgroups[%zu]: %s", i, err.msg);
 	if (sl_attachments_list(d->dp.dir, d->dp.maps.attachments, &v, &n, &err))
 		return;
 	for (i = 0; i < n; i++) {
@@ -245,21 +287,21 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 	return ret;
 }
 
-static int open_registry(struct sl_daemon *d, struct sl_err *err)
+/* A registry source for path, bounded by what the maps can take (with room for instances of
+ * other services), read once: a path it cannot read is said by the source. */
+static struct sl_registry_file *open_registry(const struct sl_daemon *d, const char *path,
+					      struct sl_err *err)
 {
+	size_t max_instances = 2 * (size_t)d->cfg.limits.backends;
+	struct sl_registry_file *src = sl_registry_file_open(path, err);
 	bool changed;
-	int ret;
 
-	if (!d->cfg.registry_file)
-		return 0;
-	d->registry = sl_registry_file_open(d->cfg.registry_file, err);
-	if (!d->registry)
-		return -EINVAL;
-	ret = sl_registry_file_refresh(d->registry, &changed);
-	if (ret)
-		pr_warn("registry %s: %s; serving without it until it can be read",
-			d->cfg.registry_file, strerror(-ret));
-	return 0;
+	if (!src)
+		return NULL;
+	sl_registry_file_set_limits(src, max_instances * REGISTRY_BYTES_PER_INSTANCE,
+				    max_instances);
+	sl_registry_file_refresh(src, &changed);
+	return src;
 }
 
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
@@ -268,6 +310,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	int ret;
 
 	memset(d, 0, sizeof(*d));
+	d->ready_due = true;
 	d->config_path = strdup(config_path);
 	if (!d->config_path)
 		return -ENOMEM;
@@ -275,7 +318,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret)
 		return ret;
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
-		pr_warn("%s; starting with no VIP assignments", serr.msg);
+		pr_err("%s; starting with no VIP assignments", serr.msg);
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
 	if (ret)
 		return ret;
@@ -288,17 +331,19 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = open_health(d, err);
 	if (ret)
 		return ret;
-	ret = open_registry(d, err);
-	if (ret)
-		return ret;
-	if (d->dp.adopted && d->registry && sl_registry_file_bad_files(d->registry)) {
-		pr_warn("registry %s has files that do not parse, and their last good content is "
-			"only in the adopted maps: changing nothing until they parse",
-			d->cfg.registry_file);
+	if (d->cfg.registry_file) {
+		d->registry = open_registry(d, d->cfg.registry_file, err);
+		if (!d->registry)
+			return -EINVAL;
+	}
+	if (d->dp.adopted && registry_incomplete(d)) {
+		pr_warn("registry %s cannot be read whole, and its last good content is only in "
+			"the adopted maps: changing nothing until it can",
+			sl_registry_file_path(d->registry));
 		d->hold = true;
 	}
 	ret = sl_daemon_reconcile(d);
-	if (ret && ret != -EINVAL && ret != -ENOSPC)
+	if (ret && ret != -EINVAL && ret != -ENOSPC && ret != -EAGAIN)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
@@ -309,17 +354,52 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 int sl_daemon_registry_changed(struct sl_daemon *d)
 {
 	bool changed = false;
-	int ret;
 
 	if (!d->registry)
 		return 0;
-	ret = sl_registry_file_refresh(d->registry, &changed);
-	if (ret)
-		pr_warn("registry %s: %s; keeping its last good content", d->cfg.registry_file,
-			strerror(-ret));
-	if (!changed)
+	/* A path it cannot read is said there, and keeps its last good content. */
+	sl_registry_file_refresh(d->registry, &changed);
+	/* Held, a file that goes or parses again lifts the hold without changing the list. */
+	if (!changed && !d->hold)
 		return 0;
 	return sl_daemon_reconcile(d);
+}
+
+/* Move to the registry at path if it reads (its path, not necessarily every file): true when
+ * it is d->registry now. Otherwise the one in use stays, and the new one is looked at again
+ * at every tick until it reads. */
+
+/* Serve the registry at path (NULL: none) in place of the one in use, once its path reads;
+ * until then the one in use keeps serving, and the tick tries again. True when switched. */
+static bool switch_registry(struct sl_daemon *d, const char *path)
+{
+	struct sl_err err;
+
+	if (d->pending && (!path || strcmp(sl_registry_file_path(d->pending), path))) {
+		sl_registry_file_close(d->pending);
+		d->pending = NULL;
+	}
+	if (path && !d->pending) {
+		d->pending = open_registry(d, path, &err);
+		if (!d->pending) {
+			pr_err("%s; keeping the registry in use", err.msg);
+			return false;
+		}
+	} else if (d->pending) {
+		bool changed;
+
+		sl_registry_file_refresh(d->pending, &changed);
+	}
+	if (d->pending && d->registry && sl_registry_file_problem(d->pending)) {
+		pr_warn("registry %s is not read yet: %s serves until it is", path,
+			sl_registry_file_path(d->registry));
+		return false;
+	}
+	sl_registry_file_close(d->registry);
+	d->registry = d->pending;
+	d->pending = NULL;
+	pr_info("registry: %s", path ? path : "none");
+	return true;
 }
 
 int sl_daemon_reload(struct sl_daemon *d)
@@ -328,10 +408,13 @@ int sl_daemon_reload(struct sl_daemon *d)
 	struct sl_err err;
 	bool reopen;
 
+	d->ready_due = true; /* systemd waits for READY=1 after RELOADING=1, failed or not */
 	if (sl_config_load(d->config_path, &cfg, &err)) {
-		pr_warn("%s; keeping the last good config", err.msg);
+		pr_err("%s; keeping the last good config", err.msg);
+		snprintf(d->reload_error, sizeof(d->reload_error), "%s", err.msg);
 		return -EINVAL;
 	}
+	d->reload_error[0] = '\0';
 	if (strcmp(cfg.bpffs, d->cfg.bpffs) ||
 	    memcmp(&cfg.limits, &d->cfg.limits, sizeof(cfg.limits))) {
 		pr_warn("%s: bpffs and limits take effect at the next start; keeping %s and the "
@@ -348,27 +431,29 @@ int sl_daemon_reload(struct sl_daemon *d)
 		 (cfg.registry_file && strcmp(cfg.registry_file, d->cfg.registry_file));
 	sl_config_free(&d->cfg);
 	d->cfg = cfg;
-	if (reopen) {
-		sl_registry_file_close(d->registry);
-		d->registry = NULL;
-		if (open_registry(d, &err))
-			pr_warn("%s; serving without a registry", err.msg);
-	}
+	if (reopen)
+		switch_registry(d, cfg.registry_file);
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
 	return 0;
 }
 
-void sl_daemon_tick(struct sl_daemon *d)
+bool sl_daemon_tick(struct sl_daemon *d)
 {
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
+	/* A registry path that cannot be read may appear where nothing is watched yet. */
+	if (d->pending && switch_registry(d, sl_registry_file_path(d->pending)))
+		d->dirty = true;
+	else if (d->registry && sl_registry_file_problem(d->registry))
+		sl_daemon_registry_changed(d);
 	if (sl_monitor_tick(d->monitor, &d->current))
 		d->dirty = true;
 	if (d->dirty)
 		sl_daemon_reconcile(d);
+	return false;
 }
 
 void sl_daemon_stop(struct sl_daemon *d)
@@ -376,6 +461,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
 	sl_registry_file_close(d->registry);
+	sl_registry_file_close(d->pending);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);
 	sl_state_free(&d->state);

@@ -16,7 +16,8 @@
 struct sl_daemon {
 	char *config_path;
 	struct sl_config cfg; /* the last good config */
-	struct sl_registry_file *registry;
+	struct sl_registry_file *registry; /* the one serving */
+	struct sl_registry_file *pending;  /* a reload's new one, until its path reads */
 	struct sl_dataplane dp;
 	struct sl_model current; /* what the maps hold */
 	struct sl_state state;   /* VIPs, as saved in the state file */
@@ -24,6 +25,9 @@ struct sl_daemon {
 	struct sl_monitor *monitor;   /* active checks and ejections: verdicts by backend id */
 	struct sl_sockterm *sockterm; /* destroys sockets left on departed backends */
 	bool dirty; /* the maps are not what they should be: reconcile at the next tick */
+	bool reconciled; /* the maps hold what the config and the registry say */
+	bool ready_due;  /* READY=1 is owed to systemd (at start, after a reload) */
+	char reload_error[sizeof(((struct sl_err *)0)->msg)]; /* why the last reload was refused; empty when it was not */
 	bool hold;  /* adopted maps, registry files unreadable at start: change nothing
 		     * until every file parses (their last good content is only in the maps) */
 };
@@ -39,9 +43,14 @@ int sl_daemon_reconcile(struct sl_daemon *d);
 int sl_daemon_reload(struct sl_daemon *d);
 /* Re-read the registry when its watch fired (events drained by the caller). */
 int sl_daemon_registry_changed(struct sl_daemon *d);
-/* Periodic: drop links of cgroups that are gone, retry a failed reconcile, the monitor's
- * periodic work (and a reconcile when it changed a verdict). */
-void sl_daemon_tick(struct sl_daemon *d);
+/* Periodic: drop links of cgroups that are gone, retry a failed reconcile, follow a registry
+ * path that cannot be read, the monitor's periodic work (and a reconcile when it changed a
+ * verdict). True when the daemon must exit (its data plane is gone under it). */
+bool sl_daemon_tick(struct sl_daemon *d);
+/* Ready: the maps hold what the config and the registry say (not held, nothing failed). */
+bool sl_daemon_ready(const struct sl_daemon *d);
+/* One line for systemd's STATUS= and the log: what is served, and what is degraded. */
+void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len);
 /* Close everything; pinned maps, programs and links stay and keep serving. */
 void sl_daemon_stop(struct sl_daemon *d);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* main.c: the sluice daemon: loads the data plane, keeps the maps in step with the
- * config and the registry; one epoll loop over signals, the registry watch and timers. */
+/* main.c: the sluice daemon: options, then one epoll loop over signals, the registry watch,
+ * the health monitor and timers; --check validates a config without touching anything. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,12 +9,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <unistd.h>
-#include "sluiced/daemon.h"
 #include "lib/log.h"
+#include "lib/version.h"
+#include "sluiced/check.h"
+#include "sluiced/daemon.h"
+#include "sluiced/notify.h"
 
 #define DEBOUNCE_NS (20 * 1000 * 1000) /* registry writes settle this long before a read */
 #define TICK_SEC 2                      /* housekeeping period */
@@ -22,37 +23,40 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: sluiced [--config FILE] [--verbose]\n"
+		"Usage: sluiced [--config FILE] [--log-level LEVEL] [--verbose] [--check]\n"
 		"Routes connects to service aliases' VIPs to healthy backends, in the kernel.\n"
 		"\n"
-		"  -c, --config FILE  configuration (default %s)\n"
-		"  -v, --verbose      debug logging, libbpf's messages included\n"
-		"  -h, --help         this text\n"
+		"  -c, --config FILE      configuration (default %s)\n"
+		"  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
+		"  -v, --verbose          debug logging, libbpf's messages included\n"
+		"  -t, --check            validate the config and the registry it names, print what\n"
+		"                         would be served; touches no map, file or cgroup\n"
+		"  -V, --version          the version\n"
+		"  -h, --help             this text\n"
 		"\n"
 		"Signals: SIGHUP reloads the config; SIGTERM and SIGINT exit and leave the data\n"
 		"plane serving its last state (sluicectl teardown removes it).\n",
 		SL_DEFAULT_CONFIG);
 }
 
-/* Tell systemd (Type=notify) that the first reconcile is done. */
-static void notify_ready(void)
+static int usage_error(const char *fmt, const char *what)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	static const char msg[] = "READY=1";
-	int fd;
+	fprintf(stderr, "sluiced: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "; see sluiced --help\n");
+	return 2;
+}
 
-	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	strcpy(sa.sun_path, path);
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sa,
-	       offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	close(fd);
+static const char *signal_name(int sig)
+{
+	static char buf[32];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
 }
 
 static int add_fd(int ep, int fd)
@@ -71,40 +75,61 @@ static void arm(int tfd, time_t sec, long nsec, bool periodic)
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
-static int registry_fd(const struct sl_daemon *d)
+/* The registry source in use changed (a reload, or a pending one that reads now): watch its
+ * inotify fd in place of the old one's (which may have had the same number). */
+static void follow_registry(struct sl_daemon *d, int ep, const struct sl_registry_file **watched)
 {
-	return d->registry ? sl_registry_file_fd(d->registry) : -1;
+	if (d->registry == *watched)
+		return;
+	if (*watched)
+		epoll_ctl(ep, EPOLL_CTL_DEL, sl_registry_file_fd(d->registry ? d->registry : *watched),
+			  NULL);
+	*watched = d->registry;
+	if (d->registry && add_fd(ep, sl_registry_file_fd(d->registry)) && errno != EEXIST)
+		pr_err("event loop: watching the registry: %s", strerror(errno));
+}
+
+static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *debounce, int *tick)
+{
+	int hfds[SL_MONITOR_NFDS], k;
+
+	*ep = epoll_create1(EPOLL_CLOEXEC);
+	*debounce = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	*tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*ep < 0 || *debounce < 0 || *tick < 0 || add_fd(*ep, sfd) || add_fd(*ep, *debounce) ||
+	    add_fd(*ep, *tick))
+		return -errno;
+	sl_monitor_fds(d->monitor, hfds);
+	for (k = 0; k < SL_MONITOR_NFDS; k++)
+		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
+			return -errno;
+	arm(*tick, TICK_SEC, 0, true);
+	return 0;
 }
 
 static int run(struct sl_daemon *d, int sfd)
 {
-	int ep, debounce, tick, watched = registry_fd(d), hfds[SL_MONITOR_NFDS], k;
+	const struct sl_registry_file *watched = NULL;
+	int ep = -1, debounce = -1, tick = -1, ret;
 	struct epoll_event evs[8];
 
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	debounce = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (ep < 0 || debounce < 0 || tick < 0 || add_fd(ep, sfd) || add_fd(ep, debounce) ||
-	    add_fd(ep, tick) || (watched >= 0 && add_fd(ep, watched))) {
-		pr_warn("event loop: %s", strerror(errno));
-		return 1;
+	ret = open_loop(d, sfd, &ep, &debounce, &tick);
+	if (ret) {
+		pr_err("event loop: %s", strerror(-ret));
+		goto out;
 	}
-	sl_monitor_fds(d->monitor, hfds);
-	for (k = 0; k < SL_MONITOR_NFDS; k++) {
-		if (hfds[k] >= 0 && add_fd(ep, hfds[k])) {
-			pr_warn("event loop: %s", strerror(errno));
-			return 1;
-		}
-	}
-	arm(tick, TICK_SEC, 0, true);
 	for (;;) {
-		int n = epoll_wait(ep, evs, 8, -1), i;
+		int n, i;
 
+		follow_registry(d, ep, &watched);
+		sl_notify_state(d);
+		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			pr_warn("epoll_wait: %s", strerror(errno));
-			return 1;
+			pr_err("epoll_wait: %s", strerror(errno));
+			ret = 1;
+			goto out;
 		}
 		for (i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
@@ -116,73 +141,114 @@ static int run(struct sl_daemon *d, int sfd)
 				if (read(sfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo != SIGHUP) {
-					pr_info("signal %d: exiting; the data plane stays in place",
-						si.ssi_signo);
-					return 0;
+					pr_info("%s: exiting; the data plane stays in place",
+						signal_name((int)si.ssi_signo));
+					sl_notify("STOPPING=1");
+					ret = 0;
+					goto out;
 				}
+				pr_info("SIGHUP: reloading %s", d->config_path);
+				sl_notify("RELOADING=1");
 				sl_daemon_reload(d);
-				if (registry_fd(d) != watched) {
-					if (watched >= 0)
-						epoll_ctl(ep, EPOLL_CTL_DEL, watched, NULL);
-					watched = registry_fd(d);
-					if (watched >= 0)
-						add_fd(ep, watched);
-				}
-			} else if (fd == watched) {
+			} else if (watched && fd == sl_registry_file_fd(watched)) {
 				if (sl_registry_file_drain(d->registry))
 					arm(debounce, 0, DEBOUNCE_NS, false);
 			} else if (fd == debounce) {
 				if (read(debounce, &ticks, sizeof(ticks)) == sizeof(ticks))
 					sl_daemon_registry_changed(d);
 			} else if (fd == tick) {
-				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks))
-					sl_daemon_tick(d);
+				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks) &&
+				    sl_daemon_tick(d))
+					goto gone;
 			} else if (sl_monitor_dispatch(d->monitor, fd, &d->current)) {
 				sl_daemon_reconcile(d);
 			}
 		}
 	}
+gone:
+	ret = 1;
+out:
+	if (ep >= 0)
+		close(ep);
+	if (debounce >= 0)
+		close(debounce);
+	if (tick >= 0)
+		close(tick);
+	return ret;
+}
+
+struct options {
+	const char *config;
+	enum sl_log_level level;
+	bool verbose, check;
+};
+
+/* 0 to run, 1 when done (help, version), 2 on a usage error (said). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	*o = (struct options){ .config = SL_DEFAULT_CONFIG, .level = SL_LOG_INFO };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:l:vtVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'l':
+			if (sl_log_parse_level(optarg, &o->level))
+				return usage_error("--log-level must be err, warn, info or debug, "
+						   "not '%s'", optarg);
+			break;
+		case 'v':
+			o->verbose = true;
+			o->level = SL_LOG_DEBUG;
+			break;
+		case 't':
+			o->check = true;
+			break;
+		case 'V':
+			printf("sluiced %s\n", sl_version());
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *config = SL_DEFAULT_CONFIG;
+	struct options o;
 	struct sl_daemon d;
 	struct sl_err err = {};
-	bool verbose = false;
 	sigset_t mask;
-	int c, sfd, ret;
+	int sfd, ret;
 
-	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
+	ret = parse_options(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : ret;
 	sl_log_set_prefix("sluiced");
-	sl_log_set_level(verbose ? SL_LOG_DEBUG : SL_LOG_INFO);
-	sl_log_hook_libbpf(verbose);
+	sl_log_set_level(o.level);
+	sl_log_hook_libbpf(o.verbose);
+	if (o.check)
+		return sl_check(o.config, stdout);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -192,18 +258,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
-		pr_warn("signalfd: %s", strerror(errno));
+		pr_err("signalfd: %s", strerror(errno));
 		return 1;
 	}
-
-	if (sl_daemon_start(&d, config, &err)) {
-		pr_warn("%s", err.msg);
+	pr_info("sluiced %s starting, config %s", sl_version(), o.config);
+	if (sl_daemon_start(&d, o.config, &err)) {
+		pr_err("%s", err.msg);
 		sl_daemon_stop(&d);
+		close(sfd);
 		return 1;
 	}
-	pr_info("ready: %zu services, %zu frontends, bpffs %s", d.current.nservices,
-		d.current.nfrontends, d.cfg.bpffs);
-	notify_ready();
 	ret = run(&d, sfd);
 	sl_daemon_stop(&d);
 	close(sfd);

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* check.c: a trial run of the input stages (config, registry, the VIPs of the state file, the
+ * model) without the kernel or file stages: nothing written, no map opened. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "files/state_file.h"
+#include "inputs/registry_file.h"
+#include "lib/log.h"
+#include "model/desired.h"
+#include "sluiced/check.h"
+
+static const char *state_name(uint8_t s)
+{
+	static const char *const names[] = {
+		[SLUICE_BACKEND_SERVING] = "serving", [SLUICE_BACKEND_UNHEALTHY] = "unhealthy",
+		[SLUICE_BACKEND_DRAINING] = "draining", [SLUICE_BACKEND_CHECK_FAILED] = "check-failed",
+		[SLUICE_BACKEND_EJECTED] = "ejected",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
+}
+
+static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_model *m)
+{
+	char a[SL_ENDPOINT_STRLEN];
+	size_t i, j;
+
+	fprintf(out, "namespace %s: %zu services, %zu frontends\n", cfg->namespace, m->nservices,
+		m->nfrontends);
+	for (i = 0; i < m->nservices; i++) {
+		const struct sl_service_model *s = &m->services[i];
+
+		fprintf(out, "service %s: %zu backends, %u serving%s\n", s->name, s->nbackends,
+			sl_service_nserving(s),
+			s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "");
+		for (j = 0; j < m->nfrontends; j++) {
+			const struct sl_frontend_model *f = &m->frontends[j];
+			struct sl_addr vip;
+
+			if (f->value.service_id != s->id)
+				continue;
+			memcpy(vip.a, f->key.addr, sizeof(vip.a));
+			fprintf(out, "  alias %s: %s %s\n", f->value.alias,
+				sl_endpoint_format(&vip, ntohs(f->key.port), a, sizeof(a)),
+				f->key.proto == IPPROTO_UDP ? "udp" : "tcp");
+		}
+		for (j = 0; j < s->nbackends; j++) {
+			const struct sl_backend_model *b = &s->backends[j];
+
+			fprintf(out, "  backend %s %s weight %u %s\n",
+				sl_endpoint_format(&b->addr, b->port, a, sizeof(a)), b->instance_id,
+				b->weight, state_name(b->state));
+		}
+	}
+}
+
+/* The registry's instances into *src; 0 when every file reads and parses. */
+static int check_registry(const struct sl_config *cfg, struct sl_registry_file **src)
+{
+	struct sl_err err;
+	bool changed;
+	int ret;
+
+	*src = NULL;
+	if (!cfg->registry_file)
+		return 0;
+	*src = sl_registry_file_open(cfg->registry_file, &err);
+	if (!*src) {
+		pr_err("%s", err.msg);
+		return -1;
+	}
+	sl_registry_file_set_limits(*src, 2048UL * cfg->limits.backends,
+				    2 * (size_t)cfg->limits.backends);
+	ret = sl_registry_file_refresh(*src, &changed); /* problems are said there */
+	if (!ret && sl_registry_file_bad_files(*src))
+		ret = -1;
+	return ret;
+}
+
+int sl_check(const char *config_path, FILE *out)
+{
+	static const struct sl_instances none;
+	static const struct sl_model empty;
+	struct sl_registry_file *reg = NULL;
+	struct sl_desired want = {};
+	struct sl_id_alloc sids = {}, bids = {};
+	struct sl_desired_input in;
+	struct sl_state st = {};
+	struct sl_config cfg;
+	struct sl_err err;
+	int ret = 1;
+
+	if (sl_config_load(config_path, &cfg, &err)) {
+		pr_err("%s", err.msg);
+		return 1;
+	}
+	fprintf(out, "config %s: valid\n", config_path);
+	if (sl_state_load(cfg.state_file, &st, &err))
+		pr_warn("%s; VIPs would be assigned anew", err.msg);
+	if (check_registry(&cfg, &reg))
+		goto out;
+	if (reg)
+		fprintf(out, "registry %s: %zu instances\n", cfg.registry_file,
+			sl_registry_file_instances(reg)->n);
+	in = (struct sl_desired_input){ .cfg = &cfg,
+					.instances = reg ? sl_registry_file_instances(reg) : &none,
+					.prev_vip4 = &st.vip4, .prev_vip6 = &st.vip6,
+					.current = &empty };
+	if (sl_desired_build(&in, &sids, &bids, &want, &err)) {
+		pr_err("%s", err.msg);
+		goto out;
+	}
+	print_model(out, &cfg, &want.model);
+	ret = 0;
+out:
+	sl_desired_free(&want);
+	sl_registry_file_close(reg);
+	sl_state_free(&st);
+	sl_config_free(&cfg);
+	if (ret)
+		fprintf(stderr, "sluiced: %s: check failed\n", config_path);
+	return ret;
+}
