@@ -13,7 +13,7 @@
 struct slot_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(max_entries, 1);
+	__uint(max_entries, SLUICE_SLOT_TABLE_TEMPLATE_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct sluice_slot);
 } slot_table_template SEC(".maps");
@@ -88,7 +88,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, SLUICE_MAX_ATTACHMENTS);
 	__type(key, __u64);
 	__type(value, struct sluice_attachment);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -134,14 +134,14 @@ struct {
 /* health_events: ejections decided by the data plane, for sluiced (ring buffer) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, SLUICE_HEALTH_EVENTS_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } health_events SEC(".maps");
 
-/* meta: the ABI version of the maps in this bpffs dir */
+/* meta: the ABI version of the maps in this bpffs dir (SLUICE_ABI_VERSION) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SLUICE_META_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct sluice_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -9,9 +9,6 @@
 #define AF_INET 2
 #define AF_INET6 10
 
-/* Entries userspace puts in doomed_backends at most at once (it fills it in chunks). */
-#define SLUICE_DOOMED_MAX 4096
-
 /* doomed_backends: the backends (address, port, protocol) whose sockets must go; filled
  * by sluiced before each run, emptied after. */
 struct {
