@@ -4,31 +4,10 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "sluice_helpers.h"
 #include "sluice_maps.h"
 
-#define ECONNREFUSED 111
-#define AF_INET 2
-#define AF_INET6 10
-
 enum route_kind { ROUTE_CONNECT, ROUTE_DATAGRAM };
-
-static __always_inline void v4_mapped(__be32 addr[4], __be32 ip4)
-{
-	addr[0] = 0;
-	addr[1] = 0;
-	addr[2] = bpf_htonl(0xffff);
-	addr[3] = ip4;
-}
-
-static __always_inline bool addr_eq(const __be32 a[4], const __be32 b[4])
-{
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
-}
-
-static __always_inline bool is_v4_mapped(const __be32 addr[4])
-{
-	return addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff);
-}
 
 /* The address in a sock_addr context, as IPv6 or v4-mapped. */
 static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, __be32 addr[4])
@@ -441,7 +420,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		return 1;
 	}
 	rt = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
-	if (!rt || !(rt->flags & SLUICE_SOCK_CONNECTED) || (rt->flags & SLUICE_SOCK_EXEMPT))
+	if (!sock_routed(rt))
 		return 1;
 
 	switch (skops->op) {

@@ -4,10 +4,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "sluice_helpers.h"
 #include "sock_routes.h"
-
-#define AF_INET 2
-#define AF_INET6 10
 
 /* doomed_backends: the backends (address, port, protocol) whose sockets must go; filled
  * by sluiced before each run, emptied after. */
@@ -36,13 +34,11 @@ static __always_inline void doom(struct sock *sk, struct sock_common *skc, __u8 
 	if (!key.port)
 		return; /* unconnected: never */
 	route = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
-	if (!route || !(route->flags & SLUICE_SOCK_CONNECTED) ||
-	    (route->flags & SLUICE_SOCK_EXEMPT))
+	if (!sock_routed(route))
 		return;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_INET) {
-		key.addr[2] = bpf_htonl(0xffff);
-		key.addr[3] = sk->__sk_common.skc_daddr;
+		v4_mapped(key.addr, sk->__sk_common.skc_daddr);
 	} else if (family == AF_INET6) {
 		/* already v4-mapped for a dual-stack socket connected to IPv4 */
 		key.addr[0] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0];
