@@ -69,9 +69,9 @@ static long scan_step(__u32 i, void *data)
 		k -= c->n;
 	slot = bpf_map_lookup_elem(c->table, &k);
 	if (!slot || !usable(health_of(slot->backend_id), false))
-		return 0;
+		return SL_LOOP_CONTINUE;
 	*c->out = *slot;
-	return 1;
+	return SL_LOOP_BREAK;
 }
 
 /* The slot the policy points at (copied out: the table may be swapped for a new one as soon
@@ -194,13 +194,52 @@ static __always_inline void count_routed(__u32 backend_id, enum route_kind kind)
 		st->datagrams++;
 }
 
-/* Rewrite a destination that is a frontend to one of its serving backends. */
+/* A connected socket keeps its route in its storage: for sockops (passive health, active
+ * connections), for destroying it when its backend stops serving, and for getpeername and
+ * recvmsg to show the VIP. It goes with the socket. */
+static __always_inline void keep_route(struct sluice_sock_route *rt, __u32 service_id,
+				       const struct sluice_frontend_key *fk,
+				       const struct sluice_slot *slot)
+{
+	rt->backend_id = slot->backend_id;
+	rt->service_id = service_id;
+	rt->flags = SLUICE_SOCK_CONNECTED;
+	__builtin_memcpy(rt->vip, fk->addr, sizeof(rt->vip));
+	__builtin_memcpy(rt->backend, slot->addr, sizeof(rt->backend));
+	rt->vip_port = fk->port;
+	rt->backend_port = slot->port;
+}
+
+/* A datagram (or a connect whose storage could not be had): a reverse entry per socket and
+ * backend in sock_vips, written only when it is new or changed. */
+static __always_inline void keep_sock_vip(struct bpf_sock_addr *ctx, __u32 service_id,
+					  const struct sluice_frontend_key *fk,
+					  const struct sluice_slot *slot)
+{
+	struct sluice_sock_key sk = {};
+	struct sluice_sock_vip vip = {};
+	const struct sluice_sock_vip *old;
+
+	sk.cookie = bpf_get_socket_cookie(ctx);
+	__builtin_memcpy(sk.addr, slot->addr, sizeof(sk.addr));
+	sk.port = slot->port;
+	sk.proto = fk->proto;
+	old = bpf_map_lookup_elem(&sock_vips, &sk);
+	if (old && old->service_id == service_id && old->port == fk->port &&
+	    addr_eq(old->addr, fk->addr))
+		return;
+	__builtin_memcpy(vip.addr, fk->addr, sizeof(vip.addr));
+	vip.port = fk->port;
+	vip.service_id = service_id;
+	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
+}
+
+/* Rewrite a destination that is a frontend to one of its serving backends. 0: routed, or
+ * not sluice's to route; -ECONNREFUSED: the service has no backend to take it. */
 static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_kind kind)
 {
 	struct sluice_frontend_key fk = {};
 	const struct sluice_frontend *fe;
-	struct sluice_sock_key sk = {};
-	struct sluice_sock_vip vip = {}, *old;
 	const struct sluice_policy *pol;
 	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
@@ -211,14 +250,14 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	fk.proto = ctx->protocol;
 	fe = bpf_map_lookup_elem(&frontends, &fk);
 	if (!fe)
-		return 1;
+		return 0;
 	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
 	 * datagram needs no storage: nothing follows it, and sluiced marks no UDP socket. */
 	rt = NULL;
 	if (kind == ROUTE_CONNECT) {
 		rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
-			return 1;
+			return 0;
 	}
 	pol = bpf_map_lookup_elem(&service_policies, &fe->service_id);
 
@@ -228,40 +267,24 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	if (!choose(fe->service_id, fam, pol, &slot) &&
 	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &slot))) {
 		count_refused(fe->service_id);
-		bpf_set_retval(-ECONNREFUSED);
-		return 0;
+		return -ECONNREFUSED;
 	}
-
-	/* A connected socket keeps the route in its storage: for sockops (passive health,
-	 * active connections), for destroying it when its backend stops serving, and for
-	 * getpeername/recvmsg to show the VIP. It goes with the socket. */
-	if (rt) {
-		rt->backend_id = slot.backend_id;
-		rt->service_id = fe->service_id;
-		rt->flags = SLUICE_SOCK_CONNECTED;
-		__builtin_memcpy(rt->vip, fk.addr, sizeof(rt->vip));
-		__builtin_memcpy(rt->backend, slot.addr, sizeof(rt->backend));
-		rt->vip_port = fk.port;
-		rt->backend_port = slot.port;
-	} else {
-		/* A datagram (or a connect whose storage could not be had): a reverse entry
-		 * per socket and backend, written only when it is new or changed. */
-		sk.cookie = bpf_get_socket_cookie(ctx);
-		__builtin_memcpy(sk.addr, slot.addr, sizeof(sk.addr));
-		sk.port = slot.port;
-		sk.proto = fk.proto;
-		old = bpf_map_lookup_elem(&sock_vips, &sk);
-		if (!old || old->service_id != fe->service_id || old->port != fk.port ||
-		    !addr_eq(old->addr, fk.addr)) {
-			__builtin_memcpy(vip.addr, fk.addr, sizeof(vip.addr));
-			vip.port = fk.port;
-			vip.service_id = fe->service_id;
-			bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
-		}
-	}
+	if (rt)
+		keep_route(rt, fe->service_id, &fk, &slot);
+	else
+		keep_sock_vip(ctx, fe->service_id, &fk, &slot);
 	set_ctx_addr(ctx, v6, slot.addr, slot.port);
 	count_routed(slot.backend_id, kind);
-	return 1;
+	return 0;
+}
+
+/* route()'s verdict: an error fails the connect or sendmsg with it; else it goes on. */
+static __always_inline int route_verdict(int err)
+{
+	if (!err)
+		return SL_VERDICT_PROCEED;
+	bpf_set_retval(err);
+	return SL_VERDICT_REJECT;
 }
 
 /* The VIP:port a frontend key stands for, shown in place of the backend (the address in
@@ -280,7 +303,7 @@ static __always_inline bool show_vip(struct bpf_sock_addr *ctx, bool v6,
 /* Show the VIP:port in place of the backend a socket was routed to: from the socket's own
  * storage when it is connected to that backend, else from its sock_vips entry (an entry
  * that is stale is dropped). */
-static __always_inline int reverse(struct bpf_sock_addr *ctx, bool v6)
+static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct sluice_frontend_key fk = {};
 	struct sluice_sock_route *rt;
@@ -297,65 +320,68 @@ static __always_inline int reverse(struct bpf_sock_addr *ctx, bool v6)
 		__builtin_memcpy(fk.addr, rt->vip, sizeof(fk.addr));
 		fk.port = rt->vip_port;
 		show_vip(ctx, v6, &fk, rt->service_id);
-		return 1;
+		return;
 	}
 	sk.cookie = bpf_get_socket_cookie(ctx);
 	vip = bpf_map_lookup_elem(&sock_vips, &sk);
 	if (!vip)
-		return 1;
+		return;
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
 	fk.port = vip->port;
 	if (!show_vip(ctx, v6, &fk, vip->service_id))
 		bpf_map_delete_elem(&sock_vips, &sk);
-	return 1;
 }
 
 SEC("cgroup/connect4")
 int sluice_connect4(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, false, ROUTE_CONNECT);
+	return route_verdict(route(ctx, false, ROUTE_CONNECT));
 }
 
 SEC("cgroup/connect6")
 int sluice_connect6(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, true, ROUTE_CONNECT);
+	return route_verdict(route(ctx, true, ROUTE_CONNECT));
 }
 
 SEC("cgroup/sendmsg4")
 int sluice_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, false, ROUTE_DATAGRAM);
+	return route_verdict(route(ctx, false, ROUTE_DATAGRAM));
 }
 
 SEC("cgroup/sendmsg6")
 int sluice_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, true, ROUTE_DATAGRAM);
+	return route_verdict(route(ctx, true, ROUTE_DATAGRAM));
 }
 
 SEC("cgroup/recvmsg4")
 int sluice_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, false);
+	reverse(ctx, false);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/recvmsg6")
 int sluice_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, true);
+	reverse(ctx, true);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/getpeername4")
 int sluice_getpeername4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, false);
+	reverse(ctx, false);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/getpeername6")
 int sluice_getpeername6(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, true);
+	reverse(ctx, true);
+	return SL_VERDICT_PROCEED;
 }
 
 static __always_inline void count_failure(struct sluice_sock_route *rt)
@@ -401,7 +427,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 	struct bpf_sock *sk = skops->sk;
 
 	if (!sk)
-		return 1;
+		return SL_SOCKOPS_OK;
 	/* Most calls matter to nobody: out before the storage lookup (a connection makes about
 	 * nine, four of them state changes of which only the one to CLOSE counts). */
 	switch (skops->op) {
@@ -410,18 +436,18 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (skops->args[1] != BPF_TCP_CLOSE)
-			return 1;
+			return SL_SOCKOPS_OK;
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		if (skops->state != BPF_TCP_SYN_SENT)
-			return 1;
+			return SL_SOCKOPS_OK;
 		break;
 	default:
-		return 1;
+		return SL_SOCKOPS_OK;
 	}
 	rt = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
 	if (!sock_routed(rt))
-		return 1;
+		return SL_SOCKOPS_OK;
 
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
@@ -462,7 +488,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		}
 		break;
 	}
-	return 1;
+	return SL_SOCKOPS_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

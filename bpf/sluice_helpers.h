@@ -19,6 +19,10 @@
 /* Iterators: on to the next socket (1 stops read() with EAGAIN to retry this one). */
 #define SL_ITER_NEXT 0
 
+/* bpf_loop callbacks. */
+#define SL_LOOP_CONTINUE 0
+#define SL_LOOP_BREAK 1
+
 /* uapi values vmlinux.h does not carry (macros, not types). */
 #define AF_INET 2
 #define AF_INET6 10

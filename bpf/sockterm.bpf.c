@@ -65,10 +65,10 @@ int sockterm_tcp(struct bpf_iter__tcp *ctx)
 	__u8 state;
 
 	if (!skc)
-		return 0;
+		return SL_ITER_NEXT;
 	tp = bpf_skc_to_tcp_sock(skc); /* NULL for request and timewait socks */
 	if (!tp)
-		return 0;
+		return SL_ITER_NEXT;
 	state = skc->skc_state;
 	switch (state) {
 	case TCP_ESTABLISHED:
@@ -80,10 +80,10 @@ int sockterm_tcp(struct bpf_iter__tcp *ctx)
 	case TCP_CLOSING:
 		break;
 	default: /* listening, closed; SYN_RECV: a server's fast open child */
-		return 0;
+		return SL_ITER_NEXT;
 	}
 	doom((struct sock *)tp, skc, IPPROTO_TCP);
-	return 0;
+	return SL_ITER_NEXT;
 }
 
 SEC("iter/udp")
@@ -92,9 +92,9 @@ int sockterm_udp(struct bpf_iter__udp *ctx)
 	struct sock *sk = (struct sock *)ctx->udp_sk;
 
 	if (!sk)
-		return 0;
+		return SL_ITER_NEXT;
 	doom(sk, (struct sock_common *)sk, IPPROTO_UDP);
-	return 0;
+	return SL_ITER_NEXT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
