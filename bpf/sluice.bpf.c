@@ -47,9 +47,98 @@ static __always_inline bool usable(const struct sluice_backend_health *h, bool p
 	return panic || !h || !h->ejected;
 }
 
+static __always_inline __u32 active_of(const struct sluice_backend_health *h)
+{
+	return h ? h->active : 0;
+}
+
+/* A uniform draw from [0, n). */
 static __always_inline __u32 draw(__u32 n)
 {
 	return ((__u64)bpf_get_prandom_u32() * n) >> 32;
+}
+
+/* A service's slot table for one family, as the pick functions see it. */
+struct slots {
+	void *table;
+	const struct sluice_slot *first; /* slot 0: where the table's size is read */
+	__u32 n;                         /* its slots, 1 to SLUICE_MAX_SLOTS */
+};
+
+/* A policy's pick: slot k of the table, and its backend's health (NULL: none, usable). */
+struct pick {
+	const struct sluice_slot *slot;
+	const struct sluice_backend_health *h;
+	__u32 k;
+};
+
+/* The table at SLUICE_SET_INDEX idx of backend_sets; false: none, or an empty one. */
+static __always_inline bool open_slots(__u32 idx, struct slots *t)
+{
+	__u32 zero = 0;
+
+	t->table = bpf_map_lookup_elem(&backend_sets, &idx);
+	if (!t->table)
+		return false;
+	t->first = bpf_map_lookup_elem(t->table, &zero);
+	if (!t->first || !t->first->nslots)
+		return false;
+	t->n = t->first->nslots;
+	if (t->n > SLUICE_MAX_SLOTS)
+		t->n = SLUICE_MAX_SLOTS;
+	return true;
+}
+
+/* Slot k (< t->n) as a pick, with its backend's health; slot 0 is at hand already. */
+static __always_inline bool pick_at(const struct slots *t, __u32 k, struct pick *p)
+{
+	p->k = k;
+	p->slot = k ? bpf_map_lookup_elem(t->table, &k) : t->first;
+	if (!p->slot)
+		return false;
+	p->h = health_of(p->slot->backend_id);
+	return true;
+}
+
+/* Weighted random: one uniform draw from the table (a backend has slots by weight). */
+static __always_inline __u32 pick_random(const struct slots *t)
+{
+	return draw(t->n);
+}
+
+/* Weighted round robin: the table's cursor, moved on atomically; false: it has none. */
+static __always_inline bool pick_round_robin(const struct slots *t, __u32 idx, __u32 *k)
+{
+	__u32 *cursor = bpf_map_lookup_elem(&rr_cursors, &idx);
+
+	if (!cursor)
+		return false;
+	*k = __sync_fetch_and_add(cursor, 1) % t->n;
+	return true;
+}
+
+/* Least request, power of two choices: of two draws, the one with fewer active connections,
+ * a usable one over one that is not; the first on a tie. */
+static __always_inline bool pick_least_request(const struct slots *t, bool panic,
+					       struct pick *p)
+{
+	const struct sluice_backend_health *h, *h2;
+	const struct sluice_slot *slot, *slot2;
+	__u32 k = draw(t->n), k2 = draw(t->n);
+
+	slot = bpf_map_lookup_elem(t->table, &k);
+	slot2 = bpf_map_lookup_elem(t->table, &k2);
+	if (!slot || !slot2)
+		return false;
+	h = health_of(slot->backend_id);
+	h2 = health_of(slot2->backend_id);
+	if (usable(h2, panic) && (!usable(h, panic) || active_of(h2) < active_of(h))) {
+		slot = slot2;
+		h = h2;
+		k = k2;
+	}
+	*p = (struct pick){ .slot = slot, .h = h, .k = k };
+	return true;
 }
 
 struct scan_ctx {
@@ -74,66 +163,46 @@ static long scan_step(__u32 i, void *data)
 	return SL_LOOP_BREAK;
 }
 
-/* The slot the policy points at (copied out: the table may be swapped for a new one as soon
- * as we return). A backend the data plane ejected since sluiced built the table is passed
- * over for the next one that is not; when all are, the policy's pick stands. */
+/* The pick, copied out (the table may be swapped for a new one as soon as we return). A
+ * backend the data plane ejected since sluiced built the table is passed over for the next
+ * one that is not; when all are, the pick stands. */
+static __always_inline void take(const struct slots *t, const struct pick *p, bool panic,
+				 struct sluice_slot *out)
+{
+	struct scan_ctx sc;
+
+	*out = *p->slot;
+	if (usable(p->h, panic) || t->n == 1)
+		return;
+	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .out = out };
+	bpf_loop(t->n - 1, scan_step, &sc, 0);
+}
+
+/* A backend from the service's table for family fam, by its policy (random without one):
+ * open the table, the policy picks, take() copies out. */
 static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
 				      struct sluice_slot *out)
 {
-	__u32 idx = SLUICE_SET_INDEX(service_id, fam), k = 0, k2, n, *cursor;
+	__u32 idx = SLUICE_SET_INDEX(service_id, fam);
 	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
-	const struct sluice_backend_health *h, *h2;
-	const struct sluice_slot *slot, *slot2;
-	struct scan_ctx sc;
-	void *table;
+	struct slots t;
+	struct pick p;
+	__u32 k;
+	__u8 lb;
 
-	table = bpf_map_lookup_elem(&backend_sets, &idx);
-	if (!table)
+	if (!open_slots(idx, &t))
 		return false;
-	slot = bpf_map_lookup_elem(table, &k);
-	if (!slot || !slot->nslots)
-		return false;
-	n = slot->nslots;
-	if (n > SLUICE_MAX_SLOTS)
-		n = SLUICE_MAX_SLOTS;
-
-	switch (pol ? pol->lb_policy : SLUICE_LB_RANDOM) {
-	case SLUICE_LB_ROUND_ROBIN:
-		cursor = bpf_map_lookup_elem(&rr_cursors, &idx);
-		k = cursor ? __sync_fetch_and_add(cursor, 1) % n : draw(n);
-		break;
-	case SLUICE_LB_LEAST_REQUEST:
-		/* Power of two choices: the one of two weighted draws with fewer connections. */
-		k = draw(n);
-		k2 = draw(n);
-		slot = bpf_map_lookup_elem(table, &k);
-		slot2 = bpf_map_lookup_elem(table, &k2);
-		if (!slot || !slot2)
+	lb = pol ? pol->lb_policy : SLUICE_LB_RANDOM;
+	if (lb == SLUICE_LB_LEAST_REQUEST) {
+		if (!pick_least_request(&t, panic, &p))
 			return false;
-		h = health_of(slot->backend_id);
-		h2 = health_of(slot2->backend_id);
-		if (usable(h2, panic) &&
-		    (!usable(h, panic) || (h2 ? h2->active : 0) < (h ? h->active : 0))) {
-			slot = slot2;
-			h = h2;
-			k = k2;
-		}
-		goto picked;
-	default:
-		k = draw(n);
-		break;
+	} else {
+		if (lb != SLUICE_LB_ROUND_ROBIN || !pick_round_robin(&t, idx, &k))
+			k = pick_random(&t);
+		if (!pick_at(&t, k, &p))
+			return false;
 	}
-	if (k)
-		slot = bpf_map_lookup_elem(table, &k);
-	if (!slot)
-		return false;
-	h = health_of(slot->backend_id);
-picked:
-	*out = *slot;
-	if (usable(h, panic) || n == 1)
-		return true;
-	sc = (struct scan_ctx){ .table = table, .start = k, .n = n, .out = out };
-	bpf_loop(n - 1, scan_step, &sc, 0);
+	take(&t, &p, panic, out);
 	return true;
 }
 
