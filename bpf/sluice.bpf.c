@@ -483,78 +483,103 @@ static __always_inline void count_failure(struct sluice_sock_route *rt)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Passive health: the fate of every TCP connect sluice routed. Established: one more active
- * connection, consecutive failures reset. Closed from SYN_SENT (refused, reset, timed out,
- * abandoned), or its SYN's first retransmission timeout (a backend that drops SYNs, found
- * after ~1 s whatever the client's own timeout): a failure, once. Closed after established:
- * one active connection fewer. */
+/* The calls passive health counts. The others (a connection makes about nine, four of
+ * them state changes of which only the one to CLOSE counts) leave before the storage lookup. */
+static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		return true;
+	case BPF_SOCK_OPS_RTO_CB:
+		return skops->state == BPF_TCP_SYN_SENT;
+	case BPF_SOCK_OPS_STATE_CB:
+		return skops->args[1] == BPF_TCP_CLOSE;
+	default:
+		return false;
+	}
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops)
+{
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+}
+
+/* Its SYN's first retransmission timeout: a failure, once, unless it got established. */
+static __always_inline void on_syn_timeout(struct sluice_sock_route *rt)
+{
+	if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
+		return;
+	rt->flags |= SLUICE_SOCK_FAILED;
+	count_failure(rt);
+}
+
+/* Established: one more active connection, consecutive failures reset. */
+static __always_inline void on_established(struct bpf_sock_ops *skops,
+					   struct sluice_sock_route *rt)
+{
+	struct sluice_backend_health *h;
+
+	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
+		return;
+	rt->flags |= SLUICE_SOCK_ESTABLISHED;
+	/* Retransmissions of an established connection say nothing of the backend. */
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
+	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+	if (!h)
+		return;
+	__sync_fetch_and_add(&h->active, 1);
+	if (h->failures)
+		h->failures = 0;
+}
+
+/* Closed, once: after established, one active connection fewer; from SYN_SENT (refused,
+ * reset, timed out, abandoned), a failure unless its SYN timeout counted already. */
+static __always_inline void on_close(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+{
+	struct sluice_backend_health *h;
+
+	if (rt->flags & SLUICE_SOCK_CLOSED)
+		return;
+	rt->flags |= SLUICE_SOCK_CLOSED;
+	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+		if (h)
+			__sync_fetch_and_sub(&h->active, 1);
+	} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
+		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure(rt);
+	}
+}
+
+/* Passive health: the fate of every TCP connect sluice routed. A backend that drops SYNs
+ * is found at the first SYN retransmission timeout (~1 s), whatever the client's own. */
 SEC("sockops")
 int sluice_sockops(struct bpf_sock_ops *skops)
 {
-	struct sluice_backend_health *h;
-	struct sluice_sock_route *rt;
 	struct bpf_sock *sk = skops->sk;
+	struct sluice_sock_route *rt;
 
-	if (!sk)
+	if (!sk || !counted_op(skops))
 		return SL_SOCKOPS_OK;
-	/* Most calls matter to nobody: out before the storage lookup (a connection makes about
-	 * nine, four of them state changes of which only the one to CLOSE counts). */
-	switch (skops->op) {
-	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		if (skops->args[1] != BPF_TCP_CLOSE)
-			return SL_SOCKOPS_OK;
-		break;
-	case BPF_SOCK_OPS_RTO_CB:
-		if (skops->state != BPF_TCP_SYN_SENT)
-			return SL_SOCKOPS_OK;
-		break;
-	default:
-		return SL_SOCKOPS_OK;
-	}
 	rt = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
 	if (!sock_routed(rt))
 		return SL_SOCKOPS_OK;
-
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
-					  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+		on_connect(skops);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
-		if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
-			break;
-		rt->flags |= SLUICE_SOCK_FAILED;
-		count_failure(rt);
+		on_syn_timeout(rt);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
-			break;
-		rt->flags |= SLUICE_SOCK_ESTABLISHED;
-		/* Retransmissions of an established connection say nothing of the backend. */
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
-					  ~BPF_SOCK_OPS_RTO_CB_FLAG);
-		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
-		if (h) {
-			__sync_fetch_and_add(&h->active, 1);
-			if (h->failures)
-				h->failures = 0;
-		}
+		on_established(skops, rt);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (rt->flags & SLUICE_SOCK_CLOSED)
-			break;
-		rt->flags |= SLUICE_SOCK_CLOSED;
-		if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
-			h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
-			if (h)
-				__sync_fetch_and_sub(&h->active, 1);
-		} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
-			rt->flags |= SLUICE_SOCK_FAILED;
-			count_failure(rt);
-		}
+		on_close(skops, rt);
 		break;
 	}
 	return SL_SOCKOPS_OK;
