@@ -3,7 +3,6 @@
  * VIP:port go to a serving backend; the application keeps seeing the VIP:port. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
 #include "sluice_helpers.h"
 #include "sluice_maps.h"
 
@@ -22,6 +21,7 @@ static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, _
 	}
 }
 
+/* Point ctx at addr:port (for an IPv4 context, the IPv4 part of a v4-mapped addr). */
 static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, const __be32 addr[4],
 					 __be16 port)
 {
@@ -36,6 +36,7 @@ static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, con
 	ctx->user_port = port;
 }
 
+/* A backend's health entry; NULL only for an id past the array's end. */
 static __always_inline const struct sluice_backend_health *health_of(__u32 backend_id)
 {
 	return bpf_map_lookup_elem(&backend_health, &backend_id);
@@ -47,6 +48,7 @@ static __always_inline bool usable(const struct sluice_backend_health *h, bool p
 	return panic || !h || !h->ejected;
 }
 
+/* Its established connections (none known without an entry). */
 static __always_inline __u32 active_of(const struct sluice_backend_health *h)
 {
 	return h ? h->active : 0;
@@ -141,6 +143,7 @@ static __always_inline bool pick_least_request(const struct slots *t, bool panic
 	return true;
 }
 
+/* scan_step's state: the table, the pick's index, its size; a usable slot goes to out. */
 struct scan_ctx {
 	void *table;
 	__u32 start, n;

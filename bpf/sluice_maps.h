@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* sluice_maps.h: the data plane's maps, pinned by name under the bpffs dir.
- * Keys and values come from include/sluice.h; sizes are set by sluiced at load. */
+/* sluice_maps.h: the data plane's maps, pinned by name under the bpffs dir. Keys, values
+ * and sizes come from include/sluice.h; sluiced resizes the SLUICE_DEFAULT_MAX_* ones (limits). */
 #ifndef SLUICE_MAPS_H
 #define SLUICE_MAPS_H
 

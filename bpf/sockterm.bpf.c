@@ -3,7 +3,6 @@
  * routed (sock_routes) whose destination is a backend listed in doomed_backends. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
 #include "sluice_helpers.h"
 #include "sock_routes.h"
 
