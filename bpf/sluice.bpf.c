@@ -3,32 +3,10 @@
  * VIP:port go to a serving backend; the application keeps seeing the VIP:port. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "sluice_helpers.h"
 #include "sluice_maps.h"
 
-#define ECONNREFUSED 111
-#define AF_INET 2
-#define AF_INET6 10
-
 enum route_kind { ROUTE_CONNECT, ROUTE_DATAGRAM };
-
-static __always_inline void v4_mapped(__be32 addr[4], __be32 ip4)
-{
-	addr[0] = 0;
-	addr[1] = 0;
-	addr[2] = bpf_htonl(0xffff);
-	addr[3] = ip4;
-}
-
-static __always_inline bool addr_eq(const __be32 a[4], const __be32 b[4])
-{
-	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
-}
-
-static __always_inline bool is_v4_mapped(const __be32 addr[4])
-{
-	return addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff);
-}
 
 /* The address in a sock_addr context, as IPv6 or v4-mapped. */
 static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, __be32 addr[4])
@@ -43,6 +21,7 @@ static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, _
 	}
 }
 
+/* Point ctx at addr:port (for an IPv4 context, the IPv4 part of a v4-mapped addr). */
 static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, const __be32 addr[4],
 					 __be16 port)
 {
@@ -57,6 +36,7 @@ static __always_inline void set_ctx_addr(struct bpf_sock_addr *ctx, bool v6, con
 	ctx->user_port = port;
 }
 
+/* A backend's health entry; NULL only for an id past the array's end. */
 static __always_inline const struct sluice_backend_health *health_of(__u32 backend_id)
 {
 	return bpf_map_lookup_elem(&backend_health, &backend_id);
@@ -68,11 +48,102 @@ static __always_inline bool usable(const struct sluice_backend_health *h, bool p
 	return panic || !h || !h->ejected;
 }
 
+/* Its established connections (none known without an entry). */
+static __always_inline __u32 active_of(const struct sluice_backend_health *h)
+{
+	return h ? h->active : 0;
+}
+
+/* A uniform draw from [0, n). */
 static __always_inline __u32 draw(__u32 n)
 {
 	return ((__u64)bpf_get_prandom_u32() * n) >> 32;
 }
 
+/* A service's slot table for one family, as the pick functions see it. */
+struct slots {
+	void *table;
+	const struct sluice_slot *first; /* slot 0: where the table's size is read */
+	__u32 n;                         /* its slots, 1 to SLUICE_MAX_SLOTS */
+};
+
+/* A policy's pick: slot k of the table, and its backend's health (NULL: none, usable). */
+struct pick {
+	const struct sluice_slot *slot;
+	const struct sluice_backend_health *h;
+	__u32 k;
+};
+
+/* The table at SLUICE_SET_INDEX idx of backend_sets; false: none, or an empty one. */
+static __always_inline bool open_slots(__u32 idx, struct slots *t)
+{
+	__u32 zero = 0;
+
+	t->table = bpf_map_lookup_elem(&backend_sets, &idx);
+	if (!t->table)
+		return false;
+	t->first = bpf_map_lookup_elem(t->table, &zero);
+	if (!t->first || !t->first->nslots)
+		return false;
+	t->n = t->first->nslots;
+	if (t->n > SLUICE_MAX_SLOTS)
+		t->n = SLUICE_MAX_SLOTS;
+	return true;
+}
+
+/* Slot k (< t->n) as a pick, with its backend's health; slot 0 is at hand already. */
+static __always_inline bool pick_at(const struct slots *t, __u32 k, struct pick *p)
+{
+	p->k = k;
+	p->slot = k ? bpf_map_lookup_elem(t->table, &k) : t->first;
+	if (!p->slot)
+		return false;
+	p->h = health_of(p->slot->backend_id);
+	return true;
+}
+
+/* Weighted random: one uniform draw from the table (a backend has slots by weight). */
+static __always_inline __u32 pick_random(const struct slots *t)
+{
+	return draw(t->n);
+}
+
+/* Weighted round robin: the table's cursor, moved on atomically; false: it has none. */
+static __always_inline bool pick_round_robin(const struct slots *t, __u32 idx, __u32 *k)
+{
+	__u32 *cursor = bpf_map_lookup_elem(&rr_cursors, &idx);
+
+	if (!cursor)
+		return false;
+	*k = __sync_fetch_and_add(cursor, 1) % t->n;
+	return true;
+}
+
+/* Least request, power of two choices: of two draws, the one with fewer active connections,
+ * a usable one over one that is not; the first on a tie. */
+static __always_inline bool pick_least_request(const struct slots *t, bool panic,
+					       struct pick *p)
+{
+	const struct sluice_backend_health *h, *h2;
+	const struct sluice_slot *slot, *slot2;
+	__u32 k = draw(t->n), k2 = draw(t->n);
+
+	slot = bpf_map_lookup_elem(t->table, &k);
+	slot2 = bpf_map_lookup_elem(t->table, &k2);
+	if (!slot || !slot2)
+		return false;
+	h = health_of(slot->backend_id);
+	h2 = health_of(slot2->backend_id);
+	if (usable(h2, panic) && (!usable(h, panic) || active_of(h2) < active_of(h))) {
+		slot = slot2;
+		h = h2;
+		k = k2;
+	}
+	*p = (struct pick){ .slot = slot, .h = h, .k = k };
+	return true;
+}
+
+/* scan_step's state: the table, the pick's index, its size; a usable slot goes to out. */
 struct scan_ctx {
 	void *table;
 	__u32 start, n;
@@ -90,71 +161,51 @@ static long scan_step(__u32 i, void *data)
 		k -= c->n;
 	slot = bpf_map_lookup_elem(c->table, &k);
 	if (!slot || !usable(health_of(slot->backend_id), false))
-		return 0;
+		return SL_LOOP_CONTINUE;
 	*c->out = *slot;
-	return 1;
+	return SL_LOOP_BREAK;
 }
 
-/* The slot the policy points at (copied out: the table may be swapped for a new one as soon
- * as we return). A backend the data plane ejected since sluiced built the table is passed
- * over for the next one that is not; when all are, the policy's pick stands. */
+/* The pick, copied out (the table may be swapped for a new one as soon as we return). A
+ * backend the data plane ejected since sluiced built the table is passed over for the next
+ * one that is not; when all are, the pick stands. */
+static __always_inline void take(const struct slots *t, const struct pick *p, bool panic,
+				 struct sluice_slot *out)
+{
+	struct scan_ctx sc;
+
+	*out = *p->slot;
+	if (usable(p->h, panic) || t->n == 1)
+		return;
+	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .out = out };
+	bpf_loop(t->n - 1, scan_step, &sc, 0);
+}
+
+/* A backend from the service's table for family fam, by its policy (random without one):
+ * open the table, the policy picks, take() copies out. */
 static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
 				      struct sluice_slot *out)
 {
-	__u32 idx = SLUICE_SET_INDEX(service_id, fam), k = 0, k2, n, *cursor;
+	__u32 idx = SLUICE_SET_INDEX(service_id, fam);
 	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
-	const struct sluice_backend_health *h, *h2;
-	const struct sluice_slot *slot, *slot2;
-	struct scan_ctx sc;
-	void *table;
+	struct slots t;
+	struct pick p;
+	__u32 k;
+	__u8 lb;
 
-	table = bpf_map_lookup_elem(&backend_sets, &idx);
-	if (!table)
+	if (!open_slots(idx, &t))
 		return false;
-	slot = bpf_map_lookup_elem(table, &k);
-	if (!slot || !slot->nslots)
-		return false;
-	n = slot->nslots;
-	if (n > SLUICE_MAX_SLOTS)
-		n = SLUICE_MAX_SLOTS;
-
-	switch (pol ? pol->lb_policy : SLUICE_LB_RANDOM) {
-	case SLUICE_LB_ROUND_ROBIN:
-		cursor = bpf_map_lookup_elem(&rr_cursors, &idx);
-		k = cursor ? __sync_fetch_and_add(cursor, 1) % n : draw(n);
-		break;
-	case SLUICE_LB_LEAST_REQUEST:
-		/* Power of two choices: the one of two weighted draws with fewer connections. */
-		k = draw(n);
-		k2 = draw(n);
-		slot = bpf_map_lookup_elem(table, &k);
-		slot2 = bpf_map_lookup_elem(table, &k2);
-		if (!slot || !slot2)
+	lb = pol ? pol->lb_policy : SLUICE_LB_RANDOM;
+	if (lb == SLUICE_LB_LEAST_REQUEST) {
+		if (!pick_least_request(&t, panic, &p))
 			return false;
-		h = health_of(slot->backend_id);
-		h2 = health_of(slot2->backend_id);
-		if (usable(h2, panic) &&
-		    (!usable(h, panic) || (h2 ? h2->active : 0) < (h ? h->active : 0))) {
-			slot = slot2;
-			h = h2;
-			k = k2;
-		}
-		goto picked;
-	default:
-		k = draw(n);
-		break;
+	} else {
+		if (lb != SLUICE_LB_ROUND_ROBIN || !pick_round_robin(&t, idx, &k))
+			k = pick_random(&t);
+		if (!pick_at(&t, k, &p))
+			return false;
 	}
-	if (k)
-		slot = bpf_map_lookup_elem(table, &k);
-	if (!slot)
-		return false;
-	h = health_of(slot->backend_id);
-picked:
-	*out = *slot;
-	if (usable(h, panic) || n == 1)
-		return true;
-	sc = (struct scan_ctx){ .table = table, .start = k, .n = n, .out = out };
-	bpf_loop(n - 1, scan_step, &sc, 0);
+	take(&t, &p, panic, out);
 	return true;
 }
 
@@ -215,13 +266,52 @@ static __always_inline void count_routed(__u32 backend_id, enum route_kind kind)
 		st->datagrams++;
 }
 
-/* Rewrite a destination that is a frontend to one of its serving backends. */
+/* A connected socket keeps its route in its storage: for sockops (passive health, active
+ * connections), for destroying it when its backend stops serving, and for getpeername and
+ * recvmsg to show the VIP. It goes with the socket. */
+static __always_inline void keep_route(struct sluice_sock_route *rt, __u32 service_id,
+				       const struct sluice_frontend_key *fk,
+				       const struct sluice_slot *slot)
+{
+	rt->backend_id = slot->backend_id;
+	rt->service_id = service_id;
+	rt->flags = SLUICE_SOCK_CONNECTED;
+	__builtin_memcpy(rt->vip, fk->addr, sizeof(rt->vip));
+	__builtin_memcpy(rt->backend, slot->addr, sizeof(rt->backend));
+	rt->vip_port = fk->port;
+	rt->backend_port = slot->port;
+}
+
+/* A datagram (or a connect whose storage could not be had): a reverse entry per socket and
+ * backend in sock_vips, written only when it is new or changed. */
+static __always_inline void keep_sock_vip(struct bpf_sock_addr *ctx, __u32 service_id,
+					  const struct sluice_frontend_key *fk,
+					  const struct sluice_slot *slot)
+{
+	struct sluice_sock_key sk = {};
+	struct sluice_sock_vip vip = {};
+	const struct sluice_sock_vip *old;
+
+	sk.cookie = bpf_get_socket_cookie(ctx);
+	__builtin_memcpy(sk.addr, slot->addr, sizeof(sk.addr));
+	sk.port = slot->port;
+	sk.proto = fk->proto;
+	old = bpf_map_lookup_elem(&sock_vips, &sk);
+	if (old && old->service_id == service_id && old->port == fk->port &&
+	    addr_eq(old->addr, fk->addr))
+		return;
+	__builtin_memcpy(vip.addr, fk->addr, sizeof(vip.addr));
+	vip.port = fk->port;
+	vip.service_id = service_id;
+	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
+}
+
+/* Rewrite a destination that is a frontend to one of its serving backends. 0: routed, or
+ * not sluice's to route; -ECONNREFUSED: the service has no backend to take it. */
 static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_kind kind)
 {
 	struct sluice_frontend_key fk = {};
 	const struct sluice_frontend *fe;
-	struct sluice_sock_key sk = {};
-	struct sluice_sock_vip vip = {}, *old;
 	const struct sluice_policy *pol;
 	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
@@ -232,14 +322,14 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	fk.proto = ctx->protocol;
 	fe = bpf_map_lookup_elem(&frontends, &fk);
 	if (!fe)
-		return 1;
+		return 0;
 	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
 	 * datagram needs no storage: nothing follows it, and sluiced marks no UDP socket. */
 	rt = NULL;
 	if (kind == ROUTE_CONNECT) {
 		rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
-			return 1;
+			return 0;
 	}
 	pol = bpf_map_lookup_elem(&service_policies, &fe->service_id);
 
@@ -249,40 +339,24 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	if (!choose(fe->service_id, fam, pol, &slot) &&
 	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &slot))) {
 		count_refused(fe->service_id);
-		bpf_set_retval(-ECONNREFUSED);
-		return 0;
+		return -ECONNREFUSED;
 	}
-
-	/* A connected socket keeps the route in its storage: for sockops (passive health,
-	 * active connections), for destroying it when its backend stops serving, and for
-	 * getpeername/recvmsg to show the VIP. It goes with the socket. */
-	if (rt) {
-		rt->backend_id = slot.backend_id;
-		rt->service_id = fe->service_id;
-		rt->flags = SLUICE_SOCK_CONNECTED;
-		__builtin_memcpy(rt->vip, fk.addr, sizeof(rt->vip));
-		__builtin_memcpy(rt->backend, slot.addr, sizeof(rt->backend));
-		rt->vip_port = fk.port;
-		rt->backend_port = slot.port;
-	} else {
-		/* A datagram (or a connect whose storage could not be had): a reverse entry
-		 * per socket and backend, written only when it is new or changed. */
-		sk.cookie = bpf_get_socket_cookie(ctx);
-		__builtin_memcpy(sk.addr, slot.addr, sizeof(sk.addr));
-		sk.port = slot.port;
-		sk.proto = fk.proto;
-		old = bpf_map_lookup_elem(&sock_vips, &sk);
-		if (!old || old->service_id != fe->service_id || old->port != fk.port ||
-		    !addr_eq(old->addr, fk.addr)) {
-			__builtin_memcpy(vip.addr, fk.addr, sizeof(vip.addr));
-			vip.port = fk.port;
-			vip.service_id = fe->service_id;
-			bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
-		}
-	}
+	if (rt)
+		keep_route(rt, fe->service_id, &fk, &slot);
+	else
+		keep_sock_vip(ctx, fe->service_id, &fk, &slot);
 	set_ctx_addr(ctx, v6, slot.addr, slot.port);
 	count_routed(slot.backend_id, kind);
-	return 1;
+	return 0;
+}
+
+/* route()'s verdict: an error fails the connect or sendmsg with it; else it goes on. */
+static __always_inline int route_verdict(int err)
+{
+	if (!err)
+		return SL_VERDICT_PROCEED;
+	bpf_set_retval(err);
+	return SL_VERDICT_REJECT;
 }
 
 /* The VIP:port a frontend key stands for, shown in place of the backend (the address in
@@ -301,7 +375,7 @@ static __always_inline bool show_vip(struct bpf_sock_addr *ctx, bool v6,
 /* Show the VIP:port in place of the backend a socket was routed to: from the socket's own
  * storage when it is connected to that backend, else from its sock_vips entry (an entry
  * that is stale is dropped). */
-static __always_inline int reverse(struct bpf_sock_addr *ctx, bool v6)
+static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct sluice_frontend_key fk = {};
 	struct sluice_sock_route *rt;
@@ -318,65 +392,68 @@ static __always_inline int reverse(struct bpf_sock_addr *ctx, bool v6)
 		__builtin_memcpy(fk.addr, rt->vip, sizeof(fk.addr));
 		fk.port = rt->vip_port;
 		show_vip(ctx, v6, &fk, rt->service_id);
-		return 1;
+		return;
 	}
 	sk.cookie = bpf_get_socket_cookie(ctx);
 	vip = bpf_map_lookup_elem(&sock_vips, &sk);
 	if (!vip)
-		return 1;
+		return;
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
 	fk.port = vip->port;
 	if (!show_vip(ctx, v6, &fk, vip->service_id))
 		bpf_map_delete_elem(&sock_vips, &sk);
-	return 1;
 }
 
 SEC("cgroup/connect4")
 int sluice_connect4(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, false, ROUTE_CONNECT);
+	return route_verdict(route(ctx, false, ROUTE_CONNECT));
 }
 
 SEC("cgroup/connect6")
 int sluice_connect6(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, true, ROUTE_CONNECT);
+	return route_verdict(route(ctx, true, ROUTE_CONNECT));
 }
 
 SEC("cgroup/sendmsg4")
 int sluice_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, false, ROUTE_DATAGRAM);
+	return route_verdict(route(ctx, false, ROUTE_DATAGRAM));
 }
 
 SEC("cgroup/sendmsg6")
 int sluice_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return route(ctx, true, ROUTE_DATAGRAM);
+	return route_verdict(route(ctx, true, ROUTE_DATAGRAM));
 }
 
 SEC("cgroup/recvmsg4")
 int sluice_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, false);
+	reverse(ctx, false);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/recvmsg6")
 int sluice_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, true);
+	reverse(ctx, true);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/getpeername4")
 int sluice_getpeername4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, false);
+	reverse(ctx, false);
+	return SL_VERDICT_PROCEED;
 }
 
 SEC("cgroup/getpeername6")
 int sluice_getpeername6(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx, true);
+	reverse(ctx, true);
+	return SL_VERDICT_PROCEED;
 }
 
 static __always_inline void count_failure(struct sluice_sock_route *rt)
@@ -409,81 +486,106 @@ static __always_inline void count_failure(struct sluice_sock_route *rt)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-/* Passive health: the fate of every TCP connect sluice routed. Established: one more active
- * connection, consecutive failures reset. Closed from SYN_SENT (refused, reset, timed out,
- * abandoned), or its SYN's first retransmission timeout (a backend that drops SYNs, found
- * after ~1 s whatever the client's own timeout): a failure, once. Closed after established:
- * one active connection fewer. */
+/* The calls passive health counts. The others (a connection makes about nine, four of
+ * them state changes of which only the one to CLOSE counts) leave before the storage lookup. */
+static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		return true;
+	case BPF_SOCK_OPS_RTO_CB:
+		return skops->state == BPF_TCP_SYN_SENT;
+	case BPF_SOCK_OPS_STATE_CB:
+		return skops->args[1] == BPF_TCP_CLOSE;
+	default:
+		return false;
+	}
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops)
+{
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+}
+
+/* Its SYN's first retransmission timeout: a failure, once, unless it got established. */
+static __always_inline void on_syn_timeout(struct sluice_sock_route *rt)
+{
+	if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
+		return;
+	rt->flags |= SLUICE_SOCK_FAILED;
+	count_failure(rt);
+}
+
+/* Established: one more active connection, consecutive failures reset. */
+static __always_inline void on_established(struct bpf_sock_ops *skops,
+					   struct sluice_sock_route *rt)
+{
+	struct sluice_backend_health *h;
+
+	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
+		return;
+	rt->flags |= SLUICE_SOCK_ESTABLISHED;
+	/* Retransmissions of an established connection say nothing of the backend. */
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
+	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+	if (!h)
+		return;
+	__sync_fetch_and_add(&h->active, 1);
+	if (h->failures)
+		h->failures = 0;
+}
+
+/* Closed, once: after established, one active connection fewer; from SYN_SENT (refused,
+ * reset, timed out, abandoned), a failure unless its SYN timeout counted already. */
+static __always_inline void on_close(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+{
+	struct sluice_backend_health *h;
+
+	if (rt->flags & SLUICE_SOCK_CLOSED)
+		return;
+	rt->flags |= SLUICE_SOCK_CLOSED;
+	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+		if (h)
+			__sync_fetch_and_sub(&h->active, 1);
+	} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
+		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure(rt);
+	}
+}
+
+/* Passive health: the fate of every TCP connect sluice routed. A backend that drops SYNs
+ * is found at the first SYN retransmission timeout (~1 s), whatever the client's own. */
 SEC("sockops")
 int sluice_sockops(struct bpf_sock_ops *skops)
 {
-	struct sluice_backend_health *h;
-	struct sluice_sock_route *rt;
 	struct bpf_sock *sk = skops->sk;
+	struct sluice_sock_route *rt;
 
-	if (!sk)
-		return 1;
-	/* Most calls matter to nobody: out before the storage lookup (a connection makes about
-	 * nine, four of them state changes of which only the one to CLOSE counts). */
-	switch (skops->op) {
-	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		if (skops->args[1] != BPF_TCP_CLOSE)
-			return 1;
-		break;
-	case BPF_SOCK_OPS_RTO_CB:
-		if (skops->state != BPF_TCP_SYN_SENT)
-			return 1;
-		break;
-	default:
-		return 1;
-	}
+	if (!sk || !counted_op(skops))
+		return SL_SOCKOPS_OK;
 	rt = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
-	if (!rt || !(rt->flags & SLUICE_SOCK_CONNECTED) || (rt->flags & SLUICE_SOCK_EXEMPT))
-		return 1;
-
+	if (!sock_routed(rt))
+		return SL_SOCKOPS_OK;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
-					  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+		on_connect(skops);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
-		if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
-			break;
-		rt->flags |= SLUICE_SOCK_FAILED;
-		count_failure(rt);
+		on_syn_timeout(rt);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
-			break;
-		rt->flags |= SLUICE_SOCK_ESTABLISHED;
-		/* Retransmissions of an established connection say nothing of the backend. */
-		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags &
-					  ~BPF_SOCK_OPS_RTO_CB_FLAG);
-		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
-		if (h) {
-			__sync_fetch_and_add(&h->active, 1);
-			if (h->failures)
-				h->failures = 0;
-		}
+		on_established(skops, rt);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (rt->flags & SLUICE_SOCK_CLOSED)
-			break;
-		rt->flags |= SLUICE_SOCK_CLOSED;
-		if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
-			h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
-			if (h)
-				__sync_fetch_and_sub(&h->active, 1);
-		} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
-			rt->flags |= SLUICE_SOCK_FAILED;
-			count_failure(rt);
-		}
+		on_close(skops, rt);
 		break;
 	}
-	return 1;
+	return SL_SOCKOPS_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* sluice_maps.h: the data plane's maps, pinned by name under the bpffs dir.
- * Keys and values come from include/sluice.h; sizes are set by sluiced at load. */
+/* sluice_maps.h: the data plane's maps, pinned by name under the bpffs dir. Keys, values
+ * and sizes come from include/sluice.h; sluiced resizes the SLUICE_DEFAULT_MAX_* ones (limits). */
 #ifndef SLUICE_MAPS_H
 #define SLUICE_MAPS_H
 
 #include "sluice.h"
 #include "sock_routes.h"
 
-/* One service's slot table; created by sluiced per change, frozen, swapped in whole.
- * slot_table_template is never used: declaring it puts struct sluice_slot in the BTF
- * (clang emits only a forward declaration for a type reached through two pointers). */
-struct slot_table {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sluice_slot);
-} slot_table_template SEC(".maps");
+/* The map ABI: a new build adopts the maps an older one pinned only if each keeps its name,
+ * type, key and value, max_entries and flags; changing one bumps SLUICE_ABI_VERSION. */
+
+/* ---- maps the programs use (and sock_routes, in sock_routes.h) ---- */
 
 /* frontends: VIP, port and protocol of every client alias -> service */
 struct {
@@ -28,6 +22,26 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } frontends SEC(".maps");
 
+/* service_policies: service id -> load-balancing policy, passive health, panic, affinity */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sluice_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} service_policies SEC(".maps");
+
+/* One service's slot table; created by sluiced per change, frozen, swapped in whole.
+ * slot_table_template is never used: declaring it puts struct sluice_slot in the BTF
+ * (clang emits only a forward declaration for a type reached through two pointers). */
+struct slot_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, SLUICE_SLOT_TABLE_TEMPLATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct sluice_slot);
+} slot_table_template SEC(".maps");
+
 /* backend_sets: SLUICE_SET_INDEX(service, family) -> that service's serving slot table */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -36,6 +50,70 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct slot_table);
 } backend_sets SEC(".maps");
+
+/* rr_cursors: SLUICE_SET_INDEX(service, family) -> round-robin position in its table */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rr_cursors SEC(".maps");
+
+/* backend_health: backend id -> active connections, consecutive failures, ejection */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_health);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_health SEC(".maps");
+
+/* affinities: client cgroup and service table -> the backend it sticks to (session affinity) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_AFFINITIES);
+	__type(key, struct sluice_affinity_key);
+	__type(value, struct sluice_affinity);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} affinities SEC(".maps");
+
+/* sock_vips: socket cookie and backend -> the VIP it stands for (reverse mapping) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SOCKETS);
+	__type(key, struct sluice_sock_key);
+	__type(value, struct sluice_sock_vip);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sock_vips SEC(".maps");
+
+/* backend_stats: backend id -> per-CPU connect and datagram counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_stats SEC(".maps");
+
+/* service_stats: service id -> per-CPU refusal counters */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sluice_service_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} service_stats SEC(".maps");
+
+/* health_events: ejections decided by the data plane, for sluiced (ring buffer) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SLUICE_HEALTH_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} health_events SEC(".maps");
+
+/* ---- maps for sluiced and sluicectl only: pinned here so one object defines every map ---- */
 
 /* services: service id -> name and backend counts (inspection) */
 struct {
@@ -57,91 +135,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backends SEC(".maps");
 
-/* backend_stats: backend id -> per-CPU connect and datagram counters */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct sluice_backend_stats);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} backend_stats SEC(".maps");
-
-/* service_stats: service id -> per-CPU refusal counters */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct sluice_service_stats);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} service_stats SEC(".maps");
-
-/* sock_vips: socket cookie and backend -> the VIP it stands for (reverse mapping) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_SOCKETS);
-	__type(key, struct sluice_sock_key);
-	__type(value, struct sluice_sock_vip);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} sock_vips SEC(".maps");
-
 /* attachments: cgroup id -> path of a cgroup the programs are attached to */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, SLUICE_MAX_ATTACHMENTS);
 	__type(key, __u64);
 	__type(value, struct sluice_attachment);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } attachments SEC(".maps");
 
-/* service_policies: service id -> load-balancing policy, passive health, panic, affinity */
+/* meta: the ABI version of the maps in this bpffs dir (SLUICE_ABI_VERSION) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, struct sluice_policy);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} service_policies SEC(".maps");
-
-/* backend_health: backend id -> active connections, consecutive failures, ejection */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct sluice_backend_health);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} backend_health SEC(".maps");
-
-/* rr_cursors: SLUICE_SET_INDEX(service, family) -> round-robin position in its table */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * SLUICE_DEFAULT_MAX_SERVICES);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} rr_cursors SEC(".maps");
-
-/* affinities: client cgroup and service table -> the backend it sticks to (session affinity) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SLUICE_DEFAULT_MAX_AFFINITIES);
-	__type(key, struct sluice_affinity_key);
-	__type(value, struct sluice_affinity);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} affinities SEC(".maps");
-
-/* health_events: ejections decided by the data plane, for sluiced (ring buffer) */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} health_events SEC(".maps");
-
-/* meta: the ABI version of the maps in this bpffs dir */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SLUICE_META_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct sluice_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -15,4 +15,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sock_routes SEC(".maps");
 
+/* A socket whose connect sluice routed to a backend, and not one of sluiced's own. */
+static __always_inline bool sock_routed(const struct sluice_sock_route *rt)
+{
+	return rt && (rt->flags & SLUICE_SOCK_CONNECTED) && !(rt->flags & SLUICE_SOCK_EXEMPT);
+}
+
 #endif /* SLUICE_SOCK_ROUTES_H */

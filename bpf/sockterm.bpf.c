@@ -3,14 +3,8 @@
  * routed (sock_routes) whose destination is a backend listed in doomed_backends. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "sluice_helpers.h"
 #include "sock_routes.h"
-
-#define AF_INET 2
-#define AF_INET6 10
-
-/* Entries userspace puts in doomed_backends at most at once (it fills it in chunks). */
-#define SLUICE_DOOMED_MAX 4096
 
 /* doomed_backends: the backends (address, port, protocol) whose sockets must go; filled
  * by sluiced before each run, emptied after. */
@@ -39,13 +33,11 @@ static __always_inline void doom(struct sock *sk, struct sock_common *skc, __u8 
 	if (!key.port)
 		return; /* unconnected: never */
 	route = bpf_sk_storage_get(&sock_routes, sk, 0, 0);
-	if (!route || !(route->flags & SLUICE_SOCK_CONNECTED) ||
-	    (route->flags & SLUICE_SOCK_EXEMPT))
+	if (!sock_routed(route))
 		return;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_INET) {
-		key.addr[2] = bpf_htonl(0xffff);
-		key.addr[3] = sk->__sk_common.skc_daddr;
+		v4_mapped(key.addr, sk->__sk_common.skc_daddr);
 	} else if (family == AF_INET6) {
 		/* already v4-mapped for a dual-stack socket connected to IPv4 */
 		key.addr[0] = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0];
@@ -72,10 +64,10 @@ int sockterm_tcp(struct bpf_iter__tcp *ctx)
 	__u8 state;
 
 	if (!skc)
-		return 0;
+		return SL_ITER_NEXT;
 	tp = bpf_skc_to_tcp_sock(skc); /* NULL for request and timewait socks */
 	if (!tp)
-		return 0;
+		return SL_ITER_NEXT;
 	state = skc->skc_state;
 	switch (state) {
 	case TCP_ESTABLISHED:
@@ -87,10 +79,10 @@ int sockterm_tcp(struct bpf_iter__tcp *ctx)
 	case TCP_CLOSING:
 		break;
 	default: /* listening, closed; SYN_RECV: a server's fast open child */
-		return 0;
+		return SL_ITER_NEXT;
 	}
 	doom((struct sock *)tp, skc, IPPROTO_TCP);
-	return 0;
+	return SL_ITER_NEXT;
 }
 
 SEC("iter/udp")
@@ -99,9 +91,9 @@ int sockterm_udp(struct bpf_iter__udp *ctx)
 	struct sock *sk = (struct sock *)ctx->udp_sk;
 
 	if (!sk)
-		return 0;
+		return SL_ITER_NEXT;
 	doom(sk, (struct sock_common *)sk, IPPROTO_UDP);
-	return 0;
+	return SL_ITER_NEXT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

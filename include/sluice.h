@@ -23,6 +23,16 @@
 #define SLUICE_DEFAULT_MAX_SOCKETS 65536
 #define SLUICE_DEFAULT_MAX_AFFINITIES 65536
 
+/* Fixed map sizes, not in "limits". A pinned map keeps its size across builds (the ABI). */
+#define SLUICE_MAX_ATTACHMENTS 65536            /* attachments: cgroups the programs are on */
+#define SLUICE_HEALTH_EVENTS_BYTES (256 * 1024) /* health_events ring, a power-of-2 number of
+						 * pages: 8192 events with their headers */
+#define SLUICE_META_ENTRIES 1                   /* meta: one entry, key 0 */
+#define SLUICE_SLOT_TABLE_TEMPLATE_ENTRIES 1    /* backend_sets' inner map template, not
+						 * pinned: each table has its own size */
+#define SLUICE_DOOMED_MAX 4096                  /* doomed_backends (sockterm, not pinned):
+						 * sluiced fills it in chunks of this size */
+
 /* Index into backend_sets: one slot table per service and backend family. */
 #define SLUICE_FAM_V4 0
 #define SLUICE_FAM_V6 1
