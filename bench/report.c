@@ -85,9 +85,14 @@ static const char *const tool_names[NTOOLS] = { "load", "wrk" };
 
 struct map_mem { char *name; double bytes, max_entries, value_size; };
 
+/* The meta line's strings, named as in results.jsonl. */
+enum { M_COMMIT, M_KERNEL, M_CPU, M_DATE, M_IPTABLES, M_HAPROXY, NMETA };
+static const char *const meta_keys[NMETA] = { "commit", "kernel", "cpu", "date", "iptables",
+					       "haproxy" };
+
 struct meta {
 	size_t line;		/* 0: no meta line */
-	char *commit, *kernel, *cpu, *date, *iptables, *haproxy;
+	char *text[NMETA];	/* NULL: not reported */
 	double ncpu, seconds;
 	bool quick;
 };
@@ -149,12 +154,8 @@ static void results_free(struct results *r)
 {
 	size_t i;
 
-	free(r->meta.commit);
-	free(r->meta.kernel);
-	free(r->meta.cpu);
-	free(r->meta.date);
-	free(r->meta.iptables);
-	free(r->meta.haproxy);
+	for (i = 0; i < NMETA; i++)
+		free(r->meta.text[i]);
 	free(r->paths.v);
 	free(r->scale.v);
 	free(r->probes.v);
@@ -270,6 +271,17 @@ static int get_enum(const struct ctx *c, json_t *o, const char *path, const char
 	return bad(c, "\"%s\" is \"%s\", not %s", path, s, want);
 }
 
+/* A flag at PATH: true, false, a number (not 0: true), or absent or null (false). */
+static int get_flag(const struct ctx *c, json_t *o, const char *path, bool *out)
+{
+	json_t *v = member(o, path);
+
+	*out = json_is_true(v) || (json_is_number(v) && json_number_value(v) != 0);
+	if (v && !json_is_boolean(v) && !json_is_number(v) && !json_is_null(v))
+		return bad(c, "\"%s\" is not true, false or a number", path);
+	return 0;
+}
+
 /* ---- reading: one parser per section ---- */
 
 static const struct run *find_run(const struct runs *rv, int ns, int path, int shape,
@@ -314,24 +326,20 @@ static const struct setup *find_setup(const struct setups *sv, int path, long se
 
 static int parse_meta(struct results *r, const struct ctx *c, json_t *o)
 {
-	static const char *const keys[] = { "commit", "kernel", "cpu", "date", "iptables",
-					     "haproxy" };
 	struct meta *m = &r->meta;
-	char **dst[] = { &m->commit, &m->kernel, &m->cpu, &m->date, &m->iptables, &m->haproxy };
-	json_t *q = json_object_get(o, "quick");
 	const char *s;
-	size_t i;
+	int i;
 
 	if (m->line)
 		return bad(c, "a second meta line (the first is line %zu)", m->line);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (get_str(c, o, keys[i], false, &s))
+	for (i = 0; i < NMETA; i++) {
+		if (get_str(c, o, meta_keys[i], false, &s))
 			return -1;
-		*dst[i] = xstrdup(s);
+		m->text[i] = xstrdup(s);
 	}
-	if (get_num(c, o, "ncpu", false, &m->ncpu) || get_num(c, o, "seconds", false, &m->seconds))
+	if (get_num(c, o, "ncpu", false, &m->ncpu) ||
+	    get_num(c, o, "seconds", false, &m->seconds) || get_flag(c, o, "quick", &m->quick))
 		return -1;
-	m->quick = json_is_true(q) || (json_is_number(q) && json_number_value(q) != 0);
 	m->line = c->line;
 	return 0;
 }
@@ -1362,10 +1370,11 @@ static void print_header(const struct results *r)
 		printf("`make bench` (bench/*.sh): no run information (no meta line).\n");
 	} else {
 		printf("`make bench` (bench/*.sh), %s, commit %s; %s CPUs (%s), kernel %s; %s; %s.",
-		       str_or(m->date, "date unknown"), str_or(m->commit, "unknown"),
-		       num(m->ncpu, 0, ""), str_or(m->cpu, "CPU unknown"),
-		       str_or(m->kernel, "unknown"), str_or(m->iptables, "iptables unknown"),
-		       str_or(m->haproxy, "HAProxy unknown"));
+		       str_or(m->text[M_DATE], "date unknown"), str_or(m->text[M_COMMIT], "unknown"),
+		       num(m->ncpu, 0, ""), str_or(m->text[M_CPU], "CPU unknown"),
+		       str_or(m->text[M_KERNEL], "unknown"),
+		       str_or(m->text[M_IPTABLES], "iptables unknown"),
+		       str_or(m->text[M_HAPROXY], "HAProxy unknown"));
 		if (isfinite(m->seconds))
 			printf(" Took %.0f s.", m->seconds);
 		putchar('\n');
