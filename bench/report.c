@@ -189,31 +189,34 @@ static int bad(const struct ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* The value at PATH in OBJ, dots going into nested objects ("load.lat_us.p50"), or NULL. */
-static json_t *member(json_t *obj, const char *path)
+/* The value at PATH in OBJ, dots going into nested objects ("load.lat_us.p50"): *OUT, NULL
+ * when it or an object on the way is absent or null; an error when one on the way is not an
+ * object. */
+static int member(const struct ctx *c, json_t *obj, const char *path, json_t **out)
 {
-	const char *dot;
-	char key[64];
-	size_t len;
+	char buf[64], *key, *dot;
 
-	while ((dot = strchr(path, '.'))) {
-		len = (size_t)(dot - path);
-		if (len >= sizeof(key))
-			return NULL;
-		memcpy(key, path, len);
-		key[len] = '\0';
+	*out = NULL;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (key = buf; (dot = strchr(key, '.')); key = dot + 1) {
+		*dot = '\0';
 		obj = json_object_get(obj, key);
-		path = dot + 1;
+		if (obj && !json_is_object(obj) && !json_is_null(obj))
+			return bad(c, "\"%s\" is not an object", buf);
+		*dot = '.';
 	}
-	return json_object_get(obj, path);
+	*out = json_object_get(obj, key);
+	return 0;
 }
 
 /* A number at PATH; absent or null gives NAN, and an error when REQUIRED. */
 static int get_num(const struct ctx *c, json_t *o, const char *path, bool required, double *out)
 {
-	json_t *v = member(o, path);
+	json_t *v;
 
 	*out = NAN;
+	if (member(c, o, path, &v))
+		return -1;
 	if (!v || json_is_null(v))
 		return required ? bad(c, "\"%s\" missing", path) : 0;
 	if (!json_is_number(v))
@@ -239,9 +242,11 @@ static int get_count(const struct ctx *c, json_t *o, const char *path, long *out
 static int get_str(const struct ctx *c, json_t *o, const char *path, bool required,
 		   const char **out)
 {
-	json_t *v = member(o, path);
+	json_t *v;
 
 	*out = NULL;
+	if (member(c, o, path, &v))
+		return -1;
 	if (!v || json_is_null(v))
 		return required ? bad(c, "\"%s\" missing", path) : 0;
 	if (!json_is_string(v))
@@ -274,8 +279,11 @@ static int get_enum(const struct ctx *c, json_t *o, const char *path, const char
 /* A flag at PATH: true, false, a number (not 0: true), or absent or null (false). */
 static int get_flag(const struct ctx *c, json_t *o, const char *path, bool *out)
 {
-	json_t *v = member(o, path);
+	json_t *v;
 
+	*out = false;
+	if (member(c, o, path, &v))
+		return -1;
 	*out = json_is_true(v) || (json_is_number(v) && json_number_value(v) != 0);
 	if (v && !json_is_boolean(v) && !json_is_number(v) && !json_is_null(v))
 		return bad(c, "\"%s\" is not true, false or a number", path);
@@ -483,10 +491,12 @@ static int by_bytes_desc(const void *a, const void *b)
 /* The memory figure's "maps": cplane mapmem's output. */
 static int parse_maps(const struct ctx *c, json_t *o, struct memory_fig *m)
 {
-	json_t *maps = member(o, "maps.maps"), *v;
+	json_t *maps, *v;
 	struct map_mem *mm;
 	const char *name;
 
+	if (member(c, o, "maps.maps", &maps))
+		return -1;
 	if (!json_is_object(maps))
 		return bad(c, "no \"maps.maps\" object (cplane mapmem's output)");
 	m->maps = calloc(json_object_size(maps) + 1, sizeof(*m->maps));
