@@ -8,12 +8,14 @@
  *   {{name|text}}          name's value, or text when the value is empty
  *   {{#name}}...{{/name}}  what is between, when name's value is not empty
  *   {{^name}}...{{/name}}  what is between, when name's value is empty
- * Flags (results, quick, paths, ...) are "yes" or empty. Names are of a-z, 0-9 and _. A line
- * holding nothing but one {{#..}}, {{^..}} or {{/..}} tag (and blanks) goes whole, its line end
- * too. The HTML comments at the template's top are its own: not copied. A name this program does
- * not set is an error naming it and the template's line, even in a block not shown; the fill_*
- * functions set the names, every one whatever the results hold. The marker lines around the
- * section (perf:begin and perf:end, which bench/run.sh splices by) are this program's. */
+ * Blocks nest. Flags (results, quick, paths, ...) are "yes" or empty. Names are of a-z, 0-9
+ * and _; "{{" always opens a tag (no escape), and a text holds no "}}". A line holding nothing
+ * but one {{#..}}, {{^..}} or {{/..}} tag (and blanks) goes whole, its line end too. The HTML
+ * comments at the template's top are its own: not copied. A name this program does not set is
+ * an error naming it and the template's line, even in a block not shown; the fill_* functions
+ * set the names, every one whatever the results hold. Tables (headers, cells, and the targets'
+ * wording, which states the limits judged here) are built here; the marker lines around the
+ * section (perf:begin and perf:end, which bench/run.sh splices by) are this program's too. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
