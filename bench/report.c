@@ -1,6 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* report.c: the performance section of BENCHMARKS.md from the bench scripts' results: Markdown
- * on stdout; gnuplot data (NAME.dat) and scripts (NAME.gp, drawing NAME.png) in PLOTDIR. */
+ * on stdout; gnuplot data (NAME.dat) and scripts (NAME.gp, drawing NAME.png) in PLOTDIR.
+ *
+ * Usage: report RESULTS.jsonl PLOTDIR TEMPLATE. The prose is the template's (bench/report.md.in);
+ * this program computes the figures, builds the tables and fills them in, by name:
+ *   {{name}}               name's value ("–" for a figure not measured)
+ *   {{name|text}}          name's value, or text when the value is empty
+ *   {{#name}}...{{/name}}  what is between, when name's value is not empty
+ *   {{^name}}...{{/name}}  what is between, when name's value is empty
+ * Blocks nest. Flags (results, quick, paths, ...) are "yes" or empty. Names are of a-z, 0-9
+ * and _; "{{" always opens a tag (no escape), and a text holds no "}}". A line holding nothing
+ * but one {{#..}}, {{^..}} or {{/..}} tag (and blanks) goes whole, its line end too. The HTML
+ * comments at the template's top are its own: not copied. A name this program does not set is
+ * an error naming it and the template's line, even in a block not shown; the fill_* functions
+ * set the names, every one whatever the results hold. Tables (headers, cells, and the targets'
+ * wording, which states the limits judged here) are built here; the marker lines around the
+ * section (perf:begin and perf:end, which bench/run.sh splices by) are this program's too. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -13,8 +28,6 @@
 
 #define NA "–"			/* a cell without a figure */
 #define SERVICES_GOAL 100000	/* the scale the cost and load targets are stated for */
-/* Where the Markdown finds the PNGs: bench/run.sh copies them beside BENCHMARKS.md. */
-#define PLOT_LINK "bench/plots"
 
 enum { NS_PLAIN, NS_NF, NNS };
 enum { P_DIRECT, P_SLUICE, P_REF, P_DNAT, P_SIDECAR, NPATHS };
@@ -32,12 +45,6 @@ static const char *const path_short[NPATHS] = {
 	"direct", "sluice", "reference", "DNAT", "sidecar",
 };
 static const char *const shape_names[NSHAPES] = { "crr", "rr", "bulk", "udp" };
-static const char *const shape_titles[NSHAPES] = {
-	"Connection churn (connect, an HTTP GET with Connection: close, its reply, close)",
-	"Request/response on kept-alive connections",
-	"Bulk throughput",
-	"UDP request/response (unconnected sendto/recvfrom)",
-};
 static const char *const change_names[2] = { "remove", "add" };
 
 /* ---- the results, as read ---- */
@@ -85,9 +92,14 @@ static const char *const tool_names[NTOOLS] = { "load", "wrk" };
 
 struct map_mem { char *name; double bytes, max_entries, value_size; };
 
+/* The meta line's strings, named as in results.jsonl. */
+enum { M_COMMIT, M_KERNEL, M_CPU, M_DATE, M_IPTABLES, M_HAPROXY, NMETA };
+static const char *const meta_keys[NMETA] = { "commit", "kernel", "cpu", "date", "iptables",
+					       "haproxy" };
+
 struct meta {
 	size_t line;		/* 0: no meta line */
-	char *commit, *kernel, *cpu, *date, *iptables, *haproxy;
+	char *text[NMETA];	/* NULL: not reported */
 	double ncpu, seconds;
 	bool quick;
 };
@@ -149,12 +161,8 @@ static void results_free(struct results *r)
 {
 	size_t i;
 
-	free(r->meta.commit);
-	free(r->meta.kernel);
-	free(r->meta.cpu);
-	free(r->meta.date);
-	free(r->meta.iptables);
-	free(r->meta.haproxy);
+	for (i = 0; i < NMETA; i++)
+		free(r->meta.text[i]);
 	free(r->paths.v);
 	free(r->scale.v);
 	free(r->probes.v);
@@ -171,6 +179,7 @@ static void results_free(struct results *r)
 
 /* ---- reading: fields of one line, with errors naming FILE:LINE ---- */
 
+/* Where an error is: a line of results.jsonl (and its section), or of the template. */
 struct ctx { const char *file; size_t line; const char *section; };
 
 static int bad(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -188,31 +197,34 @@ static int bad(const struct ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* The value at PATH in OBJ, dots going into nested objects ("load.lat_us.p50"), or NULL. */
-static json_t *member(json_t *obj, const char *path)
+/* The value at PATH in OBJ, dots going into nested objects ("load.lat_us.p50"): *OUT, NULL
+ * when it or an object on the way is absent or null; an error when one on the way is not an
+ * object. */
+static int member(const struct ctx *c, json_t *obj, const char *path, json_t **out)
 {
-	const char *dot;
-	char key[64];
-	size_t len;
+	char buf[64], *key, *dot;
 
-	while ((dot = strchr(path, '.'))) {
-		len = (size_t)(dot - path);
-		if (len >= sizeof(key))
-			return NULL;
-		memcpy(key, path, len);
-		key[len] = '\0';
+	*out = NULL;
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (key = buf; (dot = strchr(key, '.')); key = dot + 1) {
+		*dot = '\0';
 		obj = json_object_get(obj, key);
-		path = dot + 1;
+		if (obj && !json_is_object(obj) && !json_is_null(obj))
+			return bad(c, "\"%s\" is not an object", buf);
+		*dot = '.';
 	}
-	return json_object_get(obj, path);
+	*out = json_object_get(obj, key);
+	return 0;
 }
 
 /* A number at PATH; absent or null gives NAN, and an error when REQUIRED. */
 static int get_num(const struct ctx *c, json_t *o, const char *path, bool required, double *out)
 {
-	json_t *v = member(o, path);
+	json_t *v;
 
 	*out = NAN;
+	if (member(c, o, path, &v))
+		return -1;
 	if (!v || json_is_null(v))
 		return required ? bad(c, "\"%s\" missing", path) : 0;
 	if (!json_is_number(v))
@@ -238,9 +250,11 @@ static int get_count(const struct ctx *c, json_t *o, const char *path, long *out
 static int get_str(const struct ctx *c, json_t *o, const char *path, bool required,
 		   const char **out)
 {
-	json_t *v = member(o, path);
+	json_t *v;
 
 	*out = NULL;
+	if (member(c, o, path, &v))
+		return -1;
 	if (!v || json_is_null(v))
 		return required ? bad(c, "\"%s\" missing", path) : 0;
 	if (!json_is_string(v))
@@ -268,6 +282,20 @@ static int get_enum(const struct ctx *c, json_t *o, const char *path, const char
 			 i ? (i == n - 1 ? " or " : ", ") : "", names[i]);
 	}
 	return bad(c, "\"%s\" is \"%s\", not %s", path, s, want);
+}
+
+/* A flag at PATH: true, false, a number (not 0: true), or absent or null (false). */
+static int get_flag(const struct ctx *c, json_t *o, const char *path, bool *out)
+{
+	json_t *v;
+
+	*out = false;
+	if (member(c, o, path, &v))
+		return -1;
+	*out = json_is_true(v) || (json_is_number(v) && json_number_value(v) != 0);
+	if (v && !json_is_boolean(v) && !json_is_number(v) && !json_is_null(v))
+		return bad(c, "\"%s\" is not true, false or a number", path);
+	return 0;
 }
 
 /* ---- reading: one parser per section ---- */
@@ -314,24 +342,20 @@ static const struct setup *find_setup(const struct setups *sv, int path, long se
 
 static int parse_meta(struct results *r, const struct ctx *c, json_t *o)
 {
-	static const char *const keys[] = { "commit", "kernel", "cpu", "date", "iptables",
-					     "haproxy" };
 	struct meta *m = &r->meta;
-	char **dst[] = { &m->commit, &m->kernel, &m->cpu, &m->date, &m->iptables, &m->haproxy };
-	json_t *q = json_object_get(o, "quick");
 	const char *s;
-	size_t i;
+	int i;
 
 	if (m->line)
 		return bad(c, "a second meta line (the first is line %zu)", m->line);
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (get_str(c, o, keys[i], false, &s))
+	for (i = 0; i < NMETA; i++) {
+		if (get_str(c, o, meta_keys[i], false, &s))
 			return -1;
-		*dst[i] = xstrdup(s);
+		m->text[i] = xstrdup(s);
 	}
-	if (get_num(c, o, "ncpu", false, &m->ncpu) || get_num(c, o, "seconds", false, &m->seconds))
+	if (get_num(c, o, "ncpu", false, &m->ncpu) ||
+	    get_num(c, o, "seconds", false, &m->seconds) || get_flag(c, o, "quick", &m->quick))
 		return -1;
-	m->quick = json_is_true(q) || (json_is_number(q) && json_number_value(q) != 0);
 	m->line = c->line;
 	return 0;
 }
@@ -475,10 +499,12 @@ static int by_bytes_desc(const void *a, const void *b)
 /* The memory figure's "maps": cplane mapmem's output. */
 static int parse_maps(const struct ctx *c, json_t *o, struct memory_fig *m)
 {
-	json_t *maps = member(o, "maps.maps"), *v;
+	json_t *maps, *v;
 	struct map_mem *mm;
 	const char *name;
 
+	if (member(c, o, "maps.maps", &maps))
+		return -1;
 	if (!json_is_object(maps))
 		return bad(c, "no \"maps.maps\" object (cplane mapmem's output)");
 	m->maps = calloc(json_object_size(maps) + 1, sizeof(*m->maps));
@@ -1345,42 +1371,337 @@ static int plot_connect(struct plots *p, const struct scale_row *rows, size_t n)
 	return plot_close(p, "scale-connect.gp", f);
 }
 
-static void print_image(const char *alt, const char *name)
+/* ---- text built in memory: strings and Markdown tables ---- */
+
+struct buf { char *v; size_t n, cap; };	/* v NUL-terminated once anything is put */
+
+static void put(struct buf *b, const char *s, size_t len)
 {
-	printf("\n![%s](" PLOT_LINK "/%s.png)\n", alt, name);
+	while (b->cap < b->n + len + 1)
+		b->v = grow(b->v, &b->cap, b->cap, 1);
+	memcpy(b->v + b->n, s, len);
+	b->n += len;
+	b->v[b->n] = '\0';
 }
 
-/* ---- printing: the Markdown ---- */
-
-static void print_header(const struct results *r)
+static void put_str(struct buf *b, const char *s)
 {
-	const struct meta *m = &r->meta;
+	put(b, s, strlen(s));
+}
 
-	printf("<!-- perf:begin -->\n## Performance: sluice against the direct path, "
-	       "iptables DNAT and a sidecar proxy\n\n");
-	if (!m->line) {
-		printf("`make bench` (bench/*.sh): no run information (no meta line).\n");
-	} else {
-		printf("`make bench` (bench/*.sh), %s, commit %s; %s CPUs (%s), kernel %s; %s; %s.",
-		       str_or(m->date, "date unknown"), str_or(m->commit, "unknown"),
-		       num(m->ncpu, 0, ""), str_or(m->cpu, "CPU unknown"),
-		       str_or(m->kernel, "unknown"), str_or(m->iptables, "iptables unknown"),
-		       str_or(m->haproxy, "HAProxy unknown"));
-		if (isfinite(m->seconds))
-			printf(" Took %.0f s.", m->seconds);
-		putchar('\n');
+/* | a | b | */
+static void table_row(struct buf *b, const char *const *cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		put_str(b, i ? " | " : "| ");
+		put_str(b, cells[i]);
 	}
-	if (m->quick)
-		printf("\n**Quick mode: one short run per figure; not for comparison.**\n");
+	put_str(b, " |\n");
 }
 
-static void print_intro(void)
+/* | a | b |, then |---|---| */
+static void table_head(struct buf *b, const char *const *cols, size_t n)
 {
-	printf("\nEverything runs on loopback in private network namespaces, against the same "
-	       "backends (bench/bench-server). Figures are medians over repetitions with "
-	       "[min–max]; in each repetition the paths take turns, one run after the other, "
-	       "and a path is compared with the direct path of the same repetition, so drift of "
-	       "the machine between repetitions cancels out.\n");
+	size_t i;
+
+	table_row(b, cols, n);
+	put_str(b, "|");
+	for (i = 0; i < n; i++)
+		put_str(b, "---|");
+	put_str(b, "\n");
+}
+
+/* ---- the template's values: a name and its text ---- */
+
+struct var { char *name, *text; };
+struct vars { struct var *v; size_t n, cap; };
+
+static void set(struct vars *vs, const char *name, const char *text)
+{
+	struct var *v = PUSH(*vs);
+
+	v->name = xstrdup(name);
+	v->text = xstrdup(text);
+}
+
+/* A flag: "yes" or empty, for {{#NAME}} and {{^NAME}}. */
+static void set_flag(struct vars *vs, const char *name, bool on)
+{
+	set(vs, name, on ? "yes" : "");
+}
+
+/* B's text (a table) as NAME, without its last line end; B is emptied. */
+static void set_table(struct vars *vs, const char *name, struct buf *b)
+{
+	put(b, "", 0);
+	if (b->n && b->v[b->n - 1] == '\n')
+		b->v[--b->n] = '\0';
+	set(vs, name, b->v);
+	free(b->v);
+	*b = (struct buf){ 0 };
+}
+
+static const struct var *find_var(const struct vars *vs, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (!strncmp(vs->v[i].name, name, len) && !vs->v[i].name[len])
+			return &vs->v[i];
+	return NULL;
+}
+
+static void vars_free(struct vars *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++) {
+		free(vs->v[i].name);
+		free(vs->v[i].text);
+	}
+	free(vs->v);
+}
+
+/* ---- the template: reading it, filling it in (the syntax: the header comment) ---- */
+
+struct tmpl {
+	const char *file;
+	struct buf text;
+	const char *body;	/* past the comments at the top */
+	size_t body_line;
+};
+
+static size_t count_lines(const char *s, const char *end)
+{
+	size_t n = 0;
+
+	for (; s < end; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Past the template's own comments: the HTML comments at its top, each with its line end. */
+static int skip_comments(struct tmpl *t)
+{
+	const char *p = t->text.v, *end;
+	struct ctx c = { .file = t->file };
+
+	t->body_line = 1;
+	while (!strncmp(p, "<!--", 4)) {
+		end = strstr(p, "-->");
+		c.line = t->body_line;
+		if (!end)
+			return bad(&c, "a comment without -->");
+		end += 3 + (end[3] == '\n');
+		t->body_line += count_lines(p, end);
+		p = end;
+	}
+	t->body = p;
+	return 0;
+}
+
+static int tmpl_read(struct tmpl *t, const char *file)
+{
+	FILE *f = fopen(file, "r");
+	char chunk[4096];
+	size_t n;
+	int err;
+
+	*t = (struct tmpl){ .file = file };
+	if (!f) {
+		fprintf(stderr, "report: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	put(&t->text, "", 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		put(&t->text, chunk, n);
+	err = ferror(f);
+	fclose(f);
+	if (err || strlen(t->text.v) != t->text.n) {
+		fprintf(stderr, "report: %s: %s\n", file, err ? "read error" : "holds a NUL byte");
+		return -1;
+	}
+	return skip_comments(t);
+}
+
+/* A tag as read: {{name}}, {{name|fallback}}, {{#name}}, {{^name}} or {{/name}}. */
+struct tag {
+	char kind;			/* '#', '^', '/', or 0: a placeholder */
+	const char *name, *fallback;	/* fallback NULL: none */
+	int name_len, fallback_len;
+	const char *raw;		/* the tag as written, for errors */
+	int raw_len;
+	const char *start, *end;	/* what it stands for: itself, or its whole line */
+	size_t line;
+};
+
+struct render {
+	const struct tmpl *t;
+	const struct vars *vars;
+	const char *p;		/* what comes next */
+	size_t line;		/* p's line */
+	struct buf *out;
+	bool unknown;		/* an unknown name was met (and reported) */
+};
+
+static struct ctx where(const struct render *st, size_t line)
+{
+	return (struct ctx){ .file = st->t->file, .line = line };
+}
+
+/* Moves on to TO; what is passed over goes to the output when SHOW. */
+static void advance(struct render *st, const char *to, bool show)
+{
+	if (show)
+		put(st->out, st->p, (size_t)(to - st->p));
+	st->line += count_lines(st->p, to);
+	st->p = to;
+}
+
+/* A section tag alone on its line (blanks aside) stands for the whole line, line end included. */
+static void standalone(const struct render *st, struct tag *t)
+{
+	const char *b = t->start, *e = t->end + strspn(t->end, " \t");
+
+	while (b > st->p && (b[-1] == ' ' || b[-1] == '\t'))
+		b--;
+	if ((b == st->t->body || b[-1] == '\n') && (*e == '\n' || !*e)) {
+		t->start = b;
+		t->end = *e ? e + 1 : e;
+	}
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The next tag into *T: 1; 0: none left; -1: a malformed one (reported). */
+static int next_tag(struct render *st, struct tag *t)
+{
+	const char *open = strstr(st->p, "{{"), *close, *s;
+	struct ctx c;
+
+	if (!open)
+		return 0;
+	close = strstr(open + 2, "}}");
+	*t = (struct tag){ .raw = open, .start = open };
+	t->line = st->line + count_lines(st->p, open);
+	t->raw_len = close ? (int)(close + 2 - open) : (int)strcspn(open, "\n");
+	s = open + 2;
+	if (*s == '#' || *s == '^' || *s == '/')
+		t->kind = *s++;
+	for (t->name = s; name_char(*s); s++)
+		;
+	t->name_len = (int)(s - t->name);
+	if (!t->kind && *s == '|' && close) {
+		t->fallback = s + 1;
+		t->fallback_len = (int)(close - t->fallback);
+		s = close;
+	}
+	if (!close || s != close || !t->name_len) {
+		c = where(st, t->line);
+		return bad(&c, "not a tag ({{name}}, {{name|text}}, {{#name}}, {{^name}}, "
+			   "{{/name}}; names of a-z, 0-9 and _): %.*s",
+			   t->raw_len > 60 ? 60 : t->raw_len, open);
+	}
+	t->end = close + 2;
+	if (t->kind)
+		standalone(st, t);
+	return 1;
+}
+
+/* The value a tag names; NULL (reported) when the report sets no such name. */
+static const struct var *known(struct render *st, const struct tag *t)
+{
+	const struct var *v = find_var(st->vars, t->name, (size_t)t->name_len);
+	struct ctx c = where(st, t->line);
+
+	if (!v) {
+		bad(&c, "unknown placeholder %.*s", t->raw_len, t->raw);
+		st->unknown = true;
+	}
+	return v;
+}
+
+/* {{name}}: its value, or the tag's fallback when that is empty. */
+static void put_value(struct render *st, const struct var *v, const struct tag *t)
+{
+	if (*v->text)
+		put_str(st->out, v->text);
+	else if (t->fallback)
+		put(st->out, t->fallback, (size_t)t->fallback_len);
+}
+
+/* {{/name}}: whether it closes OPEN. */
+static int close_tag(const struct render *st, const struct tag *t, const struct tag *open)
+{
+	struct ctx c = where(st, t->line);
+
+	if (!open)
+		return bad(&c, "%.*s closes nothing", t->raw_len, t->raw);
+	if (t->name_len != open->name_len || strncmp(t->name, open->name, (size_t)t->name_len))
+		return bad(&c, "%.*s where %.*s of line %zu is open", t->raw_len, t->raw,
+			   open->raw_len, open->raw, open->line);
+	return 0;
+}
+
+/* From where ST is to the end, or to the {{/name}} closing OPEN; into the output when SHOW.
+ * Blocks not shown are read all the same: every tag is checked. */
+static int render_block(struct render *st, bool show, const struct tag *open)
+{
+	const struct var *v;
+	struct ctx c;
+	struct tag t;
+	int found;
+
+	while ((found = next_tag(st, &t)) > 0) {
+		advance(st, t.start, show);
+		advance(st, t.end, false);
+		if (t.kind == '/')
+			return close_tag(st, &t, open);
+		v = known(st, &t);
+		if (t.kind && render_block(st, show && v && (*v->text != '\0') == (t.kind == '#'),
+					   &t))
+			return -1;
+		if (!t.kind && show && v)
+			put_value(st, v, &t);
+	}
+	if (found < 0)
+		return -1;
+	advance(st, st->p + strlen(st->p), show);
+	if (!open)
+		return 0;
+	c = where(st, open->line);
+	return bad(&c, "%.*s is not closed", open->raw_len, open->raw);
+}
+
+/* T filled in with VS, into OUT. */
+static int render(const struct tmpl *t, const struct vars *vs, struct buf *out)
+{
+	struct render st = { .t = t, .vars = vs, .p = t->body, .line = t->body_line, .out = out };
+
+	put(out, "", 0);
+	if (render_block(&st, true, NULL))
+		return -1;
+	return st.unknown ? -1 : 0;
+}
+
+/* ---- the report's values: what the template's names stand for ---- */
+
+static void fill_meta(struct vars *vs, const struct meta *m)
+{
+	int i;
+
+	set_flag(vs, "meta", m->line);
+	for (i = 0; i < NMETA; i++)
+		set(vs, meta_keys[i], str_or(m->text[i], ""));
+	set(vs, "ncpu", num(m->ncpu, 0, ""));
+	set_flag(vs, "took", m->line && isfinite(m->seconds));
+	set(vs, "seconds", num(m->seconds, 0, ""));
+	set_flag(vs, "quick", m->quick);
 }
 
 enum verdict { NOT_MEASURED, MET, NOT_MET };
@@ -1400,254 +1721,249 @@ static enum verdict judge(double v, enum bound b, double limit)
 	}
 }
 
-/* One target row; SCOPE qualifies a "yes" measured on less than the target's scale. */
-static void print_target(const char *what, const char *measured, enum verdict v,
-			 const char *scope)
+/* One target row; SCOPE qualifies a "yes" measured on less than the target's scale. The
+ * targets' wording stays beside the limits it states. */
+static void target_row(struct buf *b, const char *what, const char *measured, enum verdict v,
+		       const char *scope)
 {
 	static const char *const words[] = { "not measured", "yes", "**no**" };
+	const char *cells[] = { what, v == NOT_MEASURED ? NA : measured,
+				fmt("%s%s", words[v], v == MET && scope ? scope : "") };
 
-	printf("| %s | %s | %s%s |\n", what, v == NOT_MEASURED ? NA : measured, words[v],
-	       v == MET && scope ? scope : "");
+	table_row(b, cells, 3);
 }
 
-static void print_target_cost(const struct targets *t)
+static void target_cost(struct buf *b, const struct targets *t)
 {
 	double ratio = div_or_nan(t->cost[P_SLUICE].med, t->cost[P_REF].med);
 
-	print_target("connect4 ≤ 3× the one-lookup reference, per call",
-		     fmt("%s (sluice %s, reference %s per call, 1 service%s)", num(ratio, 2, "×"),
-			 num(t->cost[P_SLUICE].med, 1, " ns"), num(t->cost[P_REF].med, 1, " ns"),
-			 t->cost_in_paths ? ", during the paths runs" : ""),
-		     judge(ratio, AT_MOST, 3), NULL);
+	target_row(b, "connect4 ≤ 3× the one-lookup reference, per call",
+		   fmt("%s (sluice %s, reference %s per call, 1 service%s)", num(ratio, 2, "×"),
+		       num(t->cost[P_SLUICE].med, 1, " ns"), num(t->cost[P_REF].med, 1, " ns"),
+		       t->cost_in_paths ? ", during the paths runs" : ""),
+		   judge(ratio, AT_MOST, 3), NULL);
 }
 
-static void print_target_flat(const struct targets *t, const struct scale_row *rows, size_t n)
+static void target_flat(struct buf *b, const struct targets *t, const struct scale_row *rows,
+			size_t n)
 {
-	print_target("connect4 flat within 20% from 1 to 100,000 services",
-		     fmt("%s (max ÷ min of sluice's median ns/call at %s services)",
-			 num(t->flat, 2, "×"), count_list(rows, n)),
-		     judge(t->flat, AT_MOST, 1.2),
-		     t->flat_top < SERVICES_GOAL ? fmt(" (only up to %ld services)", t->flat_top) :
-						   NULL);
+	target_row(b, "connect4 flat within 20% from 1 to 100,000 services",
+		   fmt("%s (max ÷ min of sluice's median ns/call at %s services)",
+		       num(t->flat, 2, "×"), count_list(rows, n)),
+		   judge(t->flat, AT_MOST, 1.2),
+		   t->flat_top < SERVICES_GOAL ? fmt(" (only up to %ld services)", t->flat_top) :
+						 NULL);
 }
 
-static void print_target_load(const struct load_fig *l)
+static void target_load(struct buf *b, const struct load_fig *l)
 {
 	double ms = l->line ? l->ms : NAN;
 
-	print_target("100,000 backends loaded in < 2 s",
-		     fmt("%s (%.0f services × %.0f backends)", num(ms, 1, " ms"), l->services,
-			 l->backends),
-		     judge(ms, BELOW, 2000),
-		     l->backends < SERVICES_GOAL ? fmt(" (only %.0f backends)", l->backends) :
-						   NULL);
+	target_row(b, "100,000 backends loaded in < 2 s",
+		   fmt("%s (%.0f services × %.0f backends)", num(ms, 1, " ms"), l->services,
+		       l->backends),
+		   judge(ms, BELOW, 2000),
+		   l->backends < SERVICES_GOAL ? fmt(" (only %.0f backends)", l->backends) : NULL);
 }
 
-static void print_target_change(const struct change_figs *c)
+static void target_change(struct buf *b, const struct change_figs *c)
 {
-	print_target("registry change visible to the next connect < 100 ms",
-		     fmt("max %s, median %s (remove %s, add %s; %zu changes)",
-			 num(c->all.max, 1, " ms"), num(c->all.med, 1, " ms"),
-			 num(c->kind[0].med, 1, " ms"), num(c->kind[1].med, 1, " ms"), c->all.n),
-		     judge(c->all.max, BELOW, 100), NULL);
+	target_row(b, "registry change visible to the next connect < 100 ms",
+		   fmt("max %s, median %s (remove %s, add %s; %zu changes)",
+		       num(c->all.max, 1, " ms"), num(c->all.med, 1, " ms"),
+		       num(c->kind[0].med, 1, " ms"), num(c->kind[1].med, 1, " ms"), c->all.n),
+		   judge(c->all.max, BELOW, 100), NULL);
 }
 
-static void print_targets(const struct results *r, const struct targets *t,
-			  const struct scale_row *rows, size_t n, const struct change_figs *c)
+/* {{targets_table}} */
+static void fill_targets(struct vars *vs, const struct results *r, const struct targets *t,
+			 const struct scale_row *rows, size_t n, const struct change_figs *c)
 {
-	printf("\n### Targets\n\nWhat the project set out to reach. Rate ratios are taken per "
-	       "repetition (rates measured minutes apart are never divided), then the median; "
-	       "connect4's cost is its run time per call from the kernel's BPF statistics.\n\n"
-	       "| target | measured | met? |\n|---|---|---|\n");
-	print_target("sluice ≥ 0.97× direct, connection churn", span(t->churn, 2, "×"),
-		     judge(t->churn.med, AT_LEAST, 0.97), NULL);
-	print_target("sluice ≥ 3× sidecar, connection churn¹", span(t->vs_sidecar, 2, "×"),
-		     judge(t->vs_sidecar.med, AT_LEAST, 3), NULL);
-	print_target("sluice ≥ 1.1× iptables DNAT, connection churn¹",
-		     span(t->vs_dnat, 2, "×"), judge(t->vs_dnat.med, AT_LEAST, 1.1), NULL);
-	print_target_cost(t);
-	print_target_flat(t, rows, n);
-	print_target_load(&r->load);
-	print_target_change(c);
-	printf("\n¹ The sidecar and DNAT run in a namespace of their own whose NAT rules turn "
-	       "conntrack on for every connection (\"nf\"), sluice in one without (\"plain\"); "
-	       "each is compared through its own namespace's direct baseline: "
-	       "(sluice ÷ direct, plain) ÷ (sidecar or DNAT ÷ direct, nf), per repetition.\n");
+	static const char *const cols[] = { "target", "measured", "met?" };
+	struct buf b = { 0 };
+
+	table_head(&b, cols, 3);
+	target_row(&b, "sluice ≥ 0.97× direct, connection churn", span(t->churn, 2, "×"),
+		   judge(t->churn.med, AT_LEAST, 0.97), NULL);
+	target_row(&b, "sluice ≥ 3× sidecar, connection churn¹", span(t->vs_sidecar, 2, "×"),
+		   judge(t->vs_sidecar.med, AT_LEAST, 3), NULL);
+	target_row(&b, "sluice ≥ 1.1× iptables DNAT, connection churn¹",
+		   span(t->vs_dnat, 2, "×"), judge(t->vs_dnat.med, AT_LEAST, 1.1), NULL);
+	target_cost(&b, t);
+	target_flat(&b, t, rows, n);
+	target_load(&b, &r->load);
+	target_change(&b, c);
+	set_table(vs, "targets_table", &b);
 }
 
-static void print_path_row(int shape, const struct path_row *row)
+/* The load generator's settings in run X: PREFIX_threads, PREFIX_conns, PREFIX_seconds. */
+static void set_load(struct vars *vs, const char *prefix, const struct run *x)
 {
-	printf("| %s | %s | %s | %s", path_titles[row->path], ns_names[row->ns],
-	       row->path == P_DIRECT ? "baseline" : span(row->ratio, 2, "×"),
-	       span(row->val[V_RATE], 0, ""));
+	set(vs, fmt("%s_threads", prefix), x ? num(x->threads, 0, "") : NA);
+	set(vs, fmt("%s_conns", prefix), x ? num(x->conns, 0, "") : NA);
+	set(vs, fmt("%s_seconds", prefix), x ? num(x->seconds, 1, "") : NA);
+}
+
+static void path_row(struct buf *b, int shape, const struct path_row *row)
+{
+	const char *cells[7];
+	size_t k = 0;
+
+	cells[k++] = path_titles[row->path];
+	cells[k++] = ns_names[row->ns];
+	cells[k++] = row->path == P_DIRECT ? "baseline" : span(row->ratio, 2, "×");
+	cells[k++] = span(row->val[V_RATE], 0, "");
 	if (shape != S_BULK)
-		printf(" | %s / %s / %s", num(row->val[V_P50].med, 1, ""),
-		       num(row->val[V_P99].med, 1, ""), num(row->val[V_P999].med, 1, ""));
+		cells[k++] = fmt("%s / %s / %s", num(row->val[V_P50].med, 1, ""),
+				 num(row->val[V_P99].med, 1, ""), num(row->val[V_P999].med, 1, ""));
 	if (shape == S_CRR)
-		printf(" | %s", pair(row->val[V_C50], row->val[V_C99]));
-	printf(" | %.0f |\n", row->errors);
+		cells[k++] = pair(row->val[V_C50], row->val[V_C99]);
+	cells[k++] = fmt("%.0f", row->errors);
+	table_row(b, cells, k);
 }
 
-static void print_shape(const struct runs *rv, int shape, const struct path_row *rows, size_t n)
+static void shape_table(struct buf *b, int shape, const struct path_row *rows, size_t n)
 {
-	const struct run *x = first_run(rv, shape);
+	const char *cols[7];
+	size_t i, k = 0;
+
+	cols[k++] = "path";
+	cols[k++] = "namespace";
+	cols[k++] = "vs direct (same namespace): median [min–max]";
+	cols[k++] = shape == S_BULK ? "rate: median [min–max] (Mbit/s)" :
+				      "rate: median [min–max] (ops/s)";
+	if (shape != S_BULK)
+		cols[k++] = "p50 / p99 / p99.9 latency µs";
+	if (shape == S_CRR)
+		cols[k++] = "connect() p50 / p99 µs";
+	cols[k++] = "errors (sum)";
+	table_head(b, cols, k);
+	for (i = 0; i < n; i++)
+		path_row(b, shape, &rows[i]);
+}
+
+/* SHAPE's block, e.g. for crr: {{#crr}}, {{crr_reps}}, {{crr_threads}}, {{crr_conns}},
+ * {{crr_seconds}}, {{crr_table}}. */
+static void fill_shape(struct vars *vs, const struct runs *rv, int shape,
+		       const struct path_row *rows, size_t n)
+{
+	const char *s = shape_names[shape];
+	struct buf b = { 0 };
 	size_t i, reps = 0;
 
 	for (i = 0; i < n; i++)
 		reps = rows[i].val[V_RATE].n > reps ? rows[i].val[V_RATE].n : reps;
-	printf("\n#### %s\n\n%zu repetition(s); load: %s threads, %s connections, "
-	       "%s s per run.\n\n", shape_titles[shape], reps, num(x->threads, 0, ""),
-	       num(x->conns, 0, ""), num(x->seconds, 1, ""));
-	printf("| path | namespace | vs direct (same namespace): median [min–max] | "
-	       "rate: median [min–max] (%s)", shape == S_BULK ? "Mbit/s" : "ops/s");
-	if (shape != S_BULK)
-		printf(" | p50 / p99 / p99.9 latency µs");
-	if (shape == S_CRR)
-		printf(" | connect() p50 / p99 µs");
-	printf(" | errors (sum) |\n|---|---|---|---%s%s|---|\n", shape != S_BULK ? "|---" : "",
-	       shape == S_CRR ? "|---" : "");
-	for (i = 0; i < n; i++)
-		print_path_row(shape, &rows[i]);
+	set_flag(vs, s, n);
+	set(vs, fmt("%s_reps", s), fmt("%zu", reps));
+	set_load(vs, s, first_run(rv, shape));
+	shape_table(&b, shape, rows, n);
+	set_table(vs, fmt("%s_table", s), &b);
 }
 
-static void print_paths_cost(const struct results *r)
+static void fill_paths(struct vars *vs, const struct results *r, const struct plots *p,
+		       struct path_row rows[NSHAPES][NNS * NPATHS], const size_t *nrows)
 {
 	struct summary s = cost_summary(&r->probes, true, P_SLUICE, 1);
 	struct summary ref = cost_summary(&r->probes, true, P_REF, 1);
-
-	if (!s.n && !ref.n)
-		return;
-	printf("\nconnect4's run time during these churn runs (BPF statistics, one service): "
-	       "sluice %s, reference %s ns per call.\n", span(s, 1, ""), span(ref, 1, ""));
-}
-
-static void print_paths(const struct results *r, const struct plots *p,
-			struct path_row rows[NSHAPES][NNS * NPATHS], const size_t *nrows)
-{
 	int shape;
 
-	if (!r->paths.n)
-		return;
-	printf("\n### Paths\n\nThe same 8 backends (127.0.1.1–8, one bench-server) reached five "
-	       "ways: directly; through sluice (a VIP rewritten by connect4); through the "
-	       "reference (connect4 with one hash lookup and one rewrite: the least a "
-	       "connect-time rewrite costs); through iptables DNAT (kube-proxy's shape: a jump "
-	       "per service, then -m statistic per backend); through an HAProxy sidecar (TCP "
-	       "mode, behind REDIRECT). \"plain\" holds no netfilter rules; \"nf\" holds the "
-	       "NAT rules, so conntrack follows every connection there, and has its own direct "
-	       "baseline. \"vs direct\" divides a path's rate by direct's in the same namespace "
-	       "and repetition; latencies are per request (medians of each run's percentiles); "
-	       "errors are summed over the runs. Shapes and paths not run are left out.\n");
-	for (shape = 0; shape < NSHAPES; shape++) {
-		if (!nrows[shape])
-			continue;
-		print_shape(&r->paths, shape, rows[shape], nrows[shape]);
-		if (shape == S_CRR && p->paths) {
-			print_image("Connection churn: rate relative to direct", "paths-crr");
-			print_image("Connection churn: p50 and p99 latency per path",
-				    "paths-latency");
-		}
-	}
-	print_paths_cost(r);
+	set_flag(vs, "paths", r->paths.n);
+	for (shape = 0; shape < NSHAPES; shape++)
+		fill_shape(vs, &r->paths, shape, rows[shape], nrows[shape]);
+	set_flag(vs, "paths_plot", p->paths);
+	set_flag(vs, "paths_cost", s.n || ref.n);
+	set(vs, "paths_cost_sluice", span(s, 1, ""));
+	set(vs, "paths_cost_ref", span(ref, 1, ""));
 }
 
-/* The DNAT setup cell: load time and rule count, or why there is none. */
-static const char *dnat_setup(const struct setup *s)
+/* A scale_setup cell: load or start-up time, DNAT's with its rule count, or why there is none. */
+static const char *setup_cell(const struct setup *s)
 {
 	if (!s)
 		return NA;
 	if (!isfinite(s->seconds))
-		return str_or(s->note, "did not finish");
-	if (isfinite(s->rules))
+		return str_or(s->note, s->path == P_DNAT ? "did not finish" : NA);
+	if (s->path == P_DNAT && isfinite(s->rules))
 		return fmt("%.2f (%.0f rules)", s->seconds, s->rules);
 	return num(s->seconds, 2, "");
 }
 
-static void print_scale_row(const struct scale_row *s)
+static void scale_row(struct buf *b, const struct scale_row *s)
 {
-	const struct setup *st = s->setup[P_SLUICE];
+	const char *cells[] = {
+		fmt("%ld", s->services), span(s->cost[P_SLUICE], 1, ""),
+		span(s->cost[P_REF], 1, ""),
+		num(div_or_nan(s->cost[P_SLUICE].med, s->cost[P_REF].med), 2, "×"),
+		pair(s->c50[P_SLUICE], s->c99[P_SLUICE]), pair(s->c50[P_REF], s->c99[P_REF]),
+		pair(s->c50[P_DNAT], s->c99[P_DNAT]), pair(s->c50[P_DIRECT], s->c99[P_DIRECT]),
+		setup_cell(s->setup[P_DNAT]), setup_cell(s->setup[P_SLUICE]),
+	};
 
-	printf("| %ld | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s->services,
-	       span(s->cost[P_SLUICE], 1, ""), span(s->cost[P_REF], 1, ""),
-	       num(div_or_nan(s->cost[P_SLUICE].med, s->cost[P_REF].med), 2, "×"),
-	       pair(s->c50[P_SLUICE], s->c99[P_SLUICE]), pair(s->c50[P_REF], s->c99[P_REF]),
-	       pair(s->c50[P_DNAT], s->c99[P_DNAT]), pair(s->c50[P_DIRECT], s->c99[P_DIRECT]),
-	       dnat_setup(s->setup[P_DNAT]),
-	       st ? (isfinite(st->seconds) ? num(st->seconds, 2, "") : str_or(st->note, NA)) : NA);
+	table_row(b, cells, sizeof(cells) / sizeof(cells[0]));
 }
 
-static void print_scale_intro(const struct runs *scale)
+/* {{#scale}}, {{scale_threads}}, {{scale_conns}}, {{scale_seconds}}, {{scale_table}}. */
+static void fill_scale(struct vars *vs, const struct results *r, const struct plots *p,
+		       const struct scale_row *rows, size_t n)
 {
-	const struct run *x = first_run(scale, S_CRR);
-
-	printf("\n### connect4 cost per call\n\nEach row: that many services of 8 backends "
-	       "each, and clients churning connections (connect, an HTTP GET with Connection: close, "
-	       "its reply, close) to "
-	       "services drawn at random: %s threads, %s connections, %s s per run. ns/call: "
-	       "the connect4 program's run time over its run count during the run "
-	       "(BPF_ENABLE_STATS, which adds two clock reads to every call of both programs "
-	       "alike). Connect latency: the clients' connect() time, µs, p50 / p99, medians "
-	       "over repetitions. DNAT: as many services in iptables rules (a jump each, then "
-	       "-m statistic per backend), in a fresh namespace; its load time is "
-	       "iptables-restore's. sluice start-up: from starting sluiced to its ready line, "
-	       "all services loaded.\n\n", x ? num(x->threads, 0, "") : NA,
-	       x ? num(x->conns, 0, "") : NA, x ? num(x->seconds, 1, "") : NA);
-}
-
-static void print_scale(const struct results *r, const struct plots *p,
-			const struct scale_row *rows, size_t n)
-{
+	static const char *const cols[] = {
+		"services", "sluice connect4 ns/call: median [min–max]", "reference ns/call",
+		"sluice ÷ reference", "sluice connect p50 / p99 µs",
+		"reference connect p50 / p99 µs", "DNAT connect p50 / p99 µs",
+		"direct connect p50 / p99 µs", "DNAT rules load time (s)",
+		"sluice start-up to ready (s)",
+	};
+	struct buf b = { 0 };
 	size_t i;
 
-	if (!n)
-		return;
-	print_scale_intro(&r->scale);
-	printf("| services | sluice connect4 ns/call: median [min–max] | reference ns/call | "
-	       "sluice ÷ reference | sluice connect p50 / p99 µs | "
-	       "reference connect p50 / p99 µs | DNAT connect p50 / p99 µs | "
-	       "direct connect p50 / p99 µs | DNAT rules load time (s) | "
-	       "sluice start-up to ready (s) |\n|---|---|---|---|---|---|---|---|---|---|\n");
+	set_flag(vs, "scale", n);
+	set_load(vs, "scale", first_run(&r->scale, S_CRR));
+	table_head(&b, cols, sizeof(cols) / sizeof(cols[0]));
 	for (i = 0; i < n; i++)
-		print_scale_row(&rows[i]);
-	if (p->cost)
-		print_image("connect4 ns per call against services", "scale-cost");
-	if (p->connect)
-		print_image("connect latency against services", "scale-connect");
+		scale_row(&b, &rows[i]);
+	set_table(vs, "scale_table", &b);
+	set_flag(vs, "scale_cost_plot", p->cost);
+	set_flag(vs, "scale_connect_plot", p->connect);
 }
 
-static void print_cp_load(const struct load_fig *l)
+static void fill_cp_load(struct vars *vs, const struct load_fig *l)
 {
-	if (!l->line)
-		return;
-	printf("- Load: %.0f services × %.0f backends (registry files %s): the first connect to "
-	       "get through to the last service came %s after the file landed; sluiced's "
-	       "reconcile took %s.\n", l->services, l->backends, mb(l->file_bytes),
-	       num(l->ms, 1, " ms"), num(l->reconcile_ms, 1, " ms"));
+	set_flag(vs, "load", l->line);
+	set(vs, "load_services", fmt("%.0f", l->services));
+	set(vs, "load_backends", fmt("%.0f", l->backends));
+	set(vs, "load_file", mb(l->file_bytes));
+	set(vs, "load_ms", num(l->ms, 1, " ms"));
+	set(vs, "load_reconcile", num(l->reconcile_ms, 1, " ms"));
 }
 
-static void print_cp_changes(const struct change_figs *c)
+static void fill_cp_changes(struct vars *vs, const struct change_figs *c)
 {
-	if (!c->all.n && !c->reconcile.n)
-		return;
-	printf("- Changes with everything loaded (the last service's file loses its instances, "
-	       "then gets them back), until the next connect sees it: remove %s, add %s "
-	       "(%zu and %zu changes); sluiced's reconcile per change %s (median [min–max]).\n",
-	       span(c->kind[0], 1, " ms"), span(c->kind[1], 1, " ms"), c->kind[0].n,
-	       c->kind[1].n, span(c->reconcile, 1, " ms"));
+	set_flag(vs, "changes", c->all.n || c->reconcile.n);
+	set(vs, "change_remove", span(c->kind[0], 1, " ms"));
+	set(vs, "change_add", span(c->kind[1], 1, " ms"));
+	set(vs, "change_removes", fmt("%zu", c->kind[0].n));
+	set(vs, "change_adds", fmt("%zu", c->kind[1].n));
+	set(vs, "change_reconcile", span(c->reconcile, 1, " ms"));
 }
 
-static void print_map_table(const struct memory_fig *m)
+/* {{maps_table}}: one row per map, largest first. */
+static void fill_map_table(struct vars *vs, const struct memory_fig *m)
 {
+	static const char *const cols[] = { "map", "max_entries", "value size (B)", "bytes",
+					    "bytes per entry" };
+	struct buf b = { 0 };
 	size_t i;
 
-	printf("\n| map | max_entries | value size (B) | bytes | bytes per entry |\n"
-	       "|---|---|---|---|---|\n");
+	table_head(&b, cols, 5);
 	for (i = 0; i < m->nmaps; i++) {
 		const struct map_mem *x = &m->maps[i];
+		const char *cells[] = { x->name, fmt("%.0f", x->max_entries),
+					fmt("%.0f", x->value_size), fmt("%.0f", x->bytes),
+					num(div_or_nan(x->bytes, x->max_entries), 1, "") };
 
-		printf("| %s | %.0f | %.0f | %.0f | %s |\n", x->name, x->max_entries, x->value_size,
-		       x->bytes, num(div_or_nan(x->bytes, x->max_entries), 1, ""));
+		table_row(&b, cells, 5);
 	}
+	set_table(vs, "maps_table", &b);
 }
 
 static const struct map_mem *find_map(const struct memory_fig *m, const char *name)
@@ -1660,83 +1976,80 @@ static const struct map_mem *find_map(const struct memory_fig *m, const char *na
 	return NULL;
 }
 
-static void print_derived(const struct memory_fig *m)
+/* Figures derived from the memory figure's. */
+static void fill_derived(struct vars *vs, const struct memory_fig *m)
 {
 	const struct map_mem *b = find_map(m, "backends");
 
-	printf("\nDerived (computed from the figures above, not measured on their own):\n\n");
-	printf("- sluiced's RSS per backend ≈ (loaded − idle) ÷ backends = %s bytes\n",
-	       num(div_or_nan((m->rss_kb - m->rss_idle_kb) * 1024, m->backends), 0, ""));
-	printf("- slot-table bytes per service = tables_bytes ÷ services = %s bytes\n",
-	       num(div_or_nan(m->tables_bytes, m->services), 0, ""));
-	printf("- all maps' bytes per loaded backend = total ÷ backends = %s bytes\n",
-	       num(div_or_nan(m->total_bytes, m->backends), 0, ""));
-	if (b)
-		printf("- preallocated bytes per backend slot = backends map bytes ÷ its "
-		       "max_entries = %s bytes\n",
-		       num(div_or_nan(b->bytes, b->max_entries), 1, ""));
+	set(vs, "rss_per_backend",
+	    num(div_or_nan((m->rss_kb - m->rss_idle_kb) * 1024, m->backends), 0, ""));
+	set(vs, "tables_per_service", num(div_or_nan(m->tables_bytes, m->services), 0, ""));
+	set(vs, "maps_per_backend", num(div_or_nan(m->total_bytes, m->backends), 0, ""));
+	set_flag(vs, "backends_map", b);
+	set(vs, "backend_slot_bytes", b ? num(div_or_nan(b->bytes, b->max_entries), 1, "") : NA);
 }
 
-static void print_cp_memory(const struct memory_fig *m)
+static void fill_cp_memory(struct vars *vs, const struct memory_fig *m)
 {
-	if (!m->line)
-		return;
-	printf("- Memory, sluiced's resident set: %s idle (config only: %.0f services, no "
-	       "backends), %s loaded (%.0f backends), peak %s.\n", mb(m->rss_idle_kb * 1024),
-	       m->services, mb(m->rss_kb * 1024), m->backends, mb(m->hwm_kb * 1024));
-	printf("- BPF maps: %s in all (the kernel's memlock figures; maps are preallocated to "
-	       "sluiced's limits).\n", mb(m->total_bytes));
-	print_map_table(m);
-	printf("\nSlot tables: %.0f tables, %.0f bytes (%s bytes per service)\n", m->tables,
-	       m->tables_bytes, num(div_or_nan(m->tables_bytes, m->services), 0, ""));
-	print_derived(m);
+	set_flag(vs, "memory", m->line);
+	set(vs, "mem_services", fmt("%.0f", m->services));
+	set(vs, "mem_backends", fmt("%.0f", m->backends));
+	set(vs, "rss_idle", mb(m->rss_idle_kb * 1024));
+	set(vs, "rss_loaded", mb(m->rss_kb * 1024));
+	set(vs, "rss_peak", mb(m->hwm_kb * 1024));
+	set(vs, "maps_bytes", mb(m->total_bytes));
+	set(vs, "tables", fmt("%.0f", m->tables));
+	set(vs, "tables_bytes", fmt("%.0f", m->tables_bytes));
+	fill_map_table(vs, m);
+	fill_derived(vs, m);
 }
 
-static void print_control(const struct results *r, const struct change_figs *c)
+static void fill_control(struct vars *vs, const struct results *r, const struct change_figs *c)
 {
-	if (!r->load.line && !r->mem.line && !c->all.n && !c->reconcile.n)
-		return;
-	printf("\n### Control plane\n\nsluiced with many services loaded from registry files "
-	       "(bench/control.sh). Times run from a registry file's rename into the registry "
-	       "directory to the first connect that sees the change (connects tried every "
-	       "0.1 ms); reconcile times are sluiced's own, from its log. MB = 10⁶ bytes.\n\n");
-	print_cp_load(&r->load);
-	print_cp_changes(c);
-	print_cp_memory(&r->mem);
+	set_flag(vs, "control", r->load.line || r->mem.line || c->all.n || c->reconcile.n);
+	fill_cp_load(vs, &r->load);
+	fill_cp_changes(vs, c);
+	fill_cp_memory(vs, &r->mem);
 }
 
-static void print_tool_row(int tool, const struct tool_figs *f)
+static void tool_row(struct buf *b, int tool, const struct tool_figs *f)
 {
-	printf("| %s | %s | %s | %s | %s | %s |\n",
-	       tool == T_WRK ? "wrk" : "load (bench/load.c)", span(f->rate[P_DIRECT], 0, ""),
-	       span(f->rate[P_SLUICE], 0, ""), span(f->ratio, 2, "×"),
-	       pair(f->p50[P_DIRECT], f->p99[P_DIRECT]), pair(f->p50[P_SLUICE], f->p99[P_SLUICE]));
+	const char *cells[] = {
+		tool == T_WRK ? "wrk" : "load (bench/load.c)", span(f->rate[P_DIRECT], 0, ""),
+		span(f->rate[P_SLUICE], 0, ""), span(f->ratio, 2, "×"),
+		pair(f->p50[P_DIRECT], f->p99[P_DIRECT]), pair(f->p50[P_SLUICE], f->p99[P_SLUICE]),
+	};
+
+	table_row(b, cells, sizeof(cells) / sizeof(cells[0]));
 }
 
-static void print_wrk(const struct results *r)
+/* The cross-check: {{#wrk}}, {{wrk_table}}; sluice ÷ direct by wrk ({{wrk_ratio}}) and by the
+ * load generator ({{gen_ratio}}) when both are there ({{#wrk_compare}}). */
+static void fill_wrk(struct vars *vs, const struct tool_runs *tv)
 {
+	static const char *const cols[] = { "tool", "direct rate (req/s)", "sluice rate (req/s)",
+					    "sluice ÷ direct", "direct p50 / p99 µs",
+					    "sluice p50 / p99 µs" };
 	struct tool_figs f[NTOOLS];
-	double a, b;
+	struct buf b = { 0 };
+	double a, g;
 	int t;
 
-	if (!r->tools.n)
-		return;
 	for (t = 0; t < NTOOLS; t++)
-		f[t] = tool_figs(&r->tools, t);
-	printf("\n### Cross-check with wrk\n\nThe same scenario (HTTP/1.1 with Connection: close, "
-	       "a new connection per request) measured by wrk and by the project's load "
-	       "generator: if both see the same sluice ÷ direct ratio, the generator is not what "
-	       "shapes the comparison.\n\n| tool | direct rate (req/s) | sluice rate (req/s) | "
-	       "sluice ÷ direct | direct p50 / p99 µs | sluice p50 / p99 µs |\n"
-	       "|---|---|---|---|---|---|\n");
-	print_tool_row(T_WRK, &f[T_WRK]);
-	print_tool_row(T_LOAD, &f[T_LOAD]);
+		f[t] = tool_figs(tv, t);
+	table_head(&b, cols, sizeof(cols) / sizeof(cols[0]));
+	tool_row(&b, T_WRK, &f[T_WRK]);
+	tool_row(&b, T_LOAD, &f[T_LOAD]);
 	a = f[T_WRK].ratio.med;
-	b = f[T_LOAD].ratio.med;
-	if (isfinite(a) && isfinite(b))
-		printf("\nwrk puts sluice at %s direct, the load generator at %s: wrk's ratio is "
-		       "%.1f %% %s.\n", num(a, 2, "×"), num(b, 2, "×"), fabs(a / b - 1) * 100,
-		       a < b ? "lower" : "higher (or the same)");
+	g = f[T_LOAD].ratio.med;
+	set_flag(vs, "wrk", tv->n);
+	set_table(vs, "wrk_table", &b);
+	set_flag(vs, "wrk_compare", isfinite(a) && isfinite(g));
+	set(vs, "wrk_ratio", num(a, 2, "×"));
+	set(vs, "gen_ratio", num(g, 2, "×"));
+	set(vs, "wrk_diff",
+	    isfinite(a) && isfinite(g) ? fmt("%.1f", fabs(a / g - 1) * 100) : NA);
+	set_flag(vs, "wrk_lower", a < g);
 }
 
 /* ---- the report ---- */
@@ -1748,39 +2061,54 @@ static int write_plots(struct plots *p, struct path_row *crr, size_t ncrr,
 		       -1 : 0;
 }
 
-static int report(const struct results *r, struct plots *p)
+/* Every name the template may use, whether or not its part has figures. */
+static void fill(struct vars *vs, const struct results *r, const struct plots *p,
+		 struct path_row rows[NSHAPES][NNS * NPATHS], const size_t *nrows,
+		 const struct scale_row *srows, size_t nscale)
+{
+	struct change_figs c = change_figs(r);
+	struct targets t = targets(r, srows, nscale);
+
+	fill_meta(vs, &r->meta);
+	set_flag(vs, "results", has_data(r));
+	fill_targets(vs, r, &t, srows, nscale, &c);
+	fill_paths(vs, r, p, rows, nrows);
+	fill_scale(vs, r, p, srows, nscale);
+	fill_control(vs, r, &c);
+	fill_wrk(vs, &r->tools);
+}
+
+/* The section: between the markers bench/run.sh splices by, the template filled in. */
+static int print_report(const struct buf *md)
+{
+	printf("<!-- perf:begin -->\n%s<!-- perf:end -->\n", md->v);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "report: writing the report: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int report(const struct results *r, struct plots *p, const struct tmpl *t)
 {
 	static struct path_row rows[NSHAPES][NNS * NPATHS];
 	size_t nrows[NSHAPES], nscale;
 	struct scale_row *srows;
-	struct change_figs c = change_figs(r);
-	struct targets t;
+	struct vars vs = { 0 };
+	struct buf md = { 0 };
 	int shape, err;
 
 	for (shape = 0; shape < NSHAPES; shape++)
 		nrows[shape] = path_rows(&r->paths, shape, rows[shape]);
 	nscale = scale_rows(r, &srows);
-	t = targets(r, srows, nscale);
 	err = write_plots(p, rows[S_CRR], nrows[S_CRR], srows, nscale);
 	if (!err) {
-		print_header(r);
-		if (!has_data(r)) {
-			printf("\nNo results.\n");
-		} else {
-			print_intro();
-			print_targets(r, &t, srows, nscale, &c);
-			print_paths(r, p, rows, nrows);
-			print_scale(r, p, srows, nscale);
-			print_control(r, &c);
-			print_wrk(r);
-		}
-		printf("<!-- perf:end -->\n");
+		fill(&vs, r, p, rows, nrows, srows, nscale);
+		err = render(t, &vs, &md) || print_report(&md);
 	}
 	free(srows);
-	if (!err && (fflush(stdout) || ferror(stdout))) {
-		fprintf(stderr, "report: writing the report: %s\n", strerror(errno));
-		err = -1;
-	}
+	vars_free(&vs);
+	free(md.v);
 	return err;
 }
 
@@ -1798,22 +2126,24 @@ static int plots_init(struct plots *p, const char *dir)
 int main(int argc, char **argv)
 {
 	struct results r = { 0 };
+	struct tmpl t;
 	struct plots p;
 	int err;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: report RESULTS.jsonl PLOTDIR\n"
-				"  Markdown on stdout; gnuplot data and scripts (NAME.gp draws "
-				"PLOTDIR/NAME.png) in PLOTDIR\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: report RESULTS.jsonl PLOTDIR TEMPLATE\n"
+				"  Markdown on stdout (TEMPLATE, bench/report.md.in, filled in); "
+				"gnuplot data and scripts\n"
+				"  (NAME.gp draws PLOTDIR/NAME.png) in PLOTDIR\n");
 		return 2;
 	}
-	if (plots_init(&p, argv[2]))
-		return 1;
 	r.file = argv[1];
-	err = read_results(&r);
-	if (!err)
-		err = report(&r, &p);
+	err = tmpl_read(&t, argv[3]) || plots_init(&p, argv[2]);
+	if (!err) {
+		err = read_results(&r) || report(&r, &p, &t);
+		free(p.dir);
+	}
 	results_free(&r);
-	free(p.dir);
+	free(t.text.v);
 	return err ? 1 : 0;
 }

@@ -42,7 +42,8 @@ printf '{"section":"meta","commit":"%s","kernel":"%s","cpu":"%s","ncpu":%d,"date
 	"$(esc "$(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3)")" "$(( $(date +%s) - t0 ))" \
 	>> "$results"
 
-"$build/bench/report" "$results" "$plots" > "$build/bench/perf.md"
+# The section's prose is bench/report.md.in's; bench/report fills in the figures and tables.
+"$build/bench/report" "$results" "$plots" "$root/bench/report.md.in" > "$build/bench/perf.md"
 for g in "$plots"/*.gp; do
 	if [ -e "$g" ]; then gnuplot "$g" || echo "bench: gnuplot $g failed" >&2; fi
 done
