@@ -343,6 +343,11 @@ static void test_fixed_vips(void **state)
 	al = &cfg.services[4].aliases[0];
 	assert_true(al->has_vip4);
 	assert_addr(&al->vip4, "127.255.0.10");
+	/* the service keeps its own */
+	assert_true(cfg.services[0].has_vip4 && cfg.services[0].has_vip6);
+	assert_addr(&cfg.services[0].vip4, "127.255.0.10");
+	assert_addr(&cfg.services[0].vip6, "fd00:5::10");
+	assert_false(cfg.services[3].has_vip4 || cfg.services[3].has_vip6);
 	sl_config_free(&cfg);
 }
 
@@ -1040,6 +1045,40 @@ static void test_unknown_fields(void **state)
 	run_bad_cases(cases, ARRAY_SIZE(cases));
 }
 
+/* The known fields are listed in full, in the order they are read. */
+static void test_unknown_field_lists(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
+		  "registry, cgroups, bpffs, hostsFile, stateFile, limits, socketTermination, services, "
+		  "logConfiguration)" },
+		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
+		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
+		  "terminateTcp, healthCheck, outlierDetection, clientAliases, ingressPortOverride, timeout, "
+		  "tls)" },
+		{ SVCS("{'portName':'a','clientAliases':[{'port':1,'x':1}]}"),
+		  ORIGIN ": services[0].clientAliases[0].x: unknown field (known: dnsName, port, vip, vip6)" },
+		{ HC("'x':1"), ORIGIN ": services[0].healthCheck.x: unknown field (known: protocol, path, "
+		  "port, intervalSeconds, timeoutSeconds, unhealthyThreshold, healthyThreshold, "
+		  "expectStatus)" },
+		{ OD("{'x':1}"), ORIGIN ": services[0].outlierDetection.x: unknown field (known: enabled, "
+		  "consecutiveFailures, baseEjectionSeconds, maxEjectionSeconds, maxEjectionPercent)" },
+		{ TOP("'limits':{'x':1}"), ORIGIN ": limits.x: unknown field (known: services, backends, "
+		  "frontends, sockets, affinities)" },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(parse(cases[i].json, ORIGIN, &cfg, &err), -EINVAL);
+		assert_string_equal(err.msg, cases[i].want);
+	}
+}
+
 static void test_service_errors(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1400,6 +1439,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_top_level_errors),
 		cmocka_unit_test(test_unknown_fields),
+		cmocka_unit_test(test_unknown_field_lists),
 		cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_alias_errors),
 		cmocka_unit_test(test_port_message),

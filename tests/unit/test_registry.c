@@ -194,7 +194,7 @@ static void test_port_errors(void **state)
 	expect_err(PORT_ATTRS("80.0"), path, "got 80.0");
 	expect_err(PORT_ATTRS("true"), path, "got true");
 	expect_err(PORT_ATTRS("null"), path, "got null");
-	expect_err(ATTRS(""), "t.json: Instances[0].Attributes.AWS_INSTANCE_PORT: is required");
+	expect_err(ATTRS(""), "t.json: Instances[0].Attributes.AWS_INSTANCE_PORT: required");
 }
 
 static void test_weight(void **state)
@@ -260,17 +260,17 @@ static void test_instance_field_errors(void **state)
 
 	(void)state;
 	expect_err(DOC1("\"ServiceName\":\"svc\"," GOOD_ATTRS),
-		   "t.json: Instances[0].InstanceId: is required");
+		   "t.json: Instances[0].InstanceId: required");
 	expect_err(DOC1("\"InstanceId\":\"\",\"ServiceName\":\"svc\"," GOOD_ATTRS),
-		   "t.json: Instances[0].InstanceId: must be 1-63 characters, got \"\"");
+		   "t.json: Instances[0].InstanceId: must not be empty");
 	expect_err(DOC1("\"InstanceId\":12,\"ServiceName\":\"svc\"," GOOD_ATTRS),
 		   "t.json: Instances[0].InstanceId: must be a string, got 12");
 	expect_err(DOC1("\"InstanceId\":\"a\"," GOOD_ATTRS),
-		   "t.json: Instances[0].ServiceName: is required");
+		   "t.json: Instances[0].ServiceName: required");
 	expect_err(DOC1("\"InstanceId\":\"a\",\"ServiceName\":\"\"," GOOD_ATTRS),
-		   "t.json: Instances[0].ServiceName: must not be empty, got \"\"");
+		   "t.json: Instances[0].ServiceName: must not be empty");
 	expect_err(DOC1("\"InstanceId\":\"a\",\"ServiceName\":[\"svc\"]," GOOD_ATTRS),
-		   "t.json: Instances[0].ServiceName: must be a string, got an array");
+		   "t.json: Instances[0].ServiceName: must be a string, got [\"svc\"]");
 	expect_err(DOC1(BASE "\"NamespaceName\":5," GOOD_ATTRS),
 		   "t.json: Instances[0].NamespaceName: must be a string, got 5");
 	expect_err(DOC1(BASE "\"HealthStatus\":\"healthy\"," GOOD_ATTRS),
@@ -278,11 +278,11 @@ static void test_instance_field_errors(void **state)
 	expect_err(DOC1(BASE "\"HealthStatus\":\"\"," GOOD_ATTRS),
 		   "Instances[0].HealthStatus: ", "got \"\"");
 	expect_err(DOC1(BASE "\"HealthStatus\":1," GOOD_ATTRS),
-		   "Instances[0].HealthStatus: must be a string, got 1");
+		   "Instances[0].HealthStatus: must be \"HEALTHY\", \"UNHEALTHY\" or \"UNKNOWN\", got 1");
 	expect_err(DOC1(BASE "\"NamespaceName\":\"ns\""),
-		   "t.json: Instances[0].Attributes: is required");
+		   "t.json: Instances[0].Attributes: required");
 	expect_err(DOC1(BASE "\"Attributes\":[]"),
-		   "t.json: Instances[0].Attributes: must be an object, got an array");
+		   "t.json: Instances[0].Attributes: must be an object, got []");
 
 	/* 63 characters is the most an InstanceId may have. */
 	memset(id, 'x', 63);
@@ -296,7 +296,7 @@ static void test_instance_field_errors(void **state)
 	id[64] = '\0';
 	snprintf(doc, sizeof(doc),
 		 DOC1("\"InstanceId\":\"%s\",\"ServiceName\":\"svc\"," GOOD_ATTRS), id);
-	expect_err(doc, "t.json: Instances[0].InstanceId: must be 1-63 characters", "got \"xxxx");
+	expect_err(doc, "t.json: Instances[0].InstanceId: must be at most 63 characters", "got \"xxxx");
 }
 
 static void test_error_path_index(void **state)
@@ -317,9 +317,9 @@ static void test_error_path_index(void **state)
 static void test_document_errors(void **state)
 {
 	(void)state;
-	expect_err("[]", "t.json: ", "must be an object", "got an array");
-	expect_err("{\"InstancesRevision\":1}", "t.json: Instances: is required");
-	expect_err("{\"Instances\":{}}", "t.json: Instances: must be an array, got an object");
+	expect_err("[]", "t.json: the document must be a JSON object, got []");
+	expect_err("{\"InstancesRevision\":1}", "t.json: Instances: required");
+	expect_err("{\"Instances\":{}}", "t.json: Instances: must be an array, got {}");
 	expect_err("{\"Instances\":null}", "t.json: Instances: must be an array, got null");
 }
 

@@ -210,8 +210,8 @@ static void test_missing_file(void **state)
 	free(path);
 }
 
-/* Loading text must fail with -EINVAL and "PATH: " followed by want (a prefix of the rest
- * when prefix is true), leaving the state empty. */
+/* Loading text must fail with -EINVAL and "PATH" followed by want (a prefix of the rest when
+ * prefix is true), leaving the state empty. */
 static void check_malformed(void **state, const char *text, const char *want, bool prefix)
 {
 	char *path = path_in(state, "state.json"), *full;
@@ -219,7 +219,7 @@ static void check_malformed(void **state, const char *text, const char *want, bo
 	struct sl_err err = { "" };
 
 	put_file(path, text);
-	assert_true(asprintf(&full, "%s: %s", path, want) > 0);
+	assert_true(asprintf(&full, "%s%s", path, want) > 0);
 	assert_int_equal(sl_state_load(path, &got, &err), -EINVAL);
 	if (prefix ? strncmp(err.msg, full, strlen(full)) : strcmp(err.msg, full))
 		fail_msg("for %s: got \"%s\", want \"%s\"", text, err.msg, full);
@@ -233,36 +233,38 @@ static void check_malformed(void **state, const char *text, const char *want, bo
 
 static void test_malformed(void **state)
 {
-	check_malformed(state, "{\"version\": 1, \"vip4\": ", "line 1 column", true);
-	check_malformed(state, "not json", "line 1 column", true);
-	check_malformed(state, "", "line 1 column", true);
-	check_malformed(state, "[1, 2]", "not a JSON object", false);
-	check_malformed(state, "{\"vip4\": {}}", "version: missing", false);
-	check_malformed(state, "{\"version\": 2}", "version: ", true);
-	check_malformed(state, "{\"version\": \"1\"}", "version: ", true);
+	check_malformed(state, "{\"version\": 1, \"vip4\": ", ":1:23: ", true);
+	check_malformed(state, "not json", ":1:3: ", true);
+	check_malformed(state, "", ":1:0: ", true);
+	check_malformed(state, "[1, 2]", ": the document must be a JSON object, got [1,2]", false);
+	check_malformed(state, "{\"vip4\": {}}", ": version: required", false);
+	check_malformed(state, "{\"version\": 2}",
+			": version: must be 1, the only version known, got 2", false);
+	check_malformed(state, "{\"version\": \"1\"}",
+			": version: must be 1, the only version known, got \"1\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"fd00::1\"}}",
-			"vip4.orders: not an IPv4 address", false);
+			": vip4.orders: must be an IPv4 address, got \"fd00::1\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"127.255.0.300\"}}",
-			"vip4.orders: not an IPv4 address", false);
+			": vip4.orders: must be an IPv4 address, got \"127.255.0.300\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": 5}}",
-			"vip4.orders: not a string", false);
-	check_malformed(state, "{\"version\": 1, \"vip4\": [\"orders\"]}", "vip4: not an object",
-			false);
+			": vip4.orders: must be a string, got 5", false);
+	check_malformed(state, "{\"version\": 1, \"vip4\": [\"orders\"]}",
+			": vip4: must be an object, got [\"orders\"]", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"\": \"127.255.0.1\"}}",
-			"vip4: empty alias name", false);
+			": vip4[\"\"]: an alias name must not be empty", false);
 	/* A bad second table after a good first one: nothing kept, nothing leaked. */
 	check_malformed(state,
 			"{\"version\": 1,"
 			" \"vip4\": {\"a\": \"127.255.0.1\", \"b\": \"127.255.0.2\"},"
 			" \"vip6\": {\"a\": \"fd00::1\", \"b\": \"10.0.0.1\"}}",
-			"vip6.b: not an IPv6 address", false);
+			": vip6.b: must be an IPv6 address, got \"10.0.0.1\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip6\": {\"a\": \"::ffff:10.0.0.1\"}}",
-			"vip6.a: not an IPv6 address", false);
+			": vip6.a: must be an IPv6 address, got \"::ffff:10.0.0.1\"", false);
 	/* The same name twice. */
 	check_malformed(state,
 			"{\"version\": 1,"
 			" \"vip4\": {\"a\": \"127.255.0.1\", \"a\": \"127.255.0.2\"}}",
-			"line 1 column", true);
+			":1:", true);
 }
 
 static void test_unreadable(void **state)
@@ -338,10 +340,17 @@ static void test_save_errors(void **state)
 	/* A table of the wrong family is refused, and nothing written. */
 	st.vip6.v[0].vip = st.vip4.v[0].vip;
 	assert_int_equal(sl_state_save(good, &st, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "vip6.users: not an IPv6 address"));
+	assert_non_null(strstr(err.msg, ": vip6.users: must be an IPv6 address"));
 	assert_int_equal(strncmp(err.msg, good, strlen(good)), 0);
 	list_dir((char *)*state, names, sizeof(names));
 	assert_string_equal(names, "plain");
+	sl_state_free(&st);
+
+	/* An empty name is named by its place, as reading names it. */
+	mk_state(&st);
+	st.vip4.v[0].name[0] = '\0';
+	assert_int_equal(sl_state_save(good, &st, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, ": vip4[\"\"]: an alias name must not be empty"));
 	sl_state_free(&st);
 
 	/* The rename fails (a directory is in the way): the temporary file is removed. */

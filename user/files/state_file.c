@@ -10,77 +10,100 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/fsutil.h"
+#include "lib/json.h"
 #include "files/state_file.h"
 
 #define STATE_VERSION 1
 
-/* One table ("vip4" or "vip6") of the document; absent is empty. */
-static int parse_table(const char *path, json_t *root, const char *key, bool v4,
-		       struct sl_vip_table *t, struct sl_err *err)
+/* "version": the one this code writes. */
+static int parse_version(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			 void *base)
 {
-	json_t *obj = json_object_get(root, key), *val;
-	const char *name, *s;
-	size_t n;
+	(void)row;
+	(void)base;
+	if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION)
+		return sl_json_fail_got(j, v, "must be %d, the only version known", STATE_VERSION);
+	return 0;
+}
 
-	if (!obj)
+/* One alias name (on the path) and its VIP, of the table's family. */
+static int parse_entry(struct sl_json *j, const char *name, const json_t *v, bool v4,
+		       struct sl_vip_entry *e)
+{
+	const char *s;
+	int ret;
+
+	if (!*name)
+		return sl_json_fail(j, "an alias name must not be empty");
+	ret = sl_json_string(j, v, 0, 0, &s);
+	if (ret)
+		return ret;
+	if (sl_addr_parse(s, &e->vip) || sl_addr_is_v4(&e->vip) != v4)
+		return sl_json_fail_got(j, v, "must be an IPv%d address", v4 ? 4 : 6);
+	return sl_json_set_str(j, &e->name, name);
+}
+
+/* A table {name: addr} into t. */
+static int parse_table(struct sl_json *j, const json_t *v, bool v4, struct sl_vip_table *t)
+{
+	const char *name;
+	size_t saved;
+	json_t *val;
+	int ret;
+
+	if (!json_is_object(v))
+		return sl_json_fail_got(j, v, "must be an object");
+	if (!json_object_size(v))
 		return 0;
-	if (!json_is_object(obj))
-		return sl_err_set(err, "%s: %s: not an object", path, key);
-	n = json_object_size(obj);
-	if (!n)
-		return 0;
-	t->v = calloc(n, sizeof(*t->v));
+	t->v = calloc(json_object_size(v), sizeof(*t->v));
 	if (!t->v)
-		return -ENOMEM;
-	json_object_foreach(obj, name, val) {
-		struct sl_vip_entry *e = &t->v[t->n];
-
-		if (!*name)
-			return sl_err_set(err, "%s: %s: empty alias name", path, key);
-		s = json_string_value(val);
-		if (!s)
-			return sl_err_set(err, "%s: %s.%s: not a string", path, key, name);
-		if (sl_addr_parse(s, &e->vip) || sl_addr_is_v4(&e->vip) != v4)
-			return sl_err_set(err, "%s: %s.%s: not an IPv%d address", path, key, name,
-					  v4 ? 4 : 6);
-		e->name = strdup(name);
-		if (!e->name)
-			return -ENOMEM;
+		return sl_json_oom(j);
+	json_object_foreach((json_t *)v, name, val) {
+		saved = sl_json_push_key(j, name);
+		ret = parse_entry(j, name, val, v4, &t->v[t->n]);
+		sl_json_pop(j, saved);
+		if (ret)
+			return ret;
 		t->n++;
 	}
 	return 0;
 }
 
+static int parse_vip4(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		      void *base)
+{
+	return parse_table(j, v, true, sl_json_field(base, row));
+}
+
+static int parse_vip6(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		      void *base)
+{
+	return parse_table(j, v, false, sl_json_field(base, row));
+}
+
+/* A table left out is empty; other keys pass. */
+static const struct sl_json_row state_rows[] = {
+	{ "version", SL_JSON_CUSTOM, .required = true, .parse = parse_version },
+	{ "vip4", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state, vip4), .parse = parse_vip4 },
+	{ "vip6", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state, vip6), .parse = parse_vip6 },
+	{ 0 },
+};
+
+static const struct sl_json_row state_doc = {
+	.type = SL_JSON_OBJECT, .rows = state_rows, .open = true,
+};
+
 static int parse_state(const char *path, const char *text, size_t len, struct sl_state *out,
 		       struct sl_err *err)
 {
-	json_error_t jerr;
-	json_t *root, *ver;
+	struct sl_json j = { .origin = path, .err = err };
+	json_t *root;
 	int ret;
 
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return sl_err_set(err, "%s: line %d column %d: %s", path, jerr.line, jerr.column,
-				  jerr.text);
-	if (!json_is_object(root)) {
-		ret = sl_err_set(err, "%s: not a JSON object", path);
-		goto out;
-	}
-	ver = json_object_get(root, "version");
-	if (!ver) {
-		ret = sl_err_set(err, "%s: version: missing", path);
-		goto out;
-	}
-	if (!json_is_integer(ver) || json_integer_value(ver) != STATE_VERSION) {
-		ret = sl_err_set(err, "%s: version: not %d, the only version known", path,
-				 STATE_VERSION);
-		goto out;
-	}
-	ret = parse_table(path, root, "vip4", true, &out->vip4, err);
+	ret = sl_json_load(&j, text, len, &root);
 	if (ret)
-		goto out;
-	ret = parse_table(path, root, "vip6", false, &out->vip6, err);
-out:
+		return ret;
+	ret = sl_json_object(&j, &state_doc, root, out);
 	json_decref(root);
 	return ret;
 }
@@ -100,49 +123,51 @@ int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err)
 		return ret;
 	}
 	ret = parse_state(path, text, len, out, err);
-	if (ret == -ENOMEM)
-		sl_err_set(err, "%s: %s", path, strerror(ENOMEM));
 	if (ret)
 		sl_state_free(out);
 	free(text);
 	return ret;
 }
 
+/* What is wrong with entry e of a table of the family, on j's path: 0 when nothing. */
+static int check_entry(struct sl_json *j, const struct sl_vip_entry *e, bool v4)
+{
+	if (!e->name || !*e->name)
+		return sl_json_fail(j, "an alias name must not be empty");
+	if (sl_addr_is_v4(&e->vip) != v4)
+		return sl_json_fail(j, "must be an IPv%d address", v4 ? 4 : 6);
+	return 0;
+}
+
 /* A table as a JSON object {name: addr}, each address of the table's family. */
-static int table_json(const char *path, const char *key, bool v4, const struct sl_vip_table *t,
-		      json_t **out, struct sl_err *err)
+static int table_json(struct sl_json *j, const char *key, bool v4, const struct sl_vip_table *t,
+		      json_t **out)
 {
 	char a[SL_ADDR_STRLEN];
+	size_t saved, at, i;
 	json_t *obj;
-	size_t i;
-	int ret;
+	int ret = 0;
 
 	*out = NULL;
 	obj = json_object();
 	if (!obj)
 		return -ENOMEM;
-	for (i = 0; i < t->n; i++) {
+	saved = sl_json_push_key(j, key);
+	for (i = 0; i < t->n && !ret; i++) {
 		const struct sl_vip_entry *e = &t->v[i];
 
-		if (!e->name || !*e->name) {
-			ret = sl_err_set(err, "%s: %s: empty alias name", path, key);
-			goto fail;
-		}
-		if (sl_addr_is_v4(&e->vip) != v4) {
-			ret = sl_err_set(err, "%s: %s.%s: not an IPv%d address", path, key,
-					 e->name, v4 ? 4 : 6);
-			goto fail;
-		}
-		sl_addr_format(&e->vip, a, sizeof(a));
-		if (json_object_set_new(obj, e->name, json_string(a))) {
-			ret = sl_err_set(err, "%s: %s.%s: not valid UTF-8", path, key, e->name);
-			goto fail;
-		}
+		at = sl_json_push_key(j, e->name ? e->name : "");
+		ret = check_entry(j, e, v4);
+		if (!ret && json_object_set_new(obj, e->name,
+						json_string(sl_addr_format(&e->vip, a, sizeof(a)))))
+			ret = sl_json_fail(j, "an alias name must be valid UTF-8");
+		sl_json_pop(j, at);
 	}
-	*out = obj;
-	return 0;
-fail:
-	json_decref(obj);
+	sl_json_pop(j, saved);
+	if (ret)
+		json_decref(obj);
+	else
+		*out = obj;
 	return ret;
 }
 
@@ -150,15 +175,16 @@ fail:
 static int state_text(const char *path, const struct sl_state *st, char **out,
 		      struct sl_err *err)
 {
+	struct sl_json j = { .origin = path, .err = err };
 	json_t *root = NULL, *v4 = NULL, *v6 = NULL;
 	char *text = NULL;
 	int ret;
 
 	*out = NULL;
-	ret = table_json(path, "vip4", true, &st->vip4, &v4, err);
+	ret = table_json(&j, "vip4", true, &st->vip4, &v4);
 	if (ret)
 		goto out;
-	ret = table_json(path, "vip6", false, &st->vip6, &v6, err);
+	ret = table_json(&j, "vip6", false, &st->vip6, &v6);
 	if (ret)
 		goto out;
 	ret = -ENOMEM;

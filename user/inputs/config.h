@@ -59,6 +59,8 @@ struct sl_service_cfg {
 	char *name;         /* "discoveryName", defaulting to "portName": joins ServiceName */
 	char *port_name;    /* "portName", may be NULL */
 	unsigned protocols; /* SL_PROTO_* bits from "protocol": "tcp" (default), "udp", "both" */
+	bool has_vip4, has_vip6;
+	struct sl_addr vip4, vip6; /* fixed "vip"/"vip6": its aliases' unless they fix their own */
 	struct sl_alias_cfg *aliases;
 	size_t naliases;
 	uint8_t lb_policy;           /* "lbPolicy": enum sluice_lb_policy, default random */
