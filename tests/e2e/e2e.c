@@ -510,6 +510,19 @@ static void t_teardown(void)
 	       "still routed after teardown (%d ok)", res.ok);
 }
 
+static int pool_all_up(void)
+{
+	char name[8];
+	int i;
+
+	for (i = 1; i <= 12; i++) {
+		snprintf(name, sizeof(name), "H%d", i);
+		if (pool_up(name))
+			return -1;
+	}
+	return 0;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -531,7 +544,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, on_alarm);
 	alarm(240);
-	if (bench_setup(argv[1], argv[2]) || backends_start() || pool_start() ||
+	if (bench_setup(argv[1], argv[2]) || backends_start() || pool_start() || pool_all_up() ||
 	    write_config(false) || write_registry("B5") || write_health_registry(0) ||
 	    daemon_start() || agent_start(&agent, B.cgroup)) {
 		printf("e2e: setup failed; sluiced log:\n");

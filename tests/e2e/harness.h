@@ -17,6 +17,7 @@ struct bench {
 	char bpffs[300];    /* <dir>/bpf/sluice */
 	char config[300];
 	char registry[300]; /* registry directory */
+	char state[300];    /* the daemon's state directory */
 	char hosts[300];
 	char log[300];
 	char cgroup[300];   /* the attached cgroup (created here) */
@@ -24,7 +25,7 @@ struct bench {
 	char cg_root[256];  /* the cgroup2 mount */
 	const char *sluiced, *sluicectl;
 	pid_t daemon;
-	int starts;         /* "ready" lines expected in the log */
+	long log_mark;      /* log_count counts from here: where the current case began */
 };
 
 extern struct bench B;
@@ -40,7 +41,13 @@ int daemon_start(void);
 /* Send sig and wait for exit; returns the exit status (or 128+signal). */
 int daemon_stop(int sig);
 bool daemon_alive(void);
-/* Times the log contains needle. */
+/* Remove what the daemons left: the pinned data plane (sluicectl teardown: programs
+ * detached, maps unpinned), the state file and the hosts file. No daemon may run. */
+int dataplane_remove(void);
+/* The log from byte offset from on (malloc'd); its size now. */
+char *log_since(long from);
+long log_size(void);
+/* Times the log contains needle since B.log_mark. */
 int log_count(const char *needle);
 /* Run sluicectl with args (NULL-terminated); output (malloc'd) in *out. Exit status. */
 int ctl(char **out, ...);
@@ -60,6 +67,7 @@ extern const struct backend backends[];
 extern const size_t nbackends;
 
 int backends_start(void);
+const struct backend *backend_named(const char *name);
 /* Connections (TCP) or datagrams (UDP) a backend received so far. */
 unsigned long backend_hits(const char *name);
 
@@ -147,8 +155,13 @@ int write_health_registry(unsigned flags);
 void health_cases(void);
 
 /* ---- pool (pool.c): H1..H12 on 127.0.0.21-32, TCP port 9100, HTTP health port 9180 ---- */
+#define POOL_PORT 9100
+/* The serving thread; no server listens until pool_up. */
 int pool_start(void);
-int pool_kill(const char *name);   /* close the listener: connects are refused */
+const char *pool_addr(const char *name); /* NULL: no such server */
+int pool_up(const char *name);   /* listen on both ports, /healthz answering 200 */
+void pool_down(void);            /* every server stops listening on both ports */
+int pool_kill(const char *name);   /* close the TCP listener: connects are refused */
 int pool_revive(const char *name); /* listen again */
 void pool_http_status(const char *name, int status);
 unsigned long pool_hits(const char *name);
