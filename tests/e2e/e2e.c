@@ -107,42 +107,6 @@ static int write_registry(const char *moving_to)
 	return replace_file(path, buf);
 }
 
-struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
-			  int port, int count)
-{
-	struct request rq = { .op = op, .family = family, .port = port, .count = count };
-	char vip[64] = "";
-
-	if (vip_of(alias, v6vip, vip, sizeof(vip)))
-		fprintf(stderr, "    no VIP for %s in %s\n", alias, B.hosts);
-	snprintf(rq.addr, sizeof(rq.addr), "%s%s", mapped ? "::ffff:" : "", vip);
-	return rq;
-}
-
-/* The moving service answers from backend name within a bounded time. */
-bool routes_to(const char *alias, const char *name, int timeout_ms)
-{
-	unsigned long long end = now_ms() + timeout_ms;
-	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, 1);
-	struct result res;
-
-	do {
-		if (!agent_run(&agent, &rq, &res) && count_of(&res, name) == 1)
-			return true;
-		usleep(5000);
-	} while (now_ms() < end);
-	return false;
-}
-
-/* Wait (bounded) until the log holds needle at least n times. */
-void wait_log(const char *needle, int n, int timeout_ms)
-{
-	unsigned long long end = now_ms() + timeout_ms;
-
-	while (log_count(needle) < n && now_ms() < end)
-		usleep(5000);
-}
-
 /* ---- cases ---- */
 
 static void t_hosts_file(void)
@@ -230,28 +194,6 @@ static void t_outside_cgroup(void)
 	       "a process outside the cgroup: %d ok, %d failed, errno %d", res.ok, res.failed,
 	       res.last_errno);
 	expect(backend_hits("B1") == before, "B1 was reached from outside the cgroup");
-}
-
-json_t *services_json(void)
-{
-	char *out = NULL;
-	json_t *j = NULL;
-
-	if (!ctl(&out, "--json", "services", NULL))
-		j = json_loads(out, 0, NULL);
-	free(out);
-	return j;
-}
-
-json_t *service_named(json_t *root, const char *name)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(root, "services"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
-			return s;
-	return NULL;
 }
 
 static void t_no_backends(void)

@@ -122,7 +122,7 @@ int agent_wait(struct agent *a, struct result *res, int timeout_ms);
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
 void agent_stop(struct agent *a);
 
-/* ---- cases (e2e.c, e2e_health.c) ---- */
+/* ---- what cases check with (checks.c; case_failed and agent are the runner's) ---- */
 extern bool case_failed;
 extern struct agent agent; /* in the attached cgroup */
 
@@ -136,7 +136,6 @@ extern struct agent agent; /* in the attached cgroup */
 		}                                            \
 	} while (0)
 
-void run_case(const char *name, void (*fn)(void));
 struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
 		   int port, int count);
 /* alias:80 answers from backend name within timeout_ms. */
@@ -147,6 +146,9 @@ void wait_log(const char *needle, int n, int timeout_ms);
 struct json_t;
 struct json_t *services_json(void);
 struct json_t *service_named(struct json_t *root, const char *name);
+
+/* ---- cases (e2e.c, e2e_health.c) ---- */
+void run_case(const char *name, void (*fn)(void));
 
 /* e2e_health.c: services with health checks, outlier detection, policies (config text), their
  * registry file, and their cases. */
