@@ -37,7 +37,7 @@ const struct e2e_case cases[] = {
 	  .route = { OP_UDPU, AF_INET6, "web6", true, false, 80, "B6" } },
 	{ .name = "udp6 unconnected to v4-mapped VIP", .fn = t_route,
 	  .route = { OP_UDPU, AF_INET6, "dns", false, true, 53, "B2" } },
-	{ .name = "weights split connects 1:3", .fn = t_weighted_split },
+	{ .name = "weighted split: connects 1:3", .fn = t_weighted_split },
 	{ .name = "a process outside the cgroup is untouched", .fn = t_outside_cgroup },
 	{
 		/* a data plane of its own: the refusal counter starts at 0 */
