@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run-e2e.sh: runs the end-to-end tests (root only: netns, cgroups, bpffs); removes any test
-# cgroup a crashed run left behind. Usage: run-e2e.sh E2E-BINARY SLUICED SLUICECTL
+# cgroup a crashed run left behind. Usage: run-e2e.sh E2E-BINARY SLUICED SLUICECTL [-t NAME]...
+# [-l]: the options go to the binary (-t: only the cases whose name contains NAME; -l: list).
 set -uo pipefail
 if [ "$(id -u)" -ne 0 ]; then
 	echo "e2e: needs root (network namespaces, cgroups, BPF); run: sudo make check" >&2
@@ -12,7 +13,7 @@ if [ -z "$cg2" ]; then
 	echo "e2e: no cgroup2 filesystem mounted (see /proc/mounts)" >&2
 	exit 1
 fi
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 timeout 300 "$1" "$2" "$3"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 timeout 300 "$1" "$2" "$3" "${@:4}"
 rc=$?
 for d in "$cg2"/sluice-e2e-*; do
 	[ -d "$d" ] && rmdir "$d" 2>/dev/null

@@ -8,86 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "harness.h"
-
-/* Passive (pas), active TCP (act) and HTTP (http) health, policies, termination (tu, tt). */
-const char *const health_services =
-	"    {\"discoveryName\": \"pas\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
-	"     \"outlierDetection\": {\"consecutiveFailures\": 3, \"baseEjectionSeconds\": 1,\n"
-	"                            \"maxEjectionSeconds\": 2}},\n"
-	"    {\"discoveryName\": \"act\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
-	"     \"outlierDetection\": false,\n"
-	"     \"healthCheck\": {\"protocol\": \"tcp\", \"intervalSeconds\": 0.2, \"timeoutSeconds\": 0.1,\n"
-	"                     \"unhealthyThreshold\": 2, \"healthyThreshold\": 2}},\n"
-	"    {\"discoveryName\": \"http\", \"panicThresholdPercent\": 0, \"clientAliases\": [{\"port\": 80}],\n"
-	"     \"outlierDetection\": false,\n"
-	"     \"healthCheck\": {\"protocol\": \"http\", \"port\": 9180, \"path\": \"/healthz\",\n"
-	"                     \"intervalSeconds\": 0.2, \"timeoutSeconds\": 0.1,\n"
-	"                     \"unhealthyThreshold\": 2, \"healthyThreshold\": 2}},\n"
-	"    {\"discoveryName\": \"pan\", \"clientAliases\": [{\"port\": 80}]},\n"
-	"    {\"discoveryName\": \"rr\", \"lbPolicy\": \"round_robin\", \"clientAliases\": [{\"port\": 80}]},\n"
-	"    {\"discoveryName\": \"lr\", \"lbPolicy\": \"least_request\", \"clientAliases\": [{\"port\": 80}]},\n"
-	"    {\"discoveryName\": \"aff\", \"sessionAffinity\": {\"timeoutSeconds\": 60},\n"
-	"     \"clientAliases\": [{\"port\": 80}]},\n"
-	"    {\"discoveryName\": \"tu\", \"protocol\": \"udp\", \"clientAliases\": [{\"port\": 53}]},\n"
-	"    {\"discoveryName\": \"tt\", \"terminateTcp\": true, \"clientAliases\": [{\"port\": 80}]},\n";
-
-/* write_health_registry flags */
-#define LR_WITH_H6 (1U << 0)
-#define AFF_WITHOUT_H7 (1U << 1)
-#define AFF_WITHOUT_H8 (1U << 2)
-#define TU_ON_B5 (1U << 3)
-#define TT_ON_H12 (1U << 4)
-
-static unsigned reg_flags;
-
-static void add(char *buf, size_t len, const char *id, const char *service, const char *health,
-		const char *addr, int port)
-{
-	size_t off = strlen(buf);
-
-	snprintf(buf + off, len - off,
-		 "%s{\"InstanceId\": \"%s\", \"NamespaceName\": \"e2e.local\", \"ServiceName\": "
-		 "\"%s\", \"HealthStatus\": \"%s\", \"Attributes\": {\"AWS_INSTANCE_IPV4\": \"%s\", "
-		 "\"AWS_INSTANCE_PORT\": \"%d\"}}",
-		 strchr(buf, '}') ? ",\n  " : "\n  ", id, service, health, addr, port);
-}
-
-int write_health_registry(unsigned flags)
-{
-	char buf[8192] = "{\"Instances\": [", path[400];
-
-	reg_flags = flags;
-	add(buf, sizeof(buf), "p1", "pas", "HEALTHY", "127.0.0.21", 9100);
-	add(buf, sizeof(buf), "p2", "pas", "HEALTHY", "127.0.0.22", 9100);
-	add(buf, sizeof(buf), "a1", "act", "HEALTHY", "127.0.0.23", 9100);
-	add(buf, sizeof(buf), "a2", "act", "HEALTHY", "127.0.0.24", 9100);
-	add(buf, sizeof(buf), "l1", "lr", "HEALTHY", "127.0.0.25", 9100);
-	if (flags & LR_WITH_H6)
-		add(buf, sizeof(buf), "l2", "lr", "HEALTHY", "127.0.0.26", 9100);
-	if (!(flags & AFF_WITHOUT_H7))
-		add(buf, sizeof(buf), "f1", "aff", "HEALTHY", "127.0.0.27", 9100);
-	if (!(flags & AFF_WITHOUT_H8))
-		add(buf, sizeof(buf), "f2", "aff", "HEALTHY", "127.0.0.28", 9100);
-	add(buf, sizeof(buf), "h1", "http", "HEALTHY", "127.0.0.29", 9100);
-	add(buf, sizeof(buf), "h2", "http", "HEALTHY", "127.0.0.30", 9100);
-	add(buf, sizeof(buf), "n1", "pan", "HEALTHY", "127.0.0.11", 9001);
-	add(buf, sizeof(buf), "n2", "pan", "UNHEALTHY", "127.0.0.12", 9002);
-	add(buf, sizeof(buf), "n3", "pan", "UNHEALTHY", "127.0.0.13", 9003);
-	add(buf, sizeof(buf), "r1", "rr", "HEALTHY", "127.0.0.13", 9003);
-	add(buf, sizeof(buf), "r2", "rr", "HEALTHY", "127.0.0.14", 9004);
-	if (flags & TU_ON_B5)
-		add(buf, sizeof(buf), "u2", "tu", "HEALTHY", "127.0.0.15", 9005);
-	else
-		add(buf, sizeof(buf), "u1", "tu", "HEALTHY", "127.0.0.14", 9004);
-	if (flags & TT_ON_H12)
-		add(buf, sizeof(buf), "t2", "tt", "HEALTHY", "127.0.0.32", 9100);
-	else
-		add(buf, sizeof(buf), "t1", "tt", "HEALTHY", "127.0.0.31", 9100);
-	strcat(buf, "\n]}\n");
-	snprintf(path, sizeof(path), "%s/health.json", B.registry);
-	return replace_file(path, buf);
-}
+#include "cases.h"
 
 static struct result connects(const char *alias, int count)
 {
@@ -100,7 +21,7 @@ static struct result connects(const char *alias, int count)
 }
 
 /* Passive: the data plane ejects a dead backend after consecutiveFailures failed connects. */
-static void t_passive(void)
+void t_passive(void)
 {
 	unsigned long long t_kill;
 	struct result res;
@@ -143,7 +64,7 @@ static int ejected_in(const char *service)
 }
 
 /* maxEjectionPercent 50 of 2 backends: when both die, one is ejected, the other kept. */
-static void t_ejection_cap(void)
+void t_ejection_cap(void)
 {
 	struct result res;
 
@@ -161,7 +82,7 @@ static void t_ejection_cap(void)
 }
 
 /* Active only: a dead backend is out within interval x threshold (+ timeout). */
-static void t_active_tcp(void)
+void t_active_tcp(void)
 {
 	struct request rq = req(OP_TCP_LOOP, AF_INET, "act", false, false, 80, 0);
 	unsigned long long t_kill;
@@ -188,7 +109,7 @@ static void t_active_tcp(void)
 }
 
 /* A backend failing its check before sluiced restarts is still out after the restart. */
-static void t_check_state_survives_restart(void)
+void t_check_state_survives_restart(void)
 {
 	struct result res;
 
@@ -205,7 +126,7 @@ static void t_check_state_survives_restart(void)
 	expect(routes_to("act", "H4", 3000), "H4 not back within 3 s of its restart");
 }
 
-static void t_active_http(void)
+void t_active_http(void)
 {
 	struct result res;
 
@@ -220,7 +141,7 @@ static void t_active_http(void)
 	expect(routes_to("http", "H9", 3000), "H9 not back after /healthz answers 301");
 }
 
-static void t_panic(void)
+void t_panic(void)
 {
 	struct result res = connects("pan", 90);
 
@@ -232,7 +153,7 @@ static void t_panic(void)
 }
 
 /* Any two connects in a row reach both of two equal backends (random: 1 in 2 each time). */
-static void t_round_robin(void)
+void t_round_robin(void)
 {
 	int i, split = 0;
 
@@ -245,7 +166,7 @@ static void t_round_robin(void)
 }
 
 /* Least request: with H5 holding 20 long-lived connections, new ones go mostly to H6. */
-static void t_least_request(void)
+void t_least_request(void)
 {
 	struct request hold = req(OP_TCP_OPEN, AF_INET, "lr", false, false, 80, 20);
 	struct agent holder = {};
@@ -255,7 +176,7 @@ static void t_least_request(void)
 	hold.duration_ms = 4000;
 	expect(!agent_start(&holder, B.cgroup) && !agent_send(&holder, &hold), "holder agent");
 	usleep(500000);
-	expect(!write_health_registry(reg_flags | LR_WITH_H6), "registry");
+	expect(!write_registry(NULL, "l2 lr H6"), "registry");
 	expect(routes_to("lr", "H6", 3000), "lr does not reach the added H6");
 	res = connects("lr", 200);
 	h6 = count_of(&res, "H6");
@@ -267,7 +188,7 @@ static void t_least_request(void)
 	agent_stop(&holder);
 }
 
-static void t_affinity(void)
+void t_affinity(void)
 {
 	struct result res = connects("aff", 50);
 	const char *first = count_of(&res, "H7") ? "H7" : "H8";
@@ -275,16 +196,15 @@ static void t_affinity(void)
 
 	expect(count_of(&res, first) == 50, "50 connects of one client: H7 %d, H8 %d",
 	       count_of(&res, "H7"), count_of(&res, "H8"));
-	expect(!write_health_registry(reg_flags | (strcmp(first, "H7") ? AFF_WITHOUT_H8 :
-							AFF_WITHOUT_H7)), "registry");
+	expect(!write_registry(strcmp(first, "H7") ? "f2" : "f1", NULL), "registry");
 	expect(routes_to("aff", other, 3000), "affinity did not move off the removed %s", first);
 	res = connects("aff", 30);
 	expect(count_of(&res, other) == 30, "after the move, %d of 30 to %s", count_of(&res, other),
 	       other);
-	expect(!write_health_registry(reg_flags & ~(AFF_WITHOUT_H7 | AFF_WITHOUT_H8)), "restore");
+	expect(!write_registry(NULL, NULL), "restore");
 }
 
-static void t_terminate_udp(void)
+void t_terminate_udp(void)
 {
 	struct request rq = req(OP_UDP_KEEP, AF_INET, "tu", false, false, 53, 1);
 	struct result res;
@@ -292,7 +212,7 @@ static void t_terminate_udp(void)
 	rq.duration_ms = 1500;
 	expect(!agent_send(&agent, &rq), "agent");
 	usleep(400000);
-	expect(!write_health_registry(reg_flags | TU_ON_B5), "registry");
+	expect(!write_registry("u1", "u2 tu B5"), "registry");
 	expect(!agent_wait(&agent, &res, 10000), "agent");
 	expect(count_of(&res, "B4") == 1, "the first exchange did not reach B4");
 	expect(res.late_errno == ECONNABORTED,
@@ -304,7 +224,7 @@ static void t_terminate_udp(void)
 	expect(log_count("destroyed 1 sockets") >= 1, "no socket destruction logged");
 }
 
-static void t_terminate_tcp(void)
+void t_terminate_tcp(void)
 {
 	struct request rq = req(OP_TCP_KEEP, AF_INET, "tt", false, false, 80, 1);
 	struct result res;
@@ -312,31 +232,11 @@ static void t_terminate_tcp(void)
 	rq.duration_ms = 1500;
 	expect(!agent_send(&agent, &rq), "agent");
 	usleep(400000);
-	expect(!write_health_registry(reg_flags | TT_ON_H12), "registry");
+	expect(!write_registry("t1", "t2 tt H12"), "registry");
 	expect(!agent_wait(&agent, &res, 10000), "agent");
 	expect(count_of(&res, "H11") == 1, "the connection did not reach H11");
 	expect(res.late_errno == ECONNABORTED,
 	       "the connection to the removed H11 (terminateTcp) got errno %d (%s)",
 	       res.late_errno, strerror(res.late_errno));
 	expect(routes_to("tt", "H12", 1000), "tt does not reach H12");
-}
-
-void health_cases(void)
-{
-	run_case("passive: a dead backend gets consecutiveFailures connects, then none; back "
-		 "after its ejection", t_passive);
-	run_case("maxEjectionPercent: of two dead backends, only one is ejected", t_ejection_cap);
-	run_case("active TCP check: out within interval x threshold, back after restart",
-		 t_active_tcp);
-	run_case("a failing check still holds its backend out after sluiced restarts",
-		 t_check_state_survives_restart);
-	run_case("active HTTP check: 503 takes a backend out, 301 brings it back", t_active_http);
-	run_case("panic mode: too few serve, all get traffic", t_panic);
-	run_case("round robin alternates", t_round_robin);
-	run_case("least request avoids a backend holding long-lived connections", t_least_request);
-	run_case("session affinity sticks, and moves when the backend goes", t_affinity);
-	run_case("a connected UDP socket to a removed backend gets ECONNABORTED; an unconnected "
-		 "one keeps its port", t_terminate_udp);
-	run_case("terminateTcp: an established connection to a removed backend is destroyed",
-		 t_terminate_tcp);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* harness.c: the bench's private namespaces, bpffs and cgroups, files, the daemon under
- * test and sluicectl; everything made here is removed by bench_cleanup, also on failure. */
+ * test, its log and sluicectl; everything made here is removed by bench_cleanup, also on
+ * failure. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -135,6 +136,7 @@ int bench_setup(const char *sluiced, const char *sluicectl)
 	snprintf(B.bpffs, sizeof(B.bpffs), "%s/bpf/sluice", B.dir);
 	snprintf(B.config, sizeof(B.config), "%s/sluice.json", B.dir);
 	snprintf(B.registry, sizeof(B.registry), "%s/registry", B.dir);
+	snprintf(B.state, sizeof(B.state), "%s/state", B.dir);
 	snprintf(B.hosts, sizeof(B.hosts), "%s/run/hosts", B.dir);
 	snprintf(B.log, sizeof(B.log), "%s/sluiced.log", B.dir);
 	snprintf(B.cgroup, sizeof(B.cgroup), "%s/sluice-e2e-%d", B.cg_root, getpid());
@@ -164,6 +166,21 @@ static void rmdir_cgroup(const char *cg)
 		usleep(20000); /* processes just killed may still be leaving it */
 }
 
+int dataplane_remove(void)
+{
+	char *out = NULL;
+	int ret = 0;
+
+	if (!access(B.bpffs, F_OK) && ctl(&out, "teardown", NULL)) {
+		fprintf(stderr, "e2e: sluicectl teardown: %s", out ? out : "");
+		ret = -1;
+	}
+	free(out);
+	rm_rf(B.state);
+	unlink(B.hosts);
+	return ret;
+}
+
 void bench_cleanup(void)
 {
 	char path[512];
@@ -171,11 +188,7 @@ void bench_cleanup(void)
 	if (B.daemon > 0)
 		daemon_stop(SIGKILL);
 	if (B.bpffs[0]) {
-		char *out = NULL;
-
-		if (!access(B.bpffs, F_OK))
-			ctl(&out, "teardown", NULL);
-		free(out);
+		dataplane_remove();
 		snprintf(path, sizeof(path), "%s/bpf", B.dir);
 		umount2(path, MNT_DETACH);
 	}
@@ -187,9 +200,29 @@ void bench_cleanup(void)
 		rm_rf(B.dir);
 }
 
-int log_count(const char *needle)
+long log_size(void)
 {
-	char *s = read_file(B.log), *p;
+	struct stat st;
+
+	return stat(B.log, &st) ? 0 : st.st_size;
+}
+
+char *log_since(long from)
+{
+	char *s = read_file(B.log), *tail;
+	long n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	tail = strdup(from < n ? s + from : "");
+	free(s);
+	return tail;
+}
+
+static int count_since(long from, const char *needle)
+{
+	char *s = log_since(from), *p;
 	int n = 0;
 
 	if (!s)
@@ -200,8 +233,14 @@ int log_count(const char *needle)
 	return n;
 }
 
+int log_count(const char *needle)
+{
+	return count_since(B.log_mark, needle);
+}
+
 int daemon_start(void)
 {
+	long from = log_size();
 	unsigned long long deadline;
 	pid_t pid;
 
@@ -217,10 +256,9 @@ int daemon_start(void)
 		_exit(127);
 	}
 	B.daemon = pid;
-	B.starts++;
 	deadline = now_ms() + 15000;
 	while (now_ms() < deadline) {
-		if (log_count("sluiced: ready:") >= B.starts)
+		if (count_since(from, "sluiced: ready:"))
 			return 0;
 		if (!daemon_alive())
 			return -1;

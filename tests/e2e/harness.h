@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* harness.h: the end-to-end test bench: a private netns, mount ns, bpffs and cgroups; the
- * daemon under test; backend servers; a client agent inside the attached cgroup. */
+ * daemon under test and its inputs; backend servers; a client agent inside the cgroup. */
 #ifndef E2E_HARNESS_H
 #define E2E_HARNESS_H
 
@@ -17,6 +17,7 @@ struct bench {
 	char bpffs[300];    /* <dir>/bpf/sluice */
 	char config[300];
 	char registry[300]; /* registry directory */
+	char state[300];    /* the daemon's state directory */
 	char hosts[300];
 	char log[300];
 	char cgroup[300];   /* the attached cgroup (created here) */
@@ -24,7 +25,7 @@ struct bench {
 	char cg_root[256];  /* the cgroup2 mount */
 	const char *sluiced, *sluicectl;
 	pid_t daemon;
-	int starts;         /* "ready" lines expected in the log */
+	long log_mark;      /* log_count counts from here: where the current case began */
 };
 
 extern struct bench B;
@@ -40,13 +41,31 @@ int daemon_start(void);
 /* Send sig and wait for exit; returns the exit status (or 128+signal). */
 int daemon_stop(int sig);
 bool daemon_alive(void);
-/* Times the log contains needle. */
+/* Remove what the daemons left: the pinned data plane (sluicectl teardown: programs
+ * detached, maps unpinned), the state file and the hosts file. No daemon may run. */
+int dataplane_remove(void);
+/* The log from byte offset from on (malloc'd); its size now. */
+char *log_since(long from);
+long log_size(void);
+/* Times the log contains needle since B.log_mark. */
 int log_count(const char *needle);
 /* Run sluicectl with args (NULL-terminated); output (malloc'd) in *out. Exit status. */
 int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */
 int vip_of(const char *name, bool v6, char *buf, size_t len);
 unsigned long long now_ms(void);
+
+/* ---- inputs (inputs.c): the base config and registry, with the current case's added ---- */
+/* An instance is written "ID SERVICE BACKEND [HEALTH] [weight=W]": BACKEND a backend of
+ * peers.c (B1-B6) or a pool server (H1-H12), HEALTH its HealthStatus (HEALTHY if not
+ * given), W its weight attribute (none if not given). Config text is JSON with ' for ". */
+
+/* The config file: the base services and the case's, less the service named drop (NULL:
+ * none), plus the services in add (NULL: none). */
+int write_config(const char *drop, const char *add);
+/* The registry (main.json): the base instances and the case's, less the instance with
+ * InstanceId drop (NULL: none), plus the instance add (NULL: none). */
+int write_registry(const char *drop, const char *add);
 
 /* ---- peers (peers.c) ---- */
 struct backend {
@@ -60,6 +79,7 @@ extern const struct backend backends[];
 extern const size_t nbackends;
 
 int backends_start(void);
+const struct backend *backend_named(const char *name);
 /* Connections (TCP) or datagrams (UDP) a backend received so far. */
 unsigned long backend_hits(const char *name);
 
@@ -114,7 +134,19 @@ int agent_wait(struct agent *a, struct result *res, int timeout_ms);
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
 void agent_stop(struct agent *a);
 
-/* ---- cases (e2e.c, e2e_health.c) ---- */
+/* ---- pool (pool.c): H1..H12 on 127.0.0.21-32, TCP port 9100, HTTP health port 9180 ---- */
+#define POOL_PORT 9100
+/* The serving thread; no server listens until pool_up. */
+int pool_start(void);
+const char *pool_addr(const char *name); /* NULL: no such server */
+int pool_up(const char *name);   /* listen on both ports, /healthz answering 200 */
+void pool_down(void);            /* every server stops listening on both ports */
+int pool_kill(const char *name);   /* close the TCP listener: connects are refused */
+int pool_revive(const char *name); /* listen again */
+void pool_http_status(const char *name, int status);
+unsigned long pool_hits(const char *name);
+
+/* ---- what cases check with (checks.c; case_failed and agent are the runner's) ---- */
 extern bool case_failed;
 extern struct agent agent; /* in the attached cgroup */
 
@@ -128,7 +160,6 @@ extern struct agent agent; /* in the attached cgroup */
 		}                                            \
 	} while (0)
 
-void run_case(const char *name, void (*fn)(void));
 struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
 		   int port, int count);
 /* alias:80 answers from backend name within timeout_ms. */
@@ -139,18 +170,5 @@ void wait_log(const char *needle, int n, int timeout_ms);
 struct json_t;
 struct json_t *services_json(void);
 struct json_t *service_named(struct json_t *root, const char *name);
-
-/* e2e_health.c: services with health checks, outlier detection, policies (config text), their
- * registry file, and their cases. */
-extern const char *const health_services;
-int write_health_registry(unsigned flags);
-void health_cases(void);
-
-/* ---- pool (pool.c): H1..H12 on 127.0.0.21-32, TCP port 9100, HTTP health port 9180 ---- */
-int pool_start(void);
-int pool_kill(const char *name);   /* close the listener: connects are refused */
-int pool_revive(const char *name); /* listen again */
-void pool_http_status(const char *name, int status);
-unsigned long pool_hits(const char *name);
 
 #endif

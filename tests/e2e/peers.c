@@ -129,14 +129,21 @@ int backends_start(void)
 	return pthread_create(&th, NULL, serve, (void *)(long)ep);
 }
 
-unsigned long backend_hits(const char *name)
+const struct backend *backend_named(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < nbackends; i++)
 		if (!strcmp(backends[i].name, name))
-			return __atomic_load_n(&hits[i], __ATOMIC_RELAXED);
-	return 0;
+			return &backends[i];
+	return NULL;
+}
+
+unsigned long backend_hits(const char *name)
+{
+	const struct backend *b = backend_named(name);
+
+	return b ? __atomic_load_n(&hits[b - backends], __ATOMIC_RELAXED) : 0;
 }
 
 static void record(struct result *res, const char *name)

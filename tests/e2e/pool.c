@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* pool.c: backends the health tests can kill and bring back: TCP servers that answer with
- * their name and keep the connection open, and HTTP health endpoints with a settable status. */
+ * their name and keep the connection open, and HTTP health endpoints with a settable status;
+ * a case's servers listen from pool_up until pool_down. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 #include "harness.h"
 
-#define POOL_PORT 9100
 #define POOL_HTTP_PORT 9180
 #define TAG_LISTEN 1U
 #define TAG_HTTP 2U
@@ -129,20 +129,33 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* Listen on port into *fd (unless it listens already), served as kind. */
+static int listen_watched(struct pool_server *s, int *fd, int port, unsigned kind)
+{
+	if (*fd > 0)
+		return 0;
+	*fd = listen_on(s->addr, port);
+	if (*fd < 0 || watch(*fd, tag(kind, s - pool, *fd))) {
+		fprintf(stderr, "pool: %s %s:%d: %s\n", s->name, s->addr, port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int pool_revive(const char *name)
 {
 	struct pool_server *s = find(name);
 
-	if (!s)
-		return -1;
-	if (s->lfd > 0)
-		return 0;
-	s->lfd = listen_on(s->addr, POOL_PORT);
-	if (s->lfd < 0 || watch(s->lfd, tag(TAG_LISTEN, s - pool, s->lfd))) {
-		fprintf(stderr, "pool: %s %s:%d: %s\n", name, s->addr, POOL_PORT, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return s ? listen_watched(s, &s->lfd, POOL_PORT, TAG_LISTEN) : -1;
+}
+
+static void unwatch(int *fd)
+{
+	if (*fd <= 0)
+		return;
+	epoll_ctl(pool_ep, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = 0;
 }
 
 int pool_kill(const char *name)
@@ -151,10 +164,36 @@ int pool_kill(const char *name)
 
 	if (!s || s->lfd <= 0)
 		return -1;
-	epoll_ctl(pool_ep, EPOLL_CTL_DEL, s->lfd, NULL);
-	close(s->lfd);
-	s->lfd = 0;
+	unwatch(&s->lfd);
 	return 0;
+}
+
+const char *pool_addr(const char *name)
+{
+	struct pool_server *s = find(name);
+
+	return s ? s->addr : NULL;
+}
+
+int pool_up(const char *name)
+{
+	struct pool_server *s = find(name);
+
+	if (!s)
+		return -1;
+	pool_http_status(name, 200);
+	return listen_watched(s, &s->lfd, POOL_PORT, TAG_LISTEN) ||
+	       listen_watched(s, &s->hfd, POOL_HTTP_PORT, TAG_HTTP) ? -1 : 0;
+}
+
+void pool_down(void)
+{
+	size_t i;
+
+	for (i = 0; i < NPOOL; i++) {
+		unwatch(&pool[i].lfd);
+		unwatch(&pool[i].hfd);
+	}
 }
 
 void pool_http_status(const char *name, int status)
@@ -175,20 +214,9 @@ unsigned long pool_hits(const char *name)
 int pool_start(void)
 {
 	pthread_t th;
-	size_t i;
 
 	pool_ep = epoll_create1(EPOLL_CLOEXEC);
-	if (pool_ep < 0)
-		return -1;
-	for (i = 0; i < NPOOL; i++) {
-		pool[i].http_status = 200;
-		if (pool_revive(pool[i].name))
-			return -1;
-		pool[i].hfd = listen_on(pool[i].addr, POOL_HTTP_PORT);
-		if (pool[i].hfd < 0 || watch(pool[i].hfd, tag(TAG_HTTP, i, pool[i].hfd)))
-			return -1;
-	}
-	if (pthread_create(&th, NULL, serve, NULL))
+	if (pool_ep < 0 || pthread_create(&th, NULL, serve, NULL))
 		return -1;
 	pthread_detach(th);
 	return 0;

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cases.c: the end-to-end cases, one row each, in the order a full run takes: what each
+ * needs (daemon, services, instances, pool servers) on top of the base inputs (inputs.c). */
+#include "cases.h"
+
+/* Services and instances two cases share. */
+#define PAS_SERVICE                                                                      \
+	"{'discoveryName': 'pas', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
+	" 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 1,"            \
+	"                      'maxEjectionSeconds': 2}}"
+#define PAS_INSTANCES "p1 pas H1", "p2 pas H2"
+#define ACT_SERVICE                                                                      \
+	"{'discoveryName': 'act', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
+	" 'outlierDetection': false,"                                                           \
+	" 'healthCheck': {'protocol': 'tcp', 'intervalSeconds': 0.2, 'timeoutSeconds': 0.1,"   \
+	"                 'unhealthyThreshold': 2, 'healthyThreshold': 2}}"
+#define ACT_INSTANCES "a1 act H3", "a2 act H4"
+#define MOVING_SERVICE "{'discoveryName': 'moving', 'clientAliases': [{'port': 80}]}"
+
+const struct e2e_case cases[] = {
+	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
+	{ .name = "tcp4 connect to VIP", .fn = t_route,
+	  .route = { OP_TCP, AF_INET, "web", false, false, 80, "B1" } },
+	{ .name = "tcp6 connect to IPv6 VIP, IPv6 backend", .fn = t_route,
+	  .route = { OP_TCP, AF_INET6, "web6", true, false, 80, "B6" } },
+	{ .name = "tcp6 connect to IPv6 VIP, IPv4 backend as v4-mapped", .fn = t_route,
+	  .route = { OP_TCP, AF_INET6, "web", true, false, 80, "B1" } },
+	{ .name = "tcp6 connect to v4-mapped VIP (dual-stack)", .fn = t_route,
+	  .route = { OP_TCP, AF_INET6, "web", false, true, 80, "B1" } },
+	{ .name = "udp4 connected", .fn = t_route,
+	  .route = { OP_UDPC, AF_INET, "dns", false, false, 53, "B2" } },
+	{ .name = "udp4 unconnected", .fn = t_route,
+	  .route = { OP_UDPU, AF_INET, "dns", false, false, 53, "B2" } },
+	{ .name = "udp6 connected", .fn = t_route,
+	  .route = { OP_UDPC, AF_INET6, "web6", true, false, 80, "B6" } },
+	{ .name = "udp6 unconnected to IPv6 VIP", .fn = t_route,
+	  .route = { OP_UDPU, AF_INET6, "web6", true, false, 80, "B6" } },
+	{ .name = "udp6 unconnected to v4-mapped VIP", .fn = t_route,
+	  .route = { OP_UDPU, AF_INET6, "dns", false, true, 53, "B2" } },
+	{ .name = "weighted split: connects 1:3", .fn = t_weighted_split },
+	{ .name = "a process outside the cgroup is untouched", .fn = t_outside_cgroup },
+	{
+		/* a data plane of its own: the refusal counter starts at 0 */
+		.name = "no serving backend: ECONNREFUSED, counted",
+		.fn = t_no_backends,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'dead', 'protocol': 'both', "
+			    "'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]}",
+		.instances = { "x1 dead B5 UNHEALTHY" },
+	},
+	{ .name = "per-backend connect counters", .fn = t_counters },
+	{ .name = "TCP reverse entries leave with their sockets", .fn = t_reverse_entries_released },
+	{
+		.name = "a registry change reaches the maps, incrementally",
+		.fn = t_registry_change,
+		.daemon = OWN_DAEMON,
+		.services = MOVING_SERVICE,
+		.instances = { "m1 moving B5" },
+	},
+	{
+		.name = "bad registry content keeps the last good state",
+		.fn = t_bad_registry,
+		.daemon = OWN_DAEMON,
+		.services = MOVING_SERVICE,
+		.instances = { "m1 moving B3" },
+	},
+	{
+		.name = "a bad config on SIGHUP keeps the last good one",
+		.fn = t_bad_config_reload,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "SIGHUP adds a service; hosts file rewritten in place",
+		.fn = t_reload_adds_service,
+		.daemon = OWN_DAEMON,
+		.instances = { "e1 extra B2" }, /* for when the case adds extra */
+	},
+	{
+		.name = "a reverse entry of a removed service is dropped",
+		.fn = t_stale_reverse_entry,
+		.daemon = OWN_DAEMON,
+		.services = extra_service,
+		.instances = { "e1 extra B2" },
+	},
+	{
+		.name = "sluicectl attach/attached/detach; root refused",
+		.fn = t_ctl_cgroups,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "
+			"after its ejection",
+		.fn = t_passive,
+		.daemon = OWN_DAEMON,
+		.services = PAS_SERVICE,
+		.instances = { PAS_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "maxEjectionPercent: of two dead backends, only one is ejected",
+		.fn = t_ejection_cap,
+		.daemon = OWN_DAEMON,
+		.services = PAS_SERVICE,
+		.instances = { PAS_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "active TCP check: out within interval x threshold, back after restart",
+		.fn = t_active_tcp,
+		.daemon = OWN_DAEMON,
+		.services = ACT_SERVICE,
+		.instances = { ACT_INSTANCES },
+		.pool = { "H3", "H4" },
+	},
+	{
+		.name = "a failing check still holds its backend out after sluiced restarts",
+		.fn = t_check_state_survives_restart,
+		.daemon = OWN_DAEMON,
+		.services = ACT_SERVICE,
+		.instances = { ACT_INSTANCES },
+		.pool = { "H3", "H4" },
+	},
+	{
+		.name = "active HTTP check: 503 takes a backend out, 301 brings it back",
+		.fn = t_active_http,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'http', 'panicThresholdPercent': 0, "
+			    "'clientAliases': [{'port': 80}], 'outlierDetection': false,"
+			    " 'healthCheck': {'protocol': 'http', 'port': 9180, 'path': '/healthz',"
+			    "                 'intervalSeconds': 0.2, 'timeoutSeconds': 0.1,"
+			    "                 'unhealthyThreshold': 2, 'healthyThreshold': 2}}",
+		.instances = { "h1 http H9", "h2 http H10" },
+		.pool = { "H9", "H10" },
+	},
+	{
+		.name = "panic mode: too few serve, all get traffic",
+		.fn = t_panic,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'pan', 'clientAliases': [{'port': 80}]}",
+		.instances = { "n1 pan B1", "n2 pan B2 UNHEALTHY", "n3 pan B3 UNHEALTHY" },
+	},
+	{
+		.name = "round robin alternates",
+		.fn = t_round_robin,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'rr', 'lbPolicy': 'round_robin', "
+			    "'clientAliases': [{'port': 80}]}",
+		.instances = { "r1 rr B3", "r2 rr B4" },
+	},
+	{
+		.name = "least request avoids a backend holding long-lived connections",
+		.fn = t_least_request,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'lr', 'lbPolicy': 'least_request', "
+			    "'clientAliases': [{'port': 80}]}",
+		.instances = { "l1 lr H5" }, /* the case adds l2 on H6 */
+		.pool = { "H5", "H6" },
+	},
+	{
+		.name = "session affinity sticks, and moves when the backend goes",
+		.fn = t_affinity,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'aff', 'sessionAffinity': {'timeoutSeconds': 60},"
+			    " 'clientAliases': [{'port': 80}]}",
+		.instances = { "f1 aff H7", "f2 aff H8" },
+		.pool = { "H7", "H8" },
+	},
+	{
+		.name = "a connected UDP socket to a removed backend gets ECONNABORTED; an "
+			"unconnected one keeps its port",
+		.fn = t_terminate_udp,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'tu', 'protocol': 'udp', "
+			    "'clientAliases': [{'port': 53}]}",
+		.instances = { "u1 tu B4" }, /* the case moves it to B5 */
+	},
+	{
+		.name = "terminateTcp: an established connection to a removed backend is destroyed",
+		.fn = t_terminate_tcp,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'tt', 'terminateTcp': true, "
+			    "'clientAliases': [{'port': 80}]}",
+		.instances = { "t1 tt H11" }, /* the case moves it to H12 */
+		.pool = { "H11", "H12" },
+	},
+	{
+		.name = "SIGKILL of sluiced: connects still served",
+		.fn = t_sigkill_keeps_serving,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "restarts during a connect loop: zero failures",
+		.fn = t_restart_under_load,
+		.daemon = KILLED_DAEMON,
+	},
+	{
+		.name = "SIGTERM keeps serving; teardown removes everything",
+		.fn = t_teardown,
+		.daemon = OWN_DAEMON,
+	},
+};
+
+const size_t ncases = sizeof(cases) / sizeof(cases[0]);

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* checks.c: what the cases look at sluice with: requests to an alias's VIP, waiting for a
+ * route or a log line, and sluicectl's view of the services. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
+		   int port, int count)
+{
+	struct request rq = { .op = op, .family = family, .port = port, .count = count };
+	char vip[64] = "";
+
+	if (vip_of(alias, v6vip, vip, sizeof(vip)))
+		fprintf(stderr, "    no VIP for %s in %s\n", alias, B.hosts);
+	snprintf(rq.addr, sizeof(rq.addr), "%s%s", mapped ? "::ffff:" : "", vip);
+	return rq;
+}
+
+bool routes_to(const char *alias, const char *name, int timeout_ms)
+{
+	unsigned long long end = now_ms() + timeout_ms;
+	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, 1);
+	struct result res;
+
+	do {
+		if (!agent_run(&agent, &rq, &res) && count_of(&res, name) == 1)
+			return true;
+		usleep(5000);
+	} while (now_ms() < end);
+	return false;
+}
+
+void wait_log(const char *needle, int n, int timeout_ms)
+{
+	unsigned long long end = now_ms() + timeout_ms;
+
+	while (log_count(needle) < n && now_ms() < end)
+		usleep(5000);
+}
+
+json_t *services_json(void)
+{
+	char *out = NULL;
+	json_t *j = NULL;
+
+	if (!ctl(&out, "--json", "services", NULL))
+		j = json_loads(out, 0, NULL);
+	free(out);
+	return j;
+}
+
+json_t *service_named(json_t *root, const char *name)
+{
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(root, "services"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
+			return s;
+	return NULL;
+}
