@@ -156,6 +156,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.bpffs, SL_DEFAULT_BPFFS);
 	assert_string_equal(cfg.hosts_file, SL_DEFAULT_HOSTS_FILE);
 	assert_string_equal(cfg.state_file, SL_DEFAULT_STATE_FILE);
+	assert_string_equal(cfg.status_file, SL_DEFAULT_STATUS_FILE);
 	assert_null(cfg.cgroups);
 	assert_int_equal(cfg.ncgroups, 0);
 	assert_int_equal(cfg.limits.services, SLUICE_DEFAULT_MAX_SERVICES);
@@ -179,6 +180,7 @@ static void test_every_field(void **state)
 		 "'vipCidr6':'fd00:5::/112','registry':{'file':'/var/lib/sluice/instances.json'},"
 		 "'cgroups':['/sys/fs/cgroup/a','/sys/fs/cgroup/b.slice'],'bpffs':'/sys/fs/bpf/x',"
 		 "'hostsFile':'/run/x/hosts','stateFile':'/var/lib/x/state.json',"
+		 "'statusFile':'/run/x/status.json',"
 		 "'limits':{'services':1,'backends':4194304,'frontends':77,'sockets':16777216},"
 		 "'logConfiguration':{'logDriver':'awslogs','options':{'a':'b'}},"
 		 "'services':[{'portName':'http','discoveryName':'orders','protocol':'udp',"
@@ -198,6 +200,7 @@ static void test_every_field(void **state)
 	assert_string_equal(cfg.cgroups[1], "/sys/fs/cgroup/b.slice");
 	assert_string_equal(cfg.bpffs, "/sys/fs/bpf/x");
 	assert_string_equal(cfg.hosts_file, "/run/x/hosts");
+	assert_string_equal(cfg.status_file, "/run/x/status.json");
 	assert_string_equal(cfg.state_file, "/var/lib/x/state.json");
 	assert_int_equal(cfg.limits.services, 1);
 	assert_int_equal(cfg.limits.backends, 4194304);
@@ -1052,7 +1055,7 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "registry, cgroups, bpffs, hostsFile, stateFile, limits, socketTermination, services, "
+		  "registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "

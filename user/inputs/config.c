@@ -503,6 +503,7 @@ static const struct sl_json_row top_rows[] = {
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
 	{ "hostsFile", SL_JSON_ABS_PATH, TOP(hosts_file), .def_str = SL_DEFAULT_HOSTS_FILE },
 	{ "stateFile", SL_JSON_ABS_PATH, TOP(state_file), .def_str = SL_DEFAULT_STATE_FILE },
+	{ "statusFile", SL_JSON_ABS_PATH, TOP(status_file), .def_str = SL_DEFAULT_STATUS_FILE },
 	{ "limits", SL_JSON_OBJECT, TOP(limits), .rows = limit_rows },
 	{ "socketTermination", SL_JSON_CHOICE, TOP(sockterm), .names = sockterm_modes,
 	  .def = SL_SOCKTERM_AUTO },
@@ -861,5 +862,6 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->bpffs);
 	free(cfg->hosts_file);
 	free(cfg->state_file);
+	free(cfg->status_file);
 	memset(cfg, 0, sizeof(*cfg));
 }

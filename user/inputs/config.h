@@ -17,6 +17,7 @@
 #define SL_DEFAULT_BPFFS "/sys/fs/bpf/sluice"
 #define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
 #define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
+#define SL_DEFAULT_STATUS_FILE "/run/sluice/status.json"
 #define SL_DEFAULT_VIP_CIDR "127.255.0.0/16"
 
 struct sl_alias_cfg {
@@ -99,6 +100,7 @@ struct sl_config {
 	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
 	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */
 	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
+	char *status_file;         /* "statusFile", default /run/sluice/status.json */
 	char **cgroups;            /* "cgroups": paths to attach at start */
 	size_t ncgroups;
 	struct sl_limits limits;

@@ -15,57 +15,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kernel/attach.h"
+#include "kernel/bpffs.h"
 #include "kernel/dataplane.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "sluice.skel.h"
 
 #define PROG_PREFIX "sluice_"
-
-static bool on_bpffs(const char *path)
-{
-	struct statfs sfs;
-
-	return !statfs(path, &sfs) && sfs.f_type == BPF_FS_MAGIC;
-}
-
-/* The deepest existing ancestor of dir (or dir itself) into buf. */
-static void existing_ancestor(const char *dir, char *buf, size_t len)
-{
-	struct stat st;
-	char *slash;
-
-	sl_pathf(buf, len, "%s", dir);
-	while (stat(buf, &st) && (slash = strrchr(buf, '/'))) {
-		if (slash == buf) {
-			buf[1] = '\0';
-			break;
-		}
-		*slash = '\0';
-	}
-}
-
-static int ensure_bpffs(const char *dir, struct sl_err *err)
-{
-	char anc[PATH_MAX];
-	int ret;
-
-	existing_ancestor(dir, anc, sizeof(anc));
-	if (!on_bpffs(anc) && !strcmp(anc, "/sys/fs/bpf")) {
-		pr_info("mounting a BPF filesystem on /sys/fs/bpf");
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-			return sl_err_set(err, "bpffs %s: /sys/fs/bpf is not a BPF filesystem and "
-					  "mounting one failed: %s", dir, strerror(errno));
-	}
-	if (!on_bpffs(anc))
-		return sl_err_set(err, "bpffs %s: %s is not a BPF filesystem; mount one (mount -t "
-				  "bpf bpf /sys/fs/bpf) or set \"bpffs\" to a directory on one",
-				  dir, anc);
-	ret = sl_mkdir_p(dir, 0700);
-	if (ret)
-		return sl_err_set(err, "bpffs %s: %s", dir, strerror(-ret));
-	return 0;
-}
 
 /* The object's map for each entry of the one list; an error when the two disagree (a map
  * pinned by the object that is not in the list, or one in the list the object lacks). */
@@ -218,10 +174,13 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 	int ret;
 
 	memset(dp, 0, sizeof(*dp));
+	dp->lock_fd = -1;
 	dp->dir = strdup(dir);
 	if (!dp->dir)
 		return -ENOMEM;
-	ret = ensure_bpffs(dir, err);
+	ret = sl_bpffs_prepare(dir, err);
+	if (!ret)
+		ret = sl_bpffs_lock(dir, &dp->lock_fd, err);
 	if (ret)
 		goto fail;
 	sl_pathf(path, sizeof(path), "%s/frontends", dir);
@@ -265,9 +224,31 @@ fail:
 
 void sl_dataplane_close(struct sl_dataplane *dp)
 {
+	if (dp->lock_fd >= 0)
+		close(dp->lock_fd);
 	sl_maps_close(&dp->maps);
 	if (dp->skel)
 		sluice__destroy(dp->skel);
 	free(dp->dir);
 	memset(dp, 0, sizeof(*dp));
+}
+
+bool sl_dataplane_intact(const struct sl_dataplane *dp)
+{
+	struct bpf_map_info mine = {}, pinned = {};
+	__u32 len = sizeof(mine);
+	char path[PATH_MAX];
+	bool same;
+	int fd;
+
+	if (bpf_obj_get_info_by_fd(dp->maps.frontends, &mine, &len))
+		return true; /* cannot tell: no reason to think it is gone */
+	sl_pathf(path, sizeof(path), "%s/frontends", dp->dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	len = sizeof(pinned);
+	same = !bpf_obj_get_info_by_fd(fd, &pinned, &len) && pinned.id == mine.id;
+	close(fd);
+	return same;
 }

@@ -15,15 +15,19 @@ struct sl_dataplane {
 	struct sluice *skel;
 	struct sl_maps maps; /* borrowed from skel */
 	char *dir;
+	int lock_fd;  /* dir's lock: one sluiced per data plane */
 	bool adopted; /* maps were already pinned: a previous sluiced's state */
 };
 
-/* Make sure dir is on a BPF filesystem (mounting one on /sys/fs/bpf when nothing is mounted
- * there), then load. A pinned map that does not match (other limits, other version) is
- * an error saying what differs and what to do. */
+/* Make dir ready and check it (sl_bpffs_prepare), take its lock (a second sluiced is
+ * refused, naming the first), then load. A pinned map that does not match (other limits,
+ * other version) is an error saying what differs and what to do. */
 int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_limits *lim,
 		      struct sl_err *err);
-/* Close the fds; pinned maps, programs and links stay and keep serving. */
+/* Close the fds and give up the lock; pinned maps, programs and links stay and serve. */
 void sl_dataplane_close(struct sl_dataplane *dp);
+/* The maps pinned under dir are still the ones this data plane loaded (not torn down or
+ * replaced under it). */
+bool sl_dataplane_intact(const struct sl_dataplane *dp);
 
 #endif
