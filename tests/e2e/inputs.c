@@ -77,10 +77,11 @@ static int dump_to(const char *path, json_t *j, bool atomic)
 int write_config(const char *drop, const char *add)
 {
 	const struct e2e_case *c = current_case;
-	char state_file[400];
+	char state_file[400], status_file[400];
 	json_t *cfg, *services = json_array(), *fields = NULL;
 
 	snprintf(state_file, sizeof(state_file), "%s/state.json", B.state);
+	snprintf(status_file, sizeof(status_file), "%s/status.json", B.dir);
 	if (add_services(services, base_services, drop) ||
 	    add_services(services, c ? c->services : NULL, drop) ||
 	    add_services(services, add, drop) ||
@@ -88,11 +89,11 @@ int write_config(const char *drop, const char *add)
 		json_decref(services);
 		return -1;
 	}
-	cfg = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:s, s:[s], s:o}",
+	cfg = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:s, s:s, s:[s], s:o}",
 			"namespace", "e2e.local", "vipCidr", "127.255.0.0/16",
 			"vipCidr6", "fd00:5c1c::/64", "registry", "file", B.registry,
 			"bpffs", B.bpffs, "hostsFile", B.hosts, "stateFile", state_file,
-			"cgroups", B.cgroup, "services", services);
+			"statusFile", status_file, "cgroups", B.cgroup, "services", services);
 	if (cfg && fields)
 		json_object_update(cfg, fields);
 	json_decref(fields);

@@ -1371,10 +1371,18 @@ static void test_load_unreadable(void **state)
 	assert_string_equal(err.msg, want);
 	assert_true(is_zeroed(&cfg));
 
-	assert_int_equal(sl_config_load(tmpdir, &cfg, &err), -EISDIR);
-	snprintf(want, sizeof(want), "%s: cannot read: %s", tmpdir, strerror(EISDIR));
+	assert_int_equal(sl_config_load(tmpdir, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file", tmpdir);
 	assert_string_equal(err.msg, want);
 	assert_true(is_zeroed(&cfg));
+
+	/* A FIFO in its place is refused at once, never waited on. */
+	snprintf(path, sizeof(path), "%s/fifo.json", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(sl_config_load(path, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(unlink(path), 0);
 }
 
 static void test_config_free(void **state)

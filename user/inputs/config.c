@@ -827,7 +827,8 @@ int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err)
 	memset(out, 0, sizeof(*out));
 	ret = sl_read_file(path, 0, &text, &len);
 	if (ret) {
-		sl_err_set(err, "%s: cannot read: %s", path, strerror(-ret));
+		sl_err_set(err, "%s: cannot read: %s", path,
+			   ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
 	ret = parse_text(text, len, path, out, err);
