@@ -133,11 +133,22 @@ const struct e2e_case cases[] = {
 		.pool = { "H9", "H10" },
 	},
 	{
-		.name = "panic mode: too few serve, all get traffic",
+		.name = "panic mode: too few pass their checks, all get traffic; never UNHEALTHY",
 		.fn = t_panic,
 		.daemon = OWN_DAEMON,
-		.services = "{'discoveryName': 'pan', 'clientAliases': [{'port': 80}]}",
-		.instances = { "n1 pan B1", "n2 pan B2 UNHEALTHY", "n3 pan B3 UNHEALTHY" },
+		/* port 9 answers on none of them: every check fails */
+		.services = "{'discoveryName': 'pan', 'clientAliases': [{'port': 80}],"
+			    " 'outlierDetection': false,"
+			    " 'healthCheck': {'protocol': 'tcp', 'port': 9, 'intervalSeconds': 0.2,"
+			    "                 'timeoutSeconds': 0.1, 'unhealthyThreshold': 1}}",
+		.instances = { "n1 pan B1", "n2 pan B2", "n3 pan B3", "n4 pan B4 UNHEALTHY" },
+	},
+	{
+		.name = "every instance UNHEALTHY: ECONNREFUSED, panic or not",
+		.fn = t_all_unhealthy,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'unh', 'clientAliases': [{'port': 80}]}",
+		.instances = { "u1 unh B1 UNHEALTHY", "u2 unh B2 UNHEALTHY" },
 	},
 	{
 		.name = "round robin alternates",

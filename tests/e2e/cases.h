@@ -81,6 +81,7 @@ void t_active_tcp(void);
 void t_check_state_survives_restart(void);
 void t_active_http(void);
 void t_panic(void);
+void t_all_unhealthy(void);
 void t_round_robin(void);
 void t_least_request(void);
 void t_affinity(void);

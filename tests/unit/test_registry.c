@@ -194,7 +194,20 @@ static void test_port_errors(void **state)
 	expect_err(PORT_ATTRS("80.0"), path, "got 80.0");
 	expect_err(PORT_ATTRS("true"), path, "got true");
 	expect_err(PORT_ATTRS("null"), path, "got null");
-	expect_err(ATTRS(""), "t.json: Instances[0].Attributes.AWS_INSTANCE_PORT: required");
+}
+
+/* An A-record-only registration gives no port: it parses, with port 0 (the service's "port"
+ * serves it, or it is left out with a word: the model's rule). */
+static void test_port_absent(void **state)
+{
+	struct sl_instances out;
+	struct sl_err err = { { 0 } };
+
+	(void)state;
+	assert_int_equal(sl_registry_parse(ATTRS(""), "t.json", &out, &err), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0].port, 0);
+	sl_instances_free(&out);
 }
 
 static void test_weight(void **state)
@@ -388,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_ignored_keys),
 		cmocka_unit_test(test_port_string_or_integer),
 		cmocka_unit_test(test_port_errors),
+		cmocka_unit_test(test_port_absent),
 		cmocka_unit_test(test_weight),
 		cmocka_unit_test(test_address_errors),
 		cmocka_unit_test(test_instance_field_errors),

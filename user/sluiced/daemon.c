@@ -432,6 +432,23 @@ static struct sl_registry_file *open_registry(const struct sl_daemon *d, const c
 	return src;
 }
 
+/* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
+ * somewhere else than a dead end. */
+static void warn_vip_ranges(const struct sl_config *cfg)
+{
+	char r[SL_ADDR_STRLEN + 8];
+
+	if (cfg->has_vip_cidr6)
+		pr_warn("%s: vipCidr6 %s: an IPv6 VIP that sluice does not rewrite is routed like "
+			"any address (IPv6 has no loopback range to dead-end it): keep the range "
+			"unrouted on this host", cfg->origin,
+			sl_cidr_format(&cfg->vip_cidr6, r, sizeof(r)));
+	if (cfg->allow_routable_vips)
+		pr_warn("%s: vipCidr %s with allowRoutableVips: a VIP that sluice does not rewrite "
+			"goes to the network", cfg->origin,
+			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
+}
+
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
@@ -446,6 +463,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = sl_config_load(config_path, &d->cfg, err);
 	if (ret)
 		return ret;
+	warn_vip_ranges(&d->cfg);
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
 		pr_err("%s; starting with no VIP assignments", serr.msg);
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
@@ -540,6 +558,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 		return -EINVAL;
 	}
 	d->reload_error[0] = '\0';
+	warn_vip_ranges(&cfg);
 	if (strcmp(cfg.bpffs, d->cfg.bpffs) ||
 	    memcmp(&cfg.limits, &d->cfg.limits, sizeof(cfg.limits))) {
 		pr_warn("%s: bpffs and limits take effect at the next start; keeping %s and the "
