@@ -74,6 +74,16 @@ void t_sigkill_keeps_serving(void);
 void t_restart_under_load(void);
 void t_teardown(void);
 
+/* e2e_rails.c */
+void t_hold_lifts(void);
+void t_registry_path_followed(void);
+void t_second_daemon_refused(void);
+void t_check_touches_nothing(void);
+void t_failed_attach_heals(void);
+void t_hostile_bpffs_refused(void);
+void t_planted_symlink_refused(void);
+void t_torn_down_under_daemon(void);
+
 /* e2e_health.c */
 void t_passive(void);
 void t_ejection_cap(void);

@@ -367,8 +367,9 @@ static void sync_cgroups(struct sl_daemon *d)
 			set_cgroup_error(d, i, err.msg);
 			continue;
 		}
-		pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i], d->cfg.origin,
-			i);
+		if (!d->cgroup_errors[i])
+			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i],
+				d->cfg.origin, i);
 		set_cgroup_error(d, i, NULL);
 	}
 	for (i = 0; i < n; i++) {
