@@ -327,10 +327,22 @@ static void test_error_path_index(void **state)
 		   "t.json: Instances[1]: must be an object, got \"b\"");
 }
 
+/* The parse fails and its message holds nothing of word. */
+static void expect_no_quote(const char *text, const char *word)
+{
+	struct sl_instances out = { 0 };
+	struct sl_err err = { { 0 } };
+
+	assert_int_equal(sl_registry_parse(text, "t.json", &out, &err), -EINVAL);
+	if (strstr(err.msg, word))
+		fail_msg("the error quotes the file's content: %s", err.msg);
+}
+
 static void test_document_errors(void **state)
 {
 	(void)state;
-	expect_err("[]", "t.json: the document must be a JSON object, got []");
+	expect_err("[]", "t.json: the document must be a JSON object, got an array");
+	expect_err("\"root:x:0:0\"", "t.json: the document must be a JSON object, got a string");
 	expect_err("{\"InstancesRevision\":1}", "t.json: Instances: required");
 	expect_err("{\"Instances\":{}}", "t.json: Instances: must be an array, got {}");
 	expect_err("{\"Instances\":null}", "t.json: Instances: must be an array, got null");
@@ -342,6 +354,10 @@ static void test_syntax_errors(void **state)
 	expect_err("{\n  \"Instances\": [,]\n}", "t.json:2:");
 	expect_err("", "t.json:");
 	expect_err("{\"Instances\":[]", "t.json:1:");
+	/* Whatever a symlink led to, none of its text is quoted. */
+	expect_no_quote("root:x:0:0:root:/root:/bin/bash\n", "root");
+	expect_no_quote("secret_token=abc123", "secret");
+	expect_no_quote("[\"hunter2\"]", "hunter2");
 	/* Duplicate keys are rejected, at any depth. */
 	expect_err("{\"Instances\":[],\n\"Instances\":[]}", "t.json:2:", "duplicate");
 	expect_err(DOC1(BASE "\"Attributes\":{\"AWS_INSTANCE_IPV4\":\"10.0.0.1\","

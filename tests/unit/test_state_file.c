@@ -236,7 +236,7 @@ static void test_malformed(void **state)
 	check_malformed(state, "{\"version\": 1, \"vip4\": ", ":1:23: ", true);
 	check_malformed(state, "not json", ":1:3: ", true);
 	check_malformed(state, "", ":1:0: ", true);
-	check_malformed(state, "[1, 2]", ": the document must be a JSON object, got [1,2]", false);
+	check_malformed(state, "[1, 2]", ": the document must be a JSON object, got an array", false);
 	check_malformed(state, "{\"vip4\": {}}", ": version: required", false);
 	check_malformed(state, "{\"version\": 2}",
 			": version: must be 1, the only version known, got 2", false);

@@ -96,7 +96,7 @@ static const struct sl_json_row state_doc = {
 static int parse_state(const char *path, const char *text, size_t len, struct sl_state *out,
 		       struct sl_err *err)
 {
-	struct sl_json j = { .origin = path, .err = err };
+	struct sl_json j = { .origin = path, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 

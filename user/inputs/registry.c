@@ -185,7 +185,7 @@ int sl_registry_parse(const char *text, const char *origin, struct sl_instances 
 		      struct sl_err *err)
 {
 	struct sl_instances list = { 0 };
-	struct sl_json j = { .origin = origin, .err = err };
+	struct sl_json j = { .origin = origin, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 
