@@ -56,21 +56,30 @@ int sl_read_fd(int fd, size_t max, char **text, size_t *len)
 	return 0;
 }
 
-int sl_read_file(const char *path, size_t max, char **text, size_t *len)
+int sl_read_regular(const char *path, size_t max, char **text, size_t *len, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret;
-	struct stat st;
+	struct stat own;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st))
+	if (!st)
+		st = &own;
+	if (fstat(fd, st))
 		ret = -errno;
-	else if (!S_ISREG(st.st_mode))
+	else if (!S_ISREG(st->st_mode))
 		ret = -EINVAL;
+	else if (max && (size_t)st->st_size > max)
+		ret = -EFBIG;
 	else
 		ret = sl_read_fd(fd, max, text, len);
 	close(fd);
 	return ret;
+}
+
+int sl_read_file(const char *path, size_t max, char **text, size_t *len)
+{
+	return sl_read_regular(path, max, text, len, NULL);
 }
 
 static int mkdir_chain(const char *path, mode_t mode, bool last)

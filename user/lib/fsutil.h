@@ -7,14 +7,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "lib/err.h"
 
 /* Everything left to read on fd, NUL-terminated, into *text (malloc'd) and *len. More than
  * max bytes (0: no limit) is -EFBIG. 0 or -errno; *text untouched on error. */
 int sl_read_fd(int fd, size_t max, char **text, size_t *len);
-/* sl_read_fd on the regular file at path (opened without blocking: a FIFO or device is
- * -EINVAL, never waited on). */
+/* sl_read_fd on the regular file at path, opened without blocking: a FIFO or device is
+ * -EINVAL, never waited on; one larger than max (0: no limit) is -EFBIG without a read. What
+ * the file was (fstat) into *st when st is not NULL. */
+int sl_read_regular(const char *path, size_t max, char **text, size_t *len, struct stat *st);
+/* sl_read_regular without the stat. */
 int sl_read_file(const char *path, size_t max, char **text, size_t *len);
 /* Create the directories leading to path, not path itself. 0 or -errno. */
 int sl_mkdir_parents(const char *path, mode_t mode);
