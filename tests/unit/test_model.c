@@ -1142,6 +1142,46 @@ static void test_health_or_else_all(void **state)
 	sl_model_free(&m2);
 }
 
+/* A backend that left while ejected and comes back under a new id starts ejected; others
+ * (another port, another service, still there) are not touched. */
+static void test_held_backends(void **state)
+{
+	static const struct sl_model empty;
+	struct sl_held_entry held[] = {
+		{ "api", { { 0 } }, 80 }, { "api", { { 0 } }, 81 },
+	};
+	const struct sl_service_model *s;
+	struct sl_build_input in;
+	struct sl_err err = { "" };
+	struct sl_model m;
+	struct world w;
+
+	(void)state;
+	held[0].addr = A("10.0.0.1");
+	held[1].addr = A("10.0.0.1");
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP);
+	add_service(&w, "db", SL_PROTO_TCP);
+	add_inst(&w, "a", "api", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "b", "api", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "c", "api", "10.0.0.1", NULL, 82, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "d", "db", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "u", "api", "10.0.0.1", NULL, 81, SL_HEALTH_UNHEALTHY, 1);
+	in = (struct sl_build_input){ .cfg = &w.cfg, .instances = &w.insts, .vip4 = &w.vip4,
+				      .vip6 = &w.vip6, .current = &empty,
+				      .held = { held, 2 } };
+	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m, &err), 0);
+	s = svc_of(&m, "api");
+	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_EJECTED);
+	assert_int_equal(must_backend(s, "b", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	assert_int_equal(must_backend(s, "c", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	assert_int_equal(must_backend(s, "u", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
+	assert_int_equal(must_backend(svc_of(&m, "db"), "d", SLUICE_FAM_V4)->state,
+			 SLUICE_BACKEND_SERVING);
+	assert_int_equal(s->table[SLUICE_FAM_V4].nslots, 2);
+	sl_model_free(&m);
+}
+
 static bool departed(const struct sl_departure *v, size_t n, const char *addr, bool tcp)
 {
 	struct sl_addr x = A(addr);
@@ -1240,6 +1280,7 @@ int main(void)
 		cmocka_unit_test(test_panic_never_unhealthy),
 		cmocka_unit_test(test_health_overlay),
 		cmocka_unit_test(test_departures),
+		cmocka_unit_test(test_held_backends),
 		cmocka_unit_test(test_port_default),
 		cmocka_unit_test(test_health_or_else_all),
 		cmocka_unit_test(test_policy_from_config),

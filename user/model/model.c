@@ -359,6 +359,29 @@ static void backend_from(struct sl_backend_model *bk, const struct sl_instance *
 	snprintf(bk->instance_id, sizeof(bk->instance_id), "%s", inst->id);
 }
 
+int sl_held_cmp(const struct sl_held_entry *a, const struct sl_held_entry *b)
+{
+	int c = strcmp(a->service, b->service);
+
+	if (!c)
+		c = sl_addr_cmp(&a->addr, &b->addr);
+	return c ? c : (int)a->port - (int)b->port;
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	return sl_held_cmp(a, b);
+}
+
+static bool is_held(const struct build *b, const struct sl_service_model *svc,
+		    const struct sl_backend_model *bk)
+{
+	struct sl_held_entry key = { svc->name, bk->addr, bk->port };
+	const struct sl_held *h = &b->in->held;
+
+	return h->n && bsearch(&key, h->v, h->n, sizeof(*h->v), held_cmp);
+}
+
 /* Cloud Map's HEALTHY_OR_ELSE_ALL: when the registry serves none of them, the UNHEALTHY ones
  * serve (a draining one still does not). */
 static void health_or_else_all(struct sl_backend_model *v, size_t n)
@@ -433,10 +456,12 @@ static int build_backends(struct build *b, struct sl_service_model *svc,
 			return -ENOSPC;
 		}
 		/* The registry's UNHEALTHY and DRAINING win; of a backend it serves, ask sluiced's
-		 * health checks and ejections (a new id has had none). */
+		 * health checks and ejections (a new id has had none, unless it left ejected). */
 		if (old && v[i].state == SLUICE_BACKEND_SERVING && v[i].id < b->in->verdicts.n &&
 		    b->in->verdicts.v)
 			v[i].state = b->in->verdicts.v[v[i].id];
+		else if (!old && v[i].state == SLUICE_BACKEND_SERVING && is_held(b, svc, &v[i]))
+			v[i].state = SLUICE_BACKEND_EJECTED;
 	}
 	svc->backends = v;
 	svc->nbackends = n;

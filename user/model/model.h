@@ -70,6 +70,22 @@ struct sl_verdicts {
 	uint32_t n;
 };
 
+/* Backends that left while ejected and may come back under a new id before their ejection
+ * ends: they start ejected. Sorted by (service, address, port). */
+struct sl_held_entry {
+	const char *service;
+	struct sl_addr addr;
+	uint16_t port;
+};
+
+struct sl_held {
+	const struct sl_held_entry *v;
+	size_t n;
+};
+
+/* The order of sl_held: service name, then address, then port. */
+int sl_held_cmp(const struct sl_held_entry *a, const struct sl_held_entry *b);
+
 struct sl_build_input {
 	const struct sl_config *cfg;
 	const struct sl_instances *instances;
@@ -77,6 +93,7 @@ struct sl_build_input {
 	const struct sl_vip_table *vip6;
 	const struct sl_model *current;  /* ids to keep; may be empty */
 	struct sl_verdicts verdicts;     /* of the ids kept from current */
+	struct sl_held held;             /* of new ids */
 };
 
 /* Build the desired model. Fails (-EINVAL/-ENOSPC, err naming the service) when a limit
