@@ -43,7 +43,8 @@ int sl_desired_build(const struct sl_desired_input *in, struct sl_id_alloc *serv
 	if (!ret) {
 		b = (struct sl_build_input){ .cfg = in->cfg, .instances = in->instances,
 					     .vip4 = &out->vip4, .vip6 = &out->vip6,
-					     .current = in->current, .verdicts = in->verdicts };
+					     .current = in->current, .verdicts = in->verdicts,
+					     .held = in->held };
 		service_ids->limit = in->cfg->limits.services;
 		backend_ids->limit = in->cfg->limits.backends;
 		ret = sl_model_build(&b, service_ids, backend_ids, &out->model, &e);

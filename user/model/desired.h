@@ -17,6 +17,7 @@ struct sl_desired_input {
 	const struct sl_vip_table *prev_vip6;
 	const struct sl_model *current;       /* ids to keep; may be empty */
 	struct sl_verdicts verdicts;          /* health verdicts of current's backend ids */
+	struct sl_held held;                  /* backends that left ejected, if they return */
 };
 
 struct sl_desired {
