@@ -139,7 +139,8 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "                     (default %s; missing: the defaults)\n"
 	       "  -j, --json         machine-readable output; errors as {\"error\": ...} on\n"
 	       "                     stdout\n"
-	       "  -f, --force        attach: the cgroup2 root too\n"
+	       "  -f, --force        attach: the cgroup2 root too; teardown: even while sluiced\n"
+	       "                     serves\n"
 	       "  -V, --version      the version\n"
 	       "  -h, --help         this text\n"
 	       "\nExit status: 0 done, 1 failed, 2 usage error.\n", SL_DEFAULT_BPFFS, SL_DEFAULT_CONFIG);

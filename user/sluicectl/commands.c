@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* commands.c: the commands that work on the pinned objects alone: services (from the maps),
- * attach, detach and attached (the links), and teardown. */
+ * attach, detach and attached (the links), and teardown (refused while sluiced serves). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "kernel/maps.h"
 #include "model/model.h"
 #include "sluicectl/commands.h"
+#include "sluicectl/daemon.h"
 
 static const char *state_name(uint8_t s)
 {
@@ -230,8 +231,12 @@ int cmd_attached(struct ctl *c)
 
 int cmd_teardown(struct ctl *c)
 {
+	struct ctl_daemon d;
 	struct sl_err err;
 
+	if (!c->o.force && !ctl_daemon_find(c->bpffs, &d) && d.pid)
+		return ctl_fail(c, "sluiced (pid %d) serves this data plane: stop it first, or "
+			        "--force", (int)d.pid);
 	if (sl_teardown(c->bpffs, &err))
 		return ctl_fail(c, "%s", err.msg);
 	if (c->o.json)
