@@ -143,7 +143,8 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "                     serves\n"
 	       "  -V, --version      the version\n"
 	       "  -h, --help         this text\n"
-	       "\nExit status: 0 done, 1 failed, 2 usage error.\n", SL_DEFAULT_BPFFS, SL_DEFAULT_CONFIG);
+	       "\nExit status: 0 done (status: a ready sluiced, nothing degraded), 1 failed or\n"
+	       "degraded, 2 usage error.\n", SL_DEFAULT_BPFFS, SL_DEFAULT_CONFIG);
 }
 
 json_t *ctl_json_string(const char *s)

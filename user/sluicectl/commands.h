@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* commands.h: the handlers of sluicectl's command table (main.c), and the attachments'
- * output of attached. */
+ * output that attached and status share. */
 #ifndef CTL_COMMANDS_H
 #define CTL_COMMANDS_H
 
@@ -21,5 +21,8 @@ const char *ctl_attachment_state(const struct sl_attachment_info *a);
 json_t *ctl_attachments_json(const struct sl_attachment_info *v, size_t n);
 /* A line each: "ID STATE PATH[ (config)]", after indent. */
 void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const char *indent);
+
+/* status.c */
+int cmd_status(struct ctl *c);
 
 #endif
