@@ -87,6 +87,21 @@ const struct e2e_case cases[] = {
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},
+	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
+	  .fn = t_ctl_usage },
+	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },
+	{ .name = "sluicectl status reads the status file: ready, degraded first, stale, --json",
+	  .fn = t_ctl_status_file },
+	{
+		.name = "sluicectl status names sluiced's pid; after SIGTERM: no sluiced",
+		.fn = t_ctl_status_daemon,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "sluicectl teardown: refused while sluiced serves, done with --force",
+		.fn = t_ctl_teardown_refused,
+		.daemon = OWN_DAEMON,
+	},
 	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "
 			"after its ejection",

@@ -74,6 +74,14 @@ static int dump_to(const char *path, json_t *j, bool atomic)
 	return ret;
 }
 
+const char *status_file(void)
+{
+	static char path[400];
+
+	snprintf(path, sizeof(path), "%s/run/status.json", B.dir);
+	return path;
+}
+
 int write_config(const char *drop, const char *add)
 {
 	const struct e2e_case *c = current_case;
@@ -88,11 +96,11 @@ int write_config(const char *drop, const char *add)
 		json_decref(services);
 		return -1;
 	}
-	cfg = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:s, s:[s], s:o}",
+	cfg = json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:s, s:s, s:[s], s:o}",
 			"namespace", "e2e.local", "vipCidr", "127.255.0.0/16",
 			"vipCidr6", "fd00:5c1c::/64", "registry", "file", B.registry,
 			"bpffs", B.bpffs, "hostsFile", B.hosts, "stateFile", state_file,
-			"cgroups", B.cgroup, "services", services);
+			"statusFile", status_file(), "cgroups", B.cgroup, "services", services);
 	if (cfg && fields)
 		json_object_update(cfg, fields);
 	json_decref(fields);
