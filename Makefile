@@ -222,6 +222,7 @@ install: all
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(BINDIR)|' deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice/registry
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json ]; then \
 		install -D -m 0644 deploy/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json; fi
 

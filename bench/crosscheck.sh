@@ -51,7 +51,7 @@ cat > "$tmp/registry/web.json" <<'JSON'
 JSON
 cat > "$tmp/sluice.json" <<JSON
 { "namespace": "bench.local", "registry": { "file": "$tmp/registry" },
-  "bpffs": "$tmp/bpf/sluice", "hostsFile": "$tmp/hosts", "stateFile": "$tmp/state.json",
+  "bpffs": "$tmp/bpf/sluice", "hostsFile": "$tmp/hosts", "stateFile": "$tmp/state.json", "statusFile": "$tmp/status.json",
   "cgroups": [ "$cg/sluice" ], "vipCidr": "127.64.0.0/16",
   "services": [ { "discoveryName": "web", "vip": "127.64.0.1",
                   "clientAliases": [ { "dnsName": "web", "port": 80 } ] } ] }

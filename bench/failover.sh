@@ -114,6 +114,7 @@ config() { # MODE
   "bpffs": "$tmp/bpf/sluice",
   "hostsFile": "$tmp/hosts",
   "stateFile": "$tmp/state.json",
+  "statusFile": "$tmp/status.json",
   "cgroups": [ "$cg" ],
   "services": [
     { "portName": "http", "discoveryName": "orders", "vip": "$vip", "panicThresholdPercent": 0,

@@ -18,7 +18,7 @@ function vip(i,   a) { a = i + 1; return sprintf("127.%d.%d.%d", 64 + int(a / 65
 BEGIN {
 	cfg = dir "/sluice.json"; txt = dir "/services.txt"
 	printf "{\"namespace\":\"bench.local\",\"registry\":{\"file\":\"%s/registry\"},", dir > cfg
-	printf "\"bpffs\":\"%s\",\"hostsFile\":\"%s/hosts\",\"stateFile\":\"%s/state.json\",", bpffs, dir, dir > cfg
+	printf "\"bpffs\":\"%s\",\"hostsFile\":\"%s/hosts\",\"stateFile\":\"%s/state.json\",\"statusFile\":\"%s/status.json\",", bpffs, dir, dir, dir > cfg
 	printf "\"cgroups\":[\"%s\"],\"vipCidr\":\"127.64.0.0/10\",", cg > cfg
 	printf "\"limits\":{\"services\":%d,\"backends\":%d,\"frontends\":%d},", n + 16, n * b + 16, n + 16 > cfg
 	printf "\"services\":[\n" > cfg

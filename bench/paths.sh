@@ -135,7 +135,7 @@ if [ "$ns" = plain ]; then
 {
   "namespace": "bench.local",
   "registry": { "file": "$tmp/registry" },
-  "bpffs": "$tmp/bpf/sluice", "hostsFile": "$tmp/hosts", "stateFile": "$tmp/state.json",
+  "bpffs": "$tmp/bpf/sluice", "hostsFile": "$tmp/hosts", "stateFile": "$tmp/state.json", "statusFile": "$tmp/status.json",
   "cgroups": [ "$cg/sluice" ],
   "vipCidr": "127.64.0.0/16",
   "services": [

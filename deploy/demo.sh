@@ -55,6 +55,7 @@ cat > "$tmp/sluice.json" <<JSON
   "bpffs": "$tmp/bpf/sluice",
   "hostsFile": "$tmp/hosts",
   "stateFile": "$tmp/state.json",
+  "statusFile": "$tmp/status.json",
   "cgroups": [ "$cg" ],
   "services": [
     { "portName": "http", "discoveryName": "orders",

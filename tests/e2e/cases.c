@@ -103,6 +103,39 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "held at a restart with a file that never parsed; the hold lifts when it goes",
+		.fn = t_hold_lifts,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'hold', 'clientAliases': [{'port': 80}]}",
+		.instances = { "h1 hold B3", "h2 hold B5" },
+	},
+	{
+		.name = "a registry path missing, deleted, a FIFO, a directory, moved and made again",
+		.fn = t_registry_path_followed,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'follow', 'clientAliases': [{'port': 80}]}",
+		.instances = { "f1 follow B1" },
+	},
+	{ .name = "a second sluiced on the same bpffs is refused", .fn = t_second_daemon_refused },
+	{ .name = "sluiced --check validates and touches nothing", .fn = t_check_touches_nothing },
+	{
+		.name = "a configured cgroup that is missing is said and attached when it appears",
+		.fn = t_failed_attach_heals,
+		.daemon = OWN_DAEMON,
+	},
+	{ .name = "a bpffs dir someone else owns, or anyone may write, is refused",
+	  .fn = t_hostile_bpffs_refused },
+	{
+		.name = "a symlink planted at the hosts file is not written through",
+		.fn = t_planted_symlink_refused,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "a data plane torn down under sluiced: it says so and exits",
+		.fn = t_torn_down_under_daemon,
+		.daemon = OWN_DAEMON,
+	},
+	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "
 			"after its ejection",
 		.fn = t_passive,
@@ -148,11 +181,22 @@ const struct e2e_case cases[] = {
 		.pool = { "H9", "H10" },
 	},
 	{
-		.name = "panic mode: too few serve, all get traffic",
+		.name = "panic mode: too few pass their checks, all get traffic; never UNHEALTHY",
 		.fn = t_panic,
 		.daemon = OWN_DAEMON,
-		.services = "{'discoveryName': 'pan', 'clientAliases': [{'port': 80}]}",
-		.instances = { "n1 pan B1", "n2 pan B2 UNHEALTHY", "n3 pan B3 UNHEALTHY" },
+		/* port 9 answers on none of them: every check fails */
+		.services = "{'discoveryName': 'pan', 'clientAliases': [{'port': 80}],"
+			    " 'outlierDetection': false,"
+			    " 'healthCheck': {'protocol': 'tcp', 'port': 9, 'intervalSeconds': 0.2,"
+			    "                 'timeoutSeconds': 0.1, 'unhealthyThreshold': 1}}",
+		.instances = { "n1 pan B1", "n2 pan B2", "n3 pan B3", "n4 pan B4 UNHEALTHY" },
+	},
+	{
+		.name = "every instance UNHEALTHY: ECONNREFUSED, panic or not",
+		.fn = t_all_unhealthy,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'unh', 'clientAliases': [{'port': 80}]}",
+		.instances = { "u1 unh B1 UNHEALTHY", "u2 unh B2 UNHEALTHY" },
 	},
 	{
 		.name = "round robin alternates",

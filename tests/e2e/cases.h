@@ -49,7 +49,7 @@ extern const size_t ncases;
 /* The case running now (its row: what inputs.c adds, what t_route reads). */
 extern const struct e2e_case *current_case;
 
-/* inputs.c: the "statusFile" the config names (<dir>/run/status.json, beside the hosts file). */
+/* inputs.c: the "statusFile" the config names (<dir>/status.json). */
 const char *status_file(void);
 
 /* Set up what the row needs, run the case, restore the shared state. True when it passed
@@ -84,6 +84,16 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_rails.c */
+void t_hold_lifts(void);
+void t_registry_path_followed(void);
+void t_second_daemon_refused(void);
+void t_check_touches_nothing(void);
+void t_failed_attach_heals(void);
+void t_hostile_bpffs_refused(void);
+void t_planted_symlink_refused(void);
+void t_torn_down_under_daemon(void);
+
 /* e2e_health.c */
 void t_passive(void);
 void t_ejection_cap(void);
@@ -91,6 +101,7 @@ void t_active_tcp(void);
 void t_check_state_survives_restart(void);
 void t_active_http(void);
 void t_panic(void);
+void t_all_unhealthy(void);
 void t_round_robin(void);
 void t_least_request(void);
 void t_affinity(void);

@@ -141,15 +141,40 @@ void t_active_http(void)
 	expect(routes_to("http", "H9", 3000), "H9 not back after /healthz answers 301");
 }
 
+/* Panic mode overrides sluice's own verdicts only: with every check failing, the three the
+ * registry serves all get traffic, the one it calls UNHEALTHY none. */
 void t_panic(void)
 {
-	struct result res = connects("pan", 90);
+	struct json_t *root;
+	struct result res;
+	bool panic;
 
+	wait_log(":9 is now unhealthy", 3, 3000);
+	expect(log_count(":9 is now unhealthy") == 3, "not every check failed");
+	root = services_json();
+	panic = root && json_is_true(json_object_get(service_named(root, "pan"), "panic"));
+	json_decref(root);
+	expect(panic, "pan is not in panic mode with every check failing");
+	res = connects("pan", 90);
 	expect(res.ok == 90, "%d of 90 ok", res.ok);
 	expect(count_of(&res, "B1") > 10 && count_of(&res, "B2") > 10 && count_of(&res, "B3") > 10,
-	       "1 of 3 serving is under panicThresholdPercent 50, so all 3 get traffic: "
+	       "0 of 3 passing is under panicThresholdPercent 50, so all 3 get traffic: "
 	       "B1 %d, B2 %d, B3 %d", count_of(&res, "B1"), count_of(&res, "B2"),
 	       count_of(&res, "B3"));
+	expect(count_of(&res, "B4") == 0, "the registry's UNHEALTHY B4 got %d", count_of(&res, "B4"));
+}
+
+/* The registry's UNHEALTHY always wins: with every instance UNHEALTHY, panic mode (on by
+ * default) routes to none of them and connects are refused. */
+void t_all_unhealthy(void)
+{
+	unsigned long b1 = backend_hits("B1"), b2 = backend_hits("B2");
+	struct result res = connects("unh", 5);
+
+	expect(res.ok == 0 && res.failed == 5 && res.last_errno == ECONNREFUSED,
+	       "%d ok, %d failed, errno %d", res.ok, res.failed, res.last_errno);
+	expect(backend_hits("B1") == b1 && backend_hits("B2") == b2,
+	       "an UNHEALTHY backend was reached");
 }
 
 /* Any two connects in a row reach both of two equal backends (random: 1 in 2 each time). */

@@ -238,12 +238,11 @@ int log_count(const char *needle)
 	return count_since(B.log_mark, needle);
 }
 
-int daemon_start(void)
+int daemon_spawn(void)
 {
-	long from = log_size();
-	unsigned long long deadline;
 	pid_t pid;
 
+	B.spawn_mark = log_size();
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -256,15 +255,28 @@ int daemon_start(void)
 		_exit(127);
 	}
 	B.daemon = pid;
-	deadline = now_ms() + 15000;
+	return 0;
+}
+
+int daemon_wait_ready(int timeout_ms)
+{
+	unsigned long long deadline = now_ms() + (unsigned long long)timeout_ms;
+
 	while (now_ms() < deadline) {
-		if (count_since(from, "sluiced: ready:"))
+		if (count_since(B.spawn_mark, "sluiced: ready:"))
 			return 0;
 		if (!daemon_alive())
 			return -1;
 		usleep(10000);
 	}
 	return -1;
+}
+
+int daemon_start(void)
+{
+	if (daemon_spawn())
+		return -1;
+	return daemon_wait_ready(15000);
 }
 
 bool daemon_alive(void)

@@ -26,6 +26,7 @@ struct bench {
 	const char *sluiced, *sluicectl;
 	pid_t daemon;
 	long log_mark;      /* log_count counts from here: where the current case began */
+	long spawn_mark;    /* where the log was when the daemon was last started */
 };
 
 extern struct bench B;
@@ -38,6 +39,9 @@ int replace_file(const char *path, const char *content);
 char *read_file(const char *path);
 /* Start sluiced and wait (bounded) until it logged readiness. */
 int daemon_start(void);
+/* Start sluiced without waiting; then wait (bounded) for its readiness, -1 if it exits. */
+int daemon_spawn(void);
+int daemon_wait_ready(int timeout_ms);
 /* Send sig and wait for exit; returns the exit status (or 128+signal). */
 int daemon_stop(int sig);
 bool daemon_alive(void);

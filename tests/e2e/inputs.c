@@ -78,7 +78,7 @@ const char *status_file(void)
 {
 	static char path[400];
 
-	snprintf(path, sizeof(path), "%s/run/status.json", B.dir);
+	snprintf(path, sizeof(path), "%s/status.json", B.dir);
 	return path;
 }
 

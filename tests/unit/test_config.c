@@ -177,6 +177,7 @@ static void test_every_field(void **state)
 
 	(void)state;
 	parse_ok("{'namespace':'prod_1.local','enabled':false,'vipCidr':'10.200.0.0/24',"
+		 "'allowRoutableVips':true,"
 		 "'vipCidr6':'fd00:5::/112','registry':{'file':'/var/lib/sluice/instances.json'},"
 		 "'cgroups':['/sys/fs/cgroup/a','/sys/fs/cgroup/b.slice'],'bpffs':'/sys/fs/bpf/x',"
 		 "'hostsFile':'/run/x/hosts','stateFile':'/var/lib/x/state.json',"
@@ -191,6 +192,7 @@ static void test_every_field(void **state)
 	assert_string_equal(cfg.namespace, "prod_1.local");
 	assert_false(cfg.enabled);
 	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
+	assert_true(cfg.allow_routable_vips);
 	assert_true(cfg.has_vip_cidr6);
 	assert_false(cfg.vip_cidr6.v4);
 	assert_string_equal(sl_cidr_format(&cfg.vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
@@ -360,7 +362,8 @@ static void test_vip_range_edges(void **state)
 	struct sl_config cfg;
 
 	(void)state;
-	parse_ok("{'namespace':'ns','vipCidr':'10.0.0.0/30','vipCidr6':'fd00::/126',"
+	parse_ok("{'namespace':'ns','vipCidr':'10.0.0.0/30','allowRoutableVips':true,"
+		 "'vipCidr6':'fd00::/126',"
 		 "'services':[{'discoveryName':'a','vip':'10.0.0.1','vip6':'fd00::3',"
 		 "'clientAliases':[{'port':1}]},"
 		 "{'discoveryName':'b','vip':'10.0.0.2','vip6':'fd00::1',"
@@ -1055,11 +1058,11 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
+		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
-		  "terminateTcp, healthCheck, outlierDetection, clientAliases, ingressPortOverride, timeout, "
+		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, ingressPortOverride, timeout, "
 		  "tls)" },
 		{ SVCS("{'portName':'a','clientAliases':[{'port':1,'x':1}]}"),
 		  ORIGIN ": services[0].clientAliases[0].x: unknown field (known: dnsName, port, vip, vip6)" },
@@ -1080,6 +1083,73 @@ static void test_unknown_field_lists(void **state)
 		assert_int_equal(parse(cases[i].json, ORIGIN, &cfg, &err), -EINVAL);
 		assert_string_equal(err.msg, cases[i].want);
 	}
+}
+
+/* healthStatus (Cloud Map's fail-open, off by default) and a service's default port. */
+/* An IPv4 VIP range outside loopback only when asked for; never one over the metadata and
+ * credential endpoints, whatever is asked. */
+static void test_vip_range_safety(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} bad[] = {
+		{ TOP("'vipCidr':'10.0.0.0/8'"), ORIGIN ": vipCidr: 10.0.0.0/8 is outside 127.0.0.0/8: "
+		  "a VIP sluice does not rewrite would leave the host for the network instead of "
+		  "meeting a dead end; use a loopback range, or set \"allowRoutableVips\": true to "
+		  "accept that" },
+		{ TOP("'vipCidr':'169.254.0.0/24','allowRoutableVips':true"), ORIGIN ": vipCidr: "
+		  "169.254.0.0/24 overlaps 169.254.0.0/16, where the instance and task metadata and "
+		  "credential endpoints live: choose another range" },
+		{ TOP("'vipCidr':'160.0.0.0/4','allowRoutableVips':true"), ORIGIN ": vipCidr: "
+		  "160.0.0.0/4 overlaps 169.254.0.0/16, where the instance and task metadata and "
+		  "credential endpoints live: choose another range" },
+		{ TOP("'vipCidr6':'fd00:ec2::/64'"), ORIGIN ": vipCidr6: fd00:ec2::/64 overlaps "
+		  "fd00:ec2::254/128, where the instance and task metadata and credential endpoints "
+		  "live: choose another range" },
+		{ TOP("'vipCidr6':'fe80::/64'"), ORIGIN ": vipCidr6: fe80::/64 overlaps fe80::/10, "
+		  "where the instance and task metadata and credential endpoints live: choose another "
+		  "range" },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(parse(bad[i].json, ORIGIN, &cfg, &err), -EINVAL);
+		assert_string_equal(err.msg, bad[i].want);
+	}
+	parse_ok(TOP("'vipCidr':'127.100.0.0/16'"), &cfg);
+	assert_false(cfg.allow_routable_vips);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'vipCidr':'10.9.0.0/16','allowRoutableVips':true"), &cfg);
+	sl_config_free(&cfg);
+}
+
+static void test_health_status_and_port(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'portName':'a'}"), &cfg);
+	assert_false(cfg.services[0].health_or_else_all);
+	assert_int_equal(cfg.services[0].port, 0);
+	sl_config_free(&cfg);
+	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY_OR_ELSE_ALL','port':8080}"), &cfg);
+	assert_true(cfg.services[0].health_or_else_all);
+	assert_int_equal(cfg.services[0].port, 8080);
+	sl_config_free(&cfg);
+	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY'}"), &cfg);
+	assert_false(cfg.services[0].health_or_else_all);
+	sl_config_free(&cfg);
+	assert_int_equal(parse(SVCS("{'portName':'a','healthStatus':'ALL'}"), ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": services[0].healthStatus: must be \"HEALTHY\" or "
+			    "\"HEALTHY_OR_ELSE_ALL\", got \"ALL\"");
+	assert_int_equal(parse(SVCS("{'portName':'a','port':0}"), ORIGIN, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": services[0].port: must be an integer from 1 to "
+			    "65535, got 0");
 }
 
 static void test_service_errors(void **state)
@@ -1111,7 +1181,7 @@ static void test_service_errors(void **state)
 		  { ORIGIN ": services[0].vip: must be an IPv4 address, got 5" } },
 		{ "vip outside", SVCS("{'portName':'a','vip':'10.0.0.1'}"),
 		  { ORIGIN ": services[0].vip: 10.0.0.1 is outside vipCidr 127.255.0.0/16" } },
-		{ "vip outside set range", "{'namespace':'ns','vipCidr':'10.1.0.0/24','services':[{'portName':'a','vip':'10.1.1.5'}]}",
+		{ "vip outside set range", "{'namespace':'ns','vipCidr':'10.1.0.0/24','allowRoutableVips':true,'services':[{'portName':'a','vip':'10.1.1.5'}]}",
 		  { ORIGIN ": services[0].vip: 10.1.1.5 is outside vipCidr 10.1.0.0/24" } },
 		{ "vip first", SVCS("{'portName':'a','vip':'127.255.0.0'}"),
 		  { ORIGIN ": services[0].vip: 127.255.0.0 is the first address of vipCidr 127.255.0.0/16" } },
@@ -1371,10 +1441,18 @@ static void test_load_unreadable(void **state)
 	assert_string_equal(err.msg, want);
 	assert_true(is_zeroed(&cfg));
 
-	assert_int_equal(sl_config_load(tmpdir, &cfg, &err), -EISDIR);
-	snprintf(want, sizeof(want), "%s: cannot read: %s", tmpdir, strerror(EISDIR));
+	assert_int_equal(sl_config_load(tmpdir, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file", tmpdir);
 	assert_string_equal(err.msg, want);
 	assert_true(is_zeroed(&cfg));
+
+	/* A FIFO in its place is refused at once, never waited on. */
+	snprintf(path, sizeof(path), "%s/fifo.json", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(sl_config_load(path, &cfg, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read: not a regular file", path);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(unlink(path), 0);
 }
 
 static void test_config_free(void **state)
@@ -1414,6 +1492,8 @@ static void test_config_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_health_status_and_port),
+		cmocka_unit_test(test_vip_range_safety),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_field),

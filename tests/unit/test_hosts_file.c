@@ -207,6 +207,8 @@ static void test_render_many(void **state)
 	sl_vip_table_free(&v4);
 }
 
+static struct sl_err err;
+
 static void test_write_creates(void **state)
 {
 	char *path = path_in(state, "run/sluice/hosts"), *dir = path_in(state, "run/sluice");
@@ -214,7 +216,7 @@ static void test_write_creates(void **state)
 	bool changed = false;
 	char *got;
 
-	assert_int_equal(sl_hosts_write(path, HEAD "127.255.0.1\ta a.ns\n", &changed), 0);
+	assert_int_equal(sl_hosts_write(path, HEAD "127.255.0.1\ta a.ns\n", &changed, &err), 0);
 	assert_true(changed);
 	got = slurp(path);
 	assert_string_equal(got, HEAD "127.255.0.1\ta a.ns\n");
@@ -236,10 +238,10 @@ static void test_write_unchanged_untouched(void **state)
 	struct stat st;
 	bool changed = true;
 
-	assert_int_equal(sl_hosts_write(path, HEAD, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, HEAD, &changed, &err), 0);
 	assert_true(changed);
 	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
-	assert_int_equal(sl_hosts_write(path, HEAD, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, HEAD, &changed, &err), 0);
 	assert_false(changed);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mtim.tv_sec, 1000000);
@@ -257,14 +259,14 @@ static void test_write_in_place(void **state)
 	ino_t ino;
 	bool changed = false;
 
-	assert_int_equal(sl_hosts_write(path, big, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, big, &changed, &err), 0);
 	assert_true(changed);
 	assert_int_equal(stat(path, &st), 0);
 	ino = st.st_ino;
 
 	/* Shrinking: the same inode, truncated to the new content. */
 	changed = false;
-	assert_int_equal(sl_hosts_write(path, small, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, small, &changed, &err), 0);
 	assert_true(changed);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_ino, ino);
@@ -275,14 +277,14 @@ static void test_write_in_place(void **state)
 
 	/* Same size, other bytes: still rewritten. */
 	changed = false;
-	assert_int_equal(sl_hosts_write(path, same_len, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, same_len, &changed, &err), 0);
 	assert_true(changed);
 	got = slurp(path);
 	assert_string_equal(got, same_len);
 	free(got);
 
 	/* Growing again. */
-	assert_int_equal(sl_hosts_write(path, big, &changed), 0);
+	assert_int_equal(sl_hosts_write(path, big, &changed, &err), 0);
 	assert_true(changed);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_ino, ino);
@@ -295,18 +297,54 @@ static void test_write_in_place(void **state)
 static void test_write_error(void **state)
 {
 	char *file = path_in(state, "plain"), *path = path_in(state, "plain/sub/hosts");
+	char *dir = path_in(state, "adir");
 	bool changed = true;
 	int fd;
 
 	fd = open(file, O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(sl_hosts_write(path, HEAD, &changed), -ENOTDIR);
+	assert_int_equal(sl_hosts_write(path, HEAD, &changed, &err), -ENOTDIR);
 	assert_false(changed);
 	/* A directory in the way of the file itself. */
-	assert_int_equal(sl_hosts_write((char *)*state, HEAD, &changed), -EISDIR);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(sl_hosts_write(dir, HEAD, &changed, &err), -EISDIR);
 	free(file);
 	free(path);
+	free(dir);
+}
+
+/* A symlink planted at the path is not written through (the file it points at stays), nor
+ * is a file in a directory others may write, nor one that is not this user's. */
+static void test_write_refuses_plants(void **state)
+{
+	char *path = path_in(state, "hosts"), *victim = path_in(state, "passwd-copy");
+	char *open_dir = path_in(state, "open"), *in_open = path_in(state, "open/hosts");
+	bool changed = true;
+	char *got;
+	int fd;
+
+	fd = open(victim, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "root:x:0:0\n", 11), 11);
+	close(fd);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(sl_hosts_write(path, HEAD, &changed, &err), -ELOOP);
+	assert_false(changed);
+	assert_non_null(strstr(err.msg, "symlink"));
+	got = slurp(victim);
+	assert_string_equal(got, "root:x:0:0\n");
+	free(got);
+
+	assert_int_equal(mkdir(open_dir, 0777), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	assert_int_equal(sl_hosts_write(in_open, HEAD, &changed, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "writable by others"));
+	assert_int_equal(access(in_open, F_OK), -1);
+	free(path);
+	free(victim);
+	free(open_dir);
+	free(in_open);
 }
 
 int main(void)
@@ -322,6 +360,7 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_in_place, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_error, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_write_refuses_plants, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

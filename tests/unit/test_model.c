@@ -954,6 +954,8 @@ static void test_too_many_serving(void **state)
 
 /* Panic mode: fewer than panic_percent of the non-draining backends serve, so the tables
  * hold them all (draining ones excepted) and the policy says PANIC. */
+/* Panic mode overrides sluice's own verdicts (check-failed, ejected) only: the registry's
+ * UNHEALTHY and draining backends never serve, nor count towards the threshold. */
 static void test_panic(void **state)
 {
 	static const struct {
@@ -965,27 +967,62 @@ static void test_panic(void **state)
 	(void)state;
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct sl_service_model *s;
+		struct sl_build_input in;
+		struct sl_err err = { "" };
 		struct sl_service_cfg *sc;
-		struct sl_model m;
+		uint8_t verdict[64] = { 0 };
+		struct sl_model m1, m2;
 		struct world w;
 
 		world_init(&w);
 		sc = add_service(&w, "api", SL_PROTO_TCP);
 		sc->panic_percent = cases[c].percent;
 		add_inst(&w, "ok", "api", "10.0.0.1", NULL, 80, SL_HEALTH_HEALTHY, 1);
-		add_inst(&w, "bad1", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
-		add_inst(&w, "bad2", "api", "10.0.0.3", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+		add_inst(&w, "bad1", "api", "10.0.0.2", NULL, 80, SL_HEALTH_HEALTHY, 1);
+		add_inst(&w, "bad2", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 1);
+		add_inst(&w, "unh", "api", "10.0.0.5", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
 		add_inst(&w, "drain", "api", "10.0.0.4", NULL, 80, SL_HEALTH_HEALTHY, 0);
-		build(&w, NULL, &m);
-		s = svc_of(&m, "api");
+		build(&w, NULL, &m1);
+		s = svc_of(&m1, "api");
+		verdict[must_backend(s, "bad1", SLUICE_FAM_V4)->id] = SLUICE_BACKEND_CHECK_FAILED;
+		verdict[must_backend(s, "bad2", SLUICE_FAM_V4)->id] = SLUICE_BACKEND_EJECTED;
+		in = (struct sl_build_input){ .cfg = &w.cfg, .instances = &w.insts, .vip4 = &w.vip4,
+					      .vip6 = &w.vip6, .current = &m1,
+					      .verdicts = { .v = verdict, .n = sizeof(verdict) } };
+		assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m2, &err), 0);
+		s = svc_of(&m2, "api");
 		if (!!(s->policy.flags & SLUICE_POLICY_PANIC) != cases[c].panic)
 			fail_msg("panic_percent %u: panic %d", cases[c].percent, !cases[c].panic);
 		assert_int_equal(s->table[SLUICE_FAM_V4].nslots, cases[c].panic ? 3 : 1);
 		assert_int_equal(sl_service_nserving(s), cases[c].panic ? 3 : 1);
 		assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4],
 					  must_backend(s, "drain", SLUICE_FAM_V4)->id), 0);
-		sl_model_free(&m);
+		assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4],
+					  must_backend(s, "unh", SLUICE_FAM_V4)->id), 0);
+		sl_model_free(&m1);
+		sl_model_free(&m2);
 	}
+}
+
+/* Every instance UNHEALTHY in the registry: no panic, no table, connects refused. */
+static void test_panic_never_unhealthy(void **state)
+{
+	const struct sl_service_model *s;
+	struct sl_model m;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->panic_percent = 50;
+	add_inst(&w, "u1", "api", "10.0.0.1", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	add_inst(&w, "u2", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	add_inst(&w, "d", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 0);
+	build(&w, NULL, &m);
+	s = svc_of(&m, "api");
+	assert_false(s->policy.flags & SLUICE_POLICY_PANIC);
+	assert_int_equal(s->table[SLUICE_FAM_V4].nslots, 0);
+	assert_int_equal(sl_service_nserving(s), 0);
+	sl_model_free(&m);
 }
 
 /* Checks and ejections take a backend the registry serves out of the tables; the registry's
@@ -1045,6 +1082,62 @@ static void test_health_overlay(void **state)
 	assert_int_equal(sl_model_build(&in, &w.sids, &w.bids, &m1, &err), 0);
 	s = svc_of(&m1, "api");
 	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+}
+
+/* An instance without AWS_INSTANCE_PORT takes the service's "port"; without one it is left
+ * out, and only it. */
+static void test_port_default(void **state)
+{
+	const struct sl_service_model *s;
+	struct sl_model m;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->port = 8080;
+	add_service(&w, "db", SL_PROTO_TCP);
+	add_inst(&w, "a", "api", "10.0.0.1", NULL, 0, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "b", "api", "10.0.0.2", NULL, 81, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "c", "db", "10.0.1.1", NULL, 0, SL_HEALTH_HEALTHY, 1);
+	add_inst(&w, "d", "db", "10.0.1.2", NULL, 5432, SL_HEALTH_HEALTHY, 1);
+	build(&w, NULL, &m);
+	s = svc_of(&m, "api");
+	assert_int_equal(s->nbackends, 2);
+	assert_int_equal(must_backend(s, "a", SLUICE_FAM_V4)->port, 8080);
+	assert_int_equal(must_backend(s, "b", SLUICE_FAM_V4)->port, 81);
+	s = svc_of(&m, "db");
+	assert_int_equal(s->nbackends, 1);
+	assert_null(backend_of(s, "c", SLUICE_FAM_V4));
+	assert_int_equal(must_backend(s, "d", SLUICE_FAM_V4)->port, 5432);
+	sl_model_free(&m);
+}
+
+/* healthStatus HEALTHY_OR_ELSE_ALL: the UNHEALTHY ones serve only when none is HEALTHY or
+ * UNKNOWN, as Cloud Map answers; a draining one never. */
+static void test_health_or_else_all(void **state)
+{
+	const struct sl_service_model *s;
+	struct sl_model m1, m2;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->health_or_else_all = true;
+	add_inst(&w, "u1", "api", "10.0.0.1", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	add_inst(&w, "u2", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	add_inst(&w, "d", "api", "10.0.0.3", NULL, 80, SL_HEALTH_HEALTHY, 0);
+	build(&w, NULL, &m1);
+	s = svc_of(&m1, "api");
+	assert_int_equal(sl_service_nserving(s), 2);
+	assert_int_equal(slots_of(&s->table[SLUICE_FAM_V4],
+				  must_backend(s, "d", SLUICE_FAM_V4)->id), 0);
+	add_inst(&w, "h", "api", "10.0.0.4", NULL, 80, SL_HEALTH_HEALTHY, 1);
+	build(&w, &m1, &m2);
+	s = svc_of(&m2, "api");
+	assert_int_equal(sl_service_nserving(s), 1);
+	assert_int_equal(must_backend(s, "u1", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
 }
@@ -1144,8 +1237,11 @@ int main(void)
 		cmocka_unit_test(test_frontend_limit),
 		cmocka_unit_test(test_too_many_serving),
 		cmocka_unit_test(test_panic),
+		cmocka_unit_test(test_panic_never_unhealthy),
 		cmocka_unit_test(test_health_overlay),
 		cmocka_unit_test(test_departures),
+		cmocka_unit_test(test_port_default),
+		cmocka_unit_test(test_health_or_else_all),
 		cmocka_unit_test(test_policy_from_config),
 	};
 

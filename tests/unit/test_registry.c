@@ -194,7 +194,20 @@ static void test_port_errors(void **state)
 	expect_err(PORT_ATTRS("80.0"), path, "got 80.0");
 	expect_err(PORT_ATTRS("true"), path, "got true");
 	expect_err(PORT_ATTRS("null"), path, "got null");
-	expect_err(ATTRS(""), "t.json: Instances[0].Attributes.AWS_INSTANCE_PORT: required");
+}
+
+/* An A-record-only registration gives no port: it parses, with port 0 (the service's "port"
+ * serves it, or it is left out with a word: the model's rule). */
+static void test_port_absent(void **state)
+{
+	struct sl_instances out;
+	struct sl_err err = { { 0 } };
+
+	(void)state;
+	assert_int_equal(sl_registry_parse(ATTRS(""), "t.json", &out, &err), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0].port, 0);
+	sl_instances_free(&out);
 }
 
 static void test_weight(void **state)
@@ -314,10 +327,22 @@ static void test_error_path_index(void **state)
 		   "t.json: Instances[1]: must be an object, got \"b\"");
 }
 
+/* The parse fails and its message holds nothing of word. */
+static void expect_no_quote(const char *text, const char *word)
+{
+	struct sl_instances out = { 0 };
+	struct sl_err err = { { 0 } };
+
+	assert_int_equal(sl_registry_parse(text, "t.json", &out, &err), -EINVAL);
+	if (strstr(err.msg, word))
+		fail_msg("the error quotes the file's content: %s", err.msg);
+}
+
 static void test_document_errors(void **state)
 {
 	(void)state;
-	expect_err("[]", "t.json: the document must be a JSON object, got []");
+	expect_err("[]", "t.json: the document must be a JSON object, got an array");
+	expect_err("\"root:x:0:0\"", "t.json: the document must be a JSON object, got a string");
 	expect_err("{\"InstancesRevision\":1}", "t.json: Instances: required");
 	expect_err("{\"Instances\":{}}", "t.json: Instances: must be an array, got {}");
 	expect_err("{\"Instances\":null}", "t.json: Instances: must be an array, got null");
@@ -329,6 +354,10 @@ static void test_syntax_errors(void **state)
 	expect_err("{\n  \"Instances\": [,]\n}", "t.json:2:");
 	expect_err("", "t.json:");
 	expect_err("{\"Instances\":[]", "t.json:1:");
+	/* Whatever a symlink led to, none of its text is quoted. */
+	expect_no_quote("root:x:0:0:root:/root:/bin/bash\n", "root");
+	expect_no_quote("secret_token=abc123", "secret");
+	expect_no_quote("[\"hunter2\"]", "hunter2");
 	/* Duplicate keys are rejected, at any depth. */
 	expect_err("{\"Instances\":[],\n\"Instances\":[]}", "t.json:2:", "duplicate");
 	expect_err(DOC1(BASE "\"Attributes\":{\"AWS_INSTANCE_IPV4\":\"10.0.0.1\","
@@ -388,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_ignored_keys),
 		cmocka_unit_test(test_port_string_or_integer),
 		cmocka_unit_test(test_port_errors),
+		cmocka_unit_test(test_port_absent),
 		cmocka_unit_test(test_weight),
 		cmocka_unit_test(test_address_errors),
 		cmocka_unit_test(test_instance_field_errors),

@@ -119,80 +119,9 @@ char *sl_hosts_render(const char *namespace, const struct sl_vip_table *v4,
 	return sb.buf;
 }
 
-/* Whether the open file holds exactly content (len bytes). */
-static int same_content(int fd, const char *content, size_t len, bool *same)
+
+
+int sl_hosts_write(const char *path, const char *content, bool *changed, struct sl_err *err)
 {
-	char buf[4096];
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-
-	*same = false;
-	if (fstat(fd, &st))
-		return -errno;
-	if ((size_t)st.st_size != len)
-		return 0;
-	while (off < len) {
-		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
-
-		r = pread(fd, buf, want, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r || memcmp(buf, content + off, r))
-			return 0;
-		off += r;
-	}
-	*same = true;
-	return 0;
-}
-
-static int pwrite_all(int fd, const char *p, size_t len)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	while (off < len) {
-		w = pwrite(fd, p + off, len - off, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		off += w;
-	}
-	return 0;
-}
-
-int sl_hosts_write(const char *path, const char *content, bool *changed)
-{
-	size_t len = strlen(content);
-	bool same;
-	int fd, ret;
-
-	*changed = false;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ENOENT) {
-		ret = sl_mkdir_parents(path, 0755);
-		if (ret)
-			return ret;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	}
-	if (fd < 0)
-		return -errno;
-
-	ret = same_content(fd, content, len, &same);
-	if (ret || same)
-		goto out;
-	ret = pwrite_all(fd, content, len);
-	if (ret)
-		goto out;
-	if (ftruncate(fd, len) || fsync(fd)) {
-		ret = -errno;
-		goto out;
-	}
-	*changed = true;
-out:
-	close(fd);
-	return ret;
+	return sl_write_in_place(path, content, strlen(content), 0644, changed, err);
 }

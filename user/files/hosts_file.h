@@ -5,6 +5,7 @@
 #define SL_HOSTS_FILE_H
 
 #include <stdbool.h>
+#include "lib/err.h"
 #include "model/vip.h"
 
 /* The file's content (malloc'd): a header comment, the usual localhost lines (tasks may
@@ -13,9 +14,9 @@
  * in ".namespace"). NULL on allocation failure. */
 char *sl_hosts_render(const char *namespace, const struct sl_vip_table *v4,
 		      const struct sl_vip_table *v6);
-/* Make the file at path hold content: unchanged files are not touched (*changed false);
- * otherwise the existing inode is rewritten (write at offset 0, then truncate), or the
- * file (and missing parent directories) created with mode 0644. 0 or -errno. */
-int sl_hosts_write(const char *path, const char *content, bool *changed);
+/* Make the file at path hold content in place (sl_write_in_place, mode 0644: tasks bind-mount
+ * it, and a bind mount does not follow a rename); an unchanged file is not touched. 0 or
+ * -errno with err set. */
+int sl_hosts_write(const char *path, const char *content, bool *changed, struct sl_err *err);
 
 #endif

@@ -96,7 +96,7 @@ static const struct sl_json_row state_doc = {
 static int parse_state(const char *path, const char *text, size_t len, struct sl_state *out,
 		       struct sl_err *err)
 {
-	struct sl_json j = { .origin = path, .err = err };
+	struct sl_json j = { .origin = path, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 
@@ -119,7 +119,8 @@ int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err)
 	if (ret == -ENOENT)
 		return 0;
 	if (ret) {
-		sl_err_set(err, "%s: %s", path, strerror(-ret));
+		sl_err_set(err, "%s: %s", path,
+			   ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
 	ret = parse_state(path, text, len, out, err);
@@ -206,110 +207,19 @@ out:
 	return ret;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
 
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= w;
-	}
-	return 0;
-}
 
-/* Make a rename in path's directory durable. */
-static int fsync_parent(const char *path, struct sl_err *err)
-{
-	char *dir, *slash;
-	int fd, ret = 0;
-
-	dir = strdup(path);
-	if (!dir)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd)) {
-		ret = -errno;
-		sl_err_set(err, "%s: fsync: %s", dir, strerror(-ret));
-	}
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return ret;
-}
-
-/* Write text to tmp and make it durable. */
-static int write_tmp(const char *tmp, const char *text, struct sl_err *err)
-{
-	int fd, ret;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		sl_err_set(err, "%s: %s", tmp, strerror(-ret));
-		return ret;
-	}
-	ret = write_all(fd, text, strlen(text));
-	if (ret) {
-		sl_err_set(err, "%s: write: %s", tmp, strerror(-ret));
-		goto out;
-	}
-	if (fsync(fd)) {
-		ret = -errno;
-		sl_err_set(err, "%s: fsync: %s", tmp, strerror(-ret));
-	}
-out:
-	if (close(fd) && !ret) {
-		ret = -errno;
-		sl_err_set(err, "%s: close: %s", tmp, strerror(-ret));
-	}
-	return ret;
-}
 
 int sl_state_save(const char *path, const struct sl_state *st, struct sl_err *err)
 {
-	char *text = NULL, *tmp = NULL;
+	char *text = NULL;
 	int ret;
 
 	ret = state_text(path, st, &text, err);
-	if (!ret && asprintf(&tmp, "%s.tmp", path) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
-	}
 	if (ret == -ENOMEM)
 		sl_err_set(err, "%s: %s", path, strerror(ENOMEM));
-	if (ret)
-		goto out;
-	ret = sl_mkdir_parents(path, 0755);
-	if (ret) {
-		sl_err_set(err, "%s: cannot create its directory: %s", path, strerror(-ret));
-		goto out;
-	}
-	ret = write_tmp(tmp, text, err);
-	if (ret)
-		goto out_unlink;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		sl_err_set(err, "%s: rename from %s: %s", path, tmp, strerror(-ret));
-		goto out_unlink;
-	}
-	ret = fsync_parent(path, err);
-	goto out;
-out_unlink:
-	unlink(tmp);
-out:
-	free(tmp);
+	if (!ret)
+		ret = sl_write_atomic(path, text, strlen(text), 0600, err);
 	free(text);
 	return ret;
 }

@@ -15,7 +15,8 @@ struct sl_state {
 /* Read the state file. A missing file is an empty state (0). A malformed one is an error
  * naming the file and field; the caller goes on with an empty state. */
 int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err);
-/* Write to path.tmp, fsync, rename over path; creates missing parent directories. */
+/* Replace the file atomically, mode 0600 (sl_write_atomic: a private directory, created when
+ * missing; no symlink followed). */
 int sl_state_save(const char *path, const struct sl_state *st, struct sl_err *err);
 void sl_state_free(struct sl_state *st);
 

@@ -50,6 +50,11 @@ static const struct sl_json_enum protocols[] = {
 	{ "both", SL_PROTO_TCP | SL_PROTO_UDP },
 	{ NULL, 0 },
 };
+static const struct sl_json_enum health_statuses[] = {
+	{ "HEALTHY", false },
+	{ "HEALTHY_OR_ELSE_ALL", true },
+	{ NULL, 0 },
+};
 static const struct sl_json_enum lb_policies[] = {
 	{ "random", SLUICE_LB_RANDOM },
 	{ "round_robin", SLUICE_LB_ROUND_ROBIN },
@@ -267,6 +272,65 @@ static int parse_outlier(struct sl_json *j, const struct sl_json_row *row, const
 /* ---- checks across fields (sl_json_check_fn) ---- */
 
 /* A service is named by its discoveryName, else by its portName. */
+/* Addresses a VIP range must never cover: the instance metadata, ECS credential and task
+ * metadata endpoints (IPv4 link-local, where 169.254.169.254 and 169.254.170.2 are; IMDS's
+ * IPv6 address) and IPv6 link-local. */
+static const char *const reserved_ranges[] = {
+	"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", NULL,
+};
+
+static bool cidrs_overlap(const struct sl_cidr *a, const struct sl_cidr *b)
+{
+	const struct sl_cidr *wide = a->prefix <= b->prefix ? a : b;
+	const struct sl_cidr *narrow = wide == a ? b : a;
+
+	return a->v4 == b->v4 && sl_cidr_contains(wide, &narrow->base);
+}
+
+static int check_reserved(struct sl_json *j, const char *key, const struct sl_cidr *c)
+{
+	char shown[SL_ADDR_STRLEN + 8];
+	struct sl_cidr r;
+	size_t i;
+
+	for (i = 0; reserved_ranges[i]; i++) {
+		sl_cidr_parse(reserved_ranges[i], &r);
+		if (cidrs_overlap(c, &r))
+			return sl_json_fail_key(j, key, NULL, "%s overlaps %s, where the instance and "
+						"task metadata and credential endpoints live: "
+						"choose another range",
+						sl_cidr_format(c, shown, sizeof(shown)),
+						reserved_ranges[i]);
+	}
+	return 0;
+}
+
+/* An IPv4 VIP that sluice does not rewrite (a process outside the attached cgroups, a connect
+ * before the first reconcile) goes to loopback and is refused: a dead end. A range outside
+ * 127.0.0.0/8 would send it to the network instead: refused unless asked for. */
+static int check_vip_ranges(struct sl_json *j, const json_t *obj, void *base)
+{
+	const struct sl_config *cfg = base;
+	char shown[SL_ADDR_STRLEN + 8];
+	struct sl_cidr loopback;
+	int ret;
+
+	(void)obj;
+	sl_cidr_parse("127.0.0.0/8", &loopback);
+	ret = check_reserved(j, "vipCidr", &cfg->vip_cidr4);
+	if (!ret && cfg->has_vip_cidr6)
+		ret = check_reserved(j, "vipCidr6", &cfg->vip_cidr6);
+	if (ret)
+		return ret;
+	if (!cfg->allow_routable_vips && !sl_cidr_contains(&loopback, &cfg->vip_cidr4.base))
+		return sl_json_fail_key(j, "vipCidr", NULL, "%s is outside 127.0.0.0/8: a VIP sluice "
+					"does not rewrite would leave the host for the network "
+					"instead of meeting a dead end; use a loopback range, or set "
+					"\"allowRoutableVips\": true to accept that",
+					sl_cidr_format(&cfg->vip_cidr4, shown, sizeof(shown)));
+	return 0;
+}
+
 static int check_service_name(struct sl_json *j, const json_t *obj, void *base)
 {
 	struct sl_service_cfg *svc = base;
@@ -452,6 +516,9 @@ static const struct sl_json_row service_rows[] = {
 	{ "panicThresholdPercent", SL_JSON_PERCENT, SVC(panic_percent),
 	  .def = DEFAULT_PANIC_PERCENT },
 	{ "terminateTcp", SL_JSON_BOOL, SVC(terminate_tcp) },
+	{ "healthStatus", SL_JSON_CHOICE, SVC(health_or_else_all), .names = health_statuses,
+	  .def = false },
+	{ "port", SL_JSON_PORT, SVC(port) },
 	{ "healthCheck", SL_JSON_OBJECT, SVC(health), .rows = health_rows,
 	  .has = SL_JSON_HAS(struct sl_service_cfg, health.enabled) },
 	{ "outlierDetection", SL_JSON_OBJECT, SVC(outlier), .rows = outlier_rows,
@@ -496,6 +563,8 @@ static const struct sl_json_row top_rows[] = {
 	  .parse = parse_cidr4 },
 	{ "vipCidr6", SL_JSON_CUSTOM, TOP(vip_cidr6),
 	  .has = SL_JSON_HAS(struct sl_config, has_vip_cidr6), .parse = parse_cidr6 },
+	{ "allowRoutableVips", SL_JSON_BOOL, TOP(allow_routable_vips) },
+	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },
 	{ "registry", SL_JSON_OBJECT, .rows = registry_rows,
 	  .expect = "must be an object {\"file\": PATH}" },
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
@@ -827,7 +896,8 @@ int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err)
 	memset(out, 0, sizeof(*out));
 	ret = sl_read_file(path, 0, &text, &len);
 	if (ret) {
-		sl_err_set(err, "%s: cannot read: %s", path, strerror(-ret));
+		sl_err_set(err, "%s: cannot read: %s", path,
+			   ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
 	ret = parse_text(text, len, path, out, err);

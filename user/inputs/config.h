@@ -68,6 +68,12 @@ struct sl_service_cfg {
 	uint32_t affinity_timeout_s; /* "sessionAffinity": {"timeoutSeconds"}; 0: none */
 	uint32_t panic_percent;      /* "panicThresholdPercent", default 50; 0: no panic mode */
 	bool terminate_tcp;          /* "terminateTcp", default false */
+	bool health_or_else_all;     /* "healthStatus": "HEALTHY" (default: the registry's
+				      * UNHEALTHY never serve) or "HEALTHY_OR_ELSE_ALL" (when
+				      * none is HEALTHY or UNKNOWN, the UNHEALTHY ones serve, as
+				      * Cloud Map's DiscoverInstances answers) */
+	uint16_t port;               /* "port": the backend port of instances that give none
+				      * (AWS_INSTANCE_PORT absent); 0: such instances are left out */
 	struct sl_health_check_cfg health;
 	struct sl_outlier_cfg outlier;
 };
@@ -96,6 +102,8 @@ struct sl_config {
 	bool has_vip_cidr6;
 	struct sl_cidr vip_cidr6;  /* "vipCidr6", IPv6; without it aliases get no IPv6 VIP
 				    * unless a fixed "vip6" is given */
+	bool allow_routable_vips;  /* "allowRoutableVips": a vipCidr outside 127.0.0.0/8 is
+				    * accepted (an unrewritten VIP then reaches the network) */
 	char *registry_file;       /* "registry": {"file": PATH}; NULL: no registry */
 	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
 	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */

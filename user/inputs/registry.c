@@ -71,8 +71,8 @@ static const struct sl_json_row attribute_rows[] = { /* fill the instance */
 	{ "AWS_INSTANCE_IPV6", SL_JSON_CUSTOM, INST(addr6),
 	  .has = SL_JSON_HAS(struct sl_instance, has_v6), .parse = parse_ipv6 },
 	{ .type = SL_JSON_CHECK, .check = check_address },
-	{ "AWS_INSTANCE_PORT", SL_JSON_INT_TEXT, INST(port), .min = 1, .max = 65535,
-	  .required = true },
+	/* absent (an A-record-only registration): 0, the service's "port" then */
+	{ "AWS_INSTANCE_PORT", SL_JSON_INT_TEXT, INST(port), .min = 1, .max = 65535 },
 	{ "weight", SL_JSON_INT_TEXT, INST(weight), .max = SL_MAX_WEIGHT, .def = 1 },
 	{ 0 },
 };
@@ -185,7 +185,7 @@ int sl_registry_parse(const char *text, const char *origin, struct sl_instances 
 		      struct sl_err *err)
 {
 	struct sl_instances list = { 0 };
-	struct sl_json j = { .origin = origin, .err = err };
+	struct sl_json j = { .origin = origin, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 

@@ -26,7 +26,8 @@ struct sl_instance {
 	bool has_v4, has_v6;
 	struct sl_addr addr4;  /* Attributes.AWS_INSTANCE_IPV4 (v4-mapped) */
 	struct sl_addr addr6;  /* Attributes.AWS_INSTANCE_IPV6 */
-	uint16_t port;         /* Attributes.AWS_INSTANCE_PORT (required, 1-65535) */
+	uint16_t port;         /* Attributes.AWS_INSTANCE_PORT (1-65535); 0 when absent (an
+				* A-record-only registration: the service's "port" serves) */
 	uint32_t weight;       /* Attributes.weight, 0-SL_MAX_WEIGHT, default 1; 0 drains */
 };
 

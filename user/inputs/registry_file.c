@@ -187,28 +187,15 @@ static int list_names(const struct sl_registry_file *src, char ***out, size_t *n
 	return 0;
 }
 
-/* The whole of a regular file, NUL-terminated, and what identifies it: 0, -EINVAL (not a
- * regular file: never opened for reading, so a FIFO cannot block), -EFBIG (more than max
- * bytes), or -errno. */
+/* The whole of a regular file, NUL-terminated, and what identifies it (sl_read_regular: 0,
+ * -EINVAL for what is not a regular file, -EFBIG past max, or -errno). */
 static int read_file(const char *path, size_t max, char **text, size_t *len, struct file_id *id)
 {
 	struct stat st;
-	int fd, ret;
+	int ret = sl_read_regular(path, max, text, len, &st);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		ret = -errno;
-	else if (!S_ISREG(st.st_mode))
-		ret = -EINVAL;
-	else if ((size_t)st.st_size > max)
-		ret = -EFBIG;
-	else
-		ret = sl_read_fd(fd, max, text, len);
 	if (!ret)
 		file_id_from_stat(id, &st);
-	close(fd);
 	return ret;
 }
 
@@ -236,7 +223,7 @@ static int scan_read(struct sl_registry_file *src, const char *path, struct scan
 	size_t len = 0;
 	int ret;
 
-	ret = read_file(path, room, &text, &len, &sc->id);
+	ret = room ? read_file(path, room, &text, &len, &sc->id) : -EFBIG; /* 0: no limit there */
 	if (ret == -ENOENT || ret == -ENOMEM)
 		return ret;
 	sc->reread = true;

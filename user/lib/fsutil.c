@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* fsutil.c: reading a whole file, creating directory chains. */
+/* fsutil.c: reading a whole file, creating directory chains, writing files safely (in private
+ * directories, exclusively created, no symlink followed). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +56,30 @@ int sl_read_fd(int fd, size_t max, char **text, size_t *len)
 	return 0;
 }
 
-int sl_read_file(const char *path, size_t max, char **text, size_t *len)
+int sl_read_regular(const char *path, size_t max, char **text, size_t *len, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret;
+	struct stat own;
 
 	if (fd < 0)
 		return -errno;
-	ret = sl_read_fd(fd, max, text, len);
+	if (!st)
+		st = &own;
+	if (fstat(fd, st))
+		ret = -errno;
+	else if (!S_ISREG(st->st_mode))
+		ret = -EINVAL;
+	else if (max && (size_t)st->st_size > max)
+		ret = -EFBIG;
+	else
+		ret = sl_read_fd(fd, max, text, len);
 	close(fd);
 	return ret;
+}
+
+int sl_read_file(const char *path, size_t max, char **text, size_t *len)
+{
+	return sl_read_regular(path, max, text, len, NULL);
 }
 
 static int mkdir_chain(const char *path, mode_t mode, bool last)
@@ -94,4 +112,151 @@ int sl_mkdir_parents(const char *path, mode_t mode)
 int sl_mkdir_p(const char *dir, mode_t mode)
 {
 	return mkdir_chain(dir, mode, true);
+}
+
+/* path's directory into buf ("." for a bare name). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+int sl_writable_dir(const char *path, struct sl_err *err)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	ret = sl_mkdir_parents(path, 0755);
+	if (ret)
+		return sl_err_set(err, "%s: cannot create its directory: %s", path,
+				  strerror(-ret)), ret;
+	dir_of(path, dir, sizeof(dir));
+	if (lstat(dir, &st))
+		return sl_err_set(err, "%s: %s: %s", path, dir, strerror(errno)), -errno;
+	if (!S_ISDIR(st.st_mode))
+		return sl_err_set(err, "%s: %s is not a directory (a symlink?)", path, dir), -EPERM;
+	if (st.st_uid != geteuid())
+		return sl_err_set(err, "%s: its directory %s is owned by uid %u, not this user: "
+				  "refusing to write there", path, dir, (unsigned)st.st_uid), -EPERM;
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return sl_err_set(err, "%s: its directory %s is writable by others (mode %04o): "
+				  "refusing to write there; chmod go-w it or choose another",
+				  path, dir, st.st_mode & 07777), -EPERM;
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int sl_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		    struct sl_err *err)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	int fd, dfd, ret;
+
+	ret = sl_writable_dir(path, err);
+	if (ret)
+		return ret;
+	if (sl_pathf(tmp, sizeof(tmp), "%s.XXXXXX", path))
+		return sl_err_set(err, "%s: name too long", path), -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT | O_EXCL: a name someone planted fails */
+	if (fd < 0)
+		return sl_err_set(err, "%s: %s", tmp, strerror(errno)), -errno;
+	if (fchmod(fd, mode) || write_all(fd, data, len, 0) || fsync(fd)) {
+		ret = -errno;
+		sl_err_set(err, "%s: write: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (close(fd)) {
+		fd = -1;
+		ret = -errno;
+		sl_err_set(err, "%s: close: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		ret = -errno;
+		sl_err_set(err, "%s: rename from %s: %s", path, tmp, strerror(errno));
+		goto fail;
+	}
+	dir_of(path, dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return ret ? ret : -EIO;
+}
+
+int sl_write_in_place(const char *path, const void *data, size_t len, mode_t mode,
+		      bool *changed, struct sl_err *err)
+{
+	char *old = NULL;
+	size_t oldlen = 0;
+	struct stat st;
+	int fd, ret;
+
+	*changed = false;
+	ret = sl_writable_dir(path, err);
+	if (ret)
+		return ret;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, mode);
+	if (fd < 0)
+		return sl_err_set(err, "%s: %s%s", path, strerror(errno),
+				  errno == ELOOP ? " (a symlink: refusing to write through it)" : ""),
+		       -errno;
+	if (fstat(fd, &st)) {
+		ret = sl_err_set(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		ret = sl_err_set(err, "%s: not a regular file of this user: refusing to write it",
+				 path);
+		ret = -EPERM;
+		goto out;
+	}
+	ret = sl_read_fd(fd, 0, &old, &oldlen);
+	if (ret) {
+		sl_err_set(err, "%s: read: %s", path, strerror(-ret));
+		goto out;
+	}
+	if (oldlen == len && !memcmp(old, data, len))
+		goto out;
+	ret = write_all(fd, data, len, 0);
+	if (!ret && (ftruncate(fd, (off_t)len) || fsync(fd)))
+		ret = -errno;
+	if (ret) {
+		sl_err_set(err, "%s: write: %s", path, strerror(-ret));
+		goto out;
+	}
+	*changed = true;
+out:
+	free(old);
+	close(fd);
+	return ret;
 }

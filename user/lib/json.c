@@ -156,6 +156,26 @@ int sl_json_oom(struct sl_json *j)
 
 /* ---- the document ---- */
 
+static const char *kind_of(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	default:
+		return "an object";
+	}
+}
+
 int sl_json_load(struct sl_json *j, const char *text, size_t len, json_t **root)
 {
 	char shown[SL_JSON_SHOW_LEN + 1];
@@ -169,13 +189,23 @@ int sl_json_load(struct sl_json *j, const char *text, size_t len, json_t **root)
 		return sl_err_set(j->err, "%s: byte %zu: a NUL byte, not JSON text", j->origin,
 				  strnlen(text, len));
 	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (!*root && j->quiet) { /* jansson's message without the text it quotes */
+		char *near = strstr(jerr.text, " near ");
+
+		if (near)
+			*near = '\0';
+	}
 	if (!*root)
 		return sl_err_set(j->err, "%s:%d:%d: %s", j->origin, jerr.line, jerr.column,
 				  jerr.text);
 	if (json_is_object(*root))
 		return 0;
-	ret = sl_err_set(j->err, "%s: the document must be a JSON object, got %s", j->origin,
-			 sl_json_show(*root, shown, sizeof(shown)));
+	if (j->quiet)
+		ret = sl_err_set(j->err, "%s: the document must be a JSON object, got %s",
+				 j->origin, kind_of(*root));
+	else
+		ret = sl_err_set(j->err, "%s: the document must be a JSON object, got %s",
+				 j->origin, sl_json_show(*root, shown, sizeof(shown)));
 	json_decref(*root);
 	*root = NULL;
 	return ret;

@@ -17,6 +17,8 @@ struct sl_json {
 	const char *origin; /* the document's name, first in every message */
 	struct sl_err *err;
 	void *user;         /* the caller's, for its parse and check functions */
+	bool quiet;         /* sl_json_load quotes nothing of the text: the document may be
+			     * any file a symlink led to, readable by root alone */
 	char path[512];     /* of the value at hand: "services[1].clientAliases[0].port" */
 	size_t plen;
 };

@@ -109,10 +109,17 @@ const struct sl_backend_model *sl_service_find_backend(const struct sl_service_m
 	return NULL;
 }
 
+/* The registry serves it (HEALTHY or UNKNOWN, weight above 0): only sluice's own verdicts,
+ * check-failed or ejected, may keep it out, and panic mode overrides those. */
+static bool registry_serves(const struct sl_backend_model *b)
+{
+	return b->state != SLUICE_BACKEND_DRAINING && b->state != SLUICE_BACKEND_UNHEALTHY;
+}
+
 bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backend_model *b)
 {
 	if (s->policy.flags & SLUICE_POLICY_PANIC)
-		return b->state != SLUICE_BACKEND_DRAINING;
+		return registry_serves(b);
 	return b->state == SLUICE_BACKEND_SERVING;
 }
 
@@ -135,15 +142,17 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
 }
 
-/* Panic mode (Envoy's healthy_panic_threshold): fewer than panic_percent of the backends
- * that are not draining serve, so route across all of them rather than refuse. */
+/* Panic mode (Envoy's healthy_panic_threshold): of the backends the registry serves, fewer
+ * than panic_percent pass sluice's checks and ejections, so route across all of those rather
+ * than overload the few. The registry's UNHEALTHY and draining backends never count, nor
+ * serve: a service the registry serves nothing of refuses. */
 static bool in_panic(const struct sl_service_model *svc, uint32_t panic_percent)
 {
 	uint64_t serving = 0, total = 0;
 	size_t i;
 
 	for (i = 0; i < svc->nbackends; i++) {
-		total += svc->backends[i].state != SLUICE_BACKEND_DRAINING;
+		total += registry_serves(&svc->backends[i]);
 		serving += svc->backends[i].state == SLUICE_BACKEND_SERVING;
 	}
 	return panic_percent && total && serving * 100 < (uint64_t)panic_percent * total;
@@ -340,20 +349,37 @@ static uint8_t backend_state(const struct sl_instance *inst)
 }
 
 static void backend_from(struct sl_backend_model *bk, const struct sl_instance *inst,
-			 const struct sl_addr *addr)
+			 const struct sl_addr *addr, uint16_t port)
 {
 	memset(bk, 0, sizeof(*bk));
 	bk->addr = *addr;
-	bk->port = inst->port;
+	bk->port = port;
 	bk->state = backend_state(inst);
 	bk->weight = inst->weight;
 	snprintf(bk->instance_id, sizeof(bk->instance_id), "%s", inst->id);
 }
 
-/* The backends of one service: one per instance and address family, sorted, a second
- * instance at the same address and port dropped. */
-static int build_backends(struct build *b, struct sl_service_model *svc, const char *ns)
+/* Cloud Map's HEALTHY_OR_ELSE_ALL: when the registry serves none of them, the UNHEALTHY ones
+ * serve (a draining one still does not). */
+static void health_or_else_all(struct sl_backend_model *v, size_t n)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].state == SLUICE_BACKEND_SERVING)
+			return;
+	for (i = 0; i < n; i++)
+		if (v[i].state == SLUICE_BACKEND_UNHEALTHY)
+			v[i].state = SLUICE_BACKEND_SERVING;
+}
+
+/* The backends of one service: one per instance and address family, sorted, a second
+ * instance at the same address and port dropped; an instance with no port takes the
+ * service's, and without one is left out (said). */
+static int build_backends(struct build *b, struct sl_service_model *svc,
+			  const struct sl_service_cfg *sc)
+{
+	const char *ns = b->in->cfg->namespace;
 	const struct sl_service_model *cur = current_named(b, svc->name);
 	size_t first, count, i, n = 0;
 	struct sl_backend_model *v;
@@ -367,13 +393,22 @@ static int build_backends(struct build *b, struct sl_service_model *svc, const c
 	for (i = first; i < first + count; i++) {
 		const struct sl_instance *inst = b->by_service[i];
 
+		uint16_t port = inst->port ? inst->port : sc->port;
+
 		if (inst->namespace && strcmp(inst->namespace, ns))
 			continue;
+		if (!port) {
+			pr_warn("service %s: instance %s has no AWS_INSTANCE_PORT and the service gives "
+				"no \"port\" in %s: left out", svc->name, inst->id, b->in->cfg->origin);
+			continue;
+		}
 		if (inst->has_v4)
-			backend_from(&v[n++], inst, &inst->addr4);
+			backend_from(&v[n++], inst, &inst->addr4, port);
 		if (inst->has_v6)
-			backend_from(&v[n++], inst, &inst->addr6);
+			backend_from(&v[n++], inst, &inst->addr6, port);
 	}
+	if (sc->health_or_else_all)
+		health_or_else_all(v, n);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_backend);
 	for (i = 1; i < n; i++) {
@@ -505,7 +540,7 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 	sl_policy_from_config(sc, &svc->policy);
 	svc->terminate_tcp = sc->terminate_tcp;
 	svc->outlier = sc->outlier;
-	err = build_backends(b, svc, b->in->cfg->namespace);
+	err = build_backends(b, svc, sc);
 	if (!err && in_panic(svc, sc->panic_percent))
 		svc->policy.flags |= SLUICE_POLICY_PANIC;
 	if (!err)

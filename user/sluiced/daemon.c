@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "model/desired.h"
 #include "model/plan.h"
+#include "model/unmatched.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
@@ -82,15 +83,16 @@ out:
 static int write_hosts(const struct sl_daemon *d, const struct sl_state *st)
 {
 	char *content = sl_hosts_render(d->cfg.namespace, &st->vip4, &st->vip6);
+	struct sl_err err;
 	bool changed;
 	int ret;
 
 	if (!content)
 		return -ENOMEM;
-	ret = sl_hosts_write(d->cfg.hosts_file, content, &changed);
+	ret = sl_hosts_write(d->cfg.hosts_file, content, &changed, &err);
 	free(content);
 	if (ret)
-		pr_err("hosts file %s: %s", d->cfg.hosts_file, strerror(-ret));
+		pr_err("hosts file: %s", err.msg);
 	else if (changed)
 		pr_info("hosts file %s updated", d->cfg.hosts_file);
 	return ret;
@@ -108,6 +110,58 @@ static void resync(struct sl_daemon *d)
 	}
 	sl_model_free(&d->current);
 	d->current = m;
+}
+
+static void unmatched_free(struct sl_daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nunmatched; i++) {
+		free((char *)d->unmatched[i].service);
+		free((char *)d->unmatched[i].namespace);
+	}
+	free(d->unmatched);
+	d->unmatched = NULL;
+	d->nunmatched = 0;
+}
+
+static bool was_unmatched(const struct sl_daemon *d, const struct sl_unmatched *u)
+{
+	size_t i;
+
+	for (i = 0; i < d->nunmatched; i++)
+		if (!strcmp(d->unmatched[i].service, u->service) &&
+		    !d->unmatched[i].namespace == !u->namespace &&
+		    (!u->namespace || !strcmp(d->unmatched[i].namespace, u->namespace)))
+			return true;
+	return false;
+}
+
+/* Registry instances no service takes: each (service, namespace) said once when it shows up,
+ * and kept (copied) for the status. */
+static void note_unmatched(struct sl_daemon *d)
+{
+	struct sl_unmatched *v;
+	size_t n, i;
+
+	if (sl_unmatched_find(&d->cfg, instances(d), &v, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (was_unmatched(d, &v[i]))
+			continue;
+		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
+			"service of %s (namespace %s): not served",
+			d->registry ? sl_registry_file_path(d->registry) : "", v[i].count,
+			v[i].count == 1 ? "" : "s", v[i].service,
+			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
+	}
+	unmatched_free(d);
+	for (i = 0; i < n; i++) {
+		v[i].service = strdup(v[i].service);
+		v[i].namespace = v[i].namespace ? strdup(v[i].namespace) : NULL;
+	}
+	d->unmatched = v;
+	d->nunmatched = n;
 }
 
 /* The registry cannot be read whole: its path, or files that have no good content. */
@@ -184,12 +238,15 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	d->state.vip6 = want.vip6;
 	memset(&want, 0, sizeof(want));
 	write_hosts(d, &d->state);
+	note_unmatched(d);
 out:
 	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
 	sl_desired_free(&want);
 	return ret;
 }
+
+static size_t cgroups_failing(const struct sl_daemon *d);
 
 bool sl_daemon_ready(const struct sl_daemon *d)
 {
@@ -220,9 +277,29 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		ADD("; %u registry files fail to parse", sl_registry_file_bad_files(d->registry));
 	if (d->pending)
 		ADD("; registry %s not read yet", sl_registry_file_path(d->pending));
+	if (cgroups_failing(d))
+		ADD("; %zu configured cgroups not attached", cgroups_failing(d));
+	if (d->nunmatched)
+		ADD("; registry instances of %zu services match no configured service",
+		    d->nunmatched);
 	if (d->reload_error[0])
 		ADD("; the last reload failed, the config before it serves: %s", d->reload_error);
 #undef ADD
+}
+
+/* The attachment of the cgroup at path (realpath'd as attach stores it), or NULL. */
+static const struct sl_attachment_info *attached(const struct sl_attachment_info *v, size_t n,
+						 const char *path)
+{
+	char real[4096];
+	size_t i;
+
+	if (!realpath(path, real))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].path, real))
+			return &v[i];
+	return NULL;
 }
 
 static bool listed(const struct sl_config *cfg, const char *path)
@@ -239,19 +316,62 @@ static bool listed(const struct sl_config *cfg, const char *path)
 	return false;
 }
 
-/* Attach the config's cgroups; detach those attached for an earlier config only. */
+/* Remember why cgroups[i] is not attached (NULL: it is), saying it when that changes. */
+static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
+{
+	char **e = &d->cgroup_errors[i];
+
+	if (!msg) {
+		if (*e)
+			pr_info("%s: cgroups[%zu]: %s attached now", d->cfg.origin, i,
+				d->cfg.cgroups[i]);
+		free(*e);
+		*e = NULL;
+		return;
+	}
+	if (*e && !strcmp(*e, msg))
+		return;
+	pr_err("%s: cgroups[%zu]: %s; tried again every few seconds", d->cfg.origin, i, msg);
+	free(*e);
+	*e = strdup(msg);
+}
+
+/* Attach the config's cgroups (a failure is remembered, said once, and retried at each
+ * tick); detach those attached for an earlier config only. */
 static void sync_cgroups(struct sl_daemon *d)
 {
-	struct sl_attachment_info *v;
+	struct sl_attachment_info *v = NULL;
 	struct sl_err err;
-	size_t n, i;
+	size_t n = 0, i;
 
-	for (i = 0; i < d->cfg.ncgroups; i++)
-		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
-			      SLUICE_ATTACH_FROM_CONFIG, false, &err))
-			pr_err("cgroups[%zu]: %s", i, err.msg);
-	if (sl_attachments_list(d->dp.dir, d->dp.maps.attachments, &v, &n, &err))
+	if (d->ncgroup_errors != d->cfg.ncgroups) {
+		for (i = 0; i < d->ncgroup_errors; i++)
+			free(d->cgroup_errors[i]);
+		free(d->cgroup_errors);
+		d->cgroup_errors = calloc(d->cfg.ncgroups + 1, sizeof(*d->cgroup_errors));
+		d->ncgroup_errors = d->cgroup_errors ? d->cfg.ncgroups : 0;
+	}
+	if (sl_attachments_list(d->dp.dir, d->dp.maps.attachments, &v, &n, &err)) {
+		pr_err("%s", err.msg);
 		return;
+	}
+	for (i = 0; i < d->ncgroup_errors; i++) {
+		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i]);
+
+		if (a && a->alive && a->nlinks == sl_nprogs) {
+			set_cgroup_error(d, i, NULL);
+			continue;
+		}
+		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
+			      SLUICE_ATTACH_FROM_CONFIG, false, &err)) {
+			set_cgroup_error(d, i, err.msg);
+			continue;
+		}
+		if (!d->cgroup_errors[i])
+			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i],
+				d->cfg.origin, i);
+		set_cgroup_error(d, i, NULL);
+	}
 	for (i = 0; i < n; i++) {
 		if (!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG) || listed(&d->cfg, v[i].path))
 			continue;
@@ -259,6 +379,15 @@ static void sync_cgroups(struct sl_daemon *d)
 		sl_detach_id(d->dp.dir, d->dp.maps.attachments, v[i].cgroup_id, &err);
 	}
 	free(v);
+}
+
+static size_t cgroups_failing(const struct sl_daemon *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->ncgroup_errors; i++)
+		n += d->cgroup_errors[i] != NULL;
+	return n;
 }
 
 /* Each health-check socket is marked so that sluice's own programs never rewrite it. */
@@ -304,6 +433,23 @@ static struct sl_registry_file *open_registry(const struct sl_daemon *d, const c
 	return src;
 }
 
+/* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
+ * somewhere else than a dead end. */
+static void warn_vip_ranges(const struct sl_config *cfg)
+{
+	char r[SL_ADDR_STRLEN + 8];
+
+	if (cfg->has_vip_cidr6)
+		pr_warn("%s: vipCidr6 %s: an IPv6 VIP that sluice does not rewrite is routed like "
+			"any address (IPv6 has no loopback range to dead-end it): keep the range "
+			"unrouted on this host", cfg->origin,
+			sl_cidr_format(&cfg->vip_cidr6, r, sizeof(r)));
+	if (cfg->allow_routable_vips)
+		pr_warn("%s: vipCidr %s with allowRoutableVips: a VIP that sluice does not rewrite "
+			"goes to the network", cfg->origin,
+			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
+}
+
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
@@ -311,12 +457,14 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 
 	memset(d, 0, sizeof(*d));
 	d->ready_due = true;
+	d->started = time(NULL);
 	d->config_path = strdup(config_path);
 	if (!d->config_path)
 		return -ENOMEM;
 	ret = sl_config_load(config_path, &d->cfg, err);
 	if (ret)
 		return ret;
+	warn_vip_ranges(&d->cfg);
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
 		pr_err("%s; starting with no VIP assignments", serr.msg);
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
@@ -365,10 +513,6 @@ int sl_daemon_registry_changed(struct sl_daemon *d)
 	return sl_daemon_reconcile(d);
 }
 
-/* Move to the registry at path if it reads (its path, not necessarily every file): true when
- * it is d->registry now. Otherwise the one in use stays, and the new one is looked at again
- * at every tick until it reads. */
-
 /* Serve the registry at path (NULL: none) in place of the one in use, once its path reads;
  * until then the one in use keeps serving, and the tick tries again. True when switched. */
 static bool switch_registry(struct sl_daemon *d, const char *path)
@@ -415,6 +559,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 		return -EINVAL;
 	}
 	d->reload_error[0] = '\0';
+	warn_vip_ranges(&cfg);
 	if (strcmp(cfg.bpffs, d->cfg.bpffs) ||
 	    memcmp(&cfg.limits, &d->cfg.limits, sizeof(cfg.limits))) {
 		pr_warn("%s: bpffs and limits take effect at the next start; keeping %s and the "
@@ -441,6 +586,13 @@ int sl_daemon_reload(struct sl_daemon *d)
 
 bool sl_daemon_tick(struct sl_daemon *d)
 {
+	if (!sl_dataplane_intact(&d->dp)) {
+		pr_err("the data plane pinned under %s is gone or was replaced (sluicectl "
+		       "teardown?): exiting, so that the next start builds it again", d->dp.dir);
+		return true;
+	}
+	if (cgroups_failing(d))
+		sync_cgroups(d);
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
@@ -458,10 +610,17 @@ bool sl_daemon_tick(struct sl_daemon *d)
 
 void sl_daemon_stop(struct sl_daemon *d)
 {
+	size_t i;
+
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
 	sl_registry_file_close(d->registry);
 	sl_registry_file_close(d->pending);
+	for (i = 0; i < d->ncgroup_errors; i++)
+		free(d->cgroup_errors[i]);
+	free(d->cgroup_errors);
+	unmatched_free(d);
+	free(d->status_last);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);
 	sl_state_free(&d->state);

@@ -5,6 +5,7 @@
 #define SL_DAEMON_H
 
 #include <stdbool.h>
+#include <time.h>
 #include "files/state_file.h"
 #include "health/monitor.h"
 #include "inputs/config.h"
@@ -12,6 +13,7 @@
 #include "kernel/dataplane.h"
 #include "kernel/sockterm.h"
 #include "model/model.h"
+#include "model/unmatched.h"
 
 struct sl_daemon {
 	char *config_path;
@@ -27,7 +29,14 @@ struct sl_daemon {
 	bool dirty; /* the maps are not what they should be: reconcile at the next tick */
 	bool reconciled; /* the maps hold what the config and the registry say */
 	bool ready_due;  /* READY=1 is owed to systemd (at start, after a reload) */
-	char reload_error[sizeof(((struct sl_err *)0)->msg)]; /* why the last reload was refused; empty when it was not */
+	char reload_error[sizeof(((struct sl_err *)0)->msg)];
+	char **cgroup_errors;       /* by index in cfg.cgroups: why it is not attached, or NULL */
+	size_t ncgroup_errors;
+	struct sl_unmatched *unmatched; /* registry instances no service takes (names copied) */
+	size_t nunmatched;
+	time_t started;
+	char *status_last;   /* the status file's content as last written, "updated" aside */
+	bool status_failing; /* writing it failed (said once) */ /* why the last reload was refused; empty when it was not */
 	bool hold;  /* adopted maps, registry files unreadable at start: change nothing
 		     * until every file parses (their last good content is only in the maps) */
 };

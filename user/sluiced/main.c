@@ -16,6 +16,7 @@
 #include "sluiced/check.h"
 #include "sluiced/daemon.h"
 #include "sluiced/notify.h"
+#include "sluiced/status.h"
 
 #define DEBOUNCE_NS (20 * 1000 * 1000) /* registry writes settle this long before a read */
 #define TICK_SEC 2                      /* housekeeping period */
@@ -123,6 +124,7 @@ static int run(struct sl_daemon *d, int sfd)
 
 		follow_registry(d, ep, &watched);
 		sl_notify_state(d);
+		sl_status_publish(d);
 		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
