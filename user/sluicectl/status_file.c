@@ -31,7 +31,7 @@ static int parse_text(struct sl_json *j, const struct sl_json_row *row, const js
 
 static const struct sl_json_row unmatched_rows[] = {
 	STR("service", struct ctl_unmatched, service),
-	STR("namespace", struct ctl_unmatched, ns),
+	TEXT("namespace", struct ctl_unmatched, ns),
 	COUNT("instances", struct ctl_unmatched, instances),
 	{ 0 },
 };
@@ -91,7 +91,8 @@ static const struct sl_json_row status_doc = {
 int ctl_status_parse(const char *text, size_t len, const char *origin, struct ctl_status *out,
 		     struct sl_err *err)
 {
-	struct sl_json j = { .origin = origin, .err = err };
+	/* quiet: a parse error quotes nothing of a file that may be anything a symlink led to */
+	struct sl_json j = { .origin = origin, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 
@@ -118,7 +119,8 @@ enum ctl_status_verdict ctl_status_read(const char *path, pid_t holder, struct c
 	if (ret == -ENOENT)
 		return sl_err_set(err, "no status file %s", path), CTL_STATUS_MISSING;
 	if (ret)
-		return sl_err_set(err, "%s: %s", path, strerror(-ret)), CTL_STATUS_BAD;
+		return sl_err_set(err, "%s: cannot read: %s", path, ret == -EINVAL ?
+				  "not a regular file" : strerror(-ret)), CTL_STATUS_BAD;
 	ret = ctl_status_parse(text, len, path, out, err);
 	free(text);
 	if (ret)

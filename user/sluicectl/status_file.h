@@ -15,7 +15,7 @@
 
 /* Text members that may be null are NULL then. */
 struct ctl_unmatched {
-	char *service, *ns;  /* "service", "namespace" */
+	char *service, *ns;  /* "service", "namespace" (null: any) */
 	uint32_t instances;
 };
 
