@@ -90,10 +90,11 @@ const struct e2e_case cases[] = {
 	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
 	  .fn = t_ctl_usage },
 	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },
-	{ .name = "sluicectl status reads the status file: ready, degraded first, stale, --json",
+	{ .name = "sluicectl status reads a status file: ready, degraded first, --json, stale, "
+		  "none",
 	  .fn = t_ctl_status_file },
 	{
-		.name = "sluicectl status names sluiced's pid; after SIGTERM: no sluiced",
+		.name = "sluicectl status: sluiced's pid and ready; after SIGTERM, no sluiced",
 		.fn = t_ctl_status_daemon,
 		.daemon = OWN_DAEMON,
 	},
