@@ -42,6 +42,9 @@ STAGES := lib inputs model health files kernel
 LIB_SRCS := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
 SLUICED_SRCS := $(wildcard user/sluiced/*.c)
 SLUICECTL_SRCS := $(wildcard user/sluicectl/*.c)
+# sluicectl but its main(): the command table's parsing, dispatch and status reading, which
+# unit tests link too.
+CTL_SRCS := $(filter-out user/sluicectl/main.c,$(SLUICECTL_SRCS))
 USER_SRCS := $(LIB_SRCS) $(SLUICED_SRCS) $(SLUICECTL_SRCS)
 obj = $(patsubst user/%.c,$(1)/user/%.o,$(2))
 
@@ -112,12 +115,15 @@ FORCE:
 
 $(BUILD)/libsluice.a: $(call obj,$(BUILD),$(LIB_SRCS))
 $(ASAN_BUILD)/libsluice.a: $(call obj,$(ASAN_BUILD),$(LIB_SRCS))
-%/libsluice.a:
+$(BUILD)/libsluicectl.a: $(call obj,$(BUILD),$(CTL_SRCS))
+$(ASAN_BUILD)/libsluicectl.a: $(call obj,$(ASAN_BUILD),$(CTL_SRCS))
+$(foreach b,$(BUILD) $(ASAN_BUILD),$(b)/libsluice.a $(b)/libsluicectl.a):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/sluiced: $(call obj,$(BUILD),$(SLUICED_SRCS)) $(BUILD)/libsluice.a
-$(BUILD)/sluicectl: $(call obj,$(BUILD),$(SLUICECTL_SRCS)) $(BUILD)/libsluice.a
+$(BUILD)/sluicectl: $(call obj,$(BUILD),user/sluicectl/main.c) $(BUILD)/libsluicectl.a \
+	$(BUILD)/libsluice.a
 $(ASAN_BUILD)/sluiced: $(call obj,$(ASAN_BUILD),$(SLUICED_SRCS)) $(ASAN_BUILD)/libsluice.a
 $(BUILD)/sluiced $(BUILD)/sluicectl:
 	$(call msg,LD,$@)
@@ -128,17 +134,18 @@ $(ASAN_BUILD)/sluiced:
 
 # ---- tests ----
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluice.a | build-deps
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libsluicectl.a $(BUILD)/libsluice.a | build-deps
 	@mkdir -p $(@D)
 	$(call msg,UNIT,$@)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsluice.a \
-		$(LIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< $(BUILD)/libsluicectl.a \
+		$(BUILD)/libsluice.a $(LIBS) -lcmocka
 
-$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluice.a | build-deps
+$(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluicectl.a \
+		$(ASAN_BUILD)/libsluice.a | build-deps
 	@mkdir -p $(@D)
 	$(call msg,UNIT-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< \
-		$(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
+		$(ASAN_BUILD)/libsluicectl.a $(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
 
 $(BUILD)/e2e/%.o: tests/e2e/%.c | build-deps
 	@mkdir -p $(@D)

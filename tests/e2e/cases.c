@@ -87,6 +87,22 @@ const struct e2e_case cases[] = {
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},
+	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
+	  .fn = t_ctl_usage },
+	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },
+	{ .name = "sluicectl status reads a status file: ready, degraded first, --json, stale, "
+		  "none",
+	  .fn = t_ctl_status_file },
+	{
+		.name = "sluicectl status: sluiced's pid and ready; after SIGTERM, no sluiced",
+		.fn = t_ctl_status_daemon,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "sluicectl teardown: refused while sluiced serves, done with --force",
+		.fn = t_ctl_teardown_refused,
+		.daemon = OWN_DAEMON,
+	},
 	{
 		.name = "held at a restart with a file that never parsed; the hold lifts when it goes",
 		.fn = t_hold_lifts,

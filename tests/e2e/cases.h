@@ -49,6 +49,9 @@ extern const size_t ncases;
 /* The case running now (its row: what inputs.c adds, what t_route reads). */
 extern const struct e2e_case *current_case;
 
+/* inputs.c: the "statusFile" the config names (<dir>/status.json). */
+const char *status_file(void);
+
 /* Set up what the row needs, run the case, restore the shared state. True when it passed
  * (prints "ok - NAME" or "not ok - NAME"). */
 bool run_case(const struct e2e_case *c);
@@ -73,6 +76,13 @@ void t_ctl_cgroups(void);
 void t_sigkill_keeps_serving(void);
 void t_restart_under_load(void);
 void t_teardown(void);
+
+/* e2e_ctl.c */
+void t_ctl_usage(void);
+void t_ctl_config(void);
+void t_ctl_status_file(void);
+void t_ctl_status_daemon(void);
+void t_ctl_teardown_refused(void);
 
 /* e2e_rails.c */
 void t_hold_lifts(void);

@@ -74,14 +74,21 @@ static int dump_to(const char *path, json_t *j, bool atomic)
 	return ret;
 }
 
+const char *status_file(void)
+{
+	static char path[400];
+
+	snprintf(path, sizeof(path), "%s/status.json", B.dir);
+	return path;
+}
+
 int write_config(const char *drop, const char *add)
 {
 	const struct e2e_case *c = current_case;
-	char state_file[400], status_file[400];
+	char state_file[400];
 	json_t *cfg, *services = json_array(), *fields = NULL;
 
 	snprintf(state_file, sizeof(state_file), "%s/state.json", B.state);
-	snprintf(status_file, sizeof(status_file), "%s/status.json", B.dir);
 	if (add_services(services, base_services, drop) ||
 	    add_services(services, c ? c->services : NULL, drop) ||
 	    add_services(services, add, drop) ||
@@ -93,7 +100,7 @@ int write_config(const char *drop, const char *add)
 			"namespace", "e2e.local", "vipCidr", "127.255.0.0/16",
 			"vipCidr6", "fd00:5c1c::/64", "registry", "file", B.registry,
 			"bpffs", B.bpffs, "hostsFile", B.hosts, "stateFile", state_file,
-			"statusFile", status_file, "cgroups", B.cgroup, "services", services);
+			"statusFile", status_file(), "cgroups", B.cgroup, "services", services);
 	if (cfg && fields)
 		json_object_update(cfg, fields);
 	json_decref(fields);

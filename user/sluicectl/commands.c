@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* commands.c: the commands that work on the pinned objects alone: services (from the maps),
+ * attach, detach and attached (the links), and teardown (refused while sluiced serves). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+#include "kernel/attach.h"
+#include "kernel/maps.h"
+#include "model/model.h"
+#include "sluicectl/commands.h"
+#include "sluicectl/daemon.h"
+
+static const char *state_name(uint8_t s)
+{
+	switch (s) {
+	case SLUICE_BACKEND_SERVING:
+		return "serving";
+	case SLUICE_BACKEND_UNHEALTHY:
+		return "unhealthy";
+	case SLUICE_BACKEND_DRAINING:
+		return "draining";
+	case SLUICE_BACKEND_CHECK_FAILED:
+		return "check-failed";
+	case SLUICE_BACKEND_EJECTED:
+		return "ejected";
+	}
+	return "unknown";
+}
+
+static const char *policy_name(uint8_t p)
+{
+	switch (p) {
+	case SLUICE_LB_ROUND_ROBIN:
+		return "round_robin";
+	case SLUICE_LB_LEAST_REQUEST:
+		return "least_request";
+	}
+	return "random";
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "?";
+}
+
+static json_t *frontend_json(const struct sl_frontend_model *f)
+{
+	char vip[SL_ADDR_STRLEN];
+	struct sl_addr a;
+
+	memcpy(a.a, f->key.addr, sizeof(a.a));
+	return json_pack("{s:s, s:s, s:i, s:s}", "alias", f->value.alias, "vip",
+			 sl_addr_format(&a, vip, sizeof(vip)), "port", ntohs(f->key.port),
+			 "protocol", proto_name(f->key.proto));
+}
+
+static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_model *b)
+{
+	struct sluice_backend_stats st = {};
+	char addr[SL_ADDR_STRLEN];
+
+	struct sluice_backend_health h = sl_health_map_read(&m->health, b->id);
+
+	sl_maps_backend_stats(m, b->id, &st);
+	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i}", "id", b->id,
+			 "instance", b->instance_id, "address",
+			 sl_addr_format(&b->addr, addr, sizeof(addr)), "port", b->port, "weight",
+			 b->weight, "state", state_name(b->state), "connects",
+			 (json_int_t)st.connects, "datagrams", (json_int_t)st.datagrams,
+			 "active", (int)h.active, "failures", (int)h.failures);
+}
+
+static void print_service_text(const struct sl_maps *m, const struct sl_model *model,
+			       const struct sl_service_model *s)
+{
+	struct sluice_service_stats ss = {};
+	size_t i;
+
+	sl_maps_service_stats(m, s->id, &ss);
+	printf("%s (id %u): %zu backends, %u serving%s, %s, %llu refused\n", s->name, s->id,
+	       s->nbackends, sl_service_nserving(s),
+	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
+	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
+	for (i = 0; i < model->nfrontends; i++) {
+		const struct sl_frontend_model *f = &model->frontends[i];
+		char vip[SL_ENDPOINT_STRLEN];
+		struct sl_addr a;
+
+		if (f->value.service_id != s->id)
+			continue;
+		memcpy(a.a, f->key.addr, sizeof(a.a));
+		printf("  alias   %-24s %s/%s\n", f->value.alias,
+		       sl_endpoint_format(&a, ntohs(f->key.port), vip, sizeof(vip)),
+		       proto_name(f->key.proto));
+	}
+	for (i = 0; i < s->nbackends; i++) {
+		const struct sl_backend_model *b = &s->backends[i];
+		struct sluice_backend_stats st = {};
+		struct sluice_backend_health h;
+		char ap[SL_ENDPOINT_STRLEN];
+
+		sl_maps_backend_stats(m, b->id, &st);
+		sl_endpoint_format(&b->addr, b->port, ap, sizeof(ap));
+		h = sl_health_map_read(&m->health, b->id);
+		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
+		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,
+		       (unsigned long long)st.connects, (unsigned long long)st.datagrams, h.active,
+		       h.failures, b->instance_id);
+	}
+}
+
+static json_t *services_json(const struct sl_maps *m, const struct sl_model *model)
+{
+	json_t *arr = json_array();
+	size_t i, j;
+
+	for (i = 0; i < model->nservices; i++) {
+		const struct sl_service_model *s = &model->services[i];
+		struct sluice_service_stats ss = {};
+		json_t *fes = json_array(), *bes = json_array();
+
+		sl_maps_service_stats(m, s->id, &ss);
+		for (j = 0; j < model->nfrontends; j++)
+			if (model->frontends[j].value.service_id == s->id)
+				json_array_append_new(fes, frontend_json(&model->frontends[j]));
+		for (j = 0; j < s->nbackends; j++)
+			json_array_append_new(bes, backend_json(m, &s->backends[j]));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
+						     "id", s->id, "name", s->name, "serving",
+						     sl_service_nserving(s), "lbPolicy",
+						     policy_name(s->policy.lb_policy), "panic",
+						     !!(s->policy.flags & SLUICE_POLICY_PANIC),
+						     "refused", (json_int_t)ss.refused, "aliases",
+						     fes, "backends", bes));
+	}
+	return json_pack("{s:o}", "services", arr);
+}
+
+int cmd_services(struct ctl *c)
+{
+	struct sl_model model;
+	struct sl_err err;
+	size_t i;
+	int ret = 0;
+
+	if (sl_maps_read_model(&c->maps, &model, &err))
+		return ctl_fail(c, "%s", err.msg);
+	if (c->o.json) {
+		ret = ctl_print_json(services_json(&c->maps, &model));
+	} else {
+		if (!model.nservices)
+			printf("no services\n");
+		for (i = 0; i < model.nservices; i++)
+			print_service_text(&c->maps, &model, &model.services[i]);
+	}
+	sl_model_free(&model);
+	return ret;
+}
+
+int cmd_attach(struct ctl *c)
+{
+	struct sl_err err;
+
+	if (sl_attach(c->bpffs, c->maps.attachments, c->o.args[0], 0, c->o.force, &err))
+		return ctl_fail(c, "%s", err.msg);
+	return 0;
+}
+
+int cmd_detach(struct ctl *c)
+{
+	struct sl_err err;
+
+	if (sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &err))
+		return ctl_fail(c, "%s", err.msg);
+	return 0;
+}
+
+const char *ctl_attachment_state(const struct sl_attachment_info *a)
+{
+	return !a->alive ? "gone" : a->nlinks == sl_nprogs ? "attached" : "partial";
+}
+
+json_t *ctl_attachments_json(const struct sl_attachment_info *v, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:i, s:b}",
+						     "cgroupId", (json_int_t)v[i].cgroup_id,
+						     "path", ctl_json_string(v[i].path),
+						     "status", ctl_attachment_state(&v[i]),
+						     "links", v[i].nlinks, "fromConfig",
+						     !!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG)));
+	return arr;
+}
+
+void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%s%-10llu %-9s %s%s\n", indent, (unsigned long long)v[i].cgroup_id,
+		       ctl_attachment_state(&v[i]), v[i].path[0] ? v[i].path : "?",
+		       v[i].flags & SLUICE_ATTACH_FROM_CONFIG ? " (config)" : "");
+}
+
+int cmd_attached(struct ctl *c)
+{
+	struct sl_attachment_info *v;
+	struct sl_err err;
+	size_t n;
+
+	if (sl_attachments_list(c->bpffs, c->maps.attachments, &v, &n, &err))
+		return ctl_fail(c, "%s", err.msg);
+	if (c->o.json) {
+		json_t *arr = ctl_attachments_json(v, n);
+
+		free(v);
+		return ctl_print_json(json_pack("{s:o}", "attached", arr));
+	}
+	ctl_attachments_print(v, n, "");
+	if (!n)
+		printf("nothing attached\n");
+	free(v);
+	return 0;
+}
+
+int cmd_teardown(struct ctl *c)
+{
+	struct ctl_daemon d;
+	struct sl_err err;
+
+	if (!c->o.force && !ctl_daemon_find(c->bpffs, &d) && d.pid)
+		return ctl_fail(c, "sluiced (pid %d) serves this data plane: stop it first, or "
+			        "--force", (int)d.pid);
+	if (sl_teardown(c->bpffs, &err))
+		return ctl_fail(c, "%s", err.msg);
+	if (c->o.json)
+		return ctl_print_json(json_pack("{s:o}", "removed", ctl_json_string(c->bpffs)));
+	printf("removed %s: programs detached, maps unpinned\n", c->bpffs);
+	return 0;
+}
