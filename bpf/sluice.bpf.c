@@ -456,6 +456,13 @@ int sluice_getpeername6(struct bpf_sock_addr *ctx)
 	return SL_VERDICT_PROCEED;
 }
 
+/* The error the kernel gave the socket: ECONNREFUSED for a RST to its SYN, an ICMP error's
+ * errno, ETIMEDOUT; 0 when the application closed it while it connected (abandoned). */
+static __always_inline int sock_error(const struct tcp_sock *tp)
+{
+	return tp ? tp->inet_conn.icsk_inet.sk.sk_err : 0;
+}
+
 static __always_inline void count_failure(struct sluice_sock_route *rt)
 {
 	struct sluice_health_event *ev;
@@ -539,9 +546,11 @@ static __always_inline void on_established(struct bpf_sock_ops *skops,
 		h->failures = 0;
 }
 
-/* Closed, once: after established, one active connection fewer; from SYN_SENT (refused,
- * reset, timed out, abandoned), a failure unless its SYN timeout counted already. */
-static __always_inline void on_close(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+/* Closed, once: after established, one active connection fewer; from SYN_SENT with an
+ * error on the socket (refused, ICMP error, timed out), a failure unless its SYN timeout
+ * counted already. One the application closed while it connected is its own doing. */
+static __always_inline void on_close(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+				     struct sluice_sock_route *rt)
 {
 	struct sluice_backend_health *h;
 
@@ -552,7 +561,8 @@ static __always_inline void on_close(struct bpf_sock_ops *skops, struct sluice_s
 		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 		if (h)
 			__sync_fetch_and_sub(&h->active, 1);
-	} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
+	} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED) &&
+		   sock_error(bpf_skc_to_tcp_sock(sk))) {
 		rt->flags |= SLUICE_SOCK_FAILED;
 		count_failure(rt);
 	}
@@ -582,7 +592,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		on_established(skops, rt);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		on_close(skops, rt);
+		on_close(skops, sk, rt);
 		break;
 	}
 	return SL_SOCKOPS_OK;

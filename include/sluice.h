@@ -67,7 +67,8 @@ enum sluice_lb_policy {
 #define SLUICE_SOCK_CONNECTED (1U << 1)   /* its connect() was routed (TCP or connected UDP) */
 #define SLUICE_SOCK_ESTABLISHED (1U << 2) /* TCP: counted in backend_health.active */
 #define SLUICE_SOCK_CLOSED (1U << 3)      /* TCP: its end was counted */
-#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (SYN timed out) */
+#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (refused, ICMP
+					   * error, SYN timed out) */
 
 /* sluice_health_event.kind */
 #define SLUICE_EVENT_EJECTED 1 /* the data plane ejected a backend (consecutive failures) */
