@@ -76,7 +76,14 @@ static json_t *frontend_json(const struct sl_frontend_model *f)
 			 "protocol", proto_name(f->key.proto));
 }
 
-static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_model *b)
+/* Clients (network namespaces) holding an ejection of backend id of their own. */
+static uint32_t client_ejections_of(const uint32_t *by_id, const struct sl_maps *m, uint32_t id)
+{
+	return by_id && id < m->health.n ? by_id[id] : 0;
+}
+
+static json_t *backend_json(const struct sl_maps *m, const uint32_t *cej,
+			    const struct sl_backend_model *b)
 {
 	struct sluice_backend_stats st = {};
 	char addr[SL_ADDR_STRLEN];
@@ -84,16 +91,17 @@ static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_mod
 	struct sluice_backend_health h = sl_health_map_read(&m->health, b->id);
 
 	sl_maps_backend_stats(m, b->id, &st);
-	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i}", "id", b->id,
+	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i, s:i}", "id", b->id,
 			 "instance", b->instance_id, "address",
 			 sl_addr_format(&b->addr, addr, sizeof(addr)), "port", b->port, "weight",
 			 b->weight, "state", state_name(b->state), "connects",
 			 (json_int_t)st.connects, "datagrams", (json_int_t)st.datagrams,
-			 "active", (int)h.active, "failures", (int)h.failures);
+			 "active", (int)h.active, "failures", (int)h.failures, "clientEjections",
+			 (int)client_ejections_of(cej, m, b->id));
 }
 
-static void print_service_text(const struct sl_maps *m, const struct sl_model *model,
-			       const struct sl_service_model *s)
+static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
+			       const struct sl_model *model, const struct sl_service_model *s)
 {
 	struct sluice_service_stats ss = {};
 	size_t i;
@@ -125,15 +133,17 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 		sl_endpoint_format(&b->addr, b->port, ap, sizeof(ap));
 		h = sl_health_map_read(&m->health, b->id);
 		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
-		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,
-		       (unsigned long long)st.connects, (unsigned long long)st.datagrams, h.active,
-		       h.failures, b->instance_id);
+		       "active %-5u failures %-3u client-ejections %-3u %s\n", ap,
+		       state_name(b->state), b->weight, (unsigned long long)st.connects,
+		       (unsigned long long)st.datagrams, h.active, h.failures,
+		       client_ejections_of(cej, m, b->id), b->instance_id);
 	}
 }
 
 static int cmd_services(struct ctl *c, int argc, char **argv)
 {
 	struct sl_model model;
+	uint32_t *cej; /* by backend id: clients holding an ejection of it of their own */
 	struct sl_maps m;
 	struct sl_err err;
 	size_t i, j;
@@ -153,11 +163,16 @@ static int cmd_services(struct ctl *c, int argc, char **argv)
 		sl_maps_close(&m);
 		return 1;
 	}
+	cej = calloc(m.health.n ? m.health.n : 1, sizeof(*cej));
+	if (cej && sl_client_ejections(m.client_health, cej, m.health.n)) {
+		free(cej);
+		cej = NULL; /* shown as none */
+	}
 	if (!c->json) {
 		if (!model.nservices)
 			printf("no services\n");
 		for (i = 0; i < model.nservices; i++)
-			print_service_text(&m, &model, &model.services[i]);
+			print_service_text(&m, cej, &model, &model.services[i]);
 		goto out;
 	}
 	arr = json_array();
@@ -171,7 +186,7 @@ static int cmd_services(struct ctl *c, int argc, char **argv)
 			if (model.frontends[j].value.service_id == s->id)
 				json_array_append_new(fes, frontend_json(&model.frontends[j]));
 		for (j = 0; j < s->nbackends; j++)
-			json_array_append_new(bes, backend_json(&m, &s->backends[j]));
+			json_array_append_new(bes, backend_json(&m, cej, &s->backends[j]));
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
 						     "id", s->id, "name", s->name, "serving",
 						     sl_service_nserving(s), "lbPolicy",
@@ -182,6 +197,7 @@ static int cmd_services(struct ctl *c, int argc, char **argv)
 	}
 	print_json(json_pack("{s:o}", "services", arr));
 out:
+	free(cej);
 	sl_model_free(&model);
 	sl_maps_close(&m);
 	return 0;
