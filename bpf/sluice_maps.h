@@ -70,6 +70,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backend_health SEC(".maps");
 
+/* client_health: client netns and backend -> that client's own failures in a row and ejection */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_CLIENT_HEALTH_ENTRIES);
+	__type(key, struct sluice_client_key);
+	__type(value, struct sluice_client_health);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} client_health SEC(".maps");
+
 /* affinities: client cgroup and service table -> the backend it sticks to (session affinity) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

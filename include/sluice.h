@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 3
+#define SLUICE_ABI_VERSION 4
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -32,6 +32,9 @@
 						 * pinned: each table has its own size */
 #define SLUICE_DOOMED_MAX 4096                  /* doomed_backends (sockterm, not pinned):
 						 * sluiced fills it in chunks of this size */
+#define SLUICE_CLIENT_HEALTH_ENTRIES 65536      /* client_health: client network namespaces
+						 * x backends with failures or an ejection
+						 * of their own (LRU) */
 
 /* Index into backend_sets: one slot table per service and backend family. */
 #define SLUICE_FAM_V4 0
@@ -67,7 +70,13 @@ enum sluice_lb_policy {
 #define SLUICE_SOCK_CONNECTED (1U << 1)   /* its connect() was routed (TCP or connected UDP) */
 #define SLUICE_SOCK_ESTABLISHED (1U << 2) /* TCP: counted in backend_health.active */
 #define SLUICE_SOCK_CLOSED (1U << 3)      /* TCP: its end was counted */
-#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (SYN timed out) */
+#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (refused, ICMP
+					   * error, SYN timed out) */
+
+/* sluice_backend_health.run_netns: the failures in a row are not one client's (they came
+ * from two network namespaces, or from sluiced's): reaching consecutiveFailures ejects the
+ * backend for every client. Netns cookies count up from 1 and never reach it. */
+#define SLUICE_RUN_SHARED (~0ULL)
 
 /* sluice_health_event.kind */
 #define SLUICE_EVENT_EJECTED 1 /* the data plane ejected a backend (consecutive failures) */
@@ -164,15 +173,25 @@ struct sluice_policy {
 	__u16 consecutive_failures;    /* passive ejection threshold; 0: passive health off */
 	__u32 flags;                   /* SLUICE_POLICY_* */
 	__u64 affinity_timeout_ns;     /* session affinity idle timeout; 0: none */
+	__u64 ejection_ns;             /* baseEjectionSeconds: how long a client's own ejection
+					* (client_health) holds; the kernel lets it lapse */
 };
 
 /* backend_health value, by backend id (array, mmapable: sluiced reads and writes single
- * words with atomics while the data plane counts). */
+ * words with atomics while the data plane counts). failures and run_netns are the shared
+ * run: clients in network namespaces of a user namespace of their own never enter it. */
 struct sluice_backend_health {
 	__u32 active;   /* TCP connections established and not yet closed (sockops) */
 	__u32 failures; /* consecutive failed connects (sockops); an established one resets it */
 	__u32 ejected;  /* non-zero: passively ejected; set by the data plane, cleared by sluiced */
 	__u32 flags;    /* SLUICE_HEALTH_*, written by sluiced */
+	__u64 run_netns; /* whose the failures in a row are: 0 none, the netns cookie of the one
+			  * client they all came from, or SLUICE_RUN_SHARED */
+	/* Hints that spare the client_health lookup (bpf_ktime_get_ns; 0: none ever made): */
+	__u64 client_ejected_until_ns; /* an ejection of it for one client may hold until
+					* then: connects look theirs up only before */
+	__u64 client_entries_until_ns; /* an entry of it (failures or ejection) may hold until
+					* then: established connects reset theirs only before */
 };
 
 /* sock_routes value (socket storage): where sluice routed a connected socket, and what
@@ -218,6 +237,23 @@ struct sluice_doomed_key {
 	__be16 port;
 	__u8 proto;
 	__u8 pad;
+};
+
+/* client_health key: a client (its network namespace) and a backend. */
+struct sluice_client_key {
+	__u64 netns_cookie; /* bpf_get_netns_cookie() of the client's socket */
+	__u32 backend_id;
+	__u32 pad;
+};
+
+/* client_health value: that client's own failures in a row with the backend, and its own
+ * ejection of it. Both hold until until_ns (bpf_ktime_get_ns); after it, the entry is as
+ * good as absent. */
+struct sluice_client_health {
+	__u32 failures; /* consecutive failed connects from this client, each within the
+			 * service's ejection_ns of the one before */
+	__u32 ejected;  /* non-zero: ejected for this client from until_ns - ejection_ns on */
+	__u64 until_ns; /* ejected: when the ejection lapses; else: when the failures lapse */
 };
 
 /* meta value (one entry): what wrote these maps. */

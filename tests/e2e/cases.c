@@ -16,6 +16,10 @@
 	"                 'unhealthyThreshold': 2, 'healthyThreshold': 2}}"
 #define ACT_INSTANCES "a1 act H3", "a2 act H4"
 #define MOVING_SERVICE "{'discoveryName': 'moving', 'clientAliases': [{'port': 80}]}"
+#define TEN_SERVICE                                                                      \
+	"{'discoveryName': 'ten', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
+	" 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 30}}"
+#define TEN_INSTANCES "q1 ten H1", "q2 ten H2"
 
 const struct e2e_case cases[] = {
 	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
@@ -151,6 +155,25 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 		.services = PAS_SERVICE,
 		.instances = { PAS_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a tenant (nobody, in a user and network namespace of its own) whose "
+			"connects to a backend are refused, dropped or aborted takes it from no "
+			"one else",
+		.fn = t_tenant_attack,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a dead backend: out for the one client netns that sees it fail, for "
+			"every client when two do",
+		.fn = t_two_clients,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
 		.pool = { "H1", "H2" },
 	},
 	{

@@ -108,4 +108,8 @@ void t_affinity(void);
 void t_terminate_udp(void);
 void t_terminate_tcp(void);
 
+/* e2e_tenant.c */
+void t_tenant_attack(void);
+void t_two_clients(void);
+
 #endif

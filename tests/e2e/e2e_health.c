@@ -10,16 +10,6 @@
 #include <unistd.h>
 #include "cases.h"
 
-static struct result connects(const char *alias, int count)
-{
-	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
-	struct result res;
-
-	if (agent_run(&agent, &rq, &res))
-		memset(&res, 0, sizeof(res));
-	return res;
-}
-
 /* Passive: the data plane ejects a dead backend after consecutiveFailures failed connects. */
 void t_passive(void)
 {

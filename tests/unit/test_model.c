@@ -1243,17 +1243,20 @@ static void test_policy_from_config(void **state)
 	sc.lb_policy = SLUICE_LB_LEAST_REQUEST;
 	sc.outlier.enabled = true;
 	sc.outlier.consecutive_failures = 5;
+	sc.outlier.base_ejection_ms = 1500;
 	sc.affinity_timeout_s = 30;
 	sl_policy_from_config(&sc, &p);
 	assert_int_equal(p.lb_policy, SLUICE_LB_LEAST_REQUEST);
 	assert_int_equal(p.consecutive_failures, 5);
 	assert_true(p.affinity_timeout_ns == 30000000000ULL);
+	assert_true(p.ejection_ns == 1500000000ULL); /* a client's own ejection: the base time */
 	assert_int_equal(p.flags, 0);
 	sc.outlier.enabled = false;
 	sc.affinity_timeout_s = 0;
 	sl_policy_from_config(&sc, &p);
 	assert_int_equal(p.consecutive_failures, 0);
 	assert_true(p.affinity_timeout_ns == 0);
+	assert_true(p.ejection_ns == 0);
 }
 
 int main(void)

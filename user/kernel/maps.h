@@ -41,6 +41,7 @@ enum sl_map_size {
 	X(rr_cursors, SL_SIZE_SERVICE_SETS)         \
 	X(affinities, SL_SIZE_AFFINITIES)           \
 	X(health_events, SL_SIZE_FIXED)             \
+	X(client_health, SL_SIZE_FIXED)             \
 	X(sock_routes, SL_SIZE_FIXED)
 
 #define SL_MAP_FD_FIELD(name, size) int name;

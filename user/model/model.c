@@ -137,8 +137,10 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 {
 	memset(pol, 0, sizeof(*pol));
 	pol->lb_policy = sc->lb_policy;
-	if (sc->outlier.enabled)
+	if (sc->outlier.enabled) {
 		pol->consecutive_failures = sc->outlier.consecutive_failures;
+		pol->ejection_ns = (uint64_t)sc->outlier.base_ejection_ms * 1000000ULL;
+	}
 	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
 }
 
