@@ -150,6 +150,17 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2" },
 	},
 	{
+		.name = "an ejected backend re-added keeps its ejection, and its next one doubles",
+		.fn = t_ejection_survives_readd,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'churn', 'panicThresholdPercent': 0,"
+			    " 'clientAliases': [{'port': 80}],"
+			    " 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 2,"
+			    "                      'maxEjectionSeconds': 8}}",
+		.instances = { "c1 churn H1", "c2 churn H2" },
+		.pool = { "H1", "H2" },
+	},
+	{
 		.name = "maxEjectionPercent: of two dead backends, only one is ejected",
 		.fn = t_ejection_cap,
 		.daemon = OWN_DAEMON,

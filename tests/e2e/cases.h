@@ -96,6 +96,7 @@ void t_torn_down_under_daemon(void);
 
 /* e2e_health.c */
 void t_passive(void);
+void t_ejection_survives_readd(void);
 void t_ejection_cap(void);
 void t_active_tcp(void);
 void t_check_state_survives_restart(void);

@@ -193,7 +193,8 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	in = (struct sl_desired_input){ .cfg = &d->cfg, .instances = instances(d),
 					.prev_vip4 = &d->state.vip4, .prev_vip6 = &d->state.vip6,
 					.current = &d->current,
-					.verdicts = sl_monitor_verdicts(d->monitor) };
+					.verdicts = sl_monitor_verdicts(d->monitor),
+					.held = sl_monitor_held(d->monitor) };
 	ret = sl_desired_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
 	if (ret) {
 		pr_err("%s; nothing changed, the last good state keeps serving", err.msg);
