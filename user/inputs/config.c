@@ -532,11 +532,79 @@ static const struct sl_json_row service_rows[] = {
 	{ 0 },
 };
 
-static const struct sl_json_row registry_rows[] = { /* fill the config */
-	{ "file", SL_JSON_CUSTOM, TOP(registry_file), .required = true,
+/* One registry object: each source kind it names is a source (in this order). */
+struct registry_obj {
+	char *file;
+};
+
+static const struct sl_json_row registry_obj_rows[] = {
+	{ "file", SL_JSON_CUSTOM, SL_JSON_AT(struct registry_obj, file),
 	  .parse = parse_registry_file },
 	{ 0 },
 };
+
+static const struct sl_json_row registry_obj_row = {
+	.type = SL_JSON_OBJECT, .rows = registry_obj_rows,
+	.expect = "must be an object naming its sources ({\"file\": PATH})",
+};
+
+/* Append the sources obj names to cfg; an object that names none is an error. */
+static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry_obj *obj)
+{
+	struct sl_source_cfg *v;
+
+	if (!obj->file)
+		return sl_json_fail(j, "names no source: give \"file\": PATH");
+	v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
+	if (!v)
+		return sl_json_oom(j);
+	cfg->sources = v;
+	v[cfg->nsources++] = (struct sl_source_cfg){ .kind = SL_SOURCE_FILE, .file = obj->file };
+	obj->file = NULL;
+	return 0;
+}
+
+static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const json_t *v)
+{
+	struct registry_obj obj = { 0 };
+	int ret = sl_json_object(j, &registry_obj_row, v, &obj);
+
+	if (!ret)
+		ret = add_sources(j, cfg, &obj);
+	free(obj.file);
+	return ret;
+}
+
+/* "registry": an object naming its sources, or an array of such objects (sources merged in
+ * the order written: the first to list an instance wins). */
+static int parse_registry(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			  void *base)
+{
+	struct sl_config *cfg = base;
+	const json_t *elem;
+	size_t i, saved;
+	int ret;
+
+	(void)row;
+	if (json_is_object(v))
+		return read_registry_obj(j, cfg, v);
+	if (!json_is_array(v) || !json_array_size(v))
+		return sl_json_fail_got(j, v, "must be an object naming its sources ({\"file\": "
+					"PATH}) or a non-empty array of them");
+	json_array_foreach(v, i, elem) {
+		saved = sl_json_push_index(j, i);
+		ret = read_registry_obj(j, cfg, elem);
+		sl_json_pop(j, saved);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
+{
+	return a->kind == b->kind && !strcmp(a->file, b->file);
+}
 
 static const struct sl_json_row limit_rows[] = {
 	{ "services", SL_JSON_INT, LIMIT(services), .min = 1, .max = LIMIT_MAX_SERVICES,
@@ -565,8 +633,7 @@ static const struct sl_json_row top_rows[] = {
 	  .has = SL_JSON_HAS(struct sl_config, has_vip_cidr6), .parse = parse_cidr6 },
 	{ "allowRoutableVips", SL_JSON_BOOL, TOP(allow_routable_vips) },
 	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },
-	{ "registry", SL_JSON_OBJECT, .rows = registry_rows,
-	  .expect = "must be an object {\"file\": PATH}" },
+	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry },
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
 	  .elem = &cgroup_elem, .expect = "must be an array of absolute paths" },
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
@@ -928,7 +995,9 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->cgroups);
 	free(cfg->origin);
 	free(cfg->namespace);
-	free(cfg->registry_file);
+	for (i = 0; i < cfg->nsources; i++)
+		free(cfg->sources[i].file);
+	free(cfg->sources);
 	free(cfg->bpffs);
 	free(cfg->hosts_file);
 	free(cfg->state_file);

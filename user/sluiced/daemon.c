@@ -15,13 +15,9 @@
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
-#define REGISTRY_BYTES_PER_INSTANCE 1024 /* bounds the registry's files with its instances */
-
-static const struct sl_instances no_instances;
-
 static const struct sl_instances *instances(const struct sl_daemon *d)
 {
-	return d->registry ? sl_registry_file_instances(d->registry) : &no_instances;
+	return sl_sources_instances(&d->sources);
 }
 
 /* Destroy the sockets sluice routed to backends that were in old's tables and are in none of
@@ -151,7 +147,7 @@ static void note_unmatched(struct sl_daemon *d)
 			continue;
 		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
 			"service of %s (namespace %s): not served",
-			d->registry ? sl_registry_file_path(d->registry) : "", v[i].count,
+			d->cfg.nsources ? d->cfg.sources[0].file : "", v[i].count,
 			v[i].count == 1 ? "" : "s", v[i].service,
 			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
 	}
@@ -167,8 +163,7 @@ static void note_unmatched(struct sl_daemon *d)
 /* The registry cannot be read whole: its path, or files that have no good content. */
 static bool registry_incomplete(const struct sl_daemon *d)
 {
-	return d->registry && (sl_registry_file_problem(d->registry) ||
-			       sl_registry_file_bad_files(d->registry));
+	return sl_sources_incomplete(&d->sources);
 }
 
 int sl_daemon_reconcile(struct sl_daemon *d)
@@ -186,8 +181,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 			d->dirty = true; /* looked at again at every tick and registry change */
 			return -EAGAIN;
 		}
-		pr_info("registry %s reads whole again: reconciling",
-			sl_registry_file_path(d->registry));
+		pr_info("the registry reads whole again: reconciling");
 		d->hold = false;
 	}
 	in = (struct sl_desired_input){ .cfg = &d->cfg, .instances = instances(d),
@@ -271,13 +265,14 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		ADD("; held: the registry cannot be read whole, the adopted maps serve");
 	else if (!d->reconciled)
 		ADD("; not in step with the config and registry (retrying)");
-	if (d->registry && sl_registry_file_problem(d->registry))
-		ADD("; registry %s: %s", sl_registry_file_path(d->registry),
-		    sl_registry_file_problem(d->registry));
-	if (d->registry && sl_registry_file_bad_files(d->registry))
-		ADD("; %u registry files fail to parse", sl_registry_file_bad_files(d->registry));
-	if (d->pending)
-		ADD("; registry %s not read yet", sl_registry_file_path(d->pending));
+	if (sl_sources_first_problem(&d->sources))
+		ADD("; %s: %s", sl_sources_first_problem(&d->sources)->name,
+		    sl_sources_first_problem(&d->sources)->ops->problem(
+			    sl_sources_first_problem(&d->sources)));
+	if (sl_sources_failing(&d->sources))
+		ADD("; %u registry files fail to parse", sl_sources_failing(&d->sources));
+	if (d->sources.nwant)
+		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
 		ADD("; %zu configured cgroups not attached", cgroups_failing(d));
 	if (d->nunmatched)
@@ -417,22 +412,6 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 	return ret;
 }
 
-/* A registry source for path, bounded by what the maps can take (with room for instances of
- * other services), read once: a path it cannot read is said by the source. */
-static struct sl_registry_file *open_registry(const struct sl_daemon *d, const char *path,
-					      struct sl_err *err)
-{
-	size_t max_instances = 2 * (size_t)d->cfg.limits.backends;
-	struct sl_registry_file *src = sl_registry_file_open(path, err);
-	bool changed;
-
-	if (!src)
-		return NULL;
-	sl_registry_file_set_limits(src, max_instances * REGISTRY_BYTES_PER_INSTANCE,
-				    max_instances);
-	sl_registry_file_refresh(src, &changed);
-	return src;
-}
 
 /* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
  * somewhere else than a dead end. */
@@ -480,15 +459,13 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = open_health(d, err);
 	if (ret)
 		return ret;
-	if (d->cfg.registry_file) {
-		d->registry = open_registry(d, d->cfg.registry_file, err);
-		if (!d->registry)
-			return -EINVAL;
-	}
+	/* Bounded by what the maps can take, with room for instances of other services. */
+	ret = sl_sources_open(&d->sources, &d->cfg, 2 * (size_t)d->cfg.limits.backends, err);
+	if (ret)
+		return ret;
 	if (d->dp.adopted && registry_incomplete(d)) {
-		pr_warn("registry %s cannot be read whole, and its last good content is only in "
-			"the adopted maps: changing nothing until it can",
-			sl_registry_file_path(d->registry));
+		pr_warn("the registry cannot be read whole, and its last good content is only in "
+			"the adopted maps: changing nothing until it can");
 		d->hold = true;
 	}
 	ret = sl_daemon_reconcile(d);
@@ -500,58 +477,18 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	return 0;
 }
 
-int sl_daemon_registry_changed(struct sl_daemon *d)
+void sl_daemon_registry_ready(struct sl_daemon *d, int fd)
 {
-	bool changed = false;
-
-	if (!d->registry)
-		return 0;
-	/* A path it cannot read is said there, and keeps its last good content. */
-	sl_registry_file_refresh(d->registry, &changed);
 	/* Held, a file that goes or parses again lifts the hold without changing the list. */
-	if (!changed && !d->hold)
-		return 0;
-	return sl_daemon_reconcile(d);
+	if (sl_sources_dispatch(&d->sources, fd) || d->hold)
+		sl_daemon_reconcile(d);
 }
 
-/* Serve the registry at path (NULL: none) in place of the one in use, once its path reads;
- * until then the one in use keeps serving, and the tick tries again. True when switched. */
-static bool switch_registry(struct sl_daemon *d, const char *path)
-{
-	struct sl_err err;
-
-	if (d->pending && (!path || strcmp(sl_registry_file_path(d->pending), path))) {
-		sl_registry_file_close(d->pending);
-		d->pending = NULL;
-	}
-	if (path && !d->pending) {
-		d->pending = open_registry(d, path, &err);
-		if (!d->pending) {
-			pr_err("%s; keeping the registry in use", err.msg);
-			return false;
-		}
-	} else if (d->pending) {
-		bool changed;
-
-		sl_registry_file_refresh(d->pending, &changed);
-	}
-	if (d->pending && d->registry && sl_registry_file_problem(d->pending)) {
-		pr_warn("registry %s is not read yet: %s serves until it is", path,
-			sl_registry_file_path(d->registry));
-		return false;
-	}
-	sl_registry_file_close(d->registry);
-	d->registry = d->pending;
-	d->pending = NULL;
-	pr_info("registry: %s", path ? path : "none");
-	return true;
-}
 
 int sl_daemon_reload(struct sl_daemon *d)
 {
 	struct sl_config cfg;
 	struct sl_err err;
-	bool reopen;
 
 	d->ready_due = true; /* systemd waits for READY=1 after RELOADING=1, failed or not */
 	if (sl_config_load(d->config_path, &cfg, &err)) {
@@ -573,12 +510,9 @@ int sl_daemon_reload(struct sl_daemon *d)
 			return -ENOMEM;
 		}
 	}
-	reopen = !d->cfg.registry_file != !cfg.registry_file ||
-		 (cfg.registry_file && strcmp(cfg.registry_file, d->cfg.registry_file));
 	sl_config_free(&d->cfg);
 	d->cfg = cfg;
-	if (reopen)
-		switch_registry(d, cfg.registry_file);
+	sl_sources_reload(&d->sources, &d->cfg);
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
@@ -598,10 +532,8 @@ bool sl_daemon_tick(struct sl_daemon *d)
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
-	if (d->pending && switch_registry(d, sl_registry_file_path(d->pending)))
+	if (sl_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
-	else if (d->registry && sl_registry_file_problem(d->registry))
-		sl_daemon_registry_changed(d);
 	if (sl_monitor_tick(d->monitor, &d->current))
 		d->dirty = true;
 	if (d->dirty)
@@ -615,8 +547,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
-	sl_registry_file_close(d->registry);
-	sl_registry_file_close(d->pending);
+	sl_sources_close(&d->sources);
 	for (i = 0; i < d->ncgroup_errors; i++)
 		free(d->cgroup_errors[i]);
 	free(d->cgroup_errors);

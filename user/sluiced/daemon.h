@@ -9,7 +9,7 @@
 #include "files/state_file.h"
 #include "health/monitor.h"
 #include "inputs/config.h"
-#include "inputs/registry_file.h"
+#include "inputs/sources.h"
 #include "kernel/dataplane.h"
 #include "kernel/sockterm.h"
 #include "model/model.h"
@@ -18,8 +18,7 @@
 struct sl_daemon {
 	char *config_path;
 	struct sl_config cfg; /* the last good config */
-	struct sl_registry_file *registry; /* the one serving */
-	struct sl_registry_file *pending;  /* a reload's new one, until its path reads */
+	struct sl_sources sources; /* the registry: its sources, merged */
 	struct sl_dataplane dp;
 	struct sl_model current; /* what the maps hold */
 	struct sl_state state;   /* VIPs, as saved in the state file */
@@ -50,8 +49,9 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 int sl_daemon_reconcile(struct sl_daemon *d);
 /* Re-read the config (SIGHUP); a bad one is reported and the last good one kept. */
 int sl_daemon_reload(struct sl_daemon *d);
-/* Re-read the registry when its watch fired (events drained by the caller). */
-int sl_daemon_registry_changed(struct sl_daemon *d);
+/* One of the registry sources' fds (sl_sources_fds) is readable: reconcile when the merged
+ * instances changed (or while held). */
+void sl_daemon_registry_ready(struct sl_daemon *d, int fd);
 /* Periodic: drop links of cgroups that are gone, retry a failed reconcile, follow a registry
  * path that cannot be read, the monitor's periodic work (and a reconcile when it changed a
  * verdict). True when the daemon must exit (its data plane is gone under it). */
