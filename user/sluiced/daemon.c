@@ -12,6 +12,7 @@
 #include "model/desired.h"
 #include "model/plan.h"
 #include "model/unmatched.h"
+#include "sluiced/metrics.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
@@ -160,6 +161,22 @@ static void note_unmatched(struct sl_daemon *d)
 	d->nunmatched = n;
 }
 
+const double sl_reconcile_bounds[SL_RECONCILE_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+};
+
+static void count_reconcile(struct sl_daemon_counters *c, int ret, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i;
+
+	c->reconciles++;
+	c->reconcile_failures += ret != 0;
+	c->duration_sum += s;
+	for (i = 0; i < SL_RECONCILE_BUCKETS; i++)
+		c->duration_cumulative[i] += s <= sl_reconcile_bounds[i];
+}
+
 /* The registry cannot be read whole: its path, or files that have no good content. */
 static bool registry_incomplete(const struct sl_daemon *d)
 {
@@ -207,6 +224,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	ret = sl_plan_make(&d->current, &want.model, &plan);
 	if (ret)
 		goto out;
+	d->counters.map_writes += sl_plan_size(&plan);
 	if (sl_plan_size(&plan)) {
 		ret = sl_maps_apply(&d->dp.maps, &plan, &err);
 		if (ret) {
@@ -235,6 +253,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	write_hosts(d, &d->state);
 	note_unmatched(d);
 out:
+	count_reconcile(&d->counters, ret, sl_now_ns() - t0);
 	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
 	sl_desired_free(&want);
@@ -243,9 +262,39 @@ out:
 
 static size_t cgroups_failing(const struct sl_daemon *d);
 
+void sl_daemon_sync_metrics(struct sl_daemon *d)
+{
+	const char *want = d->cfg.metrics_listen;
+	struct sl_err err;
+
+	if (!d->metrics_failed && (want ? d->metrics_listen && !strcmp(want, d->metrics_listen) :
+				   !d->metrics))
+		return;
+	sl_metrics_free(d->metrics);
+	d->metrics = NULL;
+	d->metrics_generation++;
+	free(d->metrics_listen);
+	d->metrics_listen = want ? strdup(want) : NULL;
+	d->metrics_failed = false;
+	if (!want)
+		return;
+	if (sl_metrics_open(&d->metrics, want, &err)) {
+		pr_err("%s: %s; routing goes on without metrics", d->cfg.origin, err.msg);
+		d->metrics_failed = true;
+		return;
+	}
+	pr_info("metrics on http://%s/metrics", want);
+}
+
 bool sl_daemon_ready(const struct sl_daemon *d)
 {
 	return d->reconciled;
+}
+
+bool sl_daemon_degraded(const struct sl_daemon *d)
+{
+	return d->hold || sl_sources_incomplete(&d->sources) || d->sources.nwant ||
+	       cgroups_failing(d) || d->metrics_failed || d->reload_error[0];
 }
 
 void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
@@ -278,6 +327,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 	if (d->nunmatched)
 		ADD("; registry instances of %zu services match no configured service",
 		    d->nunmatched);
+	if (d->metrics_failed)
+		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
 		ADD("; the last reload failed, the config before it serves: %s", d->reload_error);
 #undef ADD
@@ -472,6 +523,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret && ret != -EINVAL && ret != -ENOSPC && ret != -EAGAIN)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
+	sl_daemon_sync_metrics(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
 		sl_daemon_reconcile(d);
 	return 0;
@@ -516,6 +568,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
+	sl_daemon_sync_metrics(d);
 	return 0;
 }
 
@@ -553,6 +606,8 @@ void sl_daemon_stop(struct sl_daemon *d)
 	free(d->cgroup_errors);
 	unmatched_free(d);
 	free(d->status_last);
+	sl_metrics_free(d->metrics);
+	free(d->metrics_listen);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);
 	sl_state_free(&d->state);
