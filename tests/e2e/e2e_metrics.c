@@ -62,6 +62,42 @@ out:
 	return status;
 }
 
+/* The value of the first sample of family name whose labels hold every one of needles (up to
+ * three, NULL-terminated), in a /metrics text; -1 when there is none. */
+static double sample(const char *text, const char *name, const char *n1, const char *n2)
+{
+	const char *line = text;
+	size_t len = strlen(name);
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *sp;
+		char buf[1024];
+		size_t l = end ? (size_t)(end - line) : strlen(line);
+
+		if (l < sizeof(buf) && !strncmp(line, name, len) && line[len] == '{') {
+			memcpy(buf, line, l);
+			buf[l] = '\0';
+			sp = strrchr(buf, ' ');
+			if (sp && (!n1 || strstr(buf, n1)) && (!n2 || strstr(buf, n2)))
+				return atof(sp + 1);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -1;
+}
+
+/* /metrics now; NULL when it does not answer 200. */
+static char *scrape(void)
+{
+	char *body = NULL;
+
+	if (http_get(METRICS_PORT, "/metrics", &body) != 200) {
+		free(body);
+		return NULL;
+	}
+	return body;
+}
+
 /* promtool check metrics on text: its exit status. */
 static int promtool_check(const char *text)
 {
@@ -130,6 +166,42 @@ static double prom_query(const char *query)
 	return v;
 }
 
+/* What sockops measures: connect times (one per connect), bytes at close, and failed connects
+ * by reason (the dead service's backend refuses). */
+static void t_metrics_traffic(void)
+{
+	struct request rq = req(OP_TCP, AF_INET, "mdead", false, false, 80, 5);
+	char *before = scrape(), *after;
+	struct result res;
+	double c0, c1, r0, r1;
+
+	agent_run(&agent, &rq, &res);
+	expect(res.failed == 5 && res.last_errno == ECONNREFUSED, "mdead: %d failed", res.failed);
+	rq = req(OP_TCP, AF_INET, "web", false, false, 80, 10);
+	agent_run(&agent, &rq, &res);
+	usleep(200000); /* the closes counted */
+	after = scrape();
+	expect(before && after, "/metrics does not answer");
+	if (!before || !after)
+		goto out;
+	c0 = sample(before, "sluice_backend_connect_duration_seconds_count", "service=\"web\"",
+		    NULL);
+	c1 = sample(after, "sluice_backend_connect_duration_seconds_count", "service=\"web\"",
+		    NULL);
+	expect(c1 == c0 + 10, "connect times counted: %.0f then %.0f, want 10 more", c0, c1);
+	r0 = sample(before, "sluice_backend_connect_failures_total", "service=\"mdead\"",
+		    "reason=\"refused\"");
+	r1 = sample(after, "sluice_backend_connect_failures_total", "service=\"mdead\"",
+		    "reason=\"refused\"");
+	expect(r1 == r0 + 5, "refused connects: %.0f then %.0f, want 5 more", r0, r1);
+	expect(sample(after, "sluice_backend_received_bytes_total", "service=\"web\"", NULL) >
+	       sample(before, "sluice_backend_received_bytes_total", "service=\"web\"", NULL),
+	       "no bytes counted from web's backend");
+out:
+	free(before);
+	free(after);
+}
+
 /* /metrics passes promtool and holds the connects a client made; a real Prometheus scraping
  * sluiced answers a query with them; /healthz and /readyz answer. */
 void t_metrics_scraped(void)
@@ -169,6 +241,7 @@ void t_metrics_scraped(void)
 	}
 	snprintf(want, sizeof(want), "%.0f", before + 25);
 	expect(got == before + 25, "prometheus says %.0f connects to w1, want %s", got, want);
+	t_metrics_traffic();
 	if (prom > 0) {
 		kill(prom, SIGTERM);
 		waitpid(prom, &st, 0);

@@ -37,6 +37,7 @@ struct backend_row {
 	const struct sl_service_model *s;
 	const struct sl_backend_model *b;
 	struct sluice_backend_stats st;  /* summed over CPUs */
+	struct sluice_backend_traffic tr; /* summed over CPUs */
 	struct sluice_backend_health h;
 	uint32_t client_ejections;
 };
@@ -61,7 +62,28 @@ static const struct {
 	{ "sluice_backend_client_ejections", "gauge",
 	  "Clients (network namespaces) holding an ejection of the backend of their own.",
 	  offsetof(struct backend_row, client_ejections), false },
+	{ "sluice_backend_sent_bytes_total", "counter",
+	  "Bytes the backend acknowledged on routed TCP connections, counted when they close "
+	  "(Envoy: upstream_cx_tx_bytes_total).", offsetof(struct backend_row, tr.bytes_sent),
+	  true },
+	{ "sluice_backend_received_bytes_total", "counter",
+	  "Bytes received from the backend on routed TCP connections, counted when they close "
+	  "(Envoy: upstream_cx_rx_bytes_total).",
+	  offsetof(struct backend_row, tr.bytes_received), true },
 };
+
+/* Failed connects by reason: the samples of sluice_backend_connect_failures_total. */
+static const struct {
+	const char *reason;
+	size_t off;
+} failure_reasons[] = {
+	{ "refused", offsetof(struct sluice_backend_traffic, refused) },
+	{ "timeout", offsetof(struct sluice_backend_traffic, timed_out) },
+	{ "unreachable", offsetof(struct sluice_backend_traffic, unreachable) },
+};
+
+/* The kernel's connect time bounds (one list: include/sluice.h), in seconds. */
+static const uint32_t connect_bounds_us[SLUICE_CONNECT_BUCKETS - 1] = SLUICE_CONNECT_BOUNDS_US;
 
 static double row_value(const struct backend_row *r, size_t f)
 {
@@ -98,6 +120,7 @@ static struct backend_row *read_backends(const struct sl_daemon *d, const uint32
 			v[k].s = &m->services[i];
 			v[k].b = b;
 			sl_maps_backend_stats(&d->dp.maps, b->id, &v[k].st);
+			sl_maps_backend_traffic(&d->dp.maps, b->id, &v[k].tr);
 			v[k].h = sl_health_map_read(&d->dp.maps.health, b->id);
 			v[k].client_ejections = cej && b->id < d->dp.maps.health.n ? cej[b->id] : 0;
 		}
@@ -107,6 +130,7 @@ static struct backend_row *read_backends(const struct sl_daemon *d, const uint32
 
 static void backend_metrics(struct sl_prom *p, const struct sl_daemon *d, const uint32_t *cej)
 {
+	double bounds_s[SLUICE_CONNECT_BUCKETS - 1];
 	struct backend_labels bl;
 	struct backend_row *v;
 	size_t n, f, i;
@@ -123,6 +147,38 @@ static void backend_metrics(struct sl_prom *p, const struct sl_daemon *d, const 
 			label_backend(&bl, d, v[i].s, v[i].b);
 			sl_prom_sample(p, backend_families[f].name, bl.l, 4, row_value(&v[i], f));
 		}
+	}
+	sl_prom_family(p, "sluice_backend_connect_failures_total", "counter",
+		       "Routed TCP connects that failed, by reason: refused (a RST), timeout (the "
+		       "SYN's), unreachable (Envoy: upstream_cx_connect_fail).");
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < sizeof(failure_reasons) / sizeof(failure_reasons[0]); f++) {
+			uint64_t c;
+
+			memcpy(&c, (const char *)&v[i].tr + failure_reasons[f].off, sizeof(c));
+			label_backend(&bl, d, v[i].s, v[i].b);
+			bl.l[4] = (struct sl_prom_label){ "reason", failure_reasons[f].reason };
+			sl_prom_sample(p, "sluice_backend_connect_failures_total", bl.l, 5, (double)c);
+		}
+	}
+	sl_prom_family(p, "sluice_backend_connect_duration_seconds", "histogram",
+		       "Routed TCP connects by the time from the SYN to established (Envoy: "
+		       "upstream_cx_connect_ms).");
+	for (i = 0; i < SLUICE_CONNECT_BUCKETS - 1; i++)
+		bounds_s[i] = connect_bounds_us[i] / 1e6;
+	for (i = 0; i < n; i++) {
+		uint64_t cum[SLUICE_CONNECT_BUCKETS - 1], total = 0;
+		size_t k;
+
+		for (k = 0; k < SLUICE_CONNECT_BUCKETS; k++) {
+			total += v[i].tr.connect_buckets[k];
+			if (k < SLUICE_CONNECT_BUCKETS - 1)
+				cum[k] = total;
+		}
+		label_backend(&bl, d, v[i].s, v[i].b);
+		sl_prom_histogram(p, "sluice_backend_connect_duration_seconds", bl.l, 4,
+				  bounds_s, cum, SLUICE_CONNECT_BUCKETS - 1,
+				  (double)v[i].tr.connect_us / 1e6, total);
 	}
 	sl_prom_family(p, "sluice_backend_weight", "gauge",
 		       "The backend's weight in its service's table.");
