@@ -1052,6 +1052,56 @@ static void test_top_level_errors(void **state)
 	run_bad_cases(cases, ARRAY_SIZE(cases));
 }
 
+/* "attach" rules: presets, or watch and match; a namespace of the config. */
+static void test_attach_rules(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "attach object", TOP("'attach':{'preset':'ecs'}"),
+		  { ORIGIN ": attach: must be an array of attach rules" } },
+		{ "attach string", TOP("'attach':['ecs']"),
+		  { ORIGIN ": attach[0]: must be an object: {\"preset\": NAME}" } },
+		{ "attach empty rule", TOP("'attach':[{}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"" } },
+		{ "attach preset unknown", TOP("'attach':[{'preset':'podman'}]"),
+		  { ORIGIN ": attach[0].preset: must be \"ecs\", \"docker\" or \"kubernetes\"",
+		    "got \"podman\"" } },
+		{ "attach preset and watch", TOP("'attach':[{'preset':'ecs','watch':'/x','match':'*'}]"),
+		  { ORIGIN ": attach[0]: gives \"preset\" and \"watch\"" } },
+		{ "attach watch alone", TOP("'attach':[{'watch':'/x'}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"", "or \"watch\" and \"match\"" } },
+		{ "attach dotdot", TOP("'attach':[{'watch':'/sys/fs/cgroup/../etc','match':'*'}]"),
+		  { ORIGIN ": attach[0].watch: may not hold a \".\" or \"..\" level",
+		    "got \"/sys/fs/cgroup/../etc\"" } },
+		{ "attach two stars", TOP("'attach':[{'watch':'x','match':'a*b*'}]"),
+		  { ORIGIN ": attach[0].match: may hold one '*' per level", "got \"a*b*\"" } },
+		{ "attach question mark", TOP("'attach':[{'watch':'x','match':'pod?'}]"),
+		  { ORIGIN ": attach[0].match: may hold only '*' as a wildcard" } },
+		{ "attach deep", TOP("'attach':[{'watch':'x','match':'a/b/c/d/e'}]"),
+		  { ORIGIN ": attach[0].match: has more than 4 levels" } },
+		{ "attach other namespace", TOP("'attach':[{'preset':'docker','namespace':'other'}]"),
+		  { ORIGIN ": attach[0].namespace: is not a namespace of this config (it has ns)",
+		    "got \"other\"" } },
+		{ "attach unknown key", TOP("'attach':[{'preset':'docker','glob':'*'}]"),
+		  { ORIGIN ": attach[0].glob: unknown field" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	assert_int_equal(parse(TOP("'attach':[{'preset':'ecs'},{'watch':'sluice.slice','match':"
+				   "'task-*/x-*','namespace':'ns'}]"), ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nattach, 2);
+	assert_int_equal(cfg.attach[0].preset, SL_PRESET_ECS);
+	assert_null(cfg.attach[0].watch);
+	assert_null(cfg.attach[0].namespace);
+	assert_int_equal(cfg.attach[1].preset, SL_PRESET_NONE);
+	assert_string_equal(cfg.attach[1].watch, "sluice.slice");
+	assert_string_equal(cfg.attach[1].match, "task-*/x-*");
+	assert_string_equal(cfg.attach[1].namespace, "ns");
+	sl_config_free(&cfg);
+}
+
 static void test_unknown_fields(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1083,7 +1133,7 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
+		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
@@ -1588,6 +1638,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_unreadable),
 		cmocka_unit_test(test_config_free),
+		cmocka_unit_test(test_attach_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include "inputs/cgroup_rules.h"
 #include "inputs/config.h"
 #include "lib/fsutil.h"
 #include "lib/json.h"
@@ -667,6 +669,84 @@ static const struct sl_json_row limit_rows[] = {
 	{ 0 },
 };
 
+static const struct sl_json_enum presets[] = {
+	{ "ecs", SL_PRESET_ECS },
+	{ "docker", SL_PRESET_DOCKER },
+	{ "kubernetes", SL_PRESET_KUBERNETES },
+	{ NULL, 0 },
+};
+
+#define RULE(f) SL_JSON_AT(struct sl_attach_rule_cfg, f)
+
+/* A watched directory: no "." or ".." level (the rule would watch elsewhere than it says). */
+static int parse_watch(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		       void *base)
+{
+	char **out = sl_json_field(base, row);
+	const char *s, *p;
+	int ret = sl_json_string(j, v, 1, PATH_MAX - 1, &s);
+
+	if (ret)
+		return ret;
+	for (p = s; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return sl_json_fail_got(j, v, "may not hold a \".\" or \"..\" level");
+		p += len;
+		p += *p == '/';
+	}
+	return sl_json_set_str(j, out, s);
+}
+
+static int parse_match(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		       void *base)
+{
+	char levels[SL_RULE_MAX_LEVELS][256];
+	char **out = sl_json_field(base, row);
+	const char *s, *why = NULL;
+	int ret = sl_json_string(j, v, 1, 1023, &s);
+
+	if (ret)
+		return ret;
+	if (sl_match_levels(s, levels, &why) < 0)
+		return sl_json_fail_got(j, v, "%s (a glob per level, as "
+					"\"ecstasks-*.slice\" or \"kubepods-*.slice/pod*\")", why);
+	return sl_json_set_str(j, out, s);
+}
+
+/* A preset, or watch and match; a namespace the config has. */
+static int check_attach_rule(struct sl_json *j, const json_t *obj, void *base)
+{
+	struct sl_attach_rule_cfg *r = base;
+	const struct sl_config *cfg = j->user;
+
+	if (r->preset && (r->watch || r->match))
+		return sl_json_fail(j, "gives \"preset\" and \"%s\": a preset stands for "
+				    "\"watch\" and \"match\"", r->watch ? "watch" : "match");
+	if (!r->preset && (!r->watch || !r->match))
+		return sl_json_fail(j, "needs \"preset\" (\"ecs\", \"docker\" or "
+				    "\"kubernetes\"), or \"watch\" and \"match\"");
+	if (r->namespace && cfg && cfg->namespace && strcmp(r->namespace, cfg->namespace))
+		return sl_json_fail_key(j, "namespace", json_object_get(obj, "namespace"),
+					"is not a namespace of this config (it has %s)",
+					cfg->namespace);
+	return 0;
+}
+
+static const struct sl_json_row attach_rows[] = {
+	{ "preset", SL_JSON_CHOICE, RULE(preset), .names = presets, .def = SL_PRESET_NONE },
+	{ "watch", SL_JSON_CUSTOM, RULE(watch), .parse = parse_watch },
+	{ "match", SL_JSON_CUSTOM, RULE(match), .parse = parse_match },
+	{ "namespace", SL_JSON_NAME, RULE(namespace), .max = NAME_MAX_LEN },
+	{ .type = SL_JSON_CHECK, .check = check_attach_rule },
+	{ 0 },
+};
+
+static const struct sl_json_row attach_elem = { .type = SL_JSON_OBJECT, .rows = attach_rows,
+	.expect = "must be an object: {\"preset\": NAME} or {\"watch\": DIR, \"match\": "
+		  "GLOB}, with \"namespace\" if wanted" };
+
 static const struct sl_json_row cgroup_elem = { .type = SL_JSON_ABS_PATH };
 static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows = service_rows };
 
@@ -683,6 +763,8 @@ static const struct sl_json_row top_rows[] = {
 	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry },
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
 	  .elem = &cgroup_elem, .expect = "must be an array of absolute paths" },
+	{ "attach", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, attach, nattach),
+	  .elem = &attach_elem, .expect = "must be an array of attach rules" },
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
 	{ "hostsFile", SL_JSON_ABS_PATH, TOP(hosts_file), .def_str = SL_DEFAULT_HOSTS_FILE },
 	{ "stateFile", SL_JSON_ABS_PATH, TOP(state_file), .def_str = SL_DEFAULT_STATE_FILE },
@@ -1042,6 +1124,12 @@ void sl_config_free(struct sl_config *cfg)
 	for (i = 0; i < cfg->ncgroups; i++)
 		free(cfg->cgroups[i]);
 	free(cfg->cgroups);
+	for (i = 0; i < cfg->nattach; i++) {
+		free(cfg->attach[i].watch);
+		free(cfg->attach[i].match);
+		free(cfg->attach[i].namespace);
+	}
+	free(cfg->attach);
 	free(cfg->origin);
 	free(cfg->namespace);
 	for (i = 0; i < cfg->nsources; i++)

@@ -92,6 +92,24 @@ struct sl_source_cfg {
 /* The same source, configured the same way (a reload keeps it). */
 bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b);
 
+/* "attach" rules: which cgroups are tasks, found by sluiced as they come and go. */
+enum sl_preset {
+	SL_PRESET_NONE = 0, /* "watch" and "match" written out */
+	SL_PRESET_ECS,      /* "preset": "ecs" (cgroup_rules.c has the layouts) */
+	SL_PRESET_DOCKER,   /* "docker" */
+	SL_PRESET_KUBERNETES, /* "kubernetes" */
+};
+
+struct sl_attach_rule_cfg {
+	enum sl_preset preset;
+	char *watch;     /* "watch": a cgroup2 directory, absolute or relative to the cgroup2
+			  * mount; NULL with a preset */
+	char *match;     /* "match": a glob of one '*' per level below watch; NULL with a
+			  * preset */
+	char *namespace; /* "namespace": the namespace its tasks resolve VIPs in; NULL: the
+			  * config's first */
+};
+
 /* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
 enum sl_sockterm_mode {
 	SL_SOCKTERM_AUTO = 0, /* "auto" (default): iterators if the kernel has them, else diag */
@@ -126,6 +144,8 @@ struct sl_config {
 	char *status_file;         /* "statusFile", default /run/sluice/status.json */
 	char **cgroups;            /* "cgroups": paths to attach at start */
 	size_t ncgroups;
+	struct sl_attach_rule_cfg *attach; /* "attach": rules that find task cgroups */
+	size_t nattach;
 	struct sl_limits limits;
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
 	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default

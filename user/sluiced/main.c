@@ -130,6 +130,19 @@ static void follow_metrics(const struct sl_daemon *d, int ep, unsigned *gen, int
 		pr_err("event loop: watching the metrics endpoint: %s", strerror(errno));
 }
 
+/* The attach rules' watcher fd in the loop, following their rebuilding on a reload. */
+static void follow_rules(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (d->rules_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->rules_generation;
+	*fd = sl_rules_fd(d->rules);
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the attach rules' cgroups: %s", strerror(errno));
+}
+
 static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 {
 	int hfds[SL_MONITOR_NFDS], k;
@@ -149,8 +162,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 static int run(struct sl_daemon *d, int sfd)
 {
 	struct watched watched = { .set = false };
-	unsigned metrics_gen = 0;
-	int metrics_fd = -1;
+	unsigned metrics_gen = 0, rules_gen = 0;
+	int metrics_fd = -1, rules_fd = -1;
 	int ep = -1, tick = -1, ret;
 	struct epoll_event evs[8];
 
@@ -164,6 +177,7 @@ static int run(struct sl_daemon *d, int sfd)
 
 		follow_sources(d, ep, &watched);
 		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+		follow_rules(d, ep, &rules_gen, &rules_fd);
 		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
 			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
@@ -198,6 +212,8 @@ static int run(struct sl_daemon *d, int sfd)
 			} else if (fd == metrics_fd) {
 				if (d->metrics && sl_metrics_wanted(d->metrics))
 					sl_metrics_answer(d->metrics, sl_metrics_render(d));
+			} else if (fd == rules_fd) {
+				sl_daemon_rules_ready(d);
 			} else if (watched_fd(&watched, fd)) {
 				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
