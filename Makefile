@@ -64,7 +64,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e demo bench install uninstall clean
+.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e e2e-unit demo bench install \
+	uninstall clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -175,6 +176,13 @@ unit-asan: $(ASAN_UNIT_BINS)
 e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
 	@tests/run-e2e.sh $(BUILD)/e2e/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl $(E2E_ARGS)
 
+# The end-to-end tests and the systemd protocol with sluiced confined as sluiced.service
+# confines it (deploy/unit-sandbox.sh: its capabilities, syscall filter, read-only file system).
+e2e-unit: all $(BUILD)/e2e/e2e
+	@SLUICED_REAL=$(BUILD)/sluiced tests/run-e2e.sh $(BUILD)/e2e/e2e deploy/unit-sandbox.sh \
+		$(BUILD)/sluicectl $(E2E_ARGS)
+	@SLUICED_REAL=$(BUILD)/sluiced tests/check-notify.sh deploy/unit-sandbox.sh
+
 check: deps
 	@$(MAKE) --no-print-directory layers all unit unit-asan e2e
 
@@ -221,7 +229,9 @@ install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|/usr/local/sbin|$(BINDIR)|' deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
+	sed -e 's|/usr/local/sbin|$(BINDIR)|g' -e 's|/etc/sluice/|$(SYSCONFDIR)/sluice/|g' \
+		deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sluiced.service
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice/registry
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json ]; then \
 		install -D -m 0644 deploy/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json; fi
