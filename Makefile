@@ -8,6 +8,10 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# yes: the man pages are installed gzipped; no: as they are.
+MANCOMPRESS ?= yes
 
 CLANG ?= clang
 CC ?= gcc
@@ -225,6 +229,10 @@ bench:
 
 # ---- install ----
 
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+# The programs, the unit (its paths made BINDIR's and SYSCONFDIR's), the config (kept when
+# there is one) and registry directory, the man pages and the bash completion.
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
@@ -235,9 +243,22 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice/registry
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json ]; then \
 		install -D -m 0644 deploy/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json; fi
+	@for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${p##*.}; \
+		echo "install -D -m 0644 $$p $$d/$${p##*/}"; \
+		install -D -m 0644 $$p $$d/$${p##*/} || exit 1; \
+		if [ "$(MANCOMPRESS)" = yes ]; then gzip -9nf $$d/$${p##*/} || exit 1; fi; \
+	done
+	install -D -m 0644 deploy/sluicectl.bash-completion $(DESTDIR)$(COMPLETIONDIR)/sluicectl
 
+# The config and registry stay: they are the admin's.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sluiced $(DESTDIR)$(BINDIR)/sluicectl $(DESTDIR)$(UNITDIR)/sluiced.service
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/sluicectl
+	@for p in $(MAN_PAGES); do \
+		f=$(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; \
+		echo "rm -f $$f $$f.gz"; rm -f $$f $$f.gz; \
+	done
 
 clean:
 	rm -rf $(BUILD)
