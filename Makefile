@@ -68,8 +68,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e e2e-unit demo bench install \
-	uninstall clean
+.PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit demo bench \
+	install uninstall clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -180,6 +180,10 @@ unit-asan: $(ASAN_UNIT_BINS)
 e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
 	@tests/run-e2e.sh $(BUILD)/e2e/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl $(E2E_ARGS)
 
+# The man pages, completion, unit and deployment files against the code (tests/check-docs.sh).
+docs: all
+	@tests/check-docs.sh $(BUILD)
+
 # The end-to-end tests and the systemd protocol with sluiced confined as sluiced.service
 # confines it (deploy/unit-sandbox.sh: its capabilities, syscall filter, read-only file system).
 e2e-unit: all $(BUILD)/e2e/e2e
@@ -188,7 +192,7 @@ e2e-unit: all $(BUILD)/e2e/e2e
 	@SLUICED_REAL=$(BUILD)/sluiced tests/check-notify.sh deploy/unit-sandbox.sh
 
 check: deps
-	@$(MAKE) --no-print-directory layers all unit unit-asan e2e
+	@$(MAKE) --no-print-directory layers all docs unit unit-asan e2e
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)

@@ -10,6 +10,11 @@ set -euo pipefail
 mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev iproute2 util-linux)
+# For make check's tests/check-docs.sh (lints the man pages, verifies the unit, parses the
+# deployment files), not for a build: --check leaves them out.
+if [ "$mode" != --check ]; then
+	pkgs+=(groff-base man-db systemd python3 python3-yaml)
+fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 fi
