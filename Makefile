@@ -69,7 +69,7 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
 .PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit demo bench \
-	install uninstall clean
+	install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -263,6 +263,20 @@ uninstall:
 		f=$(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; \
 		echo "rm -f $$f $$f.gz"; rm -f $$f $$f.gz; \
 	done
+
+# The Debian package, into $(BUILD)/deb/: built (dpkg-buildpackage, debian/) in a copy of the
+# sources there, since it writes beside the tree it builds. tests/check-deb.sh checks it.
+DEB_DIR := $(BUILD)/deb
+deb:
+	@deploy/install-deps.sh --deb
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	{ git ls-files --cached --others --exclude-standard 2>/dev/null || \
+	  find . -path ./$(BUILD) -prune -o -path './build*' -prune -o -type f -print; } | \
+		tar -cf - --no-recursion --ignore-failed-read -T - | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && SLUICE_VERSION='$(VERSION)' DEB_BUILD_OPTIONS='parallel=2' \
+		dpkg-buildpackage -us -uc -b --no-sign
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)
