@@ -686,10 +686,29 @@ static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
 	}
 }
 
-/* A routed connect sends its SYN: from now on, its state changes and retransmission
- * timeouts. */
-static __always_inline void on_connect(struct bpf_sock_ops *skops)
+/* The backend's traffic counters on this CPU (for metrics), or NULL. */
+static __always_inline struct sluice_backend_traffic *traffic_of(__u32 backend_id)
 {
+	return bpf_map_lookup_elem(&backend_traffic, &backend_id);
+}
+
+/* The connect time bucket of t microseconds (SLUICE_CONNECT_BOUNDS_US). */
+static __always_inline __u32 connect_bucket(__u64 us)
+{
+	static const __u32 bounds[SLUICE_CONNECT_BUCKETS - 1] = SLUICE_CONNECT_BOUNDS_US;
+	__u32 i;
+
+	for (i = 0; i < SLUICE_CONNECT_BUCKETS - 1; i++)
+		if (us <= bounds[i])
+			return i;
+	return SLUICE_CONNECT_BUCKETS - 1;
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts; its connect time runs. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+{
+	rt->syn_ns = bpf_ktime_get_ns();
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
 }
@@ -704,6 +723,7 @@ static __always_inline bool on_syn_timeout(struct sluice_sock_route *rt)
 static __always_inline void on_established(struct bpf_sock_ops *skops, struct bpf_sock *sk,
 					   struct sluice_sock_route *rt)
 {
+	struct sluice_backend_traffic *t;
 	struct sluice_backend_health *h;
 
 	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
@@ -711,6 +731,13 @@ static __always_inline void on_established(struct bpf_sock_ops *skops, struct bp
 	rt->flags |= SLUICE_SOCK_ESTABLISHED;
 	/* Retransmissions of an established connection say nothing of the backend. */
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
+	t = traffic_of(rt->backend_id);
+	if (t && rt->syn_ns) {
+		__u64 us = (bpf_ktime_get_ns() - rt->syn_ns) / 1000;
+
+		t->connect_us += us;
+		t->connect_buckets[connect_bucket(us)]++;
+	}
 	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 	if (!h)
 		return;
@@ -731,6 +758,12 @@ static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock
 		return false;
 	rt->flags |= SLUICE_SOCK_CLOSED;
 	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+		struct sluice_backend_traffic *t = traffic_of(rt->backend_id);
+
+		if (t) {
+			t->bytes_sent += skops->bytes_acked;
+			t->bytes_received += skops->bytes_received;
+		}
 		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 		if (h)
 			__sync_fetch_and_sub(&h->active, 1);
@@ -738,6 +771,23 @@ static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock
 	}
 	return skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED) &&
 	       sock_error(bpf_skc_to_tcp_sock(sk));
+}
+
+/* A failed connect by its kind, for metrics: its SYN timed out, a RST refused it, or another
+ * error (an ICMP unreachable) ended it. */
+static __always_inline void count_failure_kind(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					       __u32 backend_id)
+{
+	struct sluice_backend_traffic *t = traffic_of(backend_id);
+
+	if (!t)
+		return;
+	if (skops->op == BPF_SOCK_OPS_RTO_CB)
+		t->timed_out++;
+	else if (sock_error(bpf_skc_to_tcp_sock(sk)) == ECONNREFUSED)
+		t->refused++;
+	else
+		t->unreachable++;
 }
 
 /* Passive health: the fate of every TCP connect sluice routed. A backend that drops SYNs
@@ -756,7 +806,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		return SL_SOCKOPS_OK;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		on_connect(skops);
+		on_connect(skops, rt);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		failed = on_syn_timeout(rt);
@@ -770,6 +820,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 	}
 	if (failed) {
 		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure_kind(skops, sk, rt->backend_id);
 		count_failure(skops, sk, rt);
 	}
 	return SL_SOCKOPS_OK;

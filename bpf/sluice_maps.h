@@ -97,6 +97,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sock_vips SEC(".maps");
 
+/* backend_traffic: backend id -> per-CPU connect failures by kind, bytes, connect times */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_traffic SEC(".maps");
+
 /* backend_stats: backend id -> per-CPU connect and datagram counters */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 4
+#define SLUICE_ABI_VERSION 5
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -136,6 +136,24 @@ struct sluice_backend_stats {
 	__u64 datagrams; /* unconnected UDP datagrams routed here */
 };
 
+/* Connect time buckets of backend_traffic (microseconds): a connect that took t counts in the
+ * first bucket whose bound is at least t, or the last (beyond the last bound). */
+#define SLUICE_CONNECT_BUCKETS 15
+#define SLUICE_CONNECT_BOUNDS_US                                                            \
+	{ 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,     \
+	  1000000, 2500000 }
+
+/* backend_traffic value (per CPU), by backend id: what sockops sees of routed TCP connects. */
+struct sluice_backend_traffic {
+	__u64 refused;        /* failed connects: a RST answered the SYN */
+	__u64 timed_out;      /* failed connects: the SYN's retransmission timeout */
+	__u64 unreachable;    /* failed connects: another error (ICMP unreachable, ...) */
+	__u64 bytes_sent;     /* acknowledged by the backend, counted when a connection closes */
+	__u64 bytes_received; /* from the backend, counted when a connection closes */
+	__u64 connect_us;     /* the sum of connect times (SYN to established) */
+	__u64 connect_buckets[SLUICE_CONNECT_BUCKETS]; /* connects by time (not cumulative) */
+};
+
 /* service_stats value (per CPU), by service id. */
 struct sluice_service_stats {
 	__u64 refused; /* connects and datagrams refused: no serving backend */
@@ -207,6 +225,7 @@ struct sluice_sock_route {
 	__be16 vip_port;
 	__be16 backend_port;
 	__u32 pad2;
+	__u64 syn_ns; /* TCP: when its SYN went (bpf_ktime_get_ns), for the connect time */
 };
 
 /* health_events record (ring buffer, data plane -> sluiced). */

@@ -275,6 +275,9 @@ static int put_backend(const struct sl_maps *m, const struct sl_backend_op *op,
 	const struct sl_backend_model *b = op->backend;
 	struct sluice_backend v = {};
 
+	if (op->fresh && zero_percpu(m->backend_traffic, b->id,
+				     sizeof(struct sluice_backend_traffic), m->ncpus))
+		return fail(err, "backend_traffic", "reset backend", b->id);
 	if (op->fresh && zero_percpu(m->backend_stats, b->id, sizeof(struct sluice_backend_stats),
 				     m->ncpus))
 		return fail(err, "backend_stats", "reset backend", b->id);
@@ -515,6 +518,13 @@ static int sum_percpu(int fd, uint32_t id, size_t value_size, int ncpus, __u64 *
 out:
 	free(vals);
 	return ret;
+}
+
+int sl_maps_backend_traffic(const struct sl_maps *m, uint32_t id,
+			    struct sluice_backend_traffic *s)
+{
+	return sum_percpu(m->backend_traffic, id, sizeof(*s), m->ncpus, (__u64 *)s,
+			  sizeof(*s) / sizeof(__u64));
 }
 
 int sl_maps_backend_stats(const struct sl_maps *m, uint32_t id, struct sluice_backend_stats *s)
