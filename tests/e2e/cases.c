@@ -96,7 +96,7 @@ const struct e2e_case cases[] = {
 		.instances = { "e1 extra B2" },
 	},
 	{
-		.name = "sluicectl attach/attached/detach; root refused",
+		.name = "sluicectl attach/attached/detach, task entries and --namespace; root refused; an attached cgroup that is no task untouched",
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},

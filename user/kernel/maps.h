@@ -28,6 +28,10 @@ enum sl_map_size {
  * pins exactly these. */
 #define SL_MAP_LIST(X)                              \
 	X(frontends, SL_SIZE_FRONTENDS)             \
+	X(vip_ports, SL_SIZE_FRONTENDS)             \
+	X(classifier, SL_SIZE_FIXED)                \
+	X(tasks, SL_SIZE_FIXED)                     \
+	X(namespaces, SL_SIZE_FIXED)                \
 	X(backend_sets, SL_SIZE_SERVICE_SETS)       \
 	X(services, SL_SIZE_SERVICES)               \
 	X(backends, SL_SIZE_BACKENDS)               \

@@ -7,6 +7,8 @@
 #include <string.h>
 #include "files/hosts_file.h"
 #include "kernel/attach.h"
+#include "kernel/cgroup.h"
+#include "kernel/tasks.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "model/desired.h"
@@ -383,13 +385,28 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	*e = strdup(msg);
 }
 
-/* Attach the config's cgroups (a failure is remembered, said once, and retried at each
- * tick); detach those attached for an earlier config only. */
+/* Make an attached cgroups[i] a task of the config's namespace (none yet: a config that
+ * serves nothing, and nothing to resolve). NULL, or what failed. */
+static const char *put_cgroup_task(struct sl_daemon *d, size_t i, struct sl_err *err)
+{
+	uint32_t ns = sl_namespace_id(&d->dp.maps, d->cfg.namespace);
+
+	if (!ns)
+		return NULL;
+	if (sl_tasks_put_path(&d->dp.maps, d->cfg.cgroups[i], false, ns, SLUICE_TASK_ATTACHED,
+			      err))
+		return err->msg;
+	return NULL;
+}
+
+/* Attach the config's cgroups and make them tasks of its namespace (a failure is
+ * remembered, said once, and retried at each tick); detach those attached for an earlier
+ * config only. */
 static void sync_cgroups(struct sl_daemon *d)
 {
 	struct sl_attachment_info *v = NULL;
+	size_t n = 0, i, dropped = 0;
 	struct sl_err err;
-	size_t n = 0, i;
 
 	if (d->ncgroup_errors != d->cfg.ncgroups) {
 		for (i = 0; i < d->ncgroup_errors; i++)
@@ -406,11 +423,15 @@ static void sync_cgroups(struct sl_daemon *d)
 		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i]);
 
 		if (a && a->alive && a->nlinks == sl_nprogs) {
-			set_cgroup_error(d, i, NULL);
+			set_cgroup_error(d, i, put_cgroup_task(d, i, &err));
 			continue;
 		}
 		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
 			      SLUICE_ATTACH_FROM_CONFIG, false, &err)) {
+			set_cgroup_error(d, i, err.msg);
+			continue;
+		}
+		if (put_cgroup_task(d, i, &err)) {
 			set_cgroup_error(d, i, err.msg);
 			continue;
 		}
@@ -424,8 +445,11 @@ static void sync_cgroups(struct sl_daemon *d)
 			continue;
 		pr_info("cgroup %s is no longer in the config: detaching", v[i].path);
 		sl_detach_id(d->dp.dir, d->dp.maps.attachments, v[i].cgroup_id, &err);
+		dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id, SLUICE_TASK_ATTACHED) > 0;
 	}
 	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
 }
 
 static size_t cgroups_failing(const struct sl_daemon *d)
@@ -481,6 +505,39 @@ static void warn_vip_ranges(const struct sl_config *cfg)
 			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
 }
 
+/* Task entries of attached cgroups whose attachment went (its cgroup is gone, or sluicectl
+ * detached it): forgotten, and the classifier's levels with them. */
+static void gc_attached_tasks(struct sl_daemon *d)
+{
+	struct sl_task_info *v;
+	struct sluice_attachment att;
+	struct sl_err err;
+	size_t n, i, dropped = 0;
+
+	if (sl_tasks_list(&d->dp.maps, &v, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if ((v[i].task.flags & SLUICE_TASK_ATTACHED) &&
+		    bpf_map_lookup_elem(d->dp.maps.attachments, &v[i].cgroup_id, &att))
+			dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id,
+						 SLUICE_TASK_ATTACHED) > 0;
+	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
+}
+
+/* sluiced's own sockets (registry, DNS, health checks) are never a task's, whatever is
+ * attached above its cgroup. */
+static void exempt_self(struct sl_daemon *d)
+{
+	struct sl_err err;
+	uint64_t self;
+
+	if (sl_cgroup_self(&self, &err) || sl_tasks_set_self(&d->dp.maps, self, &err))
+		pr_warn("%s: sluiced's own connects are exempt only by socket (health checks)",
+			err.msg);
+}
+
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
@@ -504,6 +561,8 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = sl_maps_read_model(&d->dp.maps, &d->current, err);
 	if (ret)
 		return ret;
+	exempt_self(d);
+	gc_attached_tasks(d);
 	if (d->dp.adopted)
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
@@ -584,6 +643,8 @@ bool sl_daemon_tick(struct sl_daemon *d)
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
+	if (removed)
+		gc_attached_tasks(d);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
 	if (sl_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
