@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --check] (--bench: also what `make bench` compares against
-# and plots with: iptables, HAProxy, wrk, gnuplot; --check: install nothing, name what is
-# missing and fail, as the build does before its first compile).
+# Usage: install-deps.sh [--bench | --deb | --check] (--bench: also what `make bench` compares
+# against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb` and
+# tests/check-deb.sh build and check the package with: debhelper, dpkg-dev, fakeroot, lintian;
+# --check: install nothing, name what is missing and fail, as the build does before its first
+# compile).
 set -euo pipefail
 
 mode=${1:-}
@@ -13,9 +15,15 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config li
       libjansson-dev libcmocka-dev libmicrohttpd-dev)
 if [ "$mode" != --check ]; then
 	pkgs+=(iproute2 util-linux prometheus)
+	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
+	# deployment files.
+	pkgs+=(groff-base man-db systemd python3 python3-yaml)
 fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
+fi
+if [ "$mode" = --deb ]; then
+	pkgs+=(debhelper dpkg-dev fakeroot lintian)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.
