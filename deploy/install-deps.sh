@@ -4,12 +4,16 @@
 # when any is missing (needs root then). Prints nothing when all are there.
 # Usage: install-deps.sh [--bench | --check] (--bench: also what `make bench` compares against
 # and plots with: iptables, HAProxy, wrk, gnuplot; --check: install nothing, name what is
-# missing and fail, as the build does before its first compile).
+# missing and fail, as the build does before its first compile). Knot (knotd, knsupdate) is the
+# DNS server the DNS source's end-to-end cases and benchmark start in their own namespace.
 set -euo pipefail
 
 mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev iproute2 util-linux)
+      libjansson-dev libcmocka-dev libc-ares-dev iproute2 util-linux)
+if [ "$mode" != --check ]; then
+	pkgs+=(knot knot-dnsutils)
+fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 fi
@@ -33,9 +37,11 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The benchmarks start HAProxy themselves, in their own network namespace; a service the
-# package started on the host would only sit idle.
-if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null &&
-   systemctl is-system-running >/dev/null 2>&1; then
-	systemctl disable --now haproxy >/dev/null 2>&1 || true
-fi
+# The benchmarks start HAProxy themselves, and the tests Knot, in their own network
+# namespaces; a service the package started on the host would only sit idle (or hold port 53).
+for svc in haproxy knot; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+	   systemctl is-system-running >/dev/null 2>&1; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	fi
+done
