@@ -796,7 +796,8 @@ static int set_services(struct dns_source *d, const struct sl_config *config, bo
 		return -ENOMEM;
 	}
 	*changed = d->namespace && strcmp(d->namespace, ns);
-	qsort(old, nold, sizeof(*old), cmp_svc);
+	if (nold)
+		qsort(old, nold, sizeof(*old), cmp_svc);
 	for (i = 0; i < config->nservices; i++) {
 		found = nold ? bsearch(&next[i], old, nold, sizeof(*old), cmp_svc) : NULL;
 		if (found && !taken[found - old]) { /* kept (a duplicate key's second is new) */
