@@ -21,7 +21,7 @@
 #include "lib/log.h"
 #include "lib/vec.h"
 
-#define MAX_IN_FLIGHT 256     /* queries under way at once; more services wait their turn */
+#define MAX_IN_FLIGHT 64      /* queries under way at once (a burst a socket buffer takes) */
 #define EDNS_PAYLOAD 1232     /* the UDP answer size asked for (DNS flag day 2020) */
 #define MAX_MEMBERS 1024      /* a name's instances at most (a union of answers) */
 #define LOG_BURST 10          /* changes of cause said one by one per dispatch, then summed */
@@ -79,6 +79,7 @@ struct dns_source {
 	struct dns_service **heap; /* by due_ns */
 	size_t nheap, heap_cap;
 	unsigned in_flight;
+	size_t waiting, nfailing; /* services without an outcome yet; failing now */
 	uint64_t settle_until_ns;
 	uint64_t rng;
 	struct sl_instances all;
@@ -228,6 +229,7 @@ static void set_cause(struct dns_service *s, const char *cause, bool failing)
 	struct dns_source *d = s->src;
 	bool same = (!cause && !s->cause) || (cause && s->cause && !strcmp(cause, s->cause));
 
+	d->nfailing += (size_t)failing - (size_t)s->failing;
 	s->failing = failing;
 	if (same)
 		return;
@@ -295,6 +297,7 @@ static void finish(struct dns_service *s)
 	size_t i, k = 0;
 
 	s->busy = false;
+	d->waiting -= first;
 	s->outcome = true;
 	if (s->fail) {
 		set_cause(s, s->fail, true);
@@ -326,6 +329,7 @@ static void finish_none(struct dns_service *s, const char *why, uint32_t negativ
 	uint64_t interval = d->base.cfg.refresh_ms;
 
 	s->busy = false;
+	d->waiting -= first;
 	s->outcome = true;
 	if (sl_dns_set_clear(&s->set))
 		d->dirty = true;
@@ -680,34 +684,23 @@ static const char *problem(const struct sl_source *s)
 {
 	static char buf[512];
 	const struct dns_source *d = of(s);
-	const struct dns_service *first = NULL;
-	size_t i, waiting = 0, failing = 0;
+	size_t i;
 
-	for (i = 0; i < d->nsvc; i++) {
-		waiting += !d->svc[i]->outcome;
-		if (d->svc[i]->failing && !failing++)
-			first = d->svc[i];
-	}
-	if (waiting) {
-		snprintf(buf, sizeof(buf), "%zu of %zu names not answered yet", waiting, d->nsvc);
+	if (d->waiting) {
+		snprintf(buf, sizeof(buf), "%zu of %zu names not answered yet", d->waiting, d->nsvc);
 		return buf;
 	}
-	if (d->nsvc && failing == d->nsvc) {
-		snprintf(buf, sizeof(buf), "no name answers (%s: %s)", first->label, first->cause);
-		return buf;
-	}
-	return NULL;
+	if (!d->nsvc || d->nfailing < d->nsvc)
+		return NULL;
+	for (i = 0; !d->svc[i]->failing; i++) /* every one fails: the first says why */
+		;
+	snprintf(buf, sizeof(buf), "no name answers (%s: %s)", d->svc[i]->label, d->svc[i]->cause);
+	return buf;
 }
 
 static unsigned failing(const struct sl_source *s)
 {
-	const struct dns_source *d = of(s);
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < d->nsvc; i++)
-		n += d->svc[i]->failing;
-	return n;
+	return (unsigned)of(s)->nfailing;
 }
 
 static size_t failing_parts(const struct sl_source *s, struct sl_source_part *out, size_t max)
@@ -715,7 +708,7 @@ static size_t failing_parts(const struct sl_source *s, struct sl_source_part *ou
 	const struct dns_source *d = of(s);
 	size_t i, k = 0;
 
-	for (i = 0; i < d->nsvc && k < max; i++) {
+	for (i = 0; d->nfailing && i < d->nsvc && k < max; i++) {
 		const struct dns_service *v = d->svc[i];
 
 		if (v->failing)
@@ -729,14 +722,8 @@ static size_t failing_parts(const struct sl_source *s, struct sl_source_part *ou
 static bool settling(const struct sl_source *s)
 {
 	const struct dns_source *d = of(s);
-	size_t i;
 
-	if (sl_now_ns() >= d->settle_until_ns)
-		return false;
-	for (i = 0; i < d->nsvc; i++)
-		if (!d->svc[i]->outcome)
-			return true;
-	return false;
+	return d->waiting && sl_now_ns() < d->settle_until_ns;
 }
 
 /* A service is the same one when it asks the same name and type for the same
@@ -756,6 +743,8 @@ static int cmp_svc(const void *x, const void *y)
 static void retire(struct dns_source *d, struct dns_service *s)
 {
 	heap_remove(d, s);
+	d->waiting -= !s->outcome;
+	d->nfailing -= s->failing;
 	s->gone = true;
 	if (!s->refs)
 		service_free(s);
@@ -808,6 +797,7 @@ static int set_services(struct dns_source *d, const struct sl_config *config, bo
 			next[i] = *found;
 		} else {
 			next[i]->due_ns = sl_now_ns();
+			d->waiting++;
 			if (heap_push(d, next[i]))
 				pr_err("%s: out of memory scheduling %s", d->base.name,
 				       next[i]->label);
