@@ -209,7 +209,14 @@ $(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/be
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report)
+# The DNS source driven alone against a real server (bench/dns.sh).
+$(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
+
+BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
+	dns-refresh)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
