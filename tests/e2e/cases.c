@@ -146,14 +146,15 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
-		.name = "dns: SRV tasks started and stopped are served and gone within a refresh; an "
-			"A-record service; NXDOMAIN refuses",
+		.name = "dns: SRV tasks started and stopped are served and gone within a refresh; "
+			"targets asked; an A-record service; NXDOMAIN refuses",
 		.fn = t_dns_tasks,
 		.daemon = OWN_DAEMON,
 		.fields = DNS_REGISTRY,
 		.services = DNS_ORDERS ", {'discoveryName': 'st', 'port': 9100, 'dns': {'type': 'A'},"
-			    " 'clientAliases': [{'port': 80}]}",
-		.pool = { "H1", "H2", "H3", "H4", "H6" },
+			    " 'clientAliases': [{'port': 80}]},"
+			    " {'discoveryName': 'ext', 'clientAliases': [{'port': 80}]}",
+		.pool = { "H1", "H2", "H3", "H4", "H5", "H6" },
 		.before = dns_server_start,
 		.after = dns_server_stop,
 	},

@@ -34,7 +34,16 @@ static const char zone_text[] =
 	"t2.orders A 127.0.0.22\n"
 	"st A 127.0.0.23\n"
 	"late SRV 1 1 9100 l1.late\n"
-	"l1.late A 127.0.0.25\n";
+	"l1.late A 127.0.0.25\n"
+	"ext SRV 1 1 9100 x1.hosts.local.\n";
+
+/* Targets in another zone: the answer carries no address for them, they are asked. */
+static const char hosts_zone_text[] =
+	"$ORIGIN hosts.local.\n"
+	"$TTL 1\n"
+	"@ SOA ns." ZONE ". admin 1 60 60 600 1\n"
+	"@ NS ns." ZONE ".\n"
+	"x1 A 127.0.0.25\n";
 
 /* Run a program with stdin from text (NULL: none) and its output in the knot directory's
  * log; its exit status (-1 when it could not run). */
@@ -67,14 +76,19 @@ static int run(const char *text, char *const argv[])
 	return -1;
 }
 
-/* One dynamic update of the zone: lines of knsupdate ("update add NAME TTL TYPE DATA"). */
-static int update(const char *lines)
+/* One dynamic update of zone: lines of knsupdate ("update add NAME TTL TYPE DATA"). */
+static int update_zone(const char *zone, const char *lines)
 {
-	char script[8192 + 64];
+	char script[8192 + 128];
 	char *argv[] = { "knsupdate", NULL };
 
-	snprintf(script, sizeof(script), "server " DNS_ADDR " 53\nzone " ZONE ".\n%ssend\n", lines);
+	snprintf(script, sizeof(script), "server " DNS_ADDR " 53\nzone %s.\n%ssend\n", zone, lines);
 	return run(script, argv);
+}
+
+static int update(const char *lines)
+{
+	return update_zone(ZONE, lines);
 }
 
 static bool answers(void)
@@ -99,13 +113,17 @@ int dns_server_start(void)
 		 "acl:\n  - id: update\n    address: 127.0.0.0/8\n    action: update\n"
 		 "template:\n  - id: default\n    storage: \"%s\"\n    zonefile-sync: -1\n"
 		 "    zonefile-load: whole\n    journal-content: none\n"
-		 "zone:\n  - domain: " ZONE "\n    file: \"" ZONE ".zone\"\n    acl: update\n",
+		 "zone:\n  - domain: " ZONE "\n    file: \"" ZONE ".zone\"\n    acl: update\n"
+		 "  - domain: hosts.local\n    file: \"hosts.local.zone\"\n    acl: update\n",
 		 knot_dir, knot_dir, knot_dir);
 	snprintf(path, sizeof(path), "%s/knot.conf", knot_dir);
 	if (write_file(path, conf))
 		return -1;
 	snprintf(path, sizeof(path), "%s/" ZONE ".zone", knot_dir);
 	if (write_file(path, zone_text))
+		return -1;
+	snprintf(path, sizeof(path), "%s/hosts.local.zone", knot_dir);
+	if (write_file(path, hosts_zone_text))
 		return -1;
 	knot = fork();
 	if (knot == 0) {
@@ -198,6 +216,12 @@ void t_dns_tasks(void)
 	/* The A-record service: a second address. */
 	expect(!update("update add st." ZONE ". 1 A 127.0.0.26\n"), "knsupdate");
 	expect(reached_after("st", "H6", SEEN_MS) >= 0, "st's second address is not reached");
+
+	/* A target in another zone: its address is asked, at each refresh. */
+	expect(routes_to("ext", "H5", 2000), "ext (its target's address asked) does not reach H5");
+	expect(!update_zone("hosts.local", "update delete x1.hosts.local. A\n"
+			    "update add x1.hosts.local. 1 A 127.0.0.26\n"), "knsupdate");
+	expect(reached_after("ext", "H6", SEEN_MS) >= 0, "ext does not follow its target's address");
 
 	/* Every task gone: the name is NXDOMAIN, the service refuses. */
 	expect(!update("update delete orders." ZONE ". SRV\n"
@@ -301,7 +325,7 @@ static void many_lines(char *buf, size_t len, const int *idx, size_t n)
 	off += (size_t)snprintf(buf + off, len - off, "update delete many." ZONE ". SRV\n");
 	for (i = 0; i < n && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off,
-					"update add many." ZONE ". 1 SRV 1 1 9100 m%d.many." ZONE ".\n",
+					"update add many." ZONE ". 1 SRV 1 1 9100 %032d.many." ZONE ".\n",
 					idx[i]);
 }
 
@@ -315,7 +339,10 @@ static size_t backends_of(const char *service)
 }
 
 /* A service of 20 answered as Route 53's multivalue answers: 8 records at a time, a random
- * subset each time the records change: its 20 backends stay, and the maps are not touched. */
+ * subset each time the records change: its 20 backends stay, and the maps are not touched.
+ * Instance ids of 32 characters, as ECS task ids: the first answer, all 20 with their
+ * addresses, does not fit 1232 bytes over UDP: it is truncated and asked again over TCP (a
+ * truncated answer is never taken). */
 void t_dns_subsets(void)
 {
 	char lines[8192];
@@ -326,7 +353,7 @@ void t_dns_subsets(void)
 	for (i = 0; i < MANY; i++) {
 		all[i] = i + 1;
 		off += (size_t)snprintf(lines + off, sizeof(lines) - off,
-					"update add m%d.many." ZONE ". 1 A 127.0.1.%d\n", i + 1, i + 1);
+					"update add %032d.many." ZONE ". 1 A 127.0.1.%d\n", i + 1, i + 1);
 	}
 	expect(!update(lines), "knsupdate (targets)");
 	many_lines(lines, sizeof(lines), all, MANY); /* all 20 at first (a TCP answer) */
