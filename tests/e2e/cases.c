@@ -179,7 +179,8 @@ const struct e2e_case cases[] = {
 		.after = dns_server_stop,
 	},
 	{
-		.name = "dns: a reload that adds a service keeps the source and asks its name",
+		.name = "dns: a reload that adds a service keeps the source and asks its name; one "
+			"removed is forgotten",
 		.fn = t_dns_reload,
 		.daemon = OWN_DAEMON,
 		.fields = DNS_REGISTRY,

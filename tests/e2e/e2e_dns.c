@@ -379,7 +379,8 @@ void t_dns_subsets(void)
 	       "answers were subsets", log_count("maps updated") - updates);
 }
 
-/* A reload that adds a service: the source kept, it asks the new name too. */
+/* A reload that adds a service: the source kept, it asks the new name too; one that removes a
+ * service (its queries may be under way) forgets it. */
 void t_dns_reload(void)
 {
 	static const char late[] = "{'discoveryName': 'late', 'clientAliases': [{'port': 80}]}";
@@ -394,4 +395,10 @@ void t_dns_reload(void)
 	expect(reached_after("late", "H5", SEEN_MS) >= 0, "the service added is not asked");
 	expect(log_count("registry: 1 source now") == 0, "the DNS source was opened anew");
 	expect(either("orders", "H1", "H2") == 20, "orders changed");
+	expect(!write_config("orders", late), "write config");
+	kill(B.daemon, SIGHUP);
+	wait_log("alias orders: vip", 1, 3000); /* released */
+	usleep(2 * REFRESH_MS * 1000);
+	expect(alias_hits("late", "H5", 10) == 10, "late does not serve after orders went");
+	expect(daemon_alive(), "sluiced died forgetting a service");
 }
