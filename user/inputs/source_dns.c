@@ -86,7 +86,6 @@ struct dns_source {
 	bool dirty;          /* a set changed: all is rebuilt at the end of the dispatch */
 	bool over_limit;     /* said once */
 	unsigned logged, unlogged; /* changes of cause said, and left unsaid, this dispatch */
-	struct sl_source_part *parts_buf;
 };
 
 static struct dns_source *of(const struct sl_source *s)
