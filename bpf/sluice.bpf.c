@@ -344,6 +344,7 @@ static __always_inline void keep_route(struct sluice_sock_route *rt, __u32 servi
 	rt->backend_id = slot->backend_id;
 	rt->service_id = service_id;
 	rt->flags = SLUICE_SOCK_CONNECTED;
+	rt->ns_id = fk->ns_id;
 	__builtin_memcpy(rt->vip, fk->addr, sizeof(rt->vip));
 	__builtin_memcpy(rt->backend, slot->addr, sizeof(rt->backend));
 	rt->vip_port = fk->port;
@@ -366,12 +367,60 @@ static __always_inline void keep_sock_vip(struct bpf_sock_addr *ctx, __u32 servi
 	sk.proto = fk->proto;
 	old = bpf_map_lookup_elem(&sock_vips, &sk);
 	if (old && old->service_id == service_id && old->port == fk->port &&
+	    old->ns_id == fk->ns_id &&
 	    addr_eq(old->addr, fk->addr))
 		return;
 	__builtin_memcpy(vip.addr, fk->addr, sizeof(vip.addr));
 	vip.port = fk->port;
 	vip.service_id = service_id;
+	vip.ns_id = fk->ns_id;
 	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
+}
+
+/* The namespace the calling task resolves VIPs in: its ancestor cgroup at each level tasks
+ * sit at, deepest first, looked up in tasks. 0 (none) for sluiced's own cgroup and for a
+ * task not classified (yet): its connects are left as they are. */
+static __always_inline __u32 task_namespace(void)
+{
+	const struct sluice_classifier *c;
+	__u32 zero = 0, i;
+
+	c = bpf_map_lookup_elem(&classifier, &zero);
+	if (!c || (c->self_cgroup && bpf_get_current_cgroup_id() == c->self_cgroup))
+		return 0;
+	for (i = 0; i < SLUICE_MAX_TASK_LEVELS; i++) {
+		const struct sluice_task *t;
+		__u64 id;
+
+		if (i >= c->nlevels)
+			break;
+		id = bpf_get_current_ancestor_cgroup_id(c->levels[i]);
+		t = id ? bpf_map_lookup_elem(&tasks, &id) : NULL;
+		if (t)
+			return t->ns_id;
+	}
+	return 0;
+}
+
+/* The frontend a destination is in the caller's namespace, or NULL. Two steps: a
+ * destination no namespace has a frontend at costs one lookup, and no classification. */
+static __always_inline const struct sluice_frontend *
+frontend_of(struct bpf_sock_addr *ctx, bool v6, struct sluice_frontend_key *fk)
+{
+	struct sluice_vip_key vk = {};
+
+	ctx_addr(ctx, v6, vk.addr);
+	vk.port = (__be16)ctx->user_port;
+	vk.proto = ctx->protocol;
+	if (!bpf_map_lookup_elem(&vip_ports, &vk))
+		return NULL;
+	fk->ns_id = task_namespace();
+	if (!fk->ns_id)
+		return NULL;
+	__builtin_memcpy(fk->addr, vk.addr, sizeof(fk->addr));
+	fk->port = vk.port;
+	fk->proto = vk.proto;
+	return bpf_map_lookup_elem(&frontends, fk);
 }
 
 /* Rewrite a destination that is a frontend to one of its serving backends. 0: routed, or
@@ -386,10 +435,7 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	struct sluice_slot slot;
 	__u32 fam;
 
-	ctx_addr(ctx, v6, fk.addr);
-	fk.port = (__be16)ctx->user_port;
-	fk.proto = ctx->protocol;
-	fe = bpf_map_lookup_elem(&frontends, &fk);
+	fe = frontend_of(ctx, v6, &fk);
 	if (!fe)
 		return 0;
 	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
@@ -460,6 +506,7 @@ static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 	    addr_eq(rt->backend, sk.addr)) {
 		__builtin_memcpy(fk.addr, rt->vip, sizeof(fk.addr));
 		fk.port = rt->vip_port;
+		fk.ns_id = rt->ns_id;
 		show_vip(ctx, v6, &fk, rt->service_id);
 		return;
 	}
@@ -469,6 +516,7 @@ static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 		return;
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
 	fk.port = vip->port;
+	fk.ns_id = vip->ns_id;
 	if (!show_vip(ctx, v6, &fk, vip->service_id))
 		bpf_map_delete_elem(&sock_vips, &sk);
 }
@@ -686,10 +734,29 @@ static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
 	}
 }
 
-/* A routed connect sends its SYN: from now on, its state changes and retransmission
- * timeouts. */
-static __always_inline void on_connect(struct bpf_sock_ops *skops)
+/* The backend's traffic counters on this CPU (for metrics), or NULL. */
+static __always_inline struct sluice_backend_traffic *traffic_of(__u32 backend_id)
 {
+	return bpf_map_lookup_elem(&backend_traffic, &backend_id);
+}
+
+/* The connect time bucket of t microseconds (SLUICE_CONNECT_BOUNDS_US). */
+static __always_inline __u32 connect_bucket(__u64 us)
+{
+	static const __u32 bounds[SLUICE_CONNECT_BUCKETS - 1] = SLUICE_CONNECT_BOUNDS_US;
+	__u32 i;
+
+	for (i = 0; i < SLUICE_CONNECT_BUCKETS - 1; i++)
+		if (us <= bounds[i])
+			return i;
+	return SLUICE_CONNECT_BUCKETS - 1;
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts; its connect time runs. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+{
+	rt->syn_ns = bpf_ktime_get_ns();
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
 }
@@ -704,6 +771,7 @@ static __always_inline bool on_syn_timeout(struct sluice_sock_route *rt)
 static __always_inline void on_established(struct bpf_sock_ops *skops, struct bpf_sock *sk,
 					   struct sluice_sock_route *rt)
 {
+	struct sluice_backend_traffic *t;
 	struct sluice_backend_health *h;
 
 	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
@@ -711,6 +779,13 @@ static __always_inline void on_established(struct bpf_sock_ops *skops, struct bp
 	rt->flags |= SLUICE_SOCK_ESTABLISHED;
 	/* Retransmissions of an established connection say nothing of the backend. */
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
+	t = traffic_of(rt->backend_id);
+	if (t && rt->syn_ns) {
+		__u64 us = (bpf_ktime_get_ns() - rt->syn_ns) / 1000;
+
+		t->connect_us += us;
+		t->connect_buckets[connect_bucket(us)]++;
+	}
 	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 	if (!h)
 		return;
@@ -731,6 +806,12 @@ static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock
 		return false;
 	rt->flags |= SLUICE_SOCK_CLOSED;
 	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+		struct sluice_backend_traffic *t = traffic_of(rt->backend_id);
+
+		if (t) {
+			t->bytes_sent += skops->bytes_acked;
+			t->bytes_received += skops->bytes_received;
+		}
 		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 		if (h)
 			__sync_fetch_and_sub(&h->active, 1);
@@ -738,6 +819,23 @@ static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock
 	}
 	return skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED) &&
 	       sock_error(bpf_skc_to_tcp_sock(sk));
+}
+
+/* A failed connect by its kind, for metrics: its SYN timed out, a RST refused it, or another
+ * error (an ICMP unreachable) ended it. */
+static __always_inline void count_failure_kind(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					       __u32 backend_id)
+{
+	struct sluice_backend_traffic *t = traffic_of(backend_id);
+
+	if (!t)
+		return;
+	if (skops->op == BPF_SOCK_OPS_RTO_CB)
+		t->timed_out++;
+	else if (sock_error(bpf_skc_to_tcp_sock(sk)) == ECONNREFUSED)
+		t->refused++;
+	else
+		t->unreachable++;
 }
 
 /* Passive health: the fate of every TCP connect sluice routed. A backend that drops SYNs
@@ -756,7 +854,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		return SL_SOCKOPS_OK;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		on_connect(skops);
+		on_connect(skops, rt);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		failed = on_syn_timeout(rt);
@@ -770,6 +868,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 	}
 	if (failed) {
 		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure_kind(skops, sk, rt->backend_id);
 		count_failure(skops, sk, rt);
 	}
 	return SL_SOCKOPS_OK;

@@ -9,10 +9,11 @@
 set -euo pipefail
 
 mode=${1:-}
+# What the build needs (all --check looks at), then what the tests start.
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev libc-ares-dev iproute2 util-linux)
+      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev)
 if [ "$mode" != --check ]; then
-	pkgs+=(knot knot-dnsutils)
+	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils)
 fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
@@ -37,9 +38,10 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The benchmarks start HAProxy themselves, and the tests Knot, in their own network
-# namespaces; a service the package started on the host would only sit idle (or hold port 53).
-for svc in haproxy knot; do
+# The benchmarks start HAProxy, and the tests Prometheus and Knot, themselves, in network
+# namespaces of their own; a service a package started on the host would only sit idle (or
+# hold a port: Knot's 53).
+for svc in haproxy prometheus knot; do
 	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
 	   systemctl is-system-running >/dev/null 2>&1; then
 		systemctl disable --now "$svc" >/dev/null 2>&1 || true

@@ -57,6 +57,15 @@ const struct e2e_case cases[] = {
 			    "'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]}",
 		.instances = { "x1 dead B5 UNHEALTHY" },
 	},
+	{
+		.name = "metrics: promtool passes /metrics; a real Prometheus scrapes the connects",
+		.fn = t_metrics_scraped,
+		.daemon = OWN_DAEMON,
+		/* H11 does not listen: its connects are refused */
+		.services = "{'discoveryName': 'mdead', 'panicThresholdPercent': 0,"
+			    " 'outlierDetection': false, 'clientAliases': [{'port': 80}]}",
+		.instances = { "x1 mdead H11" },
+	},
 	{ .name = "per-backend connect counters", .fn = t_counters },
 	{ .name = "TCP reverse entries leave with their sockets", .fn = t_reverse_entries_released },
 	{
@@ -92,7 +101,7 @@ const struct e2e_case cases[] = {
 		.instances = { "e1 extra B2" },
 	},
 	{
-		.name = "sluicectl attach/attached/detach; root refused",
+		.name = "sluicectl attach/attached/detach, task entries and --namespace; root refused; an attached cgroup that is no task untouched",
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},

@@ -87,6 +87,9 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_metrics.c */
+void t_metrics_scraped(void);
+
 /* e2e_rails.c */
 void t_hold_lifts(void);
 void t_registry_path_followed(void);

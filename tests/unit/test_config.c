@@ -1329,7 +1329,7 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
+		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
@@ -1395,6 +1395,36 @@ static void test_vip_range_safety(void **state)
 	sl_config_free(&cfg);
 	parse_ok(TOP("'vipCidr':'10.9.0.0/16','allowRoutableVips':true"), &cfg);
 	sl_config_free(&cfg);
+}
+
+/* "metrics": on by default at 127.0.0.1:9810; false turns it off; a listen address must be a
+ * literal address and a port. */
+static void test_metrics(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'enabled':true"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':false"), &cfg);
+	assert_null(cfg.metrics_listen);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{'listen':'[::1]:9999'}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "[::1]:9999");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	assert_int_equal(parse(TOP("'metrics':{'listen':'localhost:80'}"), ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics.listen: must be \"ADDRESS:PORT\" or "
+			    "\"[IPV6]:PORT\" with a literal address and a port from 1 to 65535, got "
+			    "\"localhost:80\"");
+	assert_int_equal(parse(TOP("'metrics':true"), ORIGIN, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics: must be false, \"ADDR:PORT\" or an object "
+			    "{\"listen\": \"ADDR:PORT\"}, got true");
 }
 
 static void test_health_status_and_port(void **state)
@@ -1764,6 +1794,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_status_and_port),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_vip_range_safety),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_defaults),

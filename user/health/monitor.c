@@ -27,6 +27,7 @@ struct sl_monitor {
 	const struct sl_model *current;     /* while dispatching: what the maps hold */
 	bool changed;                       /* a verdict changed while dispatching */
 	struct sl_history history;          /* backends that left with an ejection record */
+	uint64_t ejections;                 /* ejections applied, since the start */
 	struct sl_held_entry *held;         /* those of them ejected now (sl_monitor_held) */
 	size_t nheld, capheld;
 };
@@ -181,6 +182,7 @@ static void on_ejected(struct sl_monitor *m, uint32_t sid, uint32_t id, uint32_t
 		return;
 	}
 	ms = sl_outlier_eject(o, &s->outlier, sl_now_ms());
+	m->ejections++;
 	pr_info("service %s: backend %s ejected after %u failed connects in a row, for %llu.%03llu s",
 		s->name, name, failures, (unsigned long long)ms / 1000,
 		(unsigned long long)ms % 1000);
@@ -364,6 +366,13 @@ static void rebuild_held(struct sl_monitor *m, uint64_t now)
 			return; /* a shorter list: those re-added start anew */
 		m->held[m->nheld++] = (struct sl_held_entry){ e->service, e->addr, e->port };
 	}
+}
+
+void sl_monitor_totals(const struct sl_monitor *m, uint64_t *check_passes,
+		       uint64_t *check_failures, uint64_t *ejections)
+{
+	sl_checker_totals(m->checker, check_passes, check_failures);
+	*ejections = m->ejections;
 }
 
 struct sl_held sl_monitor_held(struct sl_monitor *m)

@@ -722,6 +722,53 @@ static const struct sl_json_row service_rows[] = {
 	{ 0 },
 };
 
+/* "ADDR:PORT" or "[ADDR6]:PORT" with a literal address (struct sl_endpoint's syntax). */
+static int parse_listen(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			void *base)
+{
+	struct sl_addr a;
+	uint16_t port;
+
+	if (!json_is_string(v) || sl_endpoint_parse(json_string_value(v), &a, &port))
+		return sl_json_fail_got(j, v, "must be \"ADDRESS:PORT\" or \"[IPV6]:PORT\" with a "
+					"literal address and a port from 1 to 65535");
+	return sl_json_set_str(j, sl_json_field(base, row), json_string_value(v));
+}
+
+static const struct sl_json_row metrics_rows[] = {
+	{ "listen", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_config, metrics_listen),
+	  .parse = parse_listen },
+	{ 0 },
+};
+
+static const struct sl_json_row metrics_row = {
+	.type = SL_JSON_OBJECT, .rows = metrics_rows,
+	.expect = "must be false, \"ADDR:PORT\" or an object {\"listen\": \"ADDR:PORT\"}",
+};
+
+/* "metrics": false (no endpoint), {"listen": ...} (its default when absent), or the listen
+ * address alone (the row's default is written so). */
+static int parse_metrics(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			 void *base)
+{
+	char **out = sl_json_field(base, row);
+	int ret;
+
+	if (json_is_false(v)) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	if (json_is_string(v))
+		return parse_listen(j, row, v, base);
+	free(*out);
+	*out = NULL;
+	ret = sl_json_object(j, &metrics_row, v, base);
+	if (!ret && !*out)
+		ret = sl_json_set_str(j, out, SL_DEFAULT_METRICS_LISTEN);
+	return ret;
+}
+
 /* One registry object: each source kind it names is a source (in this order). */
 struct registry_obj {
 	char *file;
@@ -936,6 +983,8 @@ static const struct sl_json_row top_rows[] = {
 	{ "limits", SL_JSON_OBJECT, TOP(limits), .rows = limit_rows },
 	{ "socketTermination", SL_JSON_CHOICE, TOP(sockterm), .names = sockterm_modes,
 	  .def = SL_SOCKTERM_AUTO },
+	{ "metrics", SL_JSON_CUSTOM, TOP(metrics_listen), .def_str = SL_DEFAULT_METRICS_LISTEN,
+	  .parse = parse_metrics },
 	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, services, nservices),
 	  .elem = &service_elem, .required = true },
 	{ .key = "logConfiguration", .type = SL_JSON_IGNORED },
@@ -1296,5 +1345,6 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->hosts_file);
 	free(cfg->state_file);
 	free(cfg->status_file);
+	free(cfg->metrics_listen);
 	memset(cfg, 0, sizeof(*cfg));
 }

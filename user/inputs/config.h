@@ -18,6 +18,7 @@
 #define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
 #define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
 #define SL_DEFAULT_STATUS_FILE "/run/sluice/status.json"
+#define SL_DEFAULT_METRICS_LISTEN "127.0.0.1:9810"
 #define SL_DEFAULT_VIP_CIDR "127.255.0.0/16"
 
 struct sl_alias_cfg {
@@ -160,6 +161,8 @@ struct sl_config {
 	size_t ncgroups;
 	struct sl_limits limits;
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default
+				    * 127.0.0.1:9810; NULL: "metrics": false */
 	struct sl_service_cfg *services;
 	size_t nservices;
 };

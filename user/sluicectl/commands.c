@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include "kernel/attach.h"
+#include "kernel/tasks.h"
 #include "kernel/maps.h"
 #include "model/model.h"
 #include "sluicectl/commands.h"
@@ -178,21 +179,41 @@ int cmd_services(struct ctl *c)
 	return ret;
 }
 
+/* Attach the programs and make the cgroup a task of the namespace (--namespace, else the
+ * config's first); the links go again if the task entry cannot be written. */
 int cmd_attach(struct ctl *c)
 {
+	uint32_t ns = sl_namespace_id(&c->maps, c->o.ns);
 	struct sl_err err;
 
+	if (!ns && c->o.ns)
+		return ctl_fail(c, "namespace %s: not in the data plane (sluiced serves it once its "
+				"config has it)", c->o.ns);
+	if (!ns)
+		return ctl_fail(c, "no namespace in the data plane yet: sluiced has not served a "
+				"config here");
 	if (sl_attach(c->bpffs, c->maps.attachments, c->o.args[0], 0, c->o.force, &err))
 		return ctl_fail(c, "%s", err.msg);
+	if (sl_tasks_put_path(&c->maps, c->o.args[0], c->o.force, ns, SLUICE_TASK_ATTACHED,
+			      &err)) {
+		struct sl_err ignored;
+
+		sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &ignored);
+		return ctl_fail(c, "%s", err.msg);
+	}
 	return 0;
 }
 
 int cmd_detach(struct ctl *c)
 {
 	struct sl_err err;
+	uint64_t id;
 
-	if (sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &err))
+	if (sl_detach_get_id(c->o.args[0], &id, &err) ||
+	    sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &err))
 		return ctl_fail(c, "%s", err.msg);
+	if (sl_tasks_drop(&c->maps, id, SLUICE_TASK_ATTACHED) > 0)
+		sl_tasks_levels_sync(&c->maps, &err);
 	return 0;
 }
 

@@ -7,11 +7,14 @@
 #include <string.h>
 #include "files/hosts_file.h"
 #include "kernel/attach.h"
+#include "kernel/cgroup.h"
+#include "kernel/tasks.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "model/desired.h"
 #include "model/plan.h"
 #include "model/unmatched.h"
+#include "sluiced/metrics.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
@@ -160,6 +163,22 @@ static void note_unmatched(struct sl_daemon *d)
 	d->nunmatched = n;
 }
 
+const double sl_reconcile_bounds[SL_RECONCILE_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+};
+
+static void count_reconcile(struct sl_daemon_counters *c, int ret, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i;
+
+	c->reconciles++;
+	c->reconcile_failures += ret != 0;
+	c->duration_sum += s;
+	for (i = 0; i < SL_RECONCILE_BUCKETS; i++)
+		c->duration_cumulative[i] += s <= sl_reconcile_bounds[i];
+}
+
 /* The registry cannot be read whole: its path, or files that have no good content. */
 static bool registry_incomplete(const struct sl_daemon *d)
 {
@@ -207,6 +226,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	ret = sl_plan_make(&d->current, &want.model, &plan);
 	if (ret)
 		goto out;
+	d->counters.map_writes += sl_plan_size(&plan);
 	if (sl_plan_size(&plan)) {
 		ret = sl_maps_apply(&d->dp.maps, &plan, &err);
 		if (ret) {
@@ -235,6 +255,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	write_hosts(d, &d->state);
 	note_unmatched(d);
 out:
+	count_reconcile(&d->counters, ret, sl_now_ns() - t0);
 	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
 	sl_desired_free(&want);
@@ -243,9 +264,39 @@ out:
 
 static size_t cgroups_failing(const struct sl_daemon *d);
 
+void sl_daemon_sync_metrics(struct sl_daemon *d)
+{
+	const char *want = d->cfg.metrics_listen;
+	struct sl_err err;
+
+	if (!d->metrics_failed && (want ? d->metrics_listen && !strcmp(want, d->metrics_listen) :
+				   !d->metrics))
+		return;
+	sl_metrics_free(d->metrics);
+	d->metrics = NULL;
+	d->metrics_generation++;
+	free(d->metrics_listen);
+	d->metrics_listen = want ? strdup(want) : NULL;
+	d->metrics_failed = false;
+	if (!want)
+		return;
+	if (sl_metrics_open(&d->metrics, want, &err)) {
+		pr_err("%s: %s; routing goes on without metrics", d->cfg.origin, err.msg);
+		d->metrics_failed = true;
+		return;
+	}
+	pr_info("metrics on http://%s/metrics", want);
+}
+
 bool sl_daemon_ready(const struct sl_daemon *d)
 {
 	return d->reconciled;
+}
+
+bool sl_daemon_degraded(const struct sl_daemon *d)
+{
+	return d->hold || sl_sources_incomplete(&d->sources) || d->sources.nwant ||
+	       cgroups_failing(d) || d->metrics_failed || d->reload_error[0];
 }
 
 void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
@@ -279,6 +330,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 	if (d->nunmatched)
 		ADD("; registry instances of %zu services match no configured service",
 		    d->nunmatched);
+	if (d->metrics_failed)
+		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
 		ADD("; the last reload failed, the config before it serves: %s", d->reload_error);
 #undef ADD
@@ -333,13 +386,28 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	*e = strdup(msg);
 }
 
-/* Attach the config's cgroups (a failure is remembered, said once, and retried at each
- * tick); detach those attached for an earlier config only. */
+/* Make an attached cgroups[i] a task of the config's namespace (none yet: a config that
+ * serves nothing, and nothing to resolve). NULL, or what failed. */
+static const char *put_cgroup_task(struct sl_daemon *d, size_t i, struct sl_err *err)
+{
+	uint32_t ns = sl_namespace_id(&d->dp.maps, d->cfg.namespace);
+
+	if (!ns)
+		return NULL;
+	if (sl_tasks_put_path(&d->dp.maps, d->cfg.cgroups[i], false, ns, SLUICE_TASK_ATTACHED,
+			      err))
+		return err->msg;
+	return NULL;
+}
+
+/* Attach the config's cgroups and make them tasks of its namespace (a failure is
+ * remembered, said once, and retried at each tick); detach those attached for an earlier
+ * config only. */
 static void sync_cgroups(struct sl_daemon *d)
 {
 	struct sl_attachment_info *v = NULL;
+	size_t n = 0, i, dropped = 0;
 	struct sl_err err;
-	size_t n = 0, i;
 
 	if (d->ncgroup_errors != d->cfg.ncgroups) {
 		for (i = 0; i < d->ncgroup_errors; i++)
@@ -356,11 +424,15 @@ static void sync_cgroups(struct sl_daemon *d)
 		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i]);
 
 		if (a && a->alive && a->nlinks == sl_nprogs) {
-			set_cgroup_error(d, i, NULL);
+			set_cgroup_error(d, i, put_cgroup_task(d, i, &err));
 			continue;
 		}
 		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
 			      SLUICE_ATTACH_FROM_CONFIG, false, &err)) {
+			set_cgroup_error(d, i, err.msg);
+			continue;
+		}
+		if (put_cgroup_task(d, i, &err)) {
 			set_cgroup_error(d, i, err.msg);
 			continue;
 		}
@@ -374,8 +446,11 @@ static void sync_cgroups(struct sl_daemon *d)
 			continue;
 		pr_info("cgroup %s is no longer in the config: detaching", v[i].path);
 		sl_detach_id(d->dp.dir, d->dp.maps.attachments, v[i].cgroup_id, &err);
+		dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id, SLUICE_TASK_ATTACHED) > 0;
 	}
 	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
 }
 
 static size_t cgroups_failing(const struct sl_daemon *d)
@@ -431,6 +506,39 @@ static void warn_vip_ranges(const struct sl_config *cfg)
 			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
 }
 
+/* Task entries of attached cgroups whose attachment went (its cgroup is gone, or sluicectl
+ * detached it): forgotten, and the classifier's levels with them. */
+static void gc_attached_tasks(struct sl_daemon *d)
+{
+	struct sl_task_info *v;
+	struct sluice_attachment att;
+	struct sl_err err;
+	size_t n, i, dropped = 0;
+
+	if (sl_tasks_list(&d->dp.maps, &v, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if ((v[i].task.flags & SLUICE_TASK_ATTACHED) &&
+		    bpf_map_lookup_elem(d->dp.maps.attachments, &v[i].cgroup_id, &att))
+			dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id,
+						 SLUICE_TASK_ATTACHED) > 0;
+	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
+}
+
+/* sluiced's own sockets (registry, DNS, health checks) are never a task's, whatever is
+ * attached above its cgroup. */
+static void exempt_self(struct sl_daemon *d)
+{
+	struct sl_err err;
+	uint64_t self;
+
+	if (sl_cgroup_self(&self, &err) || sl_tasks_set_self(&d->dp.maps, self, &err))
+		pr_warn("%s: sluiced's own connects are exempt only by socket (health checks)",
+			err.msg);
+}
+
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
@@ -454,6 +562,8 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = sl_maps_read_model(&d->dp.maps, &d->current, err);
 	if (ret)
 		return ret;
+	exempt_self(d);
+	gc_attached_tasks(d);
 	if (d->dp.adopted)
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
@@ -473,6 +583,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret && ret != -EINVAL && ret != -ENOSPC && ret != -EAGAIN)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
+	sl_daemon_sync_metrics(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
 		sl_daemon_reconcile(d);
 	return 0;
@@ -517,6 +628,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
+	sl_daemon_sync_metrics(d);
 	return 0;
 }
 
@@ -532,6 +644,8 @@ bool sl_daemon_tick(struct sl_daemon *d)
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
+	if (removed)
+		gc_attached_tasks(d);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
 	if (sl_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
@@ -554,6 +668,8 @@ void sl_daemon_stop(struct sl_daemon *d)
 	free(d->cgroup_errors);
 	unmatched_free(d);
 	free(d->status_last);
+	sl_metrics_free(d->metrics);
+	free(d->metrics_listen);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);
 	sl_state_free(&d->state);

@@ -15,6 +15,8 @@
 #include "lib/version.h"
 #include "sluiced/check.h"
 #include "sluiced/daemon.h"
+#include "sluiced/metrics.h"
+#include "sluiced/metrics_render.h"
 #include "sluiced/notify.h"
 #include "sluiced/status.h"
 
@@ -114,6 +116,20 @@ static bool watched_fd(const struct watched *w, int fd)
 	return false;
 }
 
+/* The metrics endpoint's fd in the loop, following its reopening on a reload (the old fd is
+ * closed, so out of the epoll set, and its number may be the new one's). */
+static void follow_metrics(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (*fd >= 0 && d->metrics_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->metrics_generation;
+	*fd = d->metrics ? sl_metrics_fd(d->metrics) : -1;
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the metrics endpoint: %s", strerror(errno));
+}
+
 static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 {
 	int hfds[SL_MONITOR_NFDS], k;
@@ -133,6 +149,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 static int run(struct sl_daemon *d, int sfd)
 {
 	struct watched watched = { .set = false };
+	unsigned metrics_gen = 0;
+	int metrics_fd = -1;
 	int ep = -1, tick = -1, ret;
 	struct epoll_event evs[8];
 
@@ -145,6 +163,9 @@ static int run(struct sl_daemon *d, int sfd)
 		int n, i;
 
 		follow_sources(d, ep, &watched);
+		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
+			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
 		sl_status_publish(d);
 		n = epoll_wait(ep, evs, 8, -1);
@@ -174,6 +195,9 @@ static int run(struct sl_daemon *d, int sfd)
 				pr_info("SIGHUP: reloading %s", d->config_path);
 				sl_notify("RELOADING=1");
 				sl_daemon_reload(d);
+			} else if (fd == metrics_fd) {
+				if (d->metrics && sl_metrics_wanted(d->metrics))
+					sl_metrics_answer(d->metrics, sl_metrics_render(d));
 			} else if (watched_fd(&watched, fd)) {
 				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
