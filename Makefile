@@ -29,13 +29,13 @@ Q := @
 msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf jansson libcurl libmnl libmicrohttpd
+PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd) -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 
@@ -225,7 +225,14 @@ $(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/be
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report)
+# The DNS source driven alone against a real server (bench/dns.sh).
+$(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
+
+BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
+	dns-refresh)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)

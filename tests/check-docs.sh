@@ -150,7 +150,8 @@ while todo:
         if sub and key:
             todo.append((sub, key_path, key_path + '.'))
 # Tables a custom parser reads (not reached through .rows or .elem): their sections, by hand.
-custom = {'registry_obj_rows': 'registry', 'metrics_rows': 'metrics'}
+custom = {'registry_obj_rows': 'registry', 'metrics_rows': 'metrics',
+          'dns_source_rows': 'registry.dns'}
 reached = set(t for t, _ in order)
 for table in tables:
     if table in reached:

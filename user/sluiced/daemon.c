@@ -150,7 +150,7 @@ static void note_unmatched(struct sl_daemon *d)
 			continue;
 		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
 			"service of %s (namespace %s): not served",
-			d->cfg.nsources ? d->cfg.sources[0].file : "", v[i].count,
+			d->sources.n ? sl_source_label(d->sources.v[0]) : "", v[i].count,
 			v[i].count == 1 ? "" : "s", v[i].service,
 			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
 	}
@@ -329,7 +329,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		    sl_sources_first_problem(&d->sources)->ops->problem(
 			    sl_sources_first_problem(&d->sources)));
 	if (sl_sources_failing(&d->sources))
-		ADD("; %u registry files fail to parse", sl_sources_failing(&d->sources));
+		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
+		    "answer)", sl_sources_failing(&d->sources));
 	if (d->sources.nwant)
 		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
