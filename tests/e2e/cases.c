@@ -105,6 +105,14 @@ const struct e2e_case cases[] = {
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},
+	{
+		.name = "attach rule: a directory made after it, tasks found (their containers too) "
+			"and forgotten, a client from its task's first moment, a restart with tasks, "
+			"the rule taken away",
+		.fn = t_attach_rule,
+		.daemon = OWN_DAEMON,
+		.after = t_attach_rule_after,
+	},
 	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
 	  .fn = t_ctl_usage },
 	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },

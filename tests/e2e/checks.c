@@ -93,7 +93,8 @@ bool reload_with(const char *key, json_t *value)
 	free(text);
 	if (!ok)
 		return false;
-	kill(B.daemon, SIGHUP);
+	if (daemon_signal(SIGHUP))
+		return false;
 	wait_log("reloaded", reloads + 1, 3000);
 	return log_count("reloaded") == reloads + 1;
 }

@@ -389,14 +389,14 @@ void t_dns_reload(void)
 
 	expect(routes_to("orders", "H1", 2000), "orders does not serve");
 	expect(!write_config(NULL, late), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	for (i = 0; i < 300 && vip_of("late", false, vip, sizeof(vip)); i++)
 		usleep(10000);
 	expect(reached_after("late", "H5", SEEN_MS) >= 0, "the service added is not asked");
 	expect(log_count("registry: 1 source now") == 0, "the DNS source was opened anew");
 	expect(either("orders", "H1", "H2") == 20, "orders changed");
 	expect(!write_config("orders", late), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	wait_log("alias orders: vip", 1, 3000); /* released */
 	usleep(2 * REFRESH_MS * 1000);
 	expect(alias_hits("late", "H5", 10) == 10, "late does not serve after orders went");

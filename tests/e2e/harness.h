@@ -45,6 +45,8 @@ int daemon_start(void);
 int daemon_spawn(void);
 int daemon_wait_ready(int timeout_ms);
 /* Send sig and wait for exit; returns the exit status (or 128+signal). */
+/* Send sig to the daemon under test; -1 (nothing sent) when none runs. */
+int daemon_signal(int sig);
 int daemon_stop(int sig);
 bool daemon_alive(void);
 /* Remove what the daemons left: the pinned data plane (sluicectl teardown: programs
