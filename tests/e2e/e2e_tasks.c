@@ -145,6 +145,17 @@ void t_attach_rule(void)
 	}
 	if (fd >= 0)
 		close(fd);
+	{
+		char *out = NULL;
+
+		expect(ctl(&out, "tasks", NULL) == 0 && out && strstr(out, task1) &&
+		       strstr(out, "found") && strstr(out, "e2e.local") && !strstr(out, other),
+		       "sluicectl tasks does not list task-1 (found, e2e.local) alone: %s", out);
+		free(out);
+		expect(ctl(&out, "attached", NULL) == 0 && out && strstr(out, watch) &&
+		       strstr(out, "(watched)"), "sluicectl attached lacks the watched dir: %s", out);
+		free(out);
+	}
 	expect(!agent_start(&a1, task1_ctr), "agent in task-1");
 	agent_run(&a1, &rq, &res);
 	expect(count_of(&res, "B1") == 3, "task-1's container: %d of 3 reached B1 (errno %d)",
