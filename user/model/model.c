@@ -161,6 +161,17 @@ bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backe
 	return b->state == SLUICE_BACKEND_SERVING;
 }
 
+const char *sl_backend_state_name(uint8_t state)
+{
+	static const char *const names[] = {
+		[SLUICE_BACKEND_SERVING] = "serving", [SLUICE_BACKEND_UNHEALTHY] = "unhealthy",
+		[SLUICE_BACKEND_DRAINING] = "draining", [SLUICE_BACKEND_CHECK_FAILED] = "check-failed",
+		[SLUICE_BACKEND_EJECTED] = "ejected",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) && names[state] ? names[state] : "unknown";
+}
+
 uint32_t sl_service_nserving(const struct sl_service_model *s)
 {
 	uint32_t n = 0;
