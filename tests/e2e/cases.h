@@ -87,6 +87,9 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_top.c */
+void t_ctl_top(void);
+
 /* e2e_tasks.c */
 void t_attach_rule(void);
 void t_attach_rule_after(void);
