@@ -39,12 +39,13 @@ dpkg-deb --contents "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$tmp/conten
 for f in /usr/sbin/sluiced /usr/sbin/sluicectl /lib/systemd/system/sluiced.service \
 	/etc/sluice/sluice.json /usr/share/man/man8/sluiced.8.gz \
 	/usr/share/man/man8/sluicectl.8.gz /usr/share/man/man5/sluice.json.5.gz \
-	/usr/share/bash-completion/completions/sluicectl /usr/share/doc/sluice/copyright; do
+	/usr/share/bash-completion/completions/sluicectl /usr/share/doc/sluice/copyright \
+	/usr/share/sluice/grafana/sluice-dashboard.json; do
 	grep -qxF "$f" "$tmp/contents" || fail "the package has no $f"
 done
 grep -q '^/etc/sluice/registry' "$tmp/contents" &&
 	fail "the package owns /etc/sluice/registry (the admin's: postinst makes it)"
-ok "files: the programs, the unit, the config, 3 man pages, the completion"
+ok "files: the programs, the unit, the config, 3 man pages, the completion, the dashboard"
 
 # ---- control archive: conffiles, maintainer scripts ----
 dpkg-deb --control "$deb" "$tmp/control"
