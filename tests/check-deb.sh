@@ -28,11 +28,17 @@ field() { dpkg-deb --field "$deb" "$1"; }
 head -n 1 debian/changelog | grep -qF "sluice ($version)" ||
 	fail "debian/changelog's first entry is not $version (VERSION)"
 depends=$(field Depends)
-for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc6; do
+for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc-ares2 libc6; do
 	[[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] ||
 		fail "Depends has no $lib: $depends"
 done
 ok "control: sluice $version, Depends: $depends"
+# The image (deploy/Containerfile) installs the same libraries by hand: every one Depends names.
+runtime=$(sed -n '/^FROM debian:12$/,$p' deploy/Containerfile | tr -s ' \\\n' ' ')
+for lib in $(echo "$depends" | tr ',' '\n' | sed 's/(.*//; s/|.*//' | tr -d ' '); do
+	[ "$lib" = libc6 ] || [[ " $runtime " == *" $lib "* ]] ||
+		fail "deploy/Containerfile: its runtime stage does not install $lib (Depends has it)"
+done
 
 # ---- files ----
 dpkg-deb --contents "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$tmp/contents"
