@@ -4,7 +4,8 @@
 # when any is missing (needs root then). Prints nothing when all are there.
 # Usage: install-deps.sh [--bench | --deb | --check] (--bench: also what `make bench` compares
 # against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb` and
-# tests/check-deb.sh build and check the package with: debhelper, dpkg-dev, fakeroot, lintian;
+# tests/check-deb.sh build, check and install the package with: debhelper, dpkg-dev, fakeroot,
+# lintian, debootstrap (a throwaway Debian 12 root to install it in);
 # --check: install nothing, name what is missing and fail, as the build does before its first
 # compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
 # benchmark start in their own namespace.
@@ -24,7 +25,7 @@ if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 fi
 if [ "$mode" = --deb ]; then
-	pkgs+=(debhelper dpkg-dev fakeroot lintian)
+	pkgs+=(debhelper dpkg-dev fakeroot lintian debootstrap)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.

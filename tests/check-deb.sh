@@ -4,7 +4,8 @@
 # this host: its control fields (version, the shared libraries dpkg-shlibdeps found), its
 # files, conffiles and maintainer scripts; then, unpacked in a directory of its own, the
 # programs run from it (--version; sluiced --check on its default config), the unit verifies
-# and keeps its exposure, the man pages render; lintian when it is there.
+# and keeps its exposure, the man pages render; lintian when it is there; then installed for
+# real in a throwaway Debian 12 root and purged (tests/check-deb-install.sh).
 # Usage: check-deb.sh BUILD-DIR (.ci/run runs it).
 set -euo pipefail
 
@@ -123,6 +124,9 @@ if command -v lintian >/dev/null; then
 else
 	fail "lintian is not installed (deploy/install-deps.sh --deb)"
 fi
+
+# ---- installed for real, in a throwaway Debian 12 root (skipped when no mirror answers) ----
+tests/check-deb-install.sh "$build" "$deb" || fail "the package does not install, run and purge cleanly"
 
 if [ "$fails" -ne 0 ]; then
 	echo "check-deb: $fails check(s) failed" >&2
