@@ -69,17 +69,6 @@ static int wait_bounded(pid_t pid, int timeout_ms)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static json_t *backend_of(json_t *top, const char *service)
-{
-	json_t *b;
-	size_t i;
-
-	json_array_foreach(json_object_get(top, "backends"), i, b)
-		if (!strcmp(json_string_value(json_object_get(b, "service")) ?: "", service))
-			return b;
-	return NULL;
-}
-
 static long long counted(json_t *b, const char *key)
 {
 	return json_integer_value(json_object_get(json_object_get(b, "counted"), key));
@@ -139,8 +128,8 @@ static void top_json_rates(void)
 		goto out;
 	secs = json_number_value(json_object_get(top, "intervalSeconds"));
 	expect(secs >= 0.999 && secs < 1.3, "intervalSeconds %.3f, want 1", secs);
-	t1 = backend_of(top, "topweb");
-	x1 = backend_of(top, "topdead");
+	t1 = element_with(json_object_get(top, "backends"), "service", "topweb");
+	x1 = element_with(json_object_get(top, "backends"), "service", "topdead");
 	expect(t1 && x1, "no topweb or topdead backend in %s", out);
 	if (!t1 || !x1)
 		goto out;
@@ -209,13 +198,32 @@ static void strip_escapes(char *s)
 	}
 }
 
+/* What fd gives for ms (or until it ends: EIO once a pty's child is gone), after buf[*len],
+ * terminated. */
+static void read_for(int fd, char *buf, size_t size, size_t *len, int ms)
+{
+	unsigned long long end = now_ms() + ms;
+
+	while (now_ms() < end && *len + 1 < size) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = read(fd, buf + *len, size - 1 - *len);
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+	}
+	buf[*len] = '\0';
+}
+
 /* On a pty of 100 x 12: the live view, redrawn in place, cut to the terminal; SIGINT ends it
  * with the cursor shown again and exit 0. */
 static void top_live(void)
 {
 	struct winsize ws = { .ws_row = 12, .ws_col = 100 };
 	char buf[65536], *line, *save = NULL;
-	unsigned long long end;
 	size_t len = 0;
 	int master, st, frames = 0, longest = 0;
 	pid_t pid;
@@ -229,30 +237,9 @@ static void top_live(void)
 	expect(pid > 0, "forkpty: %s", strerror(errno));
 	if (pid <= 0)
 		return;
-	for (end = now_ms() + 1500; now_ms() < end && len + 1 < sizeof(buf);) {
-		struct pollfd p = { .fd = master, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		n = read(master, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	read_for(master, buf, sizeof(buf), &len, 1500);
 	kill(pid, SIGINT);
-	for (end = now_ms() + 2000; now_ms() < end && len + 1 < sizeof(buf);) {
-		struct pollfd p = { .fd = master, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		n = read(master, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break; /* EIO: the child is gone */
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
+	read_for(master, buf, sizeof(buf), &len, 2000);
 	st = wait_bounded(pid, 3000);
 	close(master);
 	expect(st == 0, "sluicectl top exited %d on SIGINT", st);
