@@ -12,6 +12,10 @@ struct sl_state {
 	struct sl_vip_table vip6;
 };
 
+/* Parse len bytes of a state file's text; origin names it in messages, which quote nothing of
+ * the text. On error err names origin and field, and *out is left empty. */
+int sl_state_parse(const char *text, size_t len, const char *origin, struct sl_state *out,
+		   struct sl_err *err);
 /* Read the state file. A missing file is an empty state (0). A malformed one is an error
  * naming the file and field; the caller goes on with an empty state. */
 int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err);
