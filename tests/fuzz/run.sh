@@ -29,10 +29,11 @@ for t in "$@"; do
 	# "#123 DONE cov: 1 ft: 2 corp: 3/4b ..." and "stat::number_of_executed_units: 123"
 	last=$(grep -E '^#[0-9]+' "$work/log" | tail -1)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+	corp=$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")
 	printf 'fuzz %-9s %ss: %s executions, cov %s, ft %s, corpus %s\n' "$t" "$secs" \
-		"${execs:-${last%% *}}" "$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")" \
-		"$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")" \
-		"$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")"
+		"${execs:-${last%%[[:space:]]*}}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 	if [ $rc -ne 0 ]; then
 		status=1
 		grep -E 'ERROR: |SUMMARY: |fuzz: .*:[0-9]+: |^    #[0-9]+ ' "$work/log" | head -40
