@@ -79,8 +79,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e demo bench fuzz install uninstall \
-	clean
+.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e demo bench fuzz install \
+	uninstall clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \

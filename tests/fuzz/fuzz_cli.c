@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* fuzz_cli.c: libFuzzer target of ctl_parse (sluicectl's options into a struct): the input is
- * argv after "sluicectl", NUL-separated. argv stays as given, every string the options hold
- * is in it, an error says something, and a second parse gives the same (getopt restarted). */
+/* fuzz_cli.c: libFuzzer target of ctl_parse (sluicectl's options), the input argv NUL-separated:
+ * argv kept in order, the options' strings in it, errors said, a second parse the same. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

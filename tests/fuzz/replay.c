@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* replay.c: a fuzz target without libFuzzer, for make check: each file of its regressions and
- * seeds (tests/fuzz/{regressions,corpus}/TARGET, or the directories given) through
- * LLVMFuzzerTestOneInput, a cmocka test each, the bytes in a buffer of their exact size. */
+/* replay.c: a fuzz target without libFuzzer, for make check: each file of its regressions and seeds
+ * (or of the directories given) through LLVMFuzzerTestOneInput, a cmocka test each. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
