@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --check] (--bench: also what `make bench` compares against
-# and plots with: iptables, HAProxy, wrk, gnuplot; --check: install nothing, name what is
-# missing and fail, as the build does before its first compile).
+# Usage: install-deps.sh [--bench | --kernels | --check] (--bench: also what `make bench`
+# compares against and plots with: iptables, HAProxy, wrk, gnuplot; --kernels: also qemu, for
+# `make check-kernels`, which boots older kernels in a VM; --check: install nothing, name what
+# is missing and fail, as the build does before its first compile).
 set -euo pipefail
 
 mode=${1:-}
@@ -12,6 +13,8 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config li
       libjansson-dev libcmocka-dev iproute2 util-linux)
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
+elif [ "$mode" = --kernels ]; then
+	pkgs+=(qemu-system-x86)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.
