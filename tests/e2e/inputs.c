@@ -41,6 +41,23 @@ static json_t *parse(const char *text, const char *wrap)
 	return j;
 }
 
+/* On a machine E2E_SLOW times slower, a service's ejection times are that many times as long:
+ * the cases' connect loops take that much longer, and an ejection must outlast them as it
+ * does at full speed (the cases' re-admission waits scale with it). */
+static void scale_ejection(json_t *svc)
+{
+	static const char *const keys[] = { "baseEjectionSeconds", "maxEjectionSeconds" };
+	json_t *od = json_object_get(svc, "outlierDetection"), *v;
+	size_t i;
+
+	if (slow_factor() == 1 || !json_is_object(od))
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_is_integer(v = json_object_get(od, keys[i])))
+			json_object_set_new(od, keys[i],
+					    json_integer(json_integer_value(v) * slow_factor()));
+}
+
 /* Append the services in text to list, except the one named drop. */
 static int add_services(json_t *list, const char *text, const char *drop)
 {
@@ -55,8 +72,10 @@ static int add_services(json_t *list, const char *text, const char *drop)
 	json_array_foreach(more, i, s) {
 		const char *name = json_string_value(json_object_get(s, "discoveryName"));
 
-		if (!drop || !name || strcmp(name, drop))
-			json_array_append(list, s);
+		if (drop && name && !strcmp(name, drop))
+			continue;
+		scale_ejection(s);
+		json_array_append(list, s);
 	}
 	json_decref(more);
 	return 0;
