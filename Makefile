@@ -182,8 +182,7 @@ check: deps
 # The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
 # (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
 # runs a small subset.
-KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm \
-	$(BUILD)/tests/test_checker
+KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm
 check-kernels: deps
 	@deploy/install-deps.sh --kernels
 	@$(MAKE) --no-print-directory $(KERNELS_BINS)

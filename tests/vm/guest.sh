@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # guest.sh: what the VM runs, chrooted into the host root (init mounts it): the unit tests that
 # touch the kernel, then the e2e suite, as the job file says; exit status and times go to RUN.
-# Usage (from init): guest.sh RUN (RUN/job, written by check-kernels.sh, sets SRC, BUILD, the
-# UNITS and E2E_ARGS arrays).
+# Usage (from init): guest.sh RUN (RUN/job, written by check-kernels.sh, sets SRC, BUILD,
+# E2E_SLOW, the UNITS and E2E_ARGS arrays).
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LC_ALL=C
 run=$1
 # shellcheck source=/dev/null
 . "$run/job"
+export E2E_SLOW
 rc=0
 now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-echo "guest: kernel $(uname -r), $(nproc) CPUs; sock_diag modules:" \
+echo "guest: kernel $(uname -r), $(nproc) CPUs, E2E_SLOW=$E2E_SLOW; sock_diag modules:" \
 	"$(awk '$1 ~ /_diag$/ { printf "%s ", $1 }' /proc/modules)"
 cd "$SRC"
 t0=$(now)
