@@ -60,10 +60,12 @@ int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */
 int vip_of(const char *name, bool v6, char *buf, size_t len);
 unsigned long long now_ms(void);
-/* E2E_SLOW=N (1-20, default 1): the machine is N times slower than the one the harness's waits
+/* E2E_SLOW=N (1-20, default 1): the machine is N times slower than the one the suite's times
  * were set for (an emulated CPU: tests/vm). Waits for the daemon to do something (start, exit,
- * log a line, answer through the agent) and the suite's time limit are N times as long; bounds
- * a case asserts on (failover, re-admission, "within N s") are not. */
+ * log a line, answer through the agent) and the suite's time limit are N times as long; so are
+ * the configs' check intervals, check timeouts and ejection times (inputs.c) and the bounds the
+ * cases derive from them (slow_ms: "out within interval x threshold"); the claims and counts
+ * the cases assert stay the same. */
 int slow_factor(void);
 int slow_ms(int ms);
 

@@ -41,21 +41,36 @@ static json_t *parse(const char *text, const char *wrap)
 	return j;
 }
 
-/* On a machine E2E_SLOW times slower, a service's ejection times are that many times as long:
- * the cases' connect loops take that much longer, and an ejection must outlast them as it
- * does at full speed (the cases' re-admission waits scale with it). */
-static void scale_ejection(json_t *svc)
+/* obj's member key, a number of seconds, slow_factor() times as long. */
+static void scale_seconds(json_t *obj, const char *key)
 {
-	static const char *const keys[] = { "baseEjectionSeconds", "maxEjectionSeconds" };
-	json_t *od = json_object_get(svc, "outlierDetection"), *v;
-	size_t i;
+	json_t *v = json_object_get(obj, key);
 
-	if (slow_factor() == 1 || !json_is_object(od))
+	if (json_is_integer(v))
+		json_object_set_new(obj, key, json_integer(json_integer_value(v) * slow_factor()));
+	else if (json_is_real(v))
+		json_object_set_new(obj, key, json_real(json_real_value(v) * slow_factor()));
+}
+
+/* On a machine E2E_SLOW times slower, a service's time constants are that many times as long
+ * (ejection times, check intervals and timeouts), and so are the bounds the cases derive from
+ * them (slow_ms): connect loops take that much longer, and a 100 ms check timeout is not one
+ * on an emulated CPU. The claims stay the same (e.g. out within interval x threshold). */
+static void scale_times(json_t *svc)
+{
+	json_t *od = json_object_get(svc, "outlierDetection");
+	json_t *hc = json_object_get(svc, "healthCheck");
+
+	if (slow_factor() == 1)
 		return;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (json_is_integer(v = json_object_get(od, keys[i])))
-			json_object_set_new(od, keys[i],
-					    json_integer(json_integer_value(v) * slow_factor()));
+	if (json_is_object(od)) {
+		scale_seconds(od, "baseEjectionSeconds");
+		scale_seconds(od, "maxEjectionSeconds");
+	}
+	if (json_is_object(hc)) {
+		scale_seconds(hc, "intervalSeconds");
+		scale_seconds(hc, "timeoutSeconds");
+	}
 }
 
 /* Append the services in text to list, except the one named drop. */
@@ -74,7 +89,7 @@ static int add_services(json_t *list, const char *text, const char *drop)
 
 		if (drop && name && !strcmp(name, drop))
 			continue;
-		scale_ejection(s);
+		scale_times(s);
 		json_array_append(list, s);
 	}
 	json_decref(more);
