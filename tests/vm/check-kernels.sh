@@ -242,4 +242,12 @@ elif [ "$timed_out" = 0 ]; then
 fi
 times=$(cat "$run/times" 2>/dev/null || true)
 log "$kver: exit $rc, ${wall}s wall clock (boot to poweroff); $times"
+# One closing line for both runners: their "N passed, N failed[, N skipped]" lines added up.
+sum() {
+	sed -n "s/^\(unit\|e2e\): .*\b\([0-9][0-9]*\) $1.*/\2/p" "$run/unit.out" "$run/e2e.out" \
+		2>/dev/null | tail -n 2 | awk '{ n += $1 } END { print n + 0 }'
+}
+p=$(sum passed) f=$(sum failed) s=$(sum skipped)
+[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1 # no counts (a crash, the limit): one failure
+log "$p passed, $f failed, $s skipped"
 exit "$rc"

@@ -20,13 +20,13 @@ cd "$SRC"
 t0=$(now)
 unit_rc=0
 if [ ${#UNITS[@]} -gt 0 ]; then
-	tests/run-unit.sh "${UNITS[@]}" || unit_rc=$?
+	tests/run-unit.sh "${UNITS[@]}" | tee "$run/unit.out" || unit_rc=$?
 fi
 unit_s=$(took "$t0")
 t1=$(now)
 e2e_rc=0
-tests/run-e2e.sh "$BUILD/e2e/e2e" "$BUILD/asan/sluiced" "$BUILD/sluicectl" "${E2E_ARGS[@]}" ||
-	e2e_rc=$?
+tests/run-e2e.sh "$BUILD/e2e/e2e" "$BUILD/asan/sluiced" "$BUILD/sluicectl" "${E2E_ARGS[@]}" |
+	tee "$run/e2e.out" || e2e_rc=$?
 e2e_s=$(took "$t1")
 [ "$unit_rc" -eq 0 ] && [ "$e2e_rc" -eq 0 ] || rc=1
 printf 'unit_rc=%s unit_s=%s e2e_rc=%s e2e_s=%s\n' "$unit_rc" "$unit_s" "$e2e_rc" "$e2e_s" \
