@@ -102,7 +102,7 @@ fetch() {
 	local name=$1 deb
 	deb=$(cached_deb "$name")
 	if [ -z "$deb" ]; then
-		log "downloading $name into $cache"
+		log "downloading $name into $cache" >&2
 		(cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$name" >/dev/null) ||
 			die "apt-get download $name failed"
 		deb=$(cached_deb "$name")
