@@ -25,13 +25,13 @@ Q := @
 msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf jansson libcurl libmnl
+PKGS := libbpf jansson libcurl libmnl libmicrohttpd
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl) -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 

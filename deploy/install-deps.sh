@@ -9,8 +9,12 @@
 set -euo pipefail
 
 mode=${1:-}
+# What the build needs (all --check looks at), then what the tests start.
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev iproute2 util-linux)
+      libjansson-dev libcmocka-dev libmicrohttpd-dev)
+if [ "$mode" != --check ]; then
+	pkgs+=(iproute2 util-linux prometheus)
+fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 elif [ "$mode" = --kernels ]; then
@@ -36,9 +40,11 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The benchmarks start HAProxy themselves, in their own network namespace; a service the
-# package started on the host would only sit idle.
-if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null &&
-   systemctl is-system-running >/dev/null 2>&1; then
-	systemctl disable --now haproxy >/dev/null 2>&1 || true
-fi
+# The benchmarks start HAProxy, and the tests Prometheus, themselves, in network namespaces of
+# their own; a service a package started on the host would only sit idle.
+for svc in haproxy prometheus; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+	   systemctl is-system-running >/dev/null 2>&1; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	fi
+done

@@ -16,6 +16,10 @@
 	"                 'unhealthyThreshold': 2, 'healthyThreshold': 2}}"
 #define ACT_INSTANCES "a1 act H3", "a2 act H4"
 #define MOVING_SERVICE "{'discoveryName': 'moving', 'clientAliases': [{'port': 80}]}"
+#define TEN_SERVICE                                                                      \
+	"{'discoveryName': 'ten', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
+	" 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 30}}"
+#define TEN_INSTANCES "q1 ten H1", "q2 ten H2"
 
 const struct e2e_case cases[] = {
 	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
@@ -47,6 +51,15 @@ const struct e2e_case cases[] = {
 		.services = "{'discoveryName': 'dead', 'protocol': 'both', "
 			    "'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]}",
 		.instances = { "x1 dead B5 UNHEALTHY" },
+	},
+	{
+		.name = "metrics: promtool passes /metrics; a real Prometheus scrapes the connects",
+		.fn = t_metrics_scraped,
+		.daemon = OWN_DAEMON,
+		/* H11 does not listen: its connects are refused */
+		.services = "{'discoveryName': 'mdead', 'panicThresholdPercent': 0,"
+			    " 'outlierDetection': false, 'clientAliases': [{'port': 80}]}",
+		.instances = { "x1 mdead H11" },
 	},
 	{ .name = "per-backend connect counters", .fn = t_counters },
 	{ .name = "TCP reverse entries leave with their sockets", .fn = t_reverse_entries_released },
@@ -83,7 +96,7 @@ const struct e2e_case cases[] = {
 		.instances = { "e1 extra B2" },
 	},
 	{
-		.name = "sluicectl attach/attached/detach; root refused",
+		.name = "sluicectl attach/attached/detach, task entries and --namespace; root refused; an attached cgroup that is no task untouched",
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},
@@ -146,11 +159,41 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2" },
 	},
 	{
+		.name = "an ejected backend re-added keeps its ejection, and its next one doubles",
+		.fn = t_ejection_survives_readd,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'churn', 'panicThresholdPercent': 0,"
+			    " 'clientAliases': [{'port': 80}],"
+			    " 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 2,"
+			    "                      'maxEjectionSeconds': 8}}",
+		.instances = { "c1 churn H1", "c2 churn H2" },
+		.pool = { "H1", "H2" },
+	},
+	{
 		.name = "maxEjectionPercent: of two dead backends, only one is ejected",
 		.fn = t_ejection_cap,
 		.daemon = OWN_DAEMON,
 		.services = PAS_SERVICE,
 		.instances = { PAS_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a tenant (nobody, in a user and network namespace of its own) whose "
+			"connects to a backend are refused, dropped or aborted takes it from no "
+			"one else",
+		.fn = t_tenant_attack,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a dead backend: out for the one client netns that sees it fail, for "
+			"every client when two do",
+		.fn = t_two_clients,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
 		.pool = { "H1", "H2" },
 	},
 	{

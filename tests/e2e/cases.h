@@ -84,6 +84,9 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_metrics.c */
+void t_metrics_scraped(void);
+
 /* e2e_rails.c */
 void t_hold_lifts(void);
 void t_registry_path_followed(void);
@@ -96,6 +99,7 @@ void t_torn_down_under_daemon(void);
 
 /* e2e_health.c */
 void t_passive(void);
+void t_ejection_survives_readd(void);
 void t_ejection_cap(void);
 void t_active_tcp(void);
 void t_check_state_survives_restart(void);
@@ -107,5 +111,9 @@ void t_least_request(void);
 void t_affinity(void);
 void t_terminate_udp(void);
 void t_terminate_tcp(void);
+
+/* e2e_tenant.c */
+void t_tenant_attack(void);
+void t_two_clients(void);
 
 #endif

@@ -20,6 +20,16 @@ struct request req(enum op op, int family, const char *alias, bool v6vip, bool m
 	return rq;
 }
 
+struct result connects(const char *alias, int count)
+{
+	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
+	struct result res;
+
+	if (agent_run(&agent, &rq, &res))
+		memset(&res, 0, sizeof(res));
+	return res;
+}
+
 bool routes_to(const char *alias, const char *name, int timeout_ms)
 {
 	unsigned long long end = now_ms() + timeout_ms;

@@ -10,16 +10,6 @@
 #include <unistd.h>
 #include "cases.h"
 
-static struct result connects(const char *alias, int count)
-{
-	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
-	struct result res;
-
-	if (agent_run(&agent, &rq, &res))
-		memset(&res, 0, sizeof(res));
-	return res;
-}
-
 /* Passive: the data plane ejects a dead backend after consecutiveFailures failed connects. */
 void t_passive(void)
 {
@@ -49,6 +39,41 @@ void t_passive(void)
 	expect(routes_to("pas", "H1", slow_ms(4000)),
 	       "H1 not re-admitted within 4 s (times E2E_SLOW, as its ejection) of its restart");
 	expect(log_count("backend 127.0.0.21:9100 re-admitted") >= 1, "no re-admission logged");
+}
+
+/* A backend that leaves the registry while ejected and comes back keeps its record: still out
+ * for the rest of its ejection (no failed connect), and its next ejection doubles. */
+void t_ejection_survives_readd(void)
+{
+	char first[96], second[96]; /* the ejections logged: 2 s, then 4 s (times E2E_SLOW) */
+	struct result res;
+
+	snprintf(first, sizeof(first), "ejected after 3 failed connects in a row, for %d.000 s",
+		 2 * slow_factor());
+	snprintf(second, sizeof(second), "ejected after 3 failed connects in a row, for %d.000 s",
+		 4 * slow_factor());
+
+	expect(routes_to("churn", "H1", 2000) && routes_to("churn", "H2", 2000),
+	       "churn does not reach both backends");
+	pool_kill("H1");
+	res = connects("churn", 50);
+	expect(res.failed == 3, "%d failed connects, consecutiveFailures is 3", res.failed);
+	wait_log(first, 1, 2000);
+	expect(log_count(first) == 1, "no 2 s ejection logged");
+	expect(!write_registry("c1", NULL), "remove c1");
+	wait_log("maps updated", 2, 2000);
+	expect(!write_registry(NULL, NULL), "add c1 again");
+	wait_log("is back, still ejected", 1, 2000);
+	expect(log_count("is back, still ejected") == 1, "the re-added backend's record was lost");
+	res = connects("churn", 30);
+	expect(res.failed == 0 && count_of(&res, "H2") == 30,
+	       "the re-added, still ejected backend got connects: %d failed", res.failed);
+	/* Its time is up, it is still dead: three failures, and twice the time. */
+	wait_log("re-admitted after its ejection", 1, 4000);
+	res = connects("churn", 50);
+	expect(res.failed == 3, "%d failed connects after the re-admission", res.failed);
+	wait_log(second, 1, 2000);
+	expect(log_count(second) == 1, "the second ejection did not double");
 }
 
 /* Backends of a service that sluicectl shows as ejected. */

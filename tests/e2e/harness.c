@@ -71,7 +71,7 @@ static int cgroup2_mount(char *buf, size_t len)
 	return ret;
 }
 
-static int lo_up(void)
+int lo_up(void)
 {
 	struct ifreq ifr = {};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), ret;

@@ -32,6 +32,8 @@ struct bench {
 extern struct bench B;
 
 int bench_setup(const char *sluiced, const char *sluicectl);
+/* Bring up the loopback of the caller's network namespace. */
+int lo_up(void);
 void bench_cleanup(void);
 int write_file(const char *path, const char *content);
 /* Write via a temporary file and rename (how registry writers replace files). */
@@ -108,6 +110,9 @@ enum op {
 	OP_UDP_KEEP, /* a connected and an unconnected UDP socket: an exchange on each, another
 		      * after duration_ms (late_errno: the connected one's; port_changed,
 		      * late_name: the unconnected one's) */
+	OP_TCP_PENDING, /* count nonblocking connects opened together, each closed once it
+			 * completes or fails, the rest (abandoned) after duration_ms, 0: at
+			 * once, while they connect */
 };
 
 struct request {
@@ -127,6 +132,7 @@ struct result {
 	int late_errno;    /* OP_TCP_KEEP, OP_UDP_KEEP */
 	int port_changed;  /* OP_UDP_KEEP: the unconnected socket's local port changed */
 	char late_name[16]; /* OP_UDP_KEEP: who answered the unconnected socket later */
+	int abandoned;     /* OP_TCP_PENDING: closed while still connecting */
 	unsigned long long first_fail_at, last_fail_at; /* now_ms() of failures, 0: none */
 	int n;
 	char names[MAX_NAMES][16];
@@ -143,6 +149,28 @@ struct agent {
 	int to, from;
 };
 int agent_start(struct agent *a, const char *cgroup);
+
+/* What the TCP address of a pool server leads to inside an agent's own network namespace. */
+enum answer {
+	ANSWER_REFUSED, /* nothing listens (any address not in the view): connects get a RST */
+	ANSWER_OPEN,    /* a listener that never accepts: connects complete, nothing is read */
+	ANSWER_DROPPED, /* a listener whose accept queue is full: SYNs are dropped */
+};
+
+#define VIEW_SERVERS 2
+
+/* An agent's network namespace of its own (agent_start_in): loopback up, and what the pool
+ * servers' addresses lead to there. Everything in it is the agent's and goes with it. */
+struct netns_view {
+	bool unprivileged; /* as nobody, in a user namespace of its own too; else root's */
+	struct {
+		const char *server; /* a pool server (H1-H12); NULL: the end of the list */
+		enum answer answer;
+	} at[VIEW_SERVERS];
+};
+
+/* agent_start, then (in the cgroup) into a network namespace of its own as view says. */
+int agent_start_in(struct agent *a, const char *cgroup, const struct netns_view *view);
 int agent_send(struct agent *a, const struct request *rq);
 int agent_wait(struct agent *a, struct result *res, int timeout_ms); /* times E2E_SLOW */
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
@@ -153,6 +181,9 @@ void agent_stop(struct agent *a);
 /* The serving thread; no server listens until pool_up. */
 int pool_start(void);
 const char *pool_addr(const char *name); /* NULL: no such server */
+/* A listener (not served) at the TCP address of server name, in the caller's network
+ * namespace: for the namespaces of agent_start_in. The fd, or -1. */
+int pool_listen_at(const char *name, int backlog);
 int pool_up(const char *name);   /* listen on both ports, /healthz answering 200 */
 void pool_down(void);            /* every server stops listening on both ports */
 int pool_kill(const char *name);   /* close the TCP listener: connects are refused */
@@ -176,6 +207,8 @@ extern struct agent agent; /* in the attached cgroup */
 
 struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
 		   int port, int count);
+/* count OP_TCP connects to alias:80 (IPv4) by the agent; all zero when it does not answer. */
+struct result connects(const char *alias, int count);
 /* alias:80 answers from backend name within timeout_ms (not scaled: cases assert on it). */
 bool routes_to(const char *alias, const char *name, int timeout_ms);
 /* Wait (bounded, times E2E_SLOW) until the log holds needle at least n times. */

@@ -152,7 +152,7 @@ static void test_defaults(void **state)
 	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
 	assert_true(cfg.vip_cidr4.v4);
 	assert_false(cfg.has_vip_cidr6);
-	assert_null(cfg.registry_file);
+	assert_int_equal(cfg.nsources, 0);
 	assert_string_equal(cfg.bpffs, SL_DEFAULT_BPFFS);
 	assert_string_equal(cfg.hosts_file, SL_DEFAULT_HOSTS_FILE);
 	assert_string_equal(cfg.state_file, SL_DEFAULT_STATE_FILE);
@@ -196,7 +196,9 @@ static void test_every_field(void **state)
 	assert_true(cfg.has_vip_cidr6);
 	assert_false(cfg.vip_cidr6.v4);
 	assert_string_equal(sl_cidr_format(&cfg.vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
-	assert_string_equal(cfg.registry_file, "/var/lib/sluice/instances.json");
+	assert_int_equal(cfg.nsources, 1);
+	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.sources[0].file, "/var/lib/sluice/instances.json");
 	assert_int_equal(cfg.ncgroups, 2);
 	assert_string_equal(cfg.cgroups[0], "/sys/fs/cgroup/a");
 	assert_string_equal(cfg.cgroups[1], "/sys/fs/cgroup/b.slice");
@@ -375,6 +377,21 @@ static void test_vip_range_edges(void **state)
 	sl_config_free(&cfg);
 }
 
+/* Several sources, in the order written; one reload-identity rule. */
+static void test_registry_sources(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'registry':[{'file':'/a'},{'file':'/b'}]"), &cfg);
+	assert_int_equal(cfg.nsources, 2);
+	assert_string_equal(cfg.sources[0].file, "/a");
+	assert_string_equal(cfg.sources[1].file, "/b");
+	assert_true(sl_source_cfg_eq(&cfg.sources[0], &cfg.sources[0]));
+	assert_false(sl_source_cfg_eq(&cfg.sources[0], &cfg.sources[1]));
+	sl_config_free(&cfg);
+}
+
 static void test_registry_paths(void **state)
 {
 	static const struct {
@@ -399,7 +416,7 @@ static void test_registry_paths(void **state)
 		snprintf(text, sizeof(text), TOP("'registry':{'file':'%s'}"), cases[i].file);
 		if (parse(text, cases[i].origin, &cfg, &err))
 			fail_msg("%s + %s: %s", cases[i].origin, cases[i].file, err.msg);
-		assert_string_equal(cfg.registry_file, cases[i].want);
+		assert_string_equal(cfg.sources[0].file, cases[i].want);
 		assert_string_equal(cfg.origin, cases[i].origin);
 		sl_config_free(&cfg);
 	}
@@ -987,8 +1004,16 @@ static void test_top_level_errors(void **state)
 		  { ORIGIN ": vipCidr6: must be an IPv6 range" } },
 		{ "vipCidr6 host bits", TOP("'vipCidr6':'fd00::1/64'"), { ORIGIN ": vipCidr6: must be an IPv6 range" } },
 		{ "registry string", TOP("'registry':'/x.json'"),
-		  { ORIGIN ": registry: must be an object", "got \"/x.json\"" } },
-		{ "registry empty", TOP("'registry':{}"), { ORIGIN ": registry.file: required" } },
+		  { ORIGIN ": registry: must be an object naming its sources", "got \"/x.json\"" } },
+		{ "registry empty", TOP("'registry':{}"),
+		  { ORIGIN ": registry: names no source: give \"file\": PATH" } },
+		{ "registry empty array", TOP("'registry':[]"),
+		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}) or a "
+		    "non-empty array of them, got []" } },
+		{ "registry array element", TOP("'registry':[{'file':'a'},{'file':2}]"),
+		  { ORIGIN ": registry[1].file: must be a non-empty path, got 2" } },
+		{ "registry array not object", TOP("'registry':[{'file':'a'},'b']"),
+		  { ORIGIN ": registry[1]: must be an object naming its sources", "got \"b\"" } },
 		{ "registry extra", TOP("'registry':{'file':'x','poll':1}"),
 		  { ORIGIN ": registry.poll: unknown field" } },
 		{ "registry file empty", TOP("'registry':{'file':''}"),
@@ -1058,7 +1083,7 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
+		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
@@ -1124,6 +1149,36 @@ static void test_vip_range_safety(void **state)
 	sl_config_free(&cfg);
 	parse_ok(TOP("'vipCidr':'10.9.0.0/16','allowRoutableVips':true"), &cfg);
 	sl_config_free(&cfg);
+}
+
+/* "metrics": on by default at 127.0.0.1:9810; false turns it off; a listen address must be a
+ * literal address and a port. */
+static void test_metrics(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'enabled':true"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':false"), &cfg);
+	assert_null(cfg.metrics_listen);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{'listen':'[::1]:9999'}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "[::1]:9999");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	assert_int_equal(parse(TOP("'metrics':{'listen':'localhost:80'}"), ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics.listen: must be \"ADDRESS:PORT\" or "
+			    "\"[IPV6]:PORT\" with a literal address and a port from 1 to 65535, got "
+			    "\"localhost:80\"");
+	assert_int_equal(parse(TOP("'metrics':true"), ORIGIN, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics: must be false, \"ADDR:PORT\" or an object "
+			    "{\"listen\": \"ADDR:PORT\"}, got true");
 }
 
 static void test_health_status_and_port(void **state)
@@ -1404,7 +1459,7 @@ static void test_load(void **state)
 		fail_msg("%s: %s", path, err.msg);
 	assert_string_equal(cfg.origin, path);
 	snprintf(want, sizeof(want), "%s/instances.json", tmpdir);
-	assert_string_equal(cfg.registry_file, want);
+	assert_string_equal(cfg.sources[0].file, want);
 	sl_config_free(&cfg);
 
 	/* errors in the file name the file, with the line for a syntax error */
@@ -1493,6 +1548,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_status_and_port),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_vip_range_safety),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_defaults),
@@ -1504,6 +1560,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_vips),
 		cmocka_unit_test(test_vip_range_edges),
 		cmocka_unit_test(test_registry_paths),
+		cmocka_unit_test(test_registry_sources),
 		cmocka_unit_test(test_service_defaults),
 		cmocka_unit_test(test_service_new_fields),
 		cmocka_unit_test(test_lb_policy_and_affinity),

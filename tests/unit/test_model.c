@@ -789,10 +789,59 @@ static void test_disabled(void **state)
 	assert_int_equal(p.nfrontend_deletes, m1.nfrontends);
 	assert_int_equal(p.nbackend_deletes,
 			 m1.services[0].nbackends + m1.services[1].nbackends);
-	assert_int_equal(sl_plan_size(&p), 2 + m1.nfrontends + p.nbackend_deletes);
+	assert_int_equal(p.nvip_port_deletes, m1.nvip_ports);
+	assert_int_equal(p.nnamespace_deletes, 1);
+	assert_int_equal(sl_plan_size(&p), 2 + m1.nfrontends + p.nbackend_deletes +
+					   m1.nvip_ports + 1);
 	sl_plan_free(&p);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
+}
+
+/* The namespace gets an id that it keeps across rebuilds; frontends are keyed by it; a
+ * renamed namespace is another one, under an id that was not the old one's; vip_ports holds
+ * one entry per VIP, port and protocol. */
+static void test_namespace_ids(void **state)
+{
+	struct world w;
+	struct sl_model m1, m2, m3;
+	size_t i;
+
+	(void)state;
+	world_init(&w);
+	fill_two_services(&w);
+	build(&w, NULL, &m1);
+	assert_int_equal(m1.nnamespaces, 1);
+	assert_string_equal(m1.namespaces[0].value.name, "ns");
+	assert_int_equal(m1.namespaces[0].value.order, 0);
+	assert_true(m1.namespaces[0].id > 0);
+	assert_ptr_equal(sl_model_find_namespace_name(&m1, "ns"), &m1.namespaces[0]);
+	assert_ptr_equal(sl_model_find_namespace(&m1, m1.namespaces[0].id), &m1.namespaces[0]);
+	assert_null(sl_model_find_namespace_name(&m1, "other"));
+	for (i = 0; i < m1.nfrontends; i++)
+		assert_int_equal(m1.frontends[i].key.ns_id, m1.namespaces[0].id);
+	/* api: TCP+UDP on a v4 and a v6 VIP; web: TCP on two v4 VIPs */
+	assert_int_equal(m1.nfrontends, 6);
+	assert_int_equal(m1.nvip_ports, 6);
+	for (i = 0; i < m1.nvip_ports; i++) {
+		assert_int_equal(m1.vip_ports[i].value.namespaces, 1);
+		if (i)
+			assert_true(memcmp(&m1.vip_ports[i - 1].key, &m1.vip_ports[i].key,
+					   sizeof(m1.vip_ports[i].key)) < 0);
+	}
+
+	build(&w, &m1, &m2);
+	assert_int_equal(m2.namespaces[0].id, m1.namespaces[0].id);
+	w.cfg.namespace = "renamed";
+	build(&w, &m2, &m3);
+	assert_int_equal(m3.nnamespaces, 1);
+	assert_string_equal(m3.namespaces[0].value.name, "renamed");
+	assert_int_not_equal(m3.namespaces[0].id, m2.namespaces[0].id);
+	for (i = 0; i < m3.nfrontends; i++)
+		assert_int_equal(m3.frontends[i].key.ns_id, m3.namespaces[0].id);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+	sl_model_free(&m3);
 }
 
 /* ---- limits ---- */
@@ -1243,17 +1292,20 @@ static void test_policy_from_config(void **state)
 	sc.lb_policy = SLUICE_LB_LEAST_REQUEST;
 	sc.outlier.enabled = true;
 	sc.outlier.consecutive_failures = 5;
+	sc.outlier.base_ejection_ms = 1500;
 	sc.affinity_timeout_s = 30;
 	sl_policy_from_config(&sc, &p);
 	assert_int_equal(p.lb_policy, SLUICE_LB_LEAST_REQUEST);
 	assert_int_equal(p.consecutive_failures, 5);
 	assert_true(p.affinity_timeout_ns == 30000000000ULL);
+	assert_true(p.ejection_ns == 1500000000ULL); /* a client's own ejection: the base time */
 	assert_int_equal(p.flags, 0);
 	sc.outlier.enabled = false;
 	sc.affinity_timeout_s = 0;
 	sl_policy_from_config(&sc, &p);
 	assert_int_equal(p.consecutive_failures, 0);
 	assert_true(p.affinity_timeout_ns == 0);
+	assert_true(p.ejection_ns == 0);
 }
 
 int main(void)
@@ -1273,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(test_removed_id_not_reused),
 		cmocka_unit_test(test_freed_id_not_reused_at_once),
 		cmocka_unit_test(test_disabled),
+		cmocka_unit_test(test_namespace_ids),
 		cmocka_unit_test(test_id_exhaustion),
 		cmocka_unit_test(test_frontend_limit),
 		cmocka_unit_test(test_too_many_serving),

@@ -532,11 +532,126 @@ static const struct sl_json_row service_rows[] = {
 	{ 0 },
 };
 
-static const struct sl_json_row registry_rows[] = { /* fill the config */
-	{ "file", SL_JSON_CUSTOM, TOP(registry_file), .required = true,
+/* "ADDR:PORT" or "[ADDR6]:PORT" with a literal address (struct sl_endpoint's syntax). */
+static int parse_listen(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			void *base)
+{
+	struct sl_addr a;
+	uint16_t port;
+
+	if (!json_is_string(v) || sl_endpoint_parse(json_string_value(v), &a, &port))
+		return sl_json_fail_got(j, v, "must be \"ADDRESS:PORT\" or \"[IPV6]:PORT\" with a "
+					"literal address and a port from 1 to 65535");
+	return sl_json_set_str(j, sl_json_field(base, row), json_string_value(v));
+}
+
+static const struct sl_json_row metrics_rows[] = {
+	{ "listen", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_config, metrics_listen),
+	  .parse = parse_listen },
+	{ 0 },
+};
+
+static const struct sl_json_row metrics_row = {
+	.type = SL_JSON_OBJECT, .rows = metrics_rows,
+	.expect = "must be false, \"ADDR:PORT\" or an object {\"listen\": \"ADDR:PORT\"}",
+};
+
+/* "metrics": false (no endpoint), {"listen": ...} (its default when absent), or the listen
+ * address alone (the row's default is written so). */
+static int parse_metrics(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			 void *base)
+{
+	char **out = sl_json_field(base, row);
+	int ret;
+
+	if (json_is_false(v)) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	if (json_is_string(v))
+		return parse_listen(j, row, v, base);
+	free(*out);
+	*out = NULL;
+	ret = sl_json_object(j, &metrics_row, v, base);
+	if (!ret && !*out)
+		ret = sl_json_set_str(j, out, SL_DEFAULT_METRICS_LISTEN);
+	return ret;
+}
+
+/* One registry object: each source kind it names is a source (in this order). */
+struct registry_obj {
+	char *file;
+};
+
+static const struct sl_json_row registry_obj_rows[] = {
+	{ "file", SL_JSON_CUSTOM, SL_JSON_AT(struct registry_obj, file),
 	  .parse = parse_registry_file },
 	{ 0 },
 };
+
+static const struct sl_json_row registry_obj_row = {
+	.type = SL_JSON_OBJECT, .rows = registry_obj_rows,
+	.expect = "must be an object naming its sources ({\"file\": PATH})",
+};
+
+/* Append the sources obj names to cfg; an object that names none is an error. */
+static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry_obj *obj)
+{
+	struct sl_source_cfg *v;
+
+	if (!obj->file)
+		return sl_json_fail(j, "names no source: give \"file\": PATH");
+	v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
+	if (!v)
+		return sl_json_oom(j);
+	cfg->sources = v;
+	v[cfg->nsources++] = (struct sl_source_cfg){ .kind = SL_SOURCE_FILE, .file = obj->file };
+	obj->file = NULL;
+	return 0;
+}
+
+static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const json_t *v)
+{
+	struct registry_obj obj = { 0 };
+	int ret = sl_json_object(j, &registry_obj_row, v, &obj);
+
+	if (!ret)
+		ret = add_sources(j, cfg, &obj);
+	free(obj.file);
+	return ret;
+}
+
+/* "registry": an object naming its sources, or an array of such objects (sources merged in
+ * the order written: the first to list an instance wins). */
+static int parse_registry(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			  void *base)
+{
+	struct sl_config *cfg = base;
+	const json_t *elem;
+	size_t i, saved;
+	int ret;
+
+	(void)row;
+	if (json_is_object(v))
+		return read_registry_obj(j, cfg, v);
+	if (!json_is_array(v) || !json_array_size(v))
+		return sl_json_fail_got(j, v, "must be an object naming its sources ({\"file\": "
+					"PATH}) or a non-empty array of them");
+	json_array_foreach(v, i, elem) {
+		saved = sl_json_push_index(j, i);
+		ret = read_registry_obj(j, cfg, elem);
+		sl_json_pop(j, saved);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
+{
+	return a->kind == b->kind && !strcmp(a->file, b->file);
+}
 
 static const struct sl_json_row limit_rows[] = {
 	{ "services", SL_JSON_INT, LIMIT(services), .min = 1, .max = LIMIT_MAX_SERVICES,
@@ -565,8 +680,7 @@ static const struct sl_json_row top_rows[] = {
 	  .has = SL_JSON_HAS(struct sl_config, has_vip_cidr6), .parse = parse_cidr6 },
 	{ "allowRoutableVips", SL_JSON_BOOL, TOP(allow_routable_vips) },
 	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },
-	{ "registry", SL_JSON_OBJECT, .rows = registry_rows,
-	  .expect = "must be an object {\"file\": PATH}" },
+	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry },
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
 	  .elem = &cgroup_elem, .expect = "must be an array of absolute paths" },
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
@@ -576,6 +690,8 @@ static const struct sl_json_row top_rows[] = {
 	{ "limits", SL_JSON_OBJECT, TOP(limits), .rows = limit_rows },
 	{ "socketTermination", SL_JSON_CHOICE, TOP(sockterm), .names = sockterm_modes,
 	  .def = SL_SOCKTERM_AUTO },
+	{ "metrics", SL_JSON_CUSTOM, TOP(metrics_listen), .def_str = SL_DEFAULT_METRICS_LISTEN,
+	  .parse = parse_metrics },
 	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, services, nservices),
 	  .elem = &service_elem, .required = true },
 	{ .key = "logConfiguration", .type = SL_JSON_IGNORED },
@@ -928,10 +1044,13 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->cgroups);
 	free(cfg->origin);
 	free(cfg->namespace);
-	free(cfg->registry_file);
+	for (i = 0; i < cfg->nsources; i++)
+		free(cfg->sources[i].file);
+	free(cfg->sources);
 	free(cfg->bpffs);
 	free(cfg->hosts_file);
 	free(cfg->state_file);
 	free(cfg->status_file);
+	free(cfg->metrics_listen);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -18,6 +18,7 @@
 #define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
 #define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
 #define SL_DEFAULT_STATUS_FILE "/run/sluice/status.json"
+#define SL_DEFAULT_METRICS_LISTEN "127.0.0.1:9810"
 #define SL_DEFAULT_VIP_CIDR "127.255.0.0/16"
 
 struct sl_alias_cfg {
@@ -78,6 +79,19 @@ struct sl_service_cfg {
 	struct sl_outlier_cfg outlier;
 };
 
+/* A registry source: where instances come from. */
+enum sl_source_kind {
+	SL_SOURCE_FILE = 0, /* "file": a discover-instances document or a directory of them */
+};
+
+struct sl_source_cfg {
+	enum sl_source_kind kind;
+	char *file; /* SL_SOURCE_FILE: the path (made absolute from the config's directory) */
+};
+
+/* The same source, configured the same way (a reload keeps it). */
+bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b);
+
 /* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
 enum sl_sockterm_mode {
 	SL_SOCKTERM_AUTO = 0, /* "auto" (default): iterators if the kernel has them, else diag */
@@ -104,7 +118,8 @@ struct sl_config {
 				    * unless a fixed "vip6" is given */
 	bool allow_routable_vips;  /* "allowRoutableVips": a vipCidr outside 127.0.0.0/8 is
 				    * accepted (an unrewritten VIP then reaches the network) */
-	char *registry_file;       /* "registry": {"file": PATH}; NULL: no registry */
+	struct sl_source_cfg *sources; /* "registry": its sources, in the order written */
+	size_t nsources;
 	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
 	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */
 	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
@@ -113,6 +128,8 @@ struct sl_config {
 	size_t ncgroups;
 	struct sl_limits limits;
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default
+				    * 127.0.0.1:9810; NULL: "metrics": false */
 	struct sl_service_cfg *services;
 	size_t nservices;
 };

@@ -33,14 +33,32 @@ static int cmp_frontend(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+static int cmp_namespace_id(const void *a, const void *b)
+{
+	const struct sl_namespace_model *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_vip_port(const void *a, const void *b)
+{
+	const struct sl_vip_port_model *x = a, *y = b;
+
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
 void sl_model_sort(struct sl_model *m)
 {
 	size_t i;
 
+	if (m->nnamespaces)
+		qsort(m->namespaces, m->nnamespaces, sizeof(*m->namespaces), cmp_namespace_id);
 	if (m->nservices)
 		qsort(m->services, m->nservices, sizeof(*m->services), cmp_service_id);
 	if (m->nfrontends)
 		qsort(m->frontends, m->nfrontends, sizeof(*m->frontends), cmp_frontend);
+	if (m->nvip_ports)
+		qsort(m->vip_ports, m->nvip_ports, sizeof(*m->vip_ports), cmp_vip_port);
 	for (i = 0; i < m->nservices; i++)
 		if (m->services[i].nbackends)
 			qsort(m->services[i].backends, m->services[i].nbackends,
@@ -58,7 +76,27 @@ void sl_model_free(struct sl_model *m)
 	}
 	free(m->services);
 	free(m->frontends);
+	free(m->namespaces);
+	free(m->vip_ports);
 	memset(m, 0, sizeof(*m));
+}
+
+const struct sl_namespace_model *sl_model_find_namespace_name(const struct sl_model *m,
+							      const char *name)
+{
+	for (size_t i = 0; i < m->nnamespaces; i++)
+		if (!strcmp(m->namespaces[i].value.name, name))
+			return &m->namespaces[i];
+	return NULL;
+}
+
+const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *m, uint32_t id)
+{
+	struct sl_namespace_model key = { .id = id };
+
+	if (!m->nnamespaces)
+		return NULL;
+	return bsearch(&key, m->namespaces, m->nnamespaces, sizeof(key), cmp_namespace_id);
 }
 
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id)
@@ -137,8 +175,10 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 {
 	memset(pol, 0, sizeof(*pol));
 	pol->lb_policy = sc->lb_policy;
-	if (sc->outlier.enabled)
+	if (sc->outlier.enabled) {
 		pol->consecutive_failures = sc->outlier.consecutive_failures;
+		pol->ejection_ns = (uint64_t)sc->outlier.base_ejection_ms * 1000000ULL;
+	}
 	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
 }
 
@@ -158,10 +198,11 @@ static bool in_panic(const struct sl_service_model *svc, uint32_t panic_percent)
 	return panic_percent && total && serving * 100 < (uint64_t)panic_percent * total;
 }
 
-void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
-			  uint16_t port, uint8_t proto)
+void sl_frontend_key_make(struct sluice_frontend_key *k, uint32_t ns_id,
+			  const struct sl_addr *vip, uint16_t port, uint8_t proto)
 {
 	memset(k, 0, sizeof(*k));
+	k->ns_id = ns_id;
 	memcpy(k->addr, vip->a, sizeof(k->addr));
 	k->port = htons(port);
 	k->proto = proto;
@@ -287,6 +328,8 @@ struct build {
 	const struct sl_service_model **cur_by_name; /* current services sorted by name */
 	const struct sl_vip_entry **vip4, **vip6;    /* in->vip4 and vip6 sorted by name */
 	size_t ninst;
+	uint32_t ns_id;                       /* the namespace being built */
+	size_t ns_cap;                        /* room in the model's namespaces */
 	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
 	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
 	struct sl_err *err;
@@ -537,7 +580,8 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 					return -ENOMEM;
 				fe = &m->frontends[m->nfrontends++];
 				memset(fe, 0, sizeof(*fe));
-				sl_frontend_key_make(&fe->key, vips[f], a->port, protos[p]);
+				sl_frontend_key_make(&fe->key, b->ns_id, vips[f], a->port,
+						     protos[p]);
 				fe->value.service_id = service_id;
 				snprintf(fe->value.alias, sizeof(fe->value.alias), "%s", a->dns_name);
 			}
@@ -575,6 +619,89 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 	if (!err)
 		err = add_frontends(b, m, sc, svc->id, fcap);
 	return err;
+}
+
+/* A namespace keeps its id; a new one takes the id after the highest in use, so an id
+ * that left (and tasks still naming it) is not handed to another at once. */
+static uint32_t namespace_id(const struct build *b, const struct sl_model *m, const char *name)
+{
+	const struct sl_namespace_model *cur = sl_model_find_namespace_name(b->in->current, name);
+	uint32_t id, top = 0;
+	size_t i;
+
+	if (cur)
+		return cur->id;
+	for (i = 0; i < b->in->current->nnamespaces; i++)
+		top = b->in->current->namespaces[i].id > top ? b->in->current->namespaces[i].id : top;
+	for (i = 0; i < m->nnamespaces; i++)
+		top = m->namespaces[i].id > top ? m->namespaces[i].id : top;
+	for (id = 1; id < SLUICE_MAX_NAMESPACES; id++) {
+		uint32_t cand = 1 + (top + id - 1) % (SLUICE_MAX_NAMESPACES - 1);
+
+		if (!sl_model_find_namespace(b->in->current, cand)) {
+			for (i = 0; i < m->nnamespaces && m->namespaces[i].id != cand; i++)
+				;
+			if (i == m->nnamespaces)
+				return cand;
+		}
+	}
+	return 0;
+}
+
+static int build_namespace(struct build *b, struct sl_model *m, const char *name,
+			   uint32_t order)
+{
+	struct sl_namespace_model *ns;
+
+	if (sl_vec_room(m->namespaces, m->nnamespaces, b->ns_cap))
+		return -ENOMEM;
+	ns = &m->namespaces[m->nnamespaces];
+	memset(ns, 0, sizeof(*ns));
+	ns->id = namespace_id(b, m, name);
+	if (!ns->id) {
+		sl_err_set(b->err, "namespace %s: no namespace id left (at most %d namespaces)",
+			   name, SLUICE_MAX_NAMESPACES - 1);
+		return -ENOSPC;
+	}
+	snprintf(ns->value.name, sizeof(ns->value.name), "%s", name);
+	ns->value.order = order;
+	m->nnamespaces++;
+	b->ns_id = ns->id;
+	return 0;
+}
+
+/* vip_ports from the frontends: one entry per VIP, port and protocol, counting the
+ * namespaces that have a frontend there. */
+static int build_vip_ports(struct sl_model *m)
+{
+	struct sl_vip_port_model *v;
+	size_t i, n = 0, j;
+
+	if (!m->nfrontends)
+		return 0;
+	v = calloc(m->nfrontends, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < m->nfrontends; i++) {
+		const struct sluice_frontend_key *k = &m->frontends[i].key;
+
+		memcpy(v[i].key.addr, k->addr, sizeof(v[i].key.addr));
+		v[i].key.port = k->port;
+		v[i].key.proto = k->proto;
+		v[i].value.namespaces = 1;
+	}
+	/* One namespace has one frontend per VIP, port and protocol: equal keys are as many
+	 * namespaces. */
+	qsort(v, m->nfrontends, sizeof(*v), cmp_vip_port);
+	for (i = 0; i < m->nfrontends; i = j) {
+		v[n] = v[i];
+		for (j = i + 1; j < m->nfrontends && !cmp_vip_port(&v[i], &v[j]); j++)
+			v[n].value.namespaces++;
+		n++;
+	}
+	m->vip_ports = v;
+	m->nvip_ports = n;
+	return 0;
 }
 
 static void mark_current_ids(struct build *b)
@@ -625,11 +752,13 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 	if (b.ninst)
 		qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
 
-	for (i = 0; i < cfg->nservices; i++) {
+	ret = build_namespace(&b, &m, cfg->namespace, 0);
+	for (i = 0; !ret && i < cfg->nservices; i++)
 		ret = build_service(&b, &m, &cfg->services[i], &fcap);
-		if (ret)
-			goto out;
-	}
+	if (!ret)
+		ret = build_vip_ports(&m);
+	if (ret)
+		goto out;
 	sl_model_sort(&m);
 	*out = m;
 	memset(&m, 0, sizeof(m));

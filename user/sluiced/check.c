@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "files/state_file.h"
-#include "inputs/registry_file.h"
+#include "inputs/sources.h"
 #include "lib/log.h"
 #include "model/desired.h"
 #include "sluiced/check.h"
@@ -55,34 +55,23 @@ static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_
 	}
 }
 
-/* The registry's instances into *src; 0 when every file reads and parses. */
-static int check_registry(const struct sl_config *cfg, struct sl_registry_file **src)
+/* The registry's sources into *ss: 0 when every one reads and every file parses (problems
+ * are said by the sources). */
+static int check_registry(const struct sl_config *cfg, struct sl_sources *ss)
 {
 	struct sl_err err;
-	bool changed;
-	int ret;
 
-	*src = NULL;
-	if (!cfg->registry_file)
-		return 0;
-	*src = sl_registry_file_open(cfg->registry_file, &err);
-	if (!*src) {
+	if (sl_sources_open(ss, cfg, 2 * (size_t)cfg->limits.backends, &err)) {
 		pr_err("%s", err.msg);
 		return -1;
 	}
-	sl_registry_file_set_limits(*src, 2048UL * cfg->limits.backends,
-				    2 * (size_t)cfg->limits.backends);
-	ret = sl_registry_file_refresh(*src, &changed); /* problems are said there */
-	if (!ret && sl_registry_file_bad_files(*src))
-		ret = -1;
-	return ret;
+	return sl_sources_incomplete(ss) ? -1 : 0;
 }
 
 int sl_check(const char *config_path, FILE *out)
 {
-	static const struct sl_instances none;
 	static const struct sl_model empty;
-	struct sl_registry_file *reg = NULL;
+	struct sl_sources reg = {};
 	struct sl_desired want = {};
 	struct sl_id_alloc sids = {}, bids = {};
 	struct sl_desired_input in;
@@ -100,11 +89,11 @@ int sl_check(const char *config_path, FILE *out)
 		pr_warn("%s; VIPs would be assigned anew", err.msg);
 	if (check_registry(&cfg, &reg))
 		goto out;
-	if (reg)
-		fprintf(out, "registry %s: %zu instances\n", cfg.registry_file,
-			sl_registry_file_instances(reg)->n);
+	if (cfg.nsources)
+		fprintf(out, "registry: %zu source%s, %zu instances\n", cfg.nsources,
+			cfg.nsources == 1 ? "" : "s", sl_sources_instances(&reg)->n);
 	in = (struct sl_desired_input){ .cfg = &cfg,
-					.instances = reg ? sl_registry_file_instances(reg) : &none,
+					.instances = sl_sources_instances(&reg),
 					.prev_vip4 = &st.vip4, .prev_vip6 = &st.vip6,
 					.current = &empty };
 	if (sl_desired_build(&in, &sids, &bids, &want, &err)) {
@@ -115,7 +104,7 @@ int sl_check(const char *config_path, FILE *out)
 	ret = 0;
 out:
 	sl_desired_free(&want);
-	sl_registry_file_close(reg);
+	sl_sources_close(&reg);
 	sl_state_free(&st);
 	sl_config_free(&cfg);
 	if (ret)

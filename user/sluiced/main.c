@@ -15,10 +15,11 @@
 #include "lib/version.h"
 #include "sluiced/check.h"
 #include "sluiced/daemon.h"
+#include "sluiced/metrics.h"
+#include "sluiced/metrics_render.h"
 #include "sluiced/notify.h"
 #include "sluiced/status.h"
 
-#define DEBOUNCE_NS (20 * 1000 * 1000) /* registry writes settle this long before a read */
 #define TICK_SEC 2                      /* housekeeping period */
 
 static void usage(FILE *f)
@@ -76,29 +77,66 @@ static void arm(int tfd, time_t sec, long nsec, bool periodic)
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
-/* The registry source in use changed (a reload, or a pending one that reads now): watch its
- * inotify fd in place of the old one's (which may have had the same number). */
-static void follow_registry(struct sl_daemon *d, int ep, const struct sl_registry_file **watched)
+#define MAX_SOURCE_FDS 64 /* registry sources watched at once */
+
+/* The registry sources' fds the loop watches, following reloads that change the sources. */
+struct watched {
+	int fds[MAX_SOURCE_FDS];
+	size_t n;
+	unsigned generation;
+	bool set;
+};
+
+/* The sources in use changed: their fds in place of the old ones'. The old ones are closed
+ * (so out of the epoll set) and a number may be reused: remove every old number first, then
+ * add the new ones. */
+static void follow_sources(struct sl_daemon *d, int ep, struct watched *w)
 {
-	if (d->registry == *watched)
+	size_t i;
+
+	if (w->set && w->generation == d->sources.generation)
 		return;
-	if (*watched)
-		epoll_ctl(ep, EPOLL_CTL_DEL, sl_registry_file_fd(d->registry ? d->registry : *watched),
-			  NULL);
-	*watched = d->registry;
-	if (d->registry && add_fd(ep, sl_registry_file_fd(d->registry)) && errno != EEXIST)
-		pr_err("event loop: watching the registry: %s", strerror(errno));
+	for (i = 0; i < w->n; i++)
+		epoll_ctl(ep, EPOLL_CTL_DEL, w->fds[i], NULL);
+	w->n = sl_sources_fds(&d->sources, w->fds, MAX_SOURCE_FDS);
+	w->generation = d->sources.generation;
+	w->set = true;
+	for (i = 0; i < w->n; i++)
+		if (add_fd(ep, w->fds[i]))
+			pr_err("event loop: watching the registry: %s", strerror(errno));
 }
 
-static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *debounce, int *tick)
+static bool watched_fd(const struct watched *w, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->fds[i] == fd)
+			return true;
+	return false;
+}
+
+/* The metrics endpoint's fd in the loop, following its reopening on a reload (the old fd is
+ * closed, so out of the epoll set, and its number may be the new one's). */
+static void follow_metrics(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (*fd >= 0 && d->metrics_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->metrics_generation;
+	*fd = d->metrics ? sl_metrics_fd(d->metrics) : -1;
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the metrics endpoint: %s", strerror(errno));
+}
+
+static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 {
 	int hfds[SL_MONITOR_NFDS], k;
 
 	*ep = epoll_create1(EPOLL_CLOEXEC);
-	*debounce = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	*tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (*ep < 0 || *debounce < 0 || *tick < 0 || add_fd(*ep, sfd) || add_fd(*ep, *debounce) ||
-	    add_fd(*ep, *tick))
+	if (*ep < 0 || *tick < 0 || add_fd(*ep, sfd) || add_fd(*ep, *tick))
 		return -errno;
 	sl_monitor_fds(d->monitor, hfds);
 	for (k = 0; k < SL_MONITOR_NFDS; k++)
@@ -110,11 +148,13 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *debounce, int *
 
 static int run(struct sl_daemon *d, int sfd)
 {
-	const struct sl_registry_file *watched = NULL;
-	int ep = -1, debounce = -1, tick = -1, ret;
+	struct watched watched = { .set = false };
+	unsigned metrics_gen = 0;
+	int metrics_fd = -1;
+	int ep = -1, tick = -1, ret;
 	struct epoll_event evs[8];
 
-	ret = open_loop(d, sfd, &ep, &debounce, &tick);
+	ret = open_loop(d, sfd, &ep, &tick);
 	if (ret) {
 		pr_err("event loop: %s", strerror(-ret));
 		goto out;
@@ -122,7 +162,10 @@ static int run(struct sl_daemon *d, int sfd)
 	for (;;) {
 		int n, i;
 
-		follow_registry(d, ep, &watched);
+		follow_sources(d, ep, &watched);
+		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
+			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
 		sl_status_publish(d);
 		n = epoll_wait(ep, evs, 8, -1);
@@ -152,12 +195,11 @@ static int run(struct sl_daemon *d, int sfd)
 				pr_info("SIGHUP: reloading %s", d->config_path);
 				sl_notify("RELOADING=1");
 				sl_daemon_reload(d);
-			} else if (watched && fd == sl_registry_file_fd(watched)) {
-				if (sl_registry_file_drain(d->registry))
-					arm(debounce, 0, DEBOUNCE_NS, false);
-			} else if (fd == debounce) {
-				if (read(debounce, &ticks, sizeof(ticks)) == sizeof(ticks))
-					sl_daemon_registry_changed(d);
+			} else if (fd == metrics_fd) {
+				if (d->metrics && sl_metrics_wanted(d->metrics))
+					sl_metrics_answer(d->metrics, sl_metrics_render(d));
+			} else if (watched_fd(&watched, fd)) {
+				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
 				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks) &&
 				    sl_daemon_tick(d))
@@ -172,8 +214,6 @@ gone:
 out:
 	if (ep >= 0)
 		close(ep);
-	if (debounce >= 0)
-		close(debounce);
 	if (tick >= 0)
 		close(tick);
 	return ret;

@@ -26,10 +26,30 @@ static const char *iso_time(time_t t, char *buf, size_t len)
 	return buf;
 }
 
+static json_t *sources_json(const struct sl_sources *ss)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < ss->n; i++) {
+		const struct sl_source *src = ss->v[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i, s:I}", "kind", "file",
+						   "path", src->cfg.file, "problem",
+						   str_or_null(src->ops->problem(src)), "badFiles",
+						   (int)src->ops->failing(src), "instances",
+						   (json_int_t)src->ops->instances(src)->n));
+	}
+	return a;
+}
+
+/* The registry: its sources, and a summary in the first source's terms (the keys of a
+ * registry of one file: path, problem, badFiles). */
 static json_t *registry_json(const struct sl_daemon *d)
 {
-	const struct sl_registry_file *r = d->registry;
-	json_t *o, *un = json_array();
+	const struct sl_sources *ss = &d->sources;
+	const struct sl_source *bad = sl_sources_first_problem(ss);
+	json_t *un = json_array();
 	size_t i;
 
 	for (i = 0; i < d->nunmatched; i++)
@@ -38,14 +58,13 @@ static json_t *registry_json(const struct sl_daemon *d)
 						    str_or_null(d->unmatched[i].namespace),
 						    "instances",
 						    (json_int_t)d->unmatched[i].count));
-	o = json_pack("{s:o, s:o, s:i, s:I, s:o, s:o}", "path",
-		      str_or_null(r ? sl_registry_file_path(r) : NULL), "problem",
-		      str_or_null(r ? sl_registry_file_problem(r) : NULL), "badFiles",
-		      r ? (int)sl_registry_file_bad_files(r) : 0, "instances",
-		      (json_int_t)(r ? sl_registry_file_instances(r)->n : 0), "pending",
-		      str_or_null(d->pending ? sl_registry_file_path(d->pending) : NULL),
-		      "unmatched", un);
-	return o;
+	return json_pack("{s:o, s:o, s:i, s:I, s:o, s:o, s:o}", "path",
+			 str_or_null(ss->n ? ss->v[0]->cfg.file : NULL), "problem",
+			 str_or_null(bad ? bad->ops->problem(bad) : NULL), "badFiles",
+			 (int)sl_sources_failing(ss), "instances",
+			 (json_int_t)sl_sources_instances(ss)->n, "pending",
+			 str_or_null(ss->nwant ? "a reload's sources, not read yet" : NULL),
+			 "sources", sources_json(ss), "unmatched", un);
 }
 
 static json_t *cgroups_json(const struct sl_daemon *d)
