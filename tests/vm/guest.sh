@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# guest.sh: what the VM runs, chrooted into the host root (init mounts it): the unit tests that
+# guest.sh: what the VM runs in the host root (init mounts it, switches to it): the unit tests that
 # touch the kernel, then the e2e suite, as the job file says; exit status and times go to RUN.
 # Usage (from init): guest.sh RUN (RUN/job, written by check-kernels.sh, sets SRC, BUILD,
 # E2E_SLOW, the UNITS and E2E_ARGS arrays).
