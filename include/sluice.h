@@ -93,6 +93,8 @@ enum sluice_lb_policy {
 
 /* sluice_attachment.flags */
 #define SLUICE_ATTACH_FROM_CONFIG (1U << 0) /* listed in "cgroups"; detached when removed */
+#define SLUICE_ATTACH_WATCHED (1U << 1)     /* an "attach" rule's watched directory: its tasks
+					     * are below; detached when no rule watches it */
 
 /* Addresses are IPv6 or IPv4-mapped IPv6 (::ffff:a.b.c.d), network byte order. */
 

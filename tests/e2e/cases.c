@@ -20,6 +20,11 @@
 	"{'discoveryName': 'ten', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
 	" 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 30}}"
 #define TEN_INSTANCES "q1 ten H1", "q2 ten H2"
+/* The DNS source: Knot on 127.0.0.53 in the test's namespace (e2e_dns.c), asked every second. */
+#define DNS_REGISTRY                                                                     \
+	"{'registry': {'dns': {'servers': ['127.0.0.53'], 'refreshSeconds': 1,"           \
+	"                      'timeoutSeconds': 0.5}}}"
+#define DNS_ORDERS "{'discoveryName': 'orders', 'clientAliases': [{'port': 80}]}"
 
 const struct e2e_case cases[] = {
 	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
@@ -100,6 +105,14 @@ const struct e2e_case cases[] = {
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
 	},
+	{
+		.name = "attach rule: a directory made after it, tasks found (their containers too) "
+			"and forgotten, a client from its task's first moment, a restart with tasks, "
+			"the rule taken away",
+		.fn = t_attach_rule,
+		.daemon = OWN_DAEMON,
+		.after = t_attach_rule_after,
+	},
 	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
 	  .fn = t_ctl_usage },
 	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },
@@ -148,6 +161,50 @@ const struct e2e_case cases[] = {
 		.name = "a data plane torn down under sluiced: it says so and exits",
 		.fn = t_torn_down_under_daemon,
 		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "dns: SRV tasks started and stopped are served and gone within a refresh; "
+			"targets asked; an A-record service; NXDOMAIN refuses",
+		.fn = t_dns_tasks,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS ", {'discoveryName': 'st', 'port': 9100, 'dns': {'type': 'A'},"
+			    " 'clientAliases': [{'port': 80}]},"
+			    " {'discoveryName': 'ext', 'clientAliases': [{'port': 80}]}",
+		.pool = { "H1", "H2", "H3", "H4", "H5", "H6" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a server that times out, then dies: the last good set serves, the "
+			"status says since when and why, each cause said once",
+		.fn = t_dns_server_down,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a 20-record service answered 8 records at a time stays whole",
+		.fn = t_dns_subsets,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = "{'discoveryName': 'many', 'clientAliases': [{'port': 80}]}",
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a reload that adds a service keeps the source and asks its name; one "
+			"removed is forgotten",
+		.fn = t_dns_reload,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H5" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
 	},
 	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "

@@ -62,7 +62,7 @@ void t_bad_config_reload(void)
 	expect(!write_file(B.config, "{\"namespace\": \"e2e.local\", \"services\": [{\"discoveryName\": "
 				     "\"web\", \"clientAliases\": [{\"port\": \"eighty\"}]}]}"),
 	       "write");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	usleep(300000);
 	expect(daemon_alive(), "sluiced exited on a bad config");
 	expect(log_count("clientAliases[0].port") >= 1, "the log does not name the bad field");
@@ -78,7 +78,7 @@ void t_reload_adds_service(void)
 
 	expect(!stat(B.hosts, &before), "no hosts file");
 	expect(!write_config(NULL, extra_service), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	{
 		struct request rq;
 		struct result res;
@@ -105,7 +105,7 @@ void t_stale_reverse_entry(void)
 	expect(!agent_send(&agent, &rq), "agent");
 	usleep(300000);
 	expect(!write_config("extra", NULL), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	expect(!agent_wait(&agent, &res, 10000), "agent");
 	expect(res.ok == 1 && count_of(&res, "B2") == 1, "extra:8080 not reached (errno %d)",
 	       res.last_errno);

@@ -315,6 +315,11 @@ bool daemon_alive(void)
 	return true;
 }
 
+int daemon_signal(int sig)
+{
+	return B.daemon > 0 ? kill(B.daemon, sig) : -1; /* never kill(0): the whole group */
+}
+
 int daemon_stop(int sig)
 {
 	int st, i;

@@ -45,6 +45,8 @@ int daemon_start(void);
  * it exits. */
 int daemon_spawn(void);
 int daemon_wait_ready(int timeout_ms);
+/* Send sig to the daemon under test; -1 (nothing sent) when none runs. */
+int daemon_signal(int sig);
 /* Send sig and wait (10 s times E2E_SLOW, then SIGKILL) for exit; returns the exit status
  * (or 128+signal). */
 int daemon_stop(int sig);
@@ -217,5 +219,9 @@ void wait_log(const char *needle, int n, int timeout_ms);
 struct json_t;
 struct json_t *services_json(void);
 struct json_t *service_named(struct json_t *root, const char *name);
+/* One member of the config file set to value (taken), then SIGHUP; true once reloaded. */
+bool reload_with(const char *key, struct json_t *value);
+/* How many of count connects to alias:80 reach backend (the rest reach others or fail). */
+int alias_hits(const char *alias, const char *backend, int count);
 
 #endif

@@ -422,6 +422,252 @@ static void test_registry_paths(void **state)
 	}
 }
 
+/* ---- the DNS source and services' DNS names ---- */
+
+#define DNS_SRC(...) TOP("'registry':{'dns':{" __VA_ARGS__ "}}")
+#define DNS_SVC(...) SVCS("{'discoveryName':'a'," __VA_ARGS__ "}")
+
+static void test_dns_source(void **state)
+{
+	const struct sl_source_cfg *d;
+	struct sl_config cfg;
+	char buf[128];
+
+	(void)state;
+	parse_ok(DNS_SRC(""), &cfg);
+	assert_int_equal(cfg.nsources, 1);
+	d = &cfg.sources[0];
+	assert_int_equal(d->kind, SL_SOURCE_DNS);
+	assert_int_equal(d->nservers, 0); /* resolv.conf's */
+	assert_int_equal(d->refresh_ms, 5000);
+	assert_int_equal(d->timeout_ms, 2000);
+	assert_false(d->respect_ttl);
+	assert_string_equal(sl_source_cfg_label(d, buf, sizeof(buf)), "dns (resolv.conf)");
+	sl_config_free(&cfg);
+
+	parse_ok(DNS_SRC("'servers':['10.0.0.2','[fd00::2]:53','10.0.0.3:5353','fd00::3',"
+			 "'[fd00::4]'],'refreshSeconds':10,'timeoutSeconds':0.5,'respectTtl':true"),
+		 &cfg);
+	d = &cfg.sources[0];
+	assert_int_equal(d->nservers, 5);
+	assert_addr(&d->servers[0].addr, "10.0.0.2");
+	assert_int_equal(d->servers[0].port, 53);
+	assert_addr(&d->servers[1].addr, "fd00::2");
+	assert_int_equal(d->servers[1].port, 53);
+	assert_addr(&d->servers[2].addr, "10.0.0.3");
+	assert_int_equal(d->servers[2].port, 5353);
+	assert_addr(&d->servers[3].addr, "fd00::3");
+	assert_int_equal(d->servers[4].port, 53);
+	assert_int_equal(d->refresh_ms, 10000);
+	assert_int_equal(d->timeout_ms, 500);
+	assert_true(d->respect_ttl);
+	assert_string_equal(sl_source_cfg_label(d, buf, sizeof(buf)),
+			    "dns 10.0.0.2, fd00::2, 10.0.0.3:5353, fd00::3, fd00::4");
+	sl_config_free(&cfg);
+
+	/* A default timeout yields to a shorter refresh. */
+	parse_ok(DNS_SRC("'refreshSeconds':1"), &cfg);
+	assert_int_equal(cfg.sources[0].timeout_ms, 1000);
+	sl_config_free(&cfg);
+}
+
+/* The array form, file and dns side by side, and one object naming both (file first). */
+static void test_dns_beside_file(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'registry':[{'file':'/a'},{'dns':{'servers':['10.0.0.2']}}]"), &cfg);
+	assert_int_equal(cfg.nsources, 2);
+	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
+	assert_int_equal(cfg.sources[1].kind, SL_SOURCE_DNS);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'registry':{'dns':{},'file':'/a'}"), &cfg);
+	assert_int_equal(cfg.nsources, 2);
+	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.sources[0].file, "/a");
+	assert_int_equal(cfg.sources[1].kind, SL_SOURCE_DNS);
+	sl_config_free(&cfg);
+}
+
+/* A DNS source is the same one when every option is. */
+static void test_dns_source_eq(void **state)
+{
+	static const char *const variants[] = {
+		DNS_SRC("'servers':['10.0.0.2']"),
+		DNS_SRC("'servers':['10.0.0.2:54']"),
+		DNS_SRC("'servers':['10.0.0.3']"),
+		DNS_SRC("'servers':['10.0.0.2','10.0.0.3']"),
+		DNS_SRC("'servers':['10.0.0.2'],'refreshSeconds':6"),
+		DNS_SRC("'servers':['10.0.0.2'],'timeoutSeconds':1"),
+		DNS_SRC("'servers':['10.0.0.2'],'respectTtl':true"),
+		DNS_SRC(""),
+		TOP("'registry':{'file':'/a'}"),
+	};
+	struct sl_config a, b;
+	struct sl_source_cfg copy;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		parse_ok(variants[i], &a);
+		assert_int_equal(sl_source_cfg_copy(&copy, &a.sources[0]), 0);
+		assert_true(sl_source_cfg_eq(&copy, &a.sources[0]));
+		sl_source_cfg_release(&copy);
+		for (k = 0; k < ARRAY_SIZE(variants); k++) {
+			parse_ok(variants[k], &b);
+			if (sl_source_cfg_eq(&a.sources[0], &b.sources[0]) != (i == k))
+				fail_msg("%s vs %s", variants[i], variants[k]);
+			sl_config_free(&b);
+		}
+		sl_config_free(&a);
+	}
+}
+
+static void test_service_dns(void **state)
+{
+	const struct sl_service_cfg *svc;
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'discoveryName':'orders'}"), &cfg);
+	svc = &cfg.services[0];
+	assert_string_equal(svc->dns.name, "orders.ns");
+	assert_int_equal(svc->dns.type, SL_DNS_SRV);
+	assert_int_equal(svc->dns.port, 0);
+	sl_config_free(&cfg);
+
+	parse_ok(SVCS("{'portName':'p','dns':{'type':'SRV'}}"), &cfg);
+	assert_string_equal(cfg.services[0].dns.name, "p.ns");
+	sl_config_free(&cfg);
+
+	parse_ok(DNS_SVC("'dns':{'name':'Other.Example_1.com','type':'AAAA','port':8080}"), &cfg);
+	svc = &cfg.services[0];
+	assert_string_equal(svc->dns.name, "Other.Example_1.com");
+	assert_int_equal(svc->dns.type, SL_DNS_AAAA);
+	assert_int_equal(svc->dns.port, 8080);
+	sl_config_free(&cfg);
+
+	/* A and AAAA take the service's port when the dns block has none. */
+	parse_ok(DNS_SVC("'port':9000,'dns':{'type':'A'}"), &cfg);
+	assert_int_equal(cfg.services[0].dns.type, SL_DNS_A);
+	assert_int_equal(cfg.services[0].dns.port, 0);
+	assert_int_equal(cfg.services[0].port, 9000);
+	sl_config_free(&cfg);
+}
+
+static void test_dns_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "dns not object", TOP("'registry':{'dns':true}"),
+		  { ORIGIN ": registry.dns: must be an object ({\"servers\": [...], "
+		    "\"refreshSeconds\": N, ...}), got true" } },
+		{ "dns unknown", DNS_SRC("'server':['10.0.0.2']"),
+		  { ORIGIN ": registry.dns.server: unknown field (known: servers, refreshSeconds, "
+		    "timeoutSeconds, respectTtl)" } },
+		{ "servers string", DNS_SRC("'servers':'10.0.0.2'"),
+		  { ORIGIN ": registry.dns.servers: must be an array of addresses, got \"10.0.0.2\"" } },
+		{ "server name", DNS_SRC("'servers':['10.0.0.2','ns1.example.com']"),
+		  { ORIGIN ": registry.dns.servers[1]: must be an IP address, with a port or not "
+		    "(10.0.0.2, 10.0.0.2:53, fd00::2, [fd00::2]:53), got \"ns1.example.com\"" } },
+		{ "server number", DNS_SRC("'servers':[53]"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address", "got 53" } },
+		{ "server port 0", DNS_SRC("'servers':['10.0.0.2:0']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address", "got \"10.0.0.2:0\"" } },
+		{ "server port big", DNS_SRC("'servers':['10.0.0.2:65536']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server port empty", DNS_SRC("'servers':['10.0.0.2:']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server port sign", DNS_SRC("'servers':['10.0.0.2:+53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v6 no bracket end", DNS_SRC("'servers':['[fd00::2:53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v6 junk after", DNS_SRC("'servers':['[fd00::2]x']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v4 in brackets", DNS_SRC("'servers':['[10.0.0.2]:53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must write an IPv4 address without brackets, "
+		    "got \"[10.0.0.2]:53\"" } },
+		{ "refresh zero", DNS_SRC("'refreshSeconds':0"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be a number of seconds > 0 and at "
+		    "most 3600, got 0" } },
+		{ "refresh short", DNS_SRC("'refreshSeconds':0.5"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be at least 1, got 0.5" } },
+		{ "refresh long", DNS_SRC("'refreshSeconds':3601"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be a number of seconds > 0 and at "
+		    "most 3600, got 3601" } },
+		{ "timeout over refresh", DNS_SRC("'refreshSeconds':2,'timeoutSeconds':3"),
+		  { ORIGIN ": registry.dns.timeoutSeconds: must be at most refreshSeconds (2), got 3" } },
+		{ "timeout long", DNS_SRC("'timeoutSeconds':61"),
+		  { ORIGIN ": registry.dns.timeoutSeconds: must be a number of seconds > 0 and at "
+		    "most 60, got 61" } },
+		{ "respectTtl string", DNS_SRC("'respectTtl':'yes'"),
+		  { ORIGIN ": registry.dns.respectTtl: must be true or false, got \"yes\"" } },
+		{ "array dns bad", TOP("'registry':[{'file':'/a'},{'dns':{'refreshSeconds':'5'}}]"),
+		  { ORIGIN ": registry[1].dns.refreshSeconds: must be a number of seconds" } },
+		{ "service dns not object", DNS_SVC("'dns':'a.ns'"),
+		  { ORIGIN ": services[0].dns: must be an object {\"name\", \"type\", \"port\"}, "
+		    "got \"a.ns\"" } },
+		{ "service dns unknown", DNS_SVC("'dns':{'ttl':5}"),
+		  { ORIGIN ": services[0].dns.ttl: unknown field (known: name, type, port)" } },
+		{ "service dns type", DNS_SVC("'dns':{'type':'CNAME'}"),
+		  { ORIGIN ": services[0].dns.type: must be \"SRV\", \"A\" or \"AAAA\", got "
+		    "\"CNAME\"" } },
+		{ "service dns type case", DNS_SVC("'dns':{'type':'srv'}"),
+		  { ORIGIN ": services[0].dns.type: must be \"SRV\", \"A\" or \"AAAA\"" } },
+		{ "service dns name chars", DNS_SVC("'dns':{'name':'a b.ns'}"),
+		  { ORIGIN ": services[0].dns.name: may hold only letters, digits, '.', '_' and '-', "
+		    "got \"a b.ns\"" } },
+		{ "service dns name dots", DNS_SVC("'dns':{'name':'a..ns'}"),
+		  { ORIGIN ": services[0].dns.name: must not contain \"..\"" } },
+		{ "service dns name final dot", DNS_SVC("'dns':{'name':'a.ns.'}"),
+		  { ORIGIN ": services[0].dns.name: must not start or end with '.' or '-'" } },
+		{ "service dns label long",
+		  DNS_SVC("'dns':{'name':'a234567890123456789012345678901234567890123456789012345678901234.ns'}"),
+		  { ORIGIN ": services[0].dns.name: has a label longer than 63 characters" } },
+		{ "service dns SRV port", DNS_SVC("'dns':{'port':80}"),
+		  { ORIGIN ": services[0].dns.port: only for \"type\": \"A\" or \"AAAA\" (SRV "
+		    "records carry their port), got 80" } },
+		{ "service dns A no port", DNS_SVC("'dns':{'type':'A'}"),
+		  { ORIGIN ": services[0].dns.type: A and AAAA records carry no port: give "
+		    "\"port\" here or the service's \"port\", got \"A\"" } },
+		{ "service dns port 0", DNS_SVC("'dns':{'type':'A','port':0}"),
+		  { ORIGIN ": services[0].dns.port: must be an integer from 1 to 65535, got 0" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* The default DNS name, discoveryName.namespace, must be a DNS name too. */
+static void test_dns_default_name(void **state)
+{
+	char text[1024], label[64], ns[128], msg[512];
+	const char *want[] = { msg, NULL, NULL };
+	struct sl_config cfg;
+
+	(void)state;
+	memset(label, 'n', 63);
+	label[63] = '\0';
+	snprintf(ns, sizeof(ns), "%s.%s", label, label); /* 127 characters */
+	snprintf(text, sizeof(text), "{'namespace':'%s','registry':{'dns':{}},"
+		 "'services':[{'discoveryName':'%s.%s'}]}", ns, label, label);
+	snprintf(msg, sizeof(msg), ORIGIN ": services[0]: its DNS name %s.%s.%s "
+		 "(discoveryName.namespace) is longer than 253 characters: give \"dns\": "
+		 "{\"name\": ...}", label, label, ns);
+	expect_error("default DNS name too long", text, ORIGIN, want, 3);
+	snprintf(text, sizeof(text), "{'namespace':'ns','registry':[{'file':'/a'},{'dns':{}}],"
+		 "'services':[{'discoveryName':'%sx'}]}", label);
+	snprintf(msg, sizeof(msg), ORIGIN ": services[0]: its DNS name %sx.ns "
+		 "(discoveryName.namespace) has a label longer than 63 characters", label);
+	expect_error("default DNS name label too long", text, ORIGIN, want, 3);
+	/* Without a DNS source to ask it, such a name is no error: it is not asked. */
+	snprintf(text, sizeof(text), "{'namespace':'ns','registry':{'file':'/a'},"
+		 "'services':[{'discoveryName':'%sx'}]}", label);
+	parse_ok(text, &cfg);
+	assert_null(cfg.services[0].dns.name);
+	sl_config_free(&cfg);
+}
+
 /* ---- routing, health and socket termination fields ---- */
 
 /* What every service gets when it says nothing about them. */
@@ -1006,10 +1252,10 @@ static void test_top_level_errors(void **state)
 		{ "registry string", TOP("'registry':'/x.json'"),
 		  { ORIGIN ": registry: must be an object naming its sources", "got \"/x.json\"" } },
 		{ "registry empty", TOP("'registry':{}"),
-		  { ORIGIN ": registry: names no source: give \"file\": PATH" } },
+		  { ORIGIN ": registry: names no source: give \"file\": PATH or \"dns\": {...}" } },
 		{ "registry empty array", TOP("'registry':[]"),
-		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}) or a "
-		    "non-empty array of them, got []" } },
+		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}, "
+		    "{\"dns\": {...}}) or a non-empty array of them, got []" } },
 		{ "registry array element", TOP("'registry':[{'file':'a'},{'file':2}]"),
 		  { ORIGIN ": registry[1].file: must be a non-empty path, got 2" } },
 		{ "registry array not object", TOP("'registry':[{'file':'a'},'b']"),
@@ -1052,6 +1298,56 @@ static void test_top_level_errors(void **state)
 	run_bad_cases(cases, ARRAY_SIZE(cases));
 }
 
+/* "attach" rules: presets, or watch and match; a namespace of the config. */
+static void test_attach_rules(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "attach object", TOP("'attach':{'preset':'ecs'}"),
+		  { ORIGIN ": attach: must be an array of attach rules" } },
+		{ "attach string", TOP("'attach':['ecs']"),
+		  { ORIGIN ": attach[0]: must be an object: {\"preset\": NAME}" } },
+		{ "attach empty rule", TOP("'attach':[{}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"" } },
+		{ "attach preset unknown", TOP("'attach':[{'preset':'podman'}]"),
+		  { ORIGIN ": attach[0].preset: must be \"ecs\", \"docker\" or \"kubernetes\"",
+		    "got \"podman\"" } },
+		{ "attach preset and watch", TOP("'attach':[{'preset':'ecs','watch':'/x','match':'*'}]"),
+		  { ORIGIN ": attach[0]: gives \"preset\" and \"watch\"" } },
+		{ "attach watch alone", TOP("'attach':[{'watch':'/x'}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"", "or \"watch\" and \"match\"" } },
+		{ "attach dotdot", TOP("'attach':[{'watch':'/sys/fs/cgroup/../etc','match':'*'}]"),
+		  { ORIGIN ": attach[0].watch: may not hold a \".\" or \"..\" level",
+		    "got \"/sys/fs/cgroup/../etc\"" } },
+		{ "attach two stars", TOP("'attach':[{'watch':'x','match':'a*b*'}]"),
+		  { ORIGIN ": attach[0].match: may hold one '*' per level", "got \"a*b*\"" } },
+		{ "attach question mark", TOP("'attach':[{'watch':'x','match':'pod?'}]"),
+		  { ORIGIN ": attach[0].match: may hold only '*' as a wildcard" } },
+		{ "attach deep", TOP("'attach':[{'watch':'x','match':'a/b/c/d/e'}]"),
+		  { ORIGIN ": attach[0].match: has more than 4 levels" } },
+		{ "attach other namespace", TOP("'attach':[{'preset':'docker','namespace':'other'}]"),
+		  { ORIGIN ": attach[0].namespace: is not a namespace of this config (it has ns)",
+		    "got \"other\"" } },
+		{ "attach unknown key", TOP("'attach':[{'preset':'docker','glob':'*'}]"),
+		  { ORIGIN ": attach[0].glob: unknown field" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	assert_int_equal(parse(TOP("'attach':[{'preset':'ecs'},{'watch':'sluice.slice','match':"
+				   "'task-*/x-*','namespace':'ns'}]"), ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nattach, 2);
+	assert_int_equal(cfg.attach[0].preset, SL_PRESET_ECS);
+	assert_null(cfg.attach[0].watch);
+	assert_null(cfg.attach[0].namespace);
+	assert_int_equal(cfg.attach[1].preset, SL_PRESET_NONE);
+	assert_string_equal(cfg.attach[1].watch, "sluice.slice");
+	assert_string_equal(cfg.attach[1].match, "task-*/x-*");
+	assert_string_equal(cfg.attach[1].namespace, "ns");
+	sl_config_free(&cfg);
+}
+
 static void test_unknown_fields(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1083,12 +1379,12 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
+		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
-		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, ingressPortOverride, timeout, "
-		  "tls)" },
+		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, dns, "
+		  "ingressPortOverride, timeout, tls)" },
 		{ SVCS("{'portName':'a','clientAliases':[{'port':1,'x':1}]}"),
 		  ORIGIN ": services[0].clientAliases[0].x: unknown field (known: dnsName, port, vip, vip6)" },
 		{ HC("'x':1"), ORIGIN ": services[0].healthCheck.x: unknown field (known: protocol, path, "
@@ -1561,6 +1857,12 @@ int main(void)
 		cmocka_unit_test(test_vip_range_edges),
 		cmocka_unit_test(test_registry_paths),
 		cmocka_unit_test(test_registry_sources),
+		cmocka_unit_test(test_dns_source),
+		cmocka_unit_test(test_dns_beside_file),
+		cmocka_unit_test(test_dns_source_eq),
+		cmocka_unit_test(test_service_dns),
+		cmocka_unit_test(test_dns_errors),
+		cmocka_unit_test(test_dns_default_name),
 		cmocka_unit_test(test_service_defaults),
 		cmocka_unit_test(test_service_new_fields),
 		cmocka_unit_test(test_lb_policy_and_affinity),
@@ -1588,6 +1890,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_unreadable),
 		cmocka_unit_test(test_config_free),
+		cmocka_unit_test(test_attach_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -50,8 +50,8 @@ static struct sl_config config(const char *a, const char *b)
 
 	free(src[0].file);
 	free(src[1].file);
-	src[0] = (struct sl_source_cfg){ SL_SOURCE_FILE, pa };
-	src[1] = (struct sl_source_cfg){ SL_SOURCE_FILE, pb };
+	src[0] = (struct sl_source_cfg){ .kind = SL_SOURCE_FILE, .file = pa };
+	src[1] = (struct sl_source_cfg){ .kind = SL_SOURCE_FILE, .file = pb };
 	cfg.sources = src;
 	cfg.nsources = (a != NULL) + (b != NULL);
 	return cfg;

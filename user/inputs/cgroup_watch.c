@@ -157,6 +157,11 @@ int sl_cgwatch_fd(const struct sl_cgwatch *w)
 	return w->fd;
 }
 
+const char *sl_cgwatch_rule_watch(const struct sl_cgwatch *w, size_t i)
+{
+	return i < w->nrules ? w->rules[i].r.watch : "";
+}
+
 const struct sl_watch_task *sl_cgwatch_tasks(const struct sl_cgwatch *w, size_t *n)
 {
 	*n = w->ntasks;

@@ -49,7 +49,9 @@ int sl_cgwatch_fd(const struct sl_cgwatch *w);
 void sl_cgwatch_scan(struct sl_cgwatch *w, const struct sl_watch_ops *ops, void *ctx);
 /* Read the inotify events and scan the rules they concern (all of them after an overflow). */
 void sl_cgwatch_dispatch(struct sl_cgwatch *w, const struct sl_watch_ops *ops, void *ctx);
-/* The tasks found now, sorted by path. */
+/* Rule i's watched directory (absolute). */
+const char *sl_cgwatch_rule_watch(const struct sl_cgwatch *w, size_t i);
+/* The tasks found now, sorted by rule, then path. */
 const struct sl_watch_task *sl_cgwatch_tasks(const struct sl_cgwatch *w, size_t *n);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include "inputs/cgroup_rules.h"
 #include "inputs/config.h"
 #include "lib/fsutil.h"
 #include "lib/json.h"
@@ -43,6 +45,16 @@
 #define OD_DEFAULT_MAX_MS 300000
 #define OD_DEFAULT_PERCENT 50
 #define OD_MAX_SECONDS 86400
+#define DNS_DEFAULT_REFRESH_MS 5000
+#define DNS_MIN_REFRESH_MS 1000
+#define DNS_MAX_REFRESH_SECONDS 3600
+#define DNS_DEFAULT_TIMEOUT_MS 2000
+#define DNS_MAX_TIMEOUT_SECONDS 60
+#define DNS_PORT 53
+#define DNS_NAME_MAX 253
+#define DNS_LABEL_MAX 63
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const struct sl_json_enum protocols[] = {
 	{ "tcp", SL_PROTO_TCP },
@@ -66,6 +78,12 @@ static const struct sl_json_enum sockterm_modes[] = {
 	{ "iterator", SL_SOCKTERM_ITER },
 	{ "sock_diag", SL_SOCKTERM_DIAG },
 	{ "off", SL_SOCKTERM_OFF },
+	{ NULL, 0 },
+};
+static const struct sl_json_enum dns_types[] = {
+	{ "SRV", SL_DNS_SRV },
+	{ "A", SL_DNS_A },
+	{ "AAAA", SL_DNS_AAAA },
 	{ NULL, 0 },
 };
 static const struct sl_json_enum hc_protocols[] = {
@@ -170,6 +188,95 @@ static int parse_registry_file(struct sl_json *j, const struct sl_json_row *row,
 	ret = sl_json_set_str(j, out, joined);
 	free(joined);
 	return ret;
+}
+
+#define DNS_SERVER_EXPECT "must be an IP address, with a port or not (10.0.0.2, 10.0.0.2:53, " \
+			  "fd00::2, [fd00::2]:53)"
+
+/* A port after an address: 1-65535, decimal digits only. */
+static int parse_port_text(const char *s, uint16_t *port)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 6; i++)
+		n = n * 10 + (unsigned long)(s[i] - '0');
+	if (!i || s[i] || n < 1 || n > 65535)
+		return -EINVAL;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+/* "registry"."dns"."servers"[i] (struct sl_dns_server): "a.b.c.d[:port]", "x::y" or
+ * "[x::y][:port]". */
+static int parse_dns_server(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			    void *base)
+{
+	struct sl_dns_server *srv = sl_json_field(base, row);
+	char host[SL_ADDR_STRLEN];
+	const char *s, *end, *colon;
+	size_t len;
+
+	if (!json_is_string(v))
+		return sl_json_fail_got(j, v, DNS_SERVER_EXPECT);
+	s = json_string_value(v);
+	srv->port = DNS_PORT;
+	colon = strchr(s, ':');
+	if (s[0] == '[') {
+		end = strchr(s, ']');
+		if (!end || (end[1] && (end[1] != ':' || parse_port_text(end + 2, &srv->port))))
+			return sl_json_fail_got(j, v, DNS_SERVER_EXPECT);
+		s++;
+		len = (size_t)(end - s);
+	} else if (colon && !strchr(colon + 1, ':')) { /* one colon: IPv4 and a port */
+		if (parse_port_text(colon + 1, &srv->port))
+			return sl_json_fail_got(j, v, DNS_SERVER_EXPECT);
+		len = (size_t)(colon - s);
+	} else {
+		len = strlen(s);
+	}
+	if (len >= sizeof(host))
+		return sl_json_fail_got(j, v, DNS_SERVER_EXPECT);
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (sl_addr_parse(host, &srv->addr))
+		return sl_json_fail_got(j, v, DNS_SERVER_EXPECT);
+	if (json_string_value(v)[0] == '[' && sl_addr_is_v4(&srv->addr))
+		return sl_json_fail_got(j, v, "must write an IPv4 address without brackets");
+	return 0;
+}
+
+/* Why s (of sl_json_name's characters) is no DNS name: longer than DNS_NAME_MAX, or a label
+ * longer than DNS_LABEL_MAX; NULL when it is one. */
+static const char *dns_name_problem(const char *s)
+{
+	const char *label = s, *dot;
+
+	if (strlen(s) > DNS_NAME_MAX)
+		return "is longer than " STR(DNS_NAME_MAX) " characters";
+	for (; label; label = dot ? dot + 1 : NULL) {
+		dot = strchr(label, '.');
+		if ((dot ? (size_t)(dot - label) : strlen(label)) > DNS_LABEL_MAX)
+			return "has a label longer than " STR(DNS_LABEL_MAX) " characters";
+	}
+	return NULL;
+}
+
+static int check_dns_name(struct sl_json *j, const json_t *v, const char *s)
+{
+	const char *why = dns_name_problem(s);
+
+	return why ? sl_json_fail_got(j, v, "%s", why) : 0;
+}
+
+/* "dns"."name" of a service (char *). */
+static int parse_dns_name(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			  void *base)
+{
+	const char *s;
+
+	return sl_json_name(j, v, DNS_NAME_MAX, &s) ?: check_dns_name(j, v, s) ?:
+	       sl_json_set_str(j, sl_json_field(base, row), s);
 }
 
 /* "healthCheck"."path" (char *): '/' then printable ASCII without spaces. */
@@ -436,6 +543,78 @@ static int check_ejection(struct sl_json *j, const json_t *obj, void *base)
 	return 0;
 }
 
+/* A DNS source: refreshes at least DNS_MIN_REFRESH_MS apart; a query's timeout within the
+ * refresh (a default timeout yields to a shorter refresh, as a check's does). */
+static int check_dns_source(struct sl_json *j, const json_t *obj, void *base)
+{
+	const json_t *timeout = json_object_get(obj, "timeoutSeconds");
+	struct sl_source_cfg *c = base;
+
+	if (c->refresh_ms < DNS_MIN_REFRESH_MS)
+		return sl_json_fail_key(j, "refreshSeconds", json_object_get(obj, "refreshSeconds"),
+					"must be at least %g", DNS_MIN_REFRESH_MS / 1000.0);
+	if (c->timeout_ms > c->refresh_ms && timeout)
+		return sl_json_fail_key(j, "timeoutSeconds", timeout,
+					"must be at most refreshSeconds (%g)", c->refresh_ms / 1000.0);
+	if (c->timeout_ms > c->refresh_ms)
+		c->timeout_ms = c->refresh_ms;
+	return 0;
+}
+
+/* A service's "dns": SRV records carry their port; A and AAAA need one, the dns block's
+ * (which wins) or the service's. */
+static int check_service_dns(struct sl_json *j, const json_t *obj, void *base)
+{
+	struct sl_service_dns_cfg *d = base;
+	const struct sl_service_cfg *svc =
+		(const void *)((const char *)d - offsetof(struct sl_service_cfg, dns));
+
+	if (d->type == SL_DNS_SRV && d->port)
+		return sl_json_fail_key(j, "port", json_object_get(obj, "port"),
+					"only for \"type\": \"A\" or \"AAAA\" (SRV records carry "
+					"their port)");
+	if (d->type != SL_DNS_SRV && !d->port && !svc->port)
+		return sl_json_fail_key(j, "type", json_object_get(obj, "type"),
+					"A and AAAA records carry no port: give \"port\" here or "
+					"the service's \"port\"");
+	return 0;
+}
+
+static bool has_dns_source(const struct sl_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsources; i++)
+		if (cfg->sources[i].kind == SL_SOURCE_DNS)
+			return true;
+	return false;
+}
+
+/* A service's DNS name defaults to "<discoveryName>.<namespace>"; one that is no DNS name is
+ * an error only when a DNS source is to ask it (else the name stays NULL). */
+static int complete_service_dns(struct sl_json *j, const json_t *obj, void *base)
+{
+	const struct sl_config *cfg = j->user;
+	struct sl_service_cfg *svc = base;
+	const char *why;
+	char *name;
+	int ret = 0;
+
+	(void)obj;
+	if (svc->dns.name)
+		return 0;
+	if (asprintf(&name, "%s.%s", svc->name, cfg->namespace) < 0)
+		return sl_json_oom(j);
+	why = dns_name_problem(name);
+	if (!why)
+		ret = sl_json_set_str(j, &svc->dns.name, name);
+	else if (has_dns_source(cfg))
+		ret = sl_json_fail(j, "its DNS name %s (discoveryName.namespace) %s: give "
+				   "\"dns\": {\"name\": ...}", name, why);
+	free(name);
+	return ret;
+}
+
 /* ---- the tables: a row a field, read in order ---- */
 
 #define TOP(f) SL_JSON_AT(struct sl_config, f)
@@ -501,6 +680,16 @@ static const struct sl_json_row outlier_rows[] = {
 	{ 0 },
 };
 
+static const struct sl_json_row service_dns_rows[] = {
+	{ "name", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_service_dns_cfg, name),
+	  .parse = parse_dns_name },
+	{ "type", SL_JSON_CHOICE, SL_JSON_AT(struct sl_service_dns_cfg, type), .names = dns_types,
+	  .def = SL_DNS_SRV },
+	{ "port", SL_JSON_PORT, SL_JSON_AT(struct sl_service_dns_cfg, port) },
+	{ .type = SL_JSON_CHECK, .check = check_service_dns },
+	{ 0 },
+};
+
 static const struct sl_json_row alias_elem = { .type = SL_JSON_OBJECT, .rows = alias_rows };
 
 static const struct sl_json_row service_rows[] = {
@@ -526,6 +715,9 @@ static const struct sl_json_row service_rows[] = {
 	{ "clientAliases", SL_JSON_ARRAY,
 	  SL_JSON_ARRAY_AT(struct sl_service_cfg, aliases, naliases), .elem = &alias_elem },
 	{ .type = SL_JSON_CHECK, .check = complete_aliases },
+	{ "dns", SL_JSON_OBJECT, SVC(dns), .rows = service_dns_rows,
+	  .expect = "must be an object {\"name\", \"type\", \"port\"}" },
+	{ .type = SL_JSON_CHECK, .check = complete_service_dns },
 	{ .key = "ingressPortOverride", .type = SL_JSON_IGNORED }, /* ECS fields sluice has no use for */
 	{ .key = "timeout", .type = SL_JSON_IGNORED },
 	{ .key = "tls", .type = SL_JSON_IGNORED },
@@ -582,33 +774,73 @@ static int parse_metrics(struct sl_json *j, const struct sl_json_row *row, const
 /* One registry object: each source kind it names is a source (in this order). */
 struct registry_obj {
 	char *file;
+	bool has_dns;
+	struct sl_source_cfg dns;
 };
+
+#define DNS(f) SL_JSON_AT(struct sl_source_cfg, f)
+
+static const struct sl_json_row dns_server_elem = { .type = SL_JSON_CUSTOM,
+						    .parse = parse_dns_server };
+
+static const struct sl_json_row dns_source_rows[] = {
+	{ "servers", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_source_cfg, servers, nservers),
+	  .elem = &dns_server_elem, .expect = "must be an array of addresses" },
+	{ "refreshSeconds", SL_JSON_SECONDS, DNS(refresh_ms), .max = DNS_MAX_REFRESH_SECONDS,
+	  .def = DNS_DEFAULT_REFRESH_MS },
+	{ "timeoutSeconds", SL_JSON_SECONDS, DNS(timeout_ms), .max = DNS_MAX_TIMEOUT_SECONDS,
+	  .def = DNS_DEFAULT_TIMEOUT_MS },
+	{ "respectTtl", SL_JSON_BOOL, DNS(respect_ttl) },
+	{ .type = SL_JSON_CHECK, .check = check_dns_source },
+	{ 0 },
+};
+
+#define REGISTRY_EXPECT "must be an object naming its sources ({\"file\": PATH}, {\"dns\": {...}})"
 
 static const struct sl_json_row registry_obj_rows[] = {
 	{ "file", SL_JSON_CUSTOM, SL_JSON_AT(struct registry_obj, file),
 	  .parse = parse_registry_file },
+	{ "dns", SL_JSON_OBJECT, SL_JSON_AT(struct registry_obj, dns), .rows = dns_source_rows,
+	  .has = SL_JSON_HAS(struct registry_obj, has_dns), .given_only = true,
+	  .expect = "must be an object ({\"servers\": [...], \"refreshSeconds\": N, ...})" },
 	{ 0 },
 };
 
 static const struct sl_json_row registry_obj_row = {
-	.type = SL_JSON_OBJECT, .rows = registry_obj_rows,
-	.expect = "must be an object naming its sources ({\"file\": PATH})",
+	.type = SL_JSON_OBJECT, .rows = registry_obj_rows, .expect = REGISTRY_EXPECT,
 };
 
-/* Append the sources obj names to cfg; an object that names none is an error. */
-static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry_obj *obj)
+static int append_source(struct sl_json *j, struct sl_config *cfg, struct sl_source_cfg *src)
 {
-	struct sl_source_cfg *v;
+	struct sl_source_cfg *v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
 
-	if (!obj->file)
-		return sl_json_fail(j, "names no source: give \"file\": PATH");
-	v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
 	if (!v)
 		return sl_json_oom(j);
 	cfg->sources = v;
-	v[cfg->nsources++] = (struct sl_source_cfg){ .kind = SL_SOURCE_FILE, .file = obj->file };
-	obj->file = NULL;
+	v[cfg->nsources++] = *src;
+	memset(src, 0, sizeof(*src));
 	return 0;
+}
+
+/* Append the sources obj names to cfg (taken from obj); an object that names none is an
+ * error. */
+static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry_obj *obj)
+{
+	struct sl_source_cfg file = { .kind = SL_SOURCE_FILE, .file = obj->file };
+	int ret = 0;
+
+	if (!obj->file && !obj->has_dns)
+		return sl_json_fail(j, "names no source: give \"file\": PATH or \"dns\": {...}");
+	if (obj->file) {
+		obj->file = NULL;
+		ret = append_source(j, cfg, &file);
+		sl_source_cfg_release(&file);
+	}
+	if (!ret && obj->has_dns) {
+		obj->dns.kind = SL_SOURCE_DNS;
+		ret = append_source(j, cfg, &obj->dns);
+	}
+	return ret;
 }
 
 static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const json_t *v)
@@ -619,6 +851,7 @@ static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const jso
 	if (!ret)
 		ret = add_sources(j, cfg, &obj);
 	free(obj.file);
+	sl_source_cfg_release(&obj.dns);
 	return ret;
 }
 
@@ -636,8 +869,7 @@ static int parse_registry(struct sl_json *j, const struct sl_json_row *row, cons
 	if (json_is_object(v))
 		return read_registry_obj(j, cfg, v);
 	if (!json_is_array(v) || !json_array_size(v))
-		return sl_json_fail_got(j, v, "must be an object naming its sources ({\"file\": "
-					"PATH}) or a non-empty array of them");
+		return sl_json_fail_got(j, v, REGISTRY_EXPECT " or a non-empty array of them");
 	json_array_foreach(v, i, elem) {
 		saved = sl_json_push_index(j, i);
 		ret = read_registry_obj(j, cfg, elem);
@@ -648,9 +880,72 @@ static int parse_registry(struct sl_json *j, const struct sl_json_row *row, cons
 	return 0;
 }
 
+static bool servers_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
+{
+	size_t i;
+
+	if (a->nservers != b->nservers)
+		return false;
+	for (i = 0; i < a->nservers; i++)
+		if (!sl_addr_eq(&a->servers[i].addr, &b->servers[i].addr) ||
+		    a->servers[i].port != b->servers[i].port)
+			return false;
+	return true;
+}
+
 bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
 {
-	return a->kind == b->kind && !strcmp(a->file, b->file);
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == SL_SOURCE_FILE)
+		return !strcmp(a->file, b->file);
+	return servers_eq(a, b) && a->refresh_ms == b->refresh_ms &&
+	       a->timeout_ms == b->timeout_ms && a->respect_ttl == b->respect_ttl;
+}
+
+int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src)
+{
+	*dst = *src;
+	dst->file = src->file ? strdup(src->file) : NULL;
+	dst->servers = src->nservers ? calloc(src->nservers, sizeof(*dst->servers)) : NULL;
+	if ((src->file && !dst->file) || (src->nservers && !dst->servers)) {
+		sl_source_cfg_release(dst);
+		return -ENOMEM;
+	}
+	if (src->nservers)
+		memcpy(dst->servers, src->servers, src->nservers * sizeof(*dst->servers));
+	return 0;
+}
+
+void sl_source_cfg_release(struct sl_source_cfg *c)
+{
+	free(c->file);
+	free(c->servers);
+	c->file = NULL;
+	c->servers = NULL;
+	c->nservers = 0;
+}
+
+const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t len)
+{
+	char ep[SL_ENDPOINT_STRLEN], a[SL_ADDR_STRLEN];
+	size_t off, i;
+
+	if (c->kind == SL_SOURCE_FILE) {
+		snprintf(buf, len, "%s", c->file);
+		return buf;
+	}
+	off = (size_t)snprintf(buf, len, "dns%s", c->nservers ? "" : " (resolv.conf)");
+	for (i = 0; i < c->nservers && off < len; i++) {
+		const struct sl_dns_server *s = &c->servers[i];
+
+		if (s->port == DNS_PORT)
+			snprintf(ep, sizeof(ep), "%s", sl_addr_format(&s->addr, a, sizeof(a)));
+		else
+			sl_endpoint_format(&s->addr, s->port, ep, sizeof(ep));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : " ", ep);
+	}
+	return buf;
 }
 
 static const struct sl_json_row limit_rows[] = {
@@ -666,6 +961,84 @@ static const struct sl_json_row limit_rows[] = {
 	  .def = SLUICE_DEFAULT_MAX_AFFINITIES },
 	{ 0 },
 };
+
+static const struct sl_json_enum presets[] = {
+	{ "ecs", SL_PRESET_ECS },
+	{ "docker", SL_PRESET_DOCKER },
+	{ "kubernetes", SL_PRESET_KUBERNETES },
+	{ NULL, 0 },
+};
+
+#define RULE(f) SL_JSON_AT(struct sl_attach_rule_cfg, f)
+
+/* A watched directory: no "." or ".." level (the rule would watch elsewhere than it says). */
+static int parse_watch(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		       void *base)
+{
+	char **out = sl_json_field(base, row);
+	const char *s, *p;
+	int ret = sl_json_string(j, v, 1, PATH_MAX - 1, &s);
+
+	if (ret)
+		return ret;
+	for (p = s; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return sl_json_fail_got(j, v, "may not hold a \".\" or \"..\" level");
+		p += len;
+		p += *p == '/';
+	}
+	return sl_json_set_str(j, out, s);
+}
+
+static int parse_match(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+		       void *base)
+{
+	char levels[SL_RULE_MAX_LEVELS][256];
+	char **out = sl_json_field(base, row);
+	const char *s, *why = NULL;
+	int ret = sl_json_string(j, v, 1, 1023, &s);
+
+	if (ret)
+		return ret;
+	if (sl_match_levels(s, levels, &why) < 0)
+		return sl_json_fail_got(j, v, "%s (a glob per level, as "
+					"\"ecstasks-*.slice\" or \"kubepods-*.slice/pod*\")", why);
+	return sl_json_set_str(j, out, s);
+}
+
+/* A preset, or watch and match; a namespace the config has. */
+static int check_attach_rule(struct sl_json *j, const json_t *obj, void *base)
+{
+	struct sl_attach_rule_cfg *r = base;
+	const struct sl_config *cfg = j->user;
+
+	if (r->preset && (r->watch || r->match))
+		return sl_json_fail(j, "gives \"preset\" and \"%s\": a preset stands for "
+				    "\"watch\" and \"match\"", r->watch ? "watch" : "match");
+	if (!r->preset && (!r->watch || !r->match))
+		return sl_json_fail(j, "needs \"preset\" (\"ecs\", \"docker\" or "
+				    "\"kubernetes\"), or \"watch\" and \"match\"");
+	if (r->namespace && cfg && cfg->namespace && strcmp(r->namespace, cfg->namespace))
+		return sl_json_fail_key(j, "namespace", json_object_get(obj, "namespace"),
+					"is not a namespace of this config (it has %s)",
+					cfg->namespace);
+	return 0;
+}
+
+static const struct sl_json_row attach_rows[] = {
+	{ "preset", SL_JSON_CHOICE, RULE(preset), .names = presets, .def = SL_PRESET_NONE },
+	{ "watch", SL_JSON_CUSTOM, RULE(watch), .parse = parse_watch },
+	{ "match", SL_JSON_CUSTOM, RULE(match), .parse = parse_match },
+	{ "namespace", SL_JSON_NAME, RULE(namespace), .max = NAME_MAX_LEN },
+	{ .type = SL_JSON_CHECK, .check = check_attach_rule },
+	{ 0 },
+};
+
+static const struct sl_json_row attach_elem = { .type = SL_JSON_OBJECT, .rows = attach_rows,
+	.expect = "must be an object: {\"preset\": NAME} or {\"watch\": DIR, \"match\": "
+		  "GLOB}, with \"namespace\" if wanted" };
 
 static const struct sl_json_row cgroup_elem = { .type = SL_JSON_ABS_PATH };
 static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows = service_rows };
@@ -683,6 +1056,8 @@ static const struct sl_json_row top_rows[] = {
 	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry },
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
 	  .elem = &cgroup_elem, .expect = "must be an array of absolute paths" },
+	{ "attach", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, attach, nattach),
+	  .elem = &attach_elem, .expect = "must be an array of attach rules" },
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
 	{ "hostsFile", SL_JSON_ABS_PATH, TOP(hosts_file), .def_str = SL_DEFAULT_HOSTS_FILE },
 	{ "stateFile", SL_JSON_ABS_PATH, TOP(state_file), .def_str = SL_DEFAULT_STATE_FILE },
@@ -1037,15 +1412,22 @@ void sl_config_free(struct sl_config *cfg)
 		free(svc->port_name);
 		free(svc->health.path);
 		free(svc->health.expect);
+		free(svc->dns.name);
 	}
 	free(cfg->services);
 	for (i = 0; i < cfg->ncgroups; i++)
 		free(cfg->cgroups[i]);
 	free(cfg->cgroups);
+	for (i = 0; i < cfg->nattach; i++) {
+		free(cfg->attach[i].watch);
+		free(cfg->attach[i].match);
+		free(cfg->attach[i].namespace);
+	}
+	free(cfg->attach);
 	free(cfg->origin);
 	free(cfg->namespace);
 	for (i = 0; i < cfg->nsources; i++)
-		free(cfg->sources[i].file);
+		sl_source_cfg_release(&cfg->sources[i]);
 	free(cfg->sources);
 	free(cfg->bpffs);
 	free(cfg->hosts_file);

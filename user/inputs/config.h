@@ -57,6 +57,19 @@ struct sl_outlier_cfg {
 	uint32_t max_ejection_percent; /* "maxEjectionPercent", default 50 (0..100) */
 };
 
+/* A service's records in DNS (a DNS source), "dns": {"name", "type", "port"}. */
+enum sl_dns_type {
+	SL_DNS_SRV = 33, /* "SRV" (default): 1 1 PORT INSTANCE.SERVICE.NAMESPACE */
+	SL_DNS_A = 1,    /* "A": addresses on the service's name, the port from the config */
+	SL_DNS_AAAA = 28, /* "AAAA" */
+};
+
+struct sl_service_dns_cfg {
+	char *name;            /* "name", default "<discoveryName>.<namespace>" */
+	enum sl_dns_type type; /* "type" */
+	uint16_t port;         /* A and AAAA: "port", else the service's "port" (one is needed) */
+};
+
 struct sl_service_cfg {
 	char *name;         /* "discoveryName", defaulting to "portName": joins ServiceName */
 	char *port_name;    /* "portName", may be NULL */
@@ -77,20 +90,58 @@ struct sl_service_cfg {
 				      * (AWS_INSTANCE_PORT absent); 0: such instances are left out */
 	struct sl_health_check_cfg health;
 	struct sl_outlier_cfg outlier;
+	struct sl_service_dns_cfg dns; /* its records, for a DNS source */
 };
 
 /* A registry source: where instances come from. */
 enum sl_source_kind {
 	SL_SOURCE_FILE = 0, /* "file": a discover-instances document or a directory of them */
+	SL_SOURCE_DNS,      /* "dns": the records Cloud Map publishes in Route 53 */
+};
+
+/* A DNS server of "registry"."dns"."servers". */
+struct sl_dns_server {
+	struct sl_addr addr;
+	uint16_t port; /* default 53 */
 };
 
 struct sl_source_cfg {
 	enum sl_source_kind kind;
 	char *file; /* SL_SOURCE_FILE: the path (made absolute from the config's directory) */
+	/* SL_SOURCE_DNS: */
+	struct sl_dns_server *servers; /* "servers"; none: the host's /etc/resolv.conf's */
+	size_t nservers;
+	uint32_t refresh_ms;  /* "refreshSeconds", default 5 (1 to 3600) */
+	uint32_t timeout_ms;  /* "timeoutSeconds", default 2; at most the refresh */
+	bool respect_ttl;     /* "respectTtl": ask again no sooner than the answer's TTL */
 };
 
 /* The same source, configured the same way (a reload keeps it). */
 bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b);
+/* A deep copy of src into *dst: 0 or -ENOMEM (*dst then holds nothing). */
+int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src);
+/* Free what c owns. */
+void sl_source_cfg_release(struct sl_source_cfg *c);
+/* "dns 10.0.0.2, [fd00::2]:53" or "dns (resolv.conf)", for messages. */
+const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t len);
+
+/* "attach" rules: which cgroups are tasks, found by sluiced as they come and go. */
+enum sl_preset {
+	SL_PRESET_NONE = 0, /* "watch" and "match" written out */
+	SL_PRESET_ECS,      /* "preset": "ecs" (cgroup_rules.c has the layouts) */
+	SL_PRESET_DOCKER,   /* "docker" */
+	SL_PRESET_KUBERNETES, /* "kubernetes" */
+};
+
+struct sl_attach_rule_cfg {
+	enum sl_preset preset;
+	char *watch;     /* "watch": a cgroup2 directory, absolute or relative to the cgroup2
+			  * mount; NULL with a preset */
+	char *match;     /* "match": a glob of one '*' per level below watch; NULL with a
+			  * preset */
+	char *namespace; /* "namespace": the namespace its tasks resolve VIPs in; NULL: the
+			  * config's first */
+};
 
 /* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
 enum sl_sockterm_mode {
@@ -126,6 +177,8 @@ struct sl_config {
 	char *status_file;         /* "statusFile", default /run/sluice/status.json */
 	char **cgroups;            /* "cgroups": paths to attach at start */
 	size_t ncgroups;
+	struct sl_attach_rule_cfg *attach; /* "attach": rules that find task cgroups */
+	size_t nattach;
 	struct sl_limits limits;
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
 	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default

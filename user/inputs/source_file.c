@@ -86,7 +86,7 @@ static void free_file(struct sl_source *s)
 		close(f->ep);
 	if (f->debounce >= 0)
 		close(f->debounce);
-	free(s->cfg.file);
+	sl_source_cfg_release(&s->cfg);
 	free(s->name);
 	free(f);
 }
@@ -115,9 +115,8 @@ struct sl_source *sl_source_file_open(const struct sl_source_cfg *cfg, size_t ma
 	}
 	f->base.ops = &file_ops;
 	f->ep = f->debounce = -1;
-	f->base.cfg = *cfg;
-	f->base.cfg.file = strdup(cfg->file);
-	if (!f->base.cfg.file || asprintf(&f->base.name, "registry %s", cfg->file) < 0) {
+	if (sl_source_cfg_copy(&f->base.cfg, cfg) ||
+	    asprintf(&f->base.name, "registry %s", cfg->file) < 0) {
 		f->base.name = NULL;
 		sl_err_set(err, "registry %s: out of memory", cfg->file);
 		goto fail;

@@ -2,11 +2,14 @@
 /* sources.c: the registry's sources opened from the config, dispatched by fd, merged with
  * registry_merge, and swapped on a reload only once the new ones read. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include "inputs/registry_merge.h"
 #include "inputs/sources.h"
 #include "lib/log.h"
+
+#define SETTLE_POLL_MS 100 /* how often a settling source is looked at without events */
 
 static void free_set(struct sl_source **v, size_t n)
 {
@@ -74,7 +77,7 @@ static void forget_want(struct sl_sources *ss)
 	size_t i;
 
 	for (i = 0; i < ss->nwant; i++)
-		free(ss->want[i].file);
+		sl_source_cfg_release(&ss->want[i]);
 	free(ss->want);
 	ss->want = NULL;
 	ss->nwant = 0;
@@ -128,21 +131,45 @@ static int stage(struct sl_sources *ss, const struct sl_config *cfg, struct sl_e
 	if (!ss->want || !ss->pending)
 		return sl_err_set(err, "registry: out of memory"), -ENOMEM;
 	for (i = 0; i < cfg->nsources; i++) {
-		ss->want[i] = cfg->sources[i];
-		ss->want[i].file = strdup(cfg->sources[i].file);
-		if (!ss->want[i].file) {
-			ss->nwant = i;
+		if (sl_source_cfg_copy(&ss->want[i], &cfg->sources[i]))
 			return sl_err_set(err, "registry: out of memory"), -ENOMEM;
-		}
 		ss->nwant = i + 1;
 		if (has(ss->v, ss->n, &ss->want[i]))
 			continue;
-		ss->pending[ss->npending] = sl_source_open(&ss->want[i], ss->max_instances, err);
+		ss->pending[ss->npending] = sl_source_open(&ss->want[i], cfg, ss->max_instances,
+							   err);
 		if (!ss->pending[ss->npending])
 			return -EINVAL;
 		ss->npending++;
 	}
 	return 0;
+}
+
+static bool settling(const struct sl_source *s)
+{
+	return s->ops->settling && s->ops->settling(s);
+}
+
+/* Wait for the sources that are still reading for the first time (each within its own
+ * bound), dispatching their fds. */
+static void settle(struct sl_sources *ss)
+{
+	struct pollfd *p = calloc(ss->n + 1, sizeof(*p));
+	size_t i, k;
+
+	while (p) {
+		for (i = k = 0; i < ss->n; i++)
+			if (settling(ss->v[i]))
+				p[k++] = (struct pollfd){ .fd = ss->v[i]->ops->fd(ss->v[i]),
+							  .events = POLLIN };
+		if (!k || poll(p, k, SETTLE_POLL_MS) < 0)
+			break;
+		for (i = 0; i < ss->n; i++)
+			if (settling(ss->v[i]))
+				ss->v[i]->ops->dispatch(ss->v[i], false);
+	}
+	free(p);
+	remerge(ss);
 }
 
 int sl_sources_open(struct sl_sources *ss, const struct sl_config *cfg, size_t max_instances,
@@ -157,6 +184,8 @@ int sl_sources_open(struct sl_sources *ss, const struct sl_config *cfg, size_t m
 		ret = promote(ss);
 	if (ret)
 		sl_sources_close(ss);
+	else
+		settle(ss);
 	return ret;
 }
 
@@ -180,11 +209,25 @@ static bool same_as_in_use(const struct sl_sources *ss, const struct sl_config *
 	return true;
 }
 
+/* The sources in use learn cfg's services (those a reload keeps: every one, or those
+ * configured as before). True when the merged instances changed. */
+static bool reconfigure(struct sl_sources *ss, const struct sl_config *cfg)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < ss->n; i++)
+		if (ss->v[i]->ops->reconfigure)
+			changed |= ss->v[i]->ops->reconfigure(ss->v[i], cfg);
+	return changed && remerge(ss);
+}
+
 bool sl_sources_reload(struct sl_sources *ss, const struct sl_config *cfg)
 {
 	struct sl_err err;
 	size_t i;
 
+	reconfigure(ss, cfg);
 	if (same_as_in_use(ss, cfg)) {
 		forget_want(ss); /* an earlier reload's pending set is given up */
 		return false;

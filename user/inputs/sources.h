@@ -21,14 +21,16 @@ struct sl_sources {
 	unsigned generation;        /* changes whenever v does: the loop's fds follow it */
 };
 
-/* Open the sources cfg names (none: no registry). A source that cannot be read now is said
- * and kept at nothing until it can. 0, or -errno with err set. */
+/* Open the sources cfg names (none: no registry), waiting (each within its own bound) for
+ * those that read for the first time in the background (DNS). A source that cannot be read
+ * now is said and kept at nothing until it can. 0, or -errno with err set. */
 int sl_sources_open(struct sl_sources *ss, const struct sl_config *cfg, size_t max_instances,
 		    struct sl_err *err);
 void sl_sources_close(struct sl_sources *ss);
-/* The sources of a reloaded config. Those configured as before are kept as they are; new
- * ones are opened; while a new one cannot be read, the set in use keeps serving (pending)
- * and sl_sources_tick tries again. True when the set in use changed. */
+/* The sources of a reloaded config. Those configured as before are kept as they are (and
+ * learn cfg's services: a DNS source asks the new names); new ones are opened; while a new
+ * one cannot be read, the set in use keeps serving (pending) and sl_sources_tick tries
+ * again. True when the set in use changed. */
 bool sl_sources_reload(struct sl_sources *ss, const struct sl_config *cfg);
 /* fd is one of the sources' (sl_sources_fds): true when the merged instances changed. */
 bool sl_sources_dispatch(struct sl_sources *ss, int fd);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cgroup.c: opening cgroup v2 directories with their id and level, finding the cgroup2
- * mount and the caller's own cgroup. */
+ * mount and the caller's own cgroup, and a cgroup's path from its id. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +15,7 @@
 #include "kernel/cgroup.h"
 
 #define SL_CGROUP_ROOT_INO 1 /* the cgroup2 root's id */
+#define SL_FILEID_KERNFS 0xfe /* a kernfs file handle: the node's 64-bit id (exportfs.h) */
 
 int sl_cgroup_level(int fd, uint32_t *level, struct sl_err *err)
 {
@@ -149,5 +150,41 @@ int sl_cgroup_self(uint64_t *id, struct sl_err *err)
 		return sl_err_set(err, "own cgroup %s: %s", path, strerror(-ret)), ret;
 	}
 	*id = st.st_ino;
+	return 0;
+}
+
+int sl_cgroup_path_of(uint64_t id, char *path, struct sl_err *err)
+{
+	char mnt[PATH_MAX], link[64];
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	int mfd, fd, ret;
+	ssize_t n;
+
+	ret = sl_cgroup_mount(mnt, err);
+	if (ret)
+		return ret;
+	mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0) {
+		ret = -errno;
+		return sl_err_set(err, "%s: %s", mnt, strerror(-ret)), ret;
+	}
+	h.fh.handle_bytes = sizeof(uint64_t);
+	h.fh.handle_type = SL_FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : 0;
+	close(mfd);
+	if (ret)
+		return sl_err_set(err, "cgroup %llu: %s", (unsigned long long)id, strerror(-ret)), ret;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, PATH_MAX - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return sl_err_set(err, "cgroup %llu: %s", (unsigned long long)id, strerror(-ret)), ret;
+	path[n] = '\0';
 	return 0;
 }

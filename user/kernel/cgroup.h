@@ -23,4 +23,8 @@ int sl_cgroup_mount(char *mnt, struct sl_err *err);
 /* The id of the calling process's own cgroup v2 (/proc/self/cgroup's "0::" line). */
 int sl_cgroup_self(uint64_t *id, struct sl_err *err);
 
+/* The path of the cgroup whose id is id (open_by_handle_at on the cgroup2 mount, needs
+ * CAP_DAC_READ_SEARCH), into path (PATH_MAX bytes). -ESTALE when it is gone. */
+int sl_cgroup_path_of(uint64_t id, char *path, struct sl_err *err);
+
 #endif

@@ -228,12 +228,14 @@ json_t *ctl_attachments_json(const struct sl_attachment_info *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:i, s:b}",
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:i, s:b, s:b}",
 						     "cgroupId", (json_int_t)v[i].cgroup_id,
 						     "path", ctl_json_string(v[i].path),
 						     "status", ctl_attachment_state(&v[i]),
 						     "links", v[i].nlinks, "fromConfig",
-						     !!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG)));
+						     !!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG),
+						     "watched",
+						     !!(v[i].flags & SLUICE_ATTACH_WATCHED)));
 	return arr;
 }
 
@@ -242,9 +244,10 @@ void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const c
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		printf("%s%-10llu %-9s %s%s\n", indent, (unsigned long long)v[i].cgroup_id,
+		printf("%s%-10llu %-9s %s%s%s\n", indent, (unsigned long long)v[i].cgroup_id,
 		       ctl_attachment_state(&v[i]), v[i].path[0] ? v[i].path : "?",
-		       v[i].flags & SLUICE_ATTACH_FROM_CONFIG ? " (config)" : "");
+		       v[i].flags & SLUICE_ATTACH_FROM_CONFIG ? " (config)" : "",
+		       v[i].flags & SLUICE_ATTACH_WATCHED ? " (watched)" : "");
 }
 
 int cmd_attached(struct ctl *c)

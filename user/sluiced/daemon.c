@@ -150,7 +150,7 @@ static void note_unmatched(struct sl_daemon *d)
 			continue;
 		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
 			"service of %s (namespace %s): not served",
-			d->cfg.nsources ? d->cfg.sources[0].file : "", v[i].count,
+			d->sources.n ? sl_source_label(d->sources.v[0]) : "", v[i].count,
 			v[i].count == 1 ? "" : "s", v[i].service,
 			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
 	}
@@ -293,10 +293,18 @@ bool sl_daemon_ready(const struct sl_daemon *d)
 	return d->reconciled;
 }
 
+static size_t rules_failing(const struct sl_daemon *d)
+{
+	struct sl_rules_stats st;
+
+	sl_rules_stats(d->rules, &st);
+	return st.failing + d->rules_failed;
+}
+
 bool sl_daemon_degraded(const struct sl_daemon *d)
 {
 	return d->hold || sl_sources_incomplete(&d->sources) || d->sources.nwant ||
-	       cgroups_failing(d) || d->metrics_failed || d->reload_error[0];
+	       cgroups_failing(d) || rules_failing(d) || d->metrics_failed || d->reload_error[0];
 }
 
 void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
@@ -321,7 +329,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		    sl_sources_first_problem(&d->sources)->ops->problem(
 			    sl_sources_first_problem(&d->sources)));
 	if (sl_sources_failing(&d->sources))
-		ADD("; %u registry files fail to parse", sl_sources_failing(&d->sources));
+		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
+		    "answer)", sl_sources_failing(&d->sources));
 	if (d->sources.nwant)
 		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
@@ -329,6 +338,14 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 	if (d->nunmatched)
 		ADD("; registry instances of %zu services match no configured service",
 		    d->nunmatched);
+	if (d->rules) {
+		struct sl_rules_stats st;
+
+		sl_rules_stats(d->rules, &st);
+		ADD("; %zu tasks found", st.tasks);
+	}
+	if (rules_failing(d))
+		ADD("; attach rules: %zu failing", rules_failing(d));
 	if (d->metrics_failed)
 		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
@@ -538,6 +555,29 @@ static void exempt_self(struct sl_daemon *d)
 			err.msg);
 }
 
+/* The config's attach rules to work, in place of the last ones: a scan puts every task, then
+ * what no rule has now is swept. A failure (inotify, the cgroup2 mount) is said, degraded. */
+static void start_rules(struct sl_daemon *d)
+{
+	struct sl_err err;
+
+	sl_rules_close(d->rules);
+	d->rules = NULL;
+	d->rules_generation++;
+	d->rules_failed = false;
+	if (sl_rules_open(&d->rules, &d->cfg, &d->dp, &err)) {
+		pr_err("%s: attach rules: %s", d->cfg.origin, err.msg);
+		d->rules_failed = true;
+		return; /* the tasks found before stay: no sweep */
+	}
+	sl_rules_start(d->rules, &d->dp);
+}
+
+void sl_daemon_rules_ready(struct sl_daemon *d)
+{
+	sl_rules_dispatch(d->rules);
+}
+
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
@@ -582,6 +622,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret && ret != -EINVAL && ret != -ENOSPC && ret != -EAGAIN)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
+	start_rules(d);
 	sl_daemon_sync_metrics(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
 		sl_daemon_reconcile(d);
@@ -627,6 +668,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
+	start_rules(d);
 	sl_daemon_sync_metrics(d);
 	return 0;
 }
@@ -645,6 +687,7 @@ bool sl_daemon_tick(struct sl_daemon *d)
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
 	if (removed)
 		gc_attached_tasks(d);
+	sl_rules_tick(d->rules);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
 	if (sl_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
@@ -659,6 +702,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 {
 	size_t i;
 
+	sl_rules_close(d->rules);
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
 	sl_sources_close(&d->sources);

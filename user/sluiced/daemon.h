@@ -14,6 +14,7 @@
 #include "kernel/sockterm.h"
 #include "model/model.h"
 #include "model/unmatched.h"
+#include "sluiced/rules.h"
 
 /* Reconcile durations (seconds), the buckets of sluice_reconcile_duration_seconds. */
 #define SL_RECONCILE_BUCKETS 10
@@ -40,6 +41,9 @@ struct sl_daemon {
 	bool reconciled; /* the maps hold what the config and the registry say */
 	bool ready_due;  /* READY=1 is owed to systemd (at start, after a reload) */
 	char reload_error[sizeof(((struct sl_err *)0)->msg)];
+	struct sl_rules *rules;     /* the config's attach rules at work; NULL: none */
+	bool rules_failed;          /* they could not be set to work (said) */
+	unsigned rules_generation;  /* changes whenever rules does: the loop's fd follows */
 	char **cgroup_errors;       /* by index in cfg.cgroups: why it is not attached, or NULL */
 	size_t ncgroup_errors;
 	struct sl_unmatched *unmatched; /* registry instances no service takes (names copied) */
@@ -68,6 +72,8 @@ int sl_daemon_reload(struct sl_daemon *d);
 /* One of the registry sources' fds (sl_sources_fds) is readable: reconcile when the merged
  * instances changed (or while held). */
 void sl_daemon_registry_ready(struct sl_daemon *d, int fd);
+/* The attach rules' watcher fd is readable: tasks found and gone. */
+void sl_daemon_rules_ready(struct sl_daemon *d);
 /* Periodic: drop links of cgroups that are gone, retry a failed reconcile, follow a registry
  * path that cannot be read, the monitor's periodic work (and a reconcile when it changed a
  * verdict). True when the daemon must exit (its data plane is gone under it). */

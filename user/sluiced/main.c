@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* main.c: the sluice daemon: options, then one epoll loop over signals, the registry watch,
- * the health monitor and timers; --check validates a config without touching anything. */
+ * the health monitor and timers (systemd's watchdog among them); --check validates a config
+ * without touching anything. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -130,7 +131,36 @@ static void follow_metrics(const struct sl_daemon *d, int ep, unsigned *gen, int
 		pr_err("event loop: watching the metrics endpoint: %s", strerror(errno));
 }
 
-static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
+/* The attach rules' watcher fd in the loop, following their rebuilding on a reload. */
+static void follow_rules(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (d->rules_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->rules_generation;
+	*fd = sl_rules_fd(d->rules);
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the attach rules' cgroups: %s", strerror(errno));
+}
+
+/* With WatchdogSec=, WATCHDOG=1 every half of the timeout, from the loop itself: a loop
+ * stuck anywhere stops the pings, and systemd restarts sluiced. */
+static int open_watchdog(int ep, int *wd)
+{
+	uint64_t half = sl_notify_watchdog_usec() / 2;
+
+	if (!half)
+		return 0;
+	*wd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*wd < 0 || add_fd(ep, *wd))
+		return -errno;
+	arm(*wd, (time_t)(half / 1000000), (long)(half % 1000000) * 1000, true);
+	pr_info("watchdog: WATCHDOG=1 to systemd every %.3g s", half / 1e6);
+	return 0;
+}
+
+static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 {
 	int hfds[SL_MONITOR_NFDS], k;
 
@@ -143,18 +173,18 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick)
 		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
 			return -errno;
 	arm(*tick, TICK_SEC, 0, true);
-	return 0;
+	return open_watchdog(*ep, wd);
 }
 
 static int run(struct sl_daemon *d, int sfd)
 {
 	struct watched watched = { .set = false };
-	unsigned metrics_gen = 0;
-	int metrics_fd = -1;
-	int ep = -1, tick = -1, ret;
+	unsigned metrics_gen = 0, rules_gen = 0;
+	int metrics_fd = -1, rules_fd = -1;
+	int ep = -1, tick = -1, wd = -1, ret;
 	struct epoll_event evs[8];
 
-	ret = open_loop(d, sfd, &ep, &tick);
+	ret = open_loop(d, sfd, &ep, &tick, &wd);
 	if (ret) {
 		pr_err("event loop: %s", strerror(-ret));
 		goto out;
@@ -164,6 +194,7 @@ static int run(struct sl_daemon *d, int sfd)
 
 		follow_sources(d, ep, &watched);
 		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+		follow_rules(d, ep, &rules_gen, &rules_fd);
 		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
 			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
@@ -198,12 +229,17 @@ static int run(struct sl_daemon *d, int sfd)
 			} else if (fd == metrics_fd) {
 				if (d->metrics && sl_metrics_wanted(d->metrics))
 					sl_metrics_answer(d->metrics, sl_metrics_render(d));
+			} else if (fd == rules_fd) {
+				sl_daemon_rules_ready(d);
 			} else if (watched_fd(&watched, fd)) {
 				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
 				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks) &&
 				    sl_daemon_tick(d))
 					goto gone;
+			} else if (fd == wd) {
+				if (read(wd, &ticks, sizeof(ticks)) == sizeof(ticks))
+					sl_notify("WATCHDOG=1");
 			} else if (sl_monitor_dispatch(d->monitor, fd, &d->current)) {
 				sl_daemon_reconcile(d);
 			}
@@ -216,6 +252,8 @@ out:
 		close(ep);
 	if (tick >= 0)
 		close(tick);
+	if (wd >= 0)
+		close(wd);
 	return ret;
 }
 

@@ -26,25 +26,72 @@ static const char *iso_time(time_t t, char *buf, size_t len)
 	return buf;
 }
 
+#define MAX_PARTS_SHOWN 64 /* failing names listed per source (all are counted) */
+
+static json_t *iso_or_null(time_t t)
+{
+	char buf[32];
+
+	return t ? json_string(iso_time(t, buf, sizeof(buf))) : json_null();
+}
+
+/* A DNS source's servers, as configured ("[]": resolv.conf's). */
+static json_t *servers_json(const struct sl_source_cfg *c)
+{
+	char ep[SL_ENDPOINT_STRLEN];
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nservers; i++)
+		json_array_append_new(a, json_string(sl_endpoint_format(&c->servers[i].addr,
+									c->servers[i].port, ep,
+									sizeof(ep))));
+	return a;
+}
+
+/* The parts that fail now: when each last answered, and why it fails. */
+static json_t *failing_json(const struct sl_source *src)
+{
+	struct sl_source_part parts[MAX_PARTS_SHOWN];
+	json_t *a = json_array();
+	size_t n = src->ops->failing_parts ? src->ops->failing_parts(src, parts, MAX_PARTS_SHOWN) : 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:I, s:o, s:s}", "name", parts[i].name,
+						   "instances", (json_int_t)parts[i].instances,
+						   "lastSuccess", iso_or_null(parts[i].last_ok),
+						   "error", parts[i].failure));
+	return a;
+}
+
+static json_t *source_json(const struct sl_source *src)
+{
+	const char *problem = src->ops->problem(src);
+	json_int_t n = (json_int_t)src->ops->instances(src)->n;
+	unsigned failing = src->ops->failing(src);
+
+	if (src->cfg.kind == SL_SOURCE_DNS)
+		return json_pack("{s:s, s:o, s:o, s:i, s:I, s:o}", "kind", "dns", "servers",
+				 servers_json(&src->cfg), "problem", str_or_null(problem),
+				 "failingNames", (int)failing, "instances", n, "failing",
+				 failing_json(src));
+	return json_pack("{s:s, s:s, s:o, s:i, s:I}", "kind", "file", "path", src->cfg.file,
+			 "problem", str_or_null(problem), "badFiles", (int)failing, "instances", n);
+}
+
 static json_t *sources_json(const struct sl_sources *ss)
 {
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < ss->n; i++) {
-		const struct sl_source *src = ss->v[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i, s:I}", "kind", "file",
-						   "path", src->cfg.file, "problem",
-						   str_or_null(src->ops->problem(src)), "badFiles",
-						   (int)src->ops->failing(src), "instances",
-						   (json_int_t)src->ops->instances(src)->n));
-	}
+	for (i = 0; i < ss->n; i++)
+		json_array_append_new(a, source_json(ss->v[i]));
 	return a;
 }
 
-/* The registry: its sources, and a summary in the first source's terms (the keys of a
- * registry of one file: path, problem, badFiles). */
+/* The registry: its sources, and a summary in the terms of a registry of one file (path:
+ * the source with a problem, else the first; problem; badFiles: failing parts of any kind). */
 static json_t *registry_json(const struct sl_daemon *d)
 {
 	const struct sl_sources *ss = &d->sources;
@@ -58,8 +105,10 @@ static json_t *registry_json(const struct sl_daemon *d)
 						    str_or_null(d->unmatched[i].namespace),
 						    "instances",
 						    (json_int_t)d->unmatched[i].count));
+	const struct sl_source *shown = bad ? bad : ss->n ? ss->v[0] : NULL;
+
 	return json_pack("{s:o, s:o, s:i, s:I, s:o, s:o, s:o}", "path",
-			 str_or_null(ss->n ? ss->v[0]->cfg.file : NULL), "problem",
+			 str_or_null(shown ? sl_source_label(shown) : NULL), "problem",
 			 str_or_null(bad ? bad->ops->problem(bad) : NULL), "badFiles",
 			 (int)sl_sources_failing(ss), "instances",
 			 (json_int_t)sl_sources_instances(ss)->n, "pending",
