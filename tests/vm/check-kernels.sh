@@ -7,7 +7,7 @@
 #   -t NAME, -l   go to the e2e binary (cases whose name contains NAME; -l lists them, on the host)
 # Environment:
 #   CHECK_KERNELS_SMOKE=1     a small subset (routing, one health case, socket termination by
-#                             sock_diag), for CI
+#                             sock_diag), about a minute, for when the full run does not fit
 #   CHECK_KERNELS_TIMEOUT=S   the VM's wall-clock limit (default 2700 s, smoke 900 s)
 #   CHECK_KERNELS_SLOW=N      E2E_SLOW in the guest (tests/e2e/harness.h: the harness's waits N
 #                             times as long; default 8 under TCG, 1 under KVM)
