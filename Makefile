@@ -68,8 +68,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit demo bench \
-	install uninstall deb clean
+.PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit check-kernels \
+	demo bench install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -194,6 +194,16 @@ e2e-unit: all $(BUILD)/e2e/e2e
 check: deps
 	@$(MAKE) --no-print-directory layers all docs unit unit-asan e2e
 
+# The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
+# (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
+# runs a small subset.
+KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm
+check-kernels: deps
+	@deploy/install-deps.sh --kernels
+	@$(MAKE) --no-print-directory $(KERNELS_BINS)
+	@CHECK_KERNELS_SMOKE=$(CHECK_KERNELS_SMOKE) tests/vm/check-kernels.sh $(BUILD) \
+		$(CHECK_KERNELS_ARGS)
+
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@deploy/demo.sh $(BUILD)
@@ -288,4 +298,5 @@ deb:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not in BUILD/vm: check-kernels' unpacked packages, whose *.d are directories)
+-include $(shell find $(BUILD) -path $(BUILD)/vm -prune -o -name '*.d' -type f -print 2>/dev/null)

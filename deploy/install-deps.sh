@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --deb | --check] (--bench: also what `make bench` compares
-# against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb` and
-# tests/check-deb.sh build and check the package with: debhelper, dpkg-dev, fakeroot, lintian;
-# --check: install nothing, name what is missing and fail, as the build does before its first
-# compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
+# Usage: install-deps.sh [--bench | --deb | --kernels | --check] (--bench: also what `make bench`
+# compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb`
+# and tests/check-deb.sh build and check the package with: debhelper, dpkg-dev, fakeroot,
+# lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1 kernel in
+# a VM; --check: install nothing, name what is missing and fail, as the build does before its
+# first compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
 # benchmark start in their own namespace.
 set -euo pipefail
 
@@ -25,6 +26,9 @@ if [ "$mode" = --bench ]; then
 fi
 if [ "$mode" = --deb ]; then
 	pkgs+=(debhelper dpkg-dev fakeroot lintian)
+fi
+if [ "$mode" = --kernels ]; then
+	pkgs+=(qemu-system-x86)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.
