@@ -102,7 +102,7 @@ struct task_fig {
 	size_t line;
 };
 struct task_figs { struct task_fig *v; size_t n, cap; };
-struct task_setup { size_t line; double tasks, connect_gap_us, poll_us, churn_rate; };
+struct task_setup { size_t line; double tasks, connect_gap_us, poll_us, churn_rate, loadavg; };
 struct churn_fig { size_t line; double made, removed, seconds, lifetime_ms; };
 
 /* The meta line's strings, named as in results.jsonl. */
@@ -657,7 +657,8 @@ static int parse_tasks(struct results *r, const struct ctx *c, json_t *o)
 		if (get_num(c, o, "tasks", true, &s->tasks) ||
 		    get_num(c, o, "connect_gap_us", true, &s->connect_gap_us) ||
 		    get_num(c, o, "poll_us", true, &s->poll_us) ||
-		    get_num(c, o, "churn_rate", true, &s->churn_rate))
+		    get_num(c, o, "churn_rate", true, &s->churn_rate) ||
+		    get_num(c, o, "loadavg", false, &s->loadavg))
 			return -1;
 		s->line = c->line;
 	} else if (!strcmp(what, "churn")) {
@@ -2250,6 +2251,7 @@ static void fill_tasks(struct vars *vs, const struct results *r)
 	set(vs, "tasks_gap_us", num(s->line ? s->connect_gap_us : NAN, 0, " µs"));
 	set(vs, "tasks_poll_us", num(s->line ? s->poll_us : NAN, 0, " µs"));
 	set(vs, "tasks_churn_rate", num(s->line ? s->churn_rate : NAN, 0, ""));
+	set(vs, "tasks_loadavg", num(s->line ? s->loadavg : NAN, 2, ""));
 	set(vs, "tasks_churn_made", num(ch->line ? div_or_nan(ch->made, ch->seconds) : NAN, 0, ""));
 	set(vs, "tasks_churn_removed",
 	    num(ch->line ? div_or_nan(ch->removed, ch->seconds) : NAN, 0, ""));

@@ -75,7 +75,10 @@ emit() { echo "{\"section\":\"tasks\",$1}" >> "$results"; }
 # NAME: the median and max of the figure NAME over the JSON lines on stdin.
 field() {
 	sed -n "s/.*\"$1\":\([0-9][0-9.]*\).*/\1/p" | sort -n |
-		awk '{ v[NR] = $1 } END { printf "median %s ms, max %s ms", v[int((NR + 1) / 2)], v[NR] }'
+		awk '{ v[NR] = $1 } END {
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "median %.2f ms, max %.2f ms", m, v[NR]
+		}'
 }
 # PHASE: the helper's lines (one per task) into the results, with the phase.
 measure() {
@@ -88,7 +91,8 @@ measure() {
 	echo "bench: tasks: $phase: $n tasks: entry $(field entry_ms <<< "$out"); routed $(field routed_ms <<< "$out")"
 }
 
-emit "\"what\":\"setup\",\"tasks\":$ntasks,\"connect_gap_us\":50,\"poll_us\":20,\"churn_rate\":$churn_rate"
+# The 1-minute load average as it starts: what else the machine runs shows in the tails.
+emit "\"what\":\"setup\",\"tasks\":$ntasks,\"connect_gap_us\":50,\"poll_us\":20,\"churn_rate\":$churn_rate,\"loadavg\":$(cut -d' ' -f1 /proc/loadavg)"
 
 # 1. Quiet: nothing else happens under the watched directory.
 measure quiet
