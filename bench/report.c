@@ -766,24 +766,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median, min and max of V's values; V is emptied. */
-static struct summary summary_of(struct dvec *v)
-{
-	struct summary s = { .n = v->n, .med = NAN, .min = NAN, .max = NAN };
-
-	if (v->n) {
-		qsort(v->v, v->n, sizeof(*v->v), cmp_double);
-		s.min = v->v[0];
-		s.max = v->v[v->n - 1];
-		s.med = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
-	}
-	free(v->v);
-	*v = (struct dvec){ 0 };
-	return s;
-}
-
-/* A distribution: median, p90, p99 (nearest rank) and max of V's values; V is emptied. */
-struct dist { size_t n; double p50, p90, p99, max; };
+/* A distribution of V's values: min, median, p90, p99 (nearest rank) and max; V is emptied. */
+struct dist { size_t n; double min, p50, p90, p99, max; };
 
 static double rank(const struct dvec *v, double q)
 {
@@ -794,10 +778,11 @@ static double rank(const struct dvec *v, double q)
 
 static struct dist dist_of(struct dvec *v)
 {
-	struct dist d = { .n = v->n, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN };
+	struct dist d = { .n = v->n, .min = NAN, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN };
 
 	if (v->n) {
 		qsort(v->v, v->n, sizeof(*v->v), cmp_double);
+		d.min = v->v[0];
 		d.p50 = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
 		d.p90 = rank(v, 0.90);
 		d.p99 = rank(v, 0.99);
@@ -806,6 +791,14 @@ static struct dist dist_of(struct dvec *v)
 	free(v->v);
 	*v = (struct dvec){ 0 };
 	return d;
+}
+
+/* Median, min and max of V's values; V is emptied. */
+static struct summary summary_of(struct dvec *v)
+{
+	struct dist d = dist_of(v);
+
+	return (struct summary){ .n = d.n, .med = d.p50, .min = d.min, .max = d.max };
 }
 
 static double div_or_nan(double a, double b)
