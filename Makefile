@@ -8,6 +8,10 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# yes: the man pages are installed gzipped; no: as they are.
+MANCOMPRESS ?= yes
 
 CLANG ?= clang
 CC ?= gcc
@@ -25,13 +29,13 @@ Q := @
 msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf jansson libcurl libmnl
+PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl) -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 
@@ -79,8 +83,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers unit unit-asan e2e demo bench fuzz install \
-	uninstall clean
+.PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit check-kernels \
+	demo bench fuzz install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -234,8 +238,29 @@ unit-asan: $(ASAN_UNIT_BINS) $(ASAN_REPLAY_BINS)
 e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
 	@tests/run-e2e.sh $(BUILD)/e2e/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl $(E2E_ARGS)
 
+# The man pages, completion, unit and deployment files against the code (tests/check-docs.sh).
+docs: all
+	@tests/check-docs.sh $(BUILD)
+
+# The end-to-end tests and the systemd protocol with sluiced confined as sluiced.service
+# confines it (deploy/unit-sandbox.sh: its capabilities, syscall filter, read-only file system).
+e2e-unit: all $(BUILD)/e2e/e2e
+	@SLUICED_REAL=$(BUILD)/sluiced tests/run-e2e.sh $(BUILD)/e2e/e2e deploy/unit-sandbox.sh \
+		$(BUILD)/sluicectl $(E2E_ARGS)
+	@SLUICED_REAL=$(BUILD)/sluiced tests/check-notify.sh deploy/unit-sandbox.sh
+
 check: deps
-	@$(MAKE) --no-print-directory layers all unit unit-asan e2e
+	@$(MAKE) --no-print-directory layers all docs unit unit-asan e2e
+
+# The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
+# (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
+# runs a small subset.
+KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm
+check-kernels: deps
+	@deploy/install-deps.sh --kernels
+	@$(MAKE) --no-print-directory $(KERNELS_BINS)
+	@CHECK_KERNELS_SMOKE=$(CHECK_KERNELS_SMOKE) tests/vm/check-kernels.sh $(BUILD) \
+		$(CHECK_KERNELS_ARGS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
@@ -271,12 +296,20 @@ $(BUILD)/bench/ref-loader: bench/ref-loader.c $(BUILD)/bench/ref.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench $(DEPFLAGS) -o $@ $< $(LIBS)
 
-$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/bench/%: bench/%.c | build-deps
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report: \
+		$(BUILD)/bench/%: bench/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report)
+# The DNS source driven alone against a real server (bench/dns.sh).
+$(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
+
+BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
+	dns-refresh taskclass)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
@@ -284,19 +317,53 @@ bench:
 
 # ---- install ----
 
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+# The programs, the unit (its paths made BINDIR's and SYSCONFDIR's), the config (kept when
+# there is one) and registry directory, the man pages and the bash completion.
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|/usr/local/sbin|$(BINDIR)|' deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
+	sed -e 's|/usr/local/sbin|$(BINDIR)|g' -e 's|/etc/sluice/|$(SYSCONFDIR)/sluice/|g' \
+		deploy/sluiced.service > $(DESTDIR)$(UNITDIR)/sluiced.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sluiced.service
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice/registry
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json ]; then \
 		install -D -m 0644 deploy/sluice.json $(DESTDIR)$(SYSCONFDIR)/sluice/sluice.json; fi
+	@for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${p##*.}; \
+		echo "install -D -m 0644 $$p $$d/$${p##*/}"; \
+		install -D -m 0644 $$p $$d/$${p##*/} || exit 1; \
+		if [ "$(MANCOMPRESS)" = yes ]; then gzip -9nf $$d/$${p##*/} || exit 1; fi; \
+	done
+	install -D -m 0644 deploy/sluicectl.bash-completion $(DESTDIR)$(COMPLETIONDIR)/sluicectl
 
+# The config and registry stay: they are the admin's.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sluiced $(DESTDIR)$(BINDIR)/sluicectl $(DESTDIR)$(UNITDIR)/sluiced.service
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/sluicectl
+	@for p in $(MAN_PAGES); do \
+		f=$(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; \
+		echo "rm -f $$f $$f.gz"; rm -f $$f $$f.gz; \
+	done
+
+# The Debian package, into $(BUILD)/deb/: built (dpkg-buildpackage, debian/) in a copy of the
+# sources there, since it writes beside the tree it builds. tests/check-deb.sh checks it.
+DEB_DIR := $(BUILD)/deb
+deb:
+	@deploy/install-deps.sh --deb
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	{ git ls-files --cached --others --exclude-standard 2>/dev/null || \
+	  find . -path ./$(BUILD) -prune -o -path './build*' -prune -o -type f -print; } | \
+		tar -cf - --no-recursion --ignore-failed-read -T - | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && SLUICE_VERSION='$(VERSION)' DEB_BUILD_OPTIONS='parallel=2' \
+		dpkg-buildpackage -us -uc -b --no-sign
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not in BUILD/vm: check-kernels' unpacked packages, whose *.d are directories)
+-include $(shell find $(BUILD) -path $(BUILD)/vm -prune -o -name '*.d' -type f -print 2>/dev/null)

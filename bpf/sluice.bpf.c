@@ -8,6 +8,10 @@
 
 enum route_kind { ROUTE_CONNECT, ROUTE_DATAGRAM };
 
+/* Set by sluiced before it loads the programs: the cookie of its own network namespace
+ * (0: unknown, then none is sluiced's). */
+const volatile __u64 sluiced_netns_cookie = 0;
+
 /* The address in a sock_addr context, as IPv6 or v4-mapped. */
 static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, __be32 addr[4])
 {
@@ -52,6 +56,55 @@ static __always_inline bool usable(const struct sluice_backend_health *h, bool p
 static __always_inline __u32 active_of(const struct sluice_backend_health *h)
 {
 	return h ? h->active : 0;
+}
+
+/* The client a connect or datagram comes from, as far as ejections for one client need it:
+ * its network namespace and the time, each fetched once, and only when a backend it
+ * considers may be ejected for some client. */
+struct client {
+	struct bpf_sock_addr *ctx;
+	__u64 netns; /* bpf_get_netns_cookie(ctx); 0 until needed */
+	__u64 now;   /* bpf_ktime_get_ns(); 0 until needed */
+};
+
+static __always_inline void client_fill(struct client *cl)
+{
+	if (!cl->now)
+		cl->now = bpf_ktime_get_ns();
+	if (!cl->netns)
+		cl->netns = bpf_get_netns_cookie(cl->ctx);
+}
+
+/* Some client may hold an ejection of the backend for itself at now (h's hint). */
+static __always_inline bool ejected_for_some(const struct sluice_backend_health *h, __u64 now)
+{
+	return h && now < h->client_ejected_until_ns;
+}
+
+/* The client of network namespace netns ejected the backend for itself, and at now that
+ * still holds. */
+static __always_inline bool client_ejected(__u64 netns, __u32 backend_id, __u64 now)
+{
+	struct sluice_client_key k = { .netns_cookie = netns, .backend_id = backend_id };
+	const struct sluice_client_health *c = bpf_map_lookup_elem(&client_health, &k);
+
+	return c && c->ejected && now < c->until_ns;
+}
+
+/* The backend is ejected for this client alone (never in panic, as usable()). One lookup,
+ * made only while h's hint says some client may hold an ejection of it; none at all (not
+ * even the time) for a backend no client ever ejected. */
+static __always_inline bool ejected_for(struct client *cl, __u32 backend_id,
+					const struct sluice_backend_health *h, bool panic)
+{
+	if (panic || !h || !h->client_ejected_until_ns)
+		return false;
+	if (!cl->now)
+		cl->now = bpf_ktime_get_ns();
+	if (!ejected_for_some(h, cl->now))
+		return false;
+	client_fill(cl);
+	return client_ejected(cl->netns, backend_id, cl->now);
 }
 
 /* A uniform draw from [0, n). */
@@ -143,16 +196,20 @@ static __always_inline bool pick_least_request(const struct slots *t, bool panic
 	return true;
 }
 
-/* scan_step's state: the table, the pick's index, its size; a usable slot goes to out. */
+/* scan_step's state: the table, the pick's index, its size, the client (netns, now); a
+ * usable slot goes to out. */
 struct scan_ctx {
 	void *table;
 	__u32 start, n;
+	__u64 netns, now;
 	struct sluice_slot *out;
 };
 
-/* bpf_loop step: slot start+1+i of the table, taken if its backend is not ejected. */
+/* bpf_loop step: slot start+1+i of the table, taken if its backend is ejected neither for
+ * every client nor for this one. */
 static long scan_step(__u32 i, void *data)
 {
+	const struct sluice_backend_health *h;
 	struct scan_ctx *c = data;
 	const struct sluice_slot *slot;
 	__u32 k = c->start + 1 + i;
@@ -160,31 +217,39 @@ static long scan_step(__u32 i, void *data)
 	if (k >= c->n)
 		k -= c->n;
 	slot = bpf_map_lookup_elem(c->table, &k);
-	if (!slot || !usable(health_of(slot->backend_id), false))
+	if (!slot)
+		return SL_LOOP_CONTINUE;
+	h = health_of(slot->backend_id);
+	if (!usable(h, false) ||
+	    (ejected_for_some(h, c->now) && client_ejected(c->netns, slot->backend_id, c->now)))
 		return SL_LOOP_CONTINUE;
 	*c->out = *slot;
 	return SL_LOOP_BREAK;
 }
 
 /* The pick, copied out (the table may be swapped for a new one as soon as we return). A
- * backend the data plane ejected since sluiced built the table is passed over for the next
- * one that is not; when all are, the pick stands. */
+ * backend ejected since sluiced built the table, by the data plane for every client or for
+ * this client alone, is passed over for the next one that is not; when all are, the pick
+ * stands. */
 static __always_inline void take(const struct slots *t, const struct pick *p, bool panic,
-				 struct sluice_slot *out)
+				 struct client *cl, struct sluice_slot *out)
 {
 	struct scan_ctx sc;
 
 	*out = *p->slot;
-	if (usable(p->h, panic) || t->n == 1)
+	if (t->n == 1 ||
+	    (usable(p->h, panic) && !ejected_for(cl, out->backend_id, p->h, panic)))
 		return;
-	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .out = out };
+	client_fill(cl);
+	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .netns = cl->netns,
+				.now = cl->now, .out = out };
 	bpf_loop(t->n - 1, scan_step, &sc, 0);
 }
 
 /* A backend from the service's table for family fam, by its policy (random without one):
  * open the table, the policy picks, take() copies out. */
 static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
-				      struct sluice_slot *out)
+				      struct client *cl, struct sluice_slot *out)
 {
 	__u32 idx = SLUICE_SET_INDEX(service_id, fam);
 	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
@@ -205,40 +270,43 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct 
 		if (!pick_at(&t, k, &p))
 			return false;
 	}
-	take(&t, &p, panic, out);
+	take(&t, &p, panic, cl, out);
 	return true;
 }
 
-/* A backend sluiced still counts as serving and the data plane has not ejected. */
-static __always_inline bool still_serving(__u32 backend_id, bool panic)
+/* A backend sluiced still counts as serving and the data plane has not ejected, for every
+ * client or for this one. */
+static __always_inline bool still_serving(__u32 backend_id, bool panic, struct client *cl)
 {
 	const struct sluice_backend_health *h = health_of(backend_id);
 
-	return h && (h->flags & SLUICE_HEALTH_SERVING) && usable(h, panic);
+	return h && (h->flags & SLUICE_HEALTH_SERVING) && usable(h, panic) &&
+	       !ejected_for(cl, backend_id, h, panic);
 }
 
 /* pick_slot, with session affinity: a client (its cgroup) keeps the backend it had while
  * that one serves and the client came back within the timeout. */
 static __always_inline bool choose(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
-				   struct sluice_slot *out)
+				   struct client *cl, struct sluice_slot *out)
 {
 	struct sluice_affinity_key ak = {};
 	struct sluice_affinity *a, na = {};
 	__u64 now;
 
 	if (!pol || !pol->affinity_timeout_ns)
-		return pick_slot(service_id, fam, pol, out);
+		return pick_slot(service_id, fam, pol, cl, out);
 	ak.cgroup_id = bpf_get_current_cgroup_id();
 	ak.set_index = SLUICE_SET_INDEX(service_id, fam);
 	now = bpf_ktime_get_ns();
+	cl->now = now;
 	a = bpf_map_lookup_elem(&affinities, &ak);
 	if (a && now - a->last_ns < pol->affinity_timeout_ns &&
-	    still_serving(a->slot.backend_id, pol->flags & SLUICE_POLICY_PANIC)) {
+	    still_serving(a->slot.backend_id, pol->flags & SLUICE_POLICY_PANIC, cl)) {
 		*out = a->slot;
 		a->last_ns = now;
 		return true;
 	}
-	if (!pick_slot(service_id, fam, pol, out))
+	if (!pick_slot(service_id, fam, pol, cl, out))
 		return false;
 	na.slot = *out;
 	na.last_ns = now;
@@ -276,6 +344,7 @@ static __always_inline void keep_route(struct sluice_sock_route *rt, __u32 servi
 	rt->backend_id = slot->backend_id;
 	rt->service_id = service_id;
 	rt->flags = SLUICE_SOCK_CONNECTED;
+	rt->ns_id = fk->ns_id;
 	__builtin_memcpy(rt->vip, fk->addr, sizeof(rt->vip));
 	__builtin_memcpy(rt->backend, slot->addr, sizeof(rt->backend));
 	rt->vip_port = fk->port;
@@ -298,12 +367,60 @@ static __always_inline void keep_sock_vip(struct bpf_sock_addr *ctx, __u32 servi
 	sk.proto = fk->proto;
 	old = bpf_map_lookup_elem(&sock_vips, &sk);
 	if (old && old->service_id == service_id && old->port == fk->port &&
+	    old->ns_id == fk->ns_id &&
 	    addr_eq(old->addr, fk->addr))
 		return;
 	__builtin_memcpy(vip.addr, fk->addr, sizeof(vip.addr));
 	vip.port = fk->port;
 	vip.service_id = service_id;
+	vip.ns_id = fk->ns_id;
 	bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY);
+}
+
+/* The namespace the calling task resolves VIPs in: its ancestor cgroup at each level tasks
+ * sit at, deepest first, looked up in tasks. 0 (none) for sluiced's own cgroup and for a
+ * task not classified (yet): its connects are left as they are. */
+static __always_inline __u32 task_namespace(void)
+{
+	const struct sluice_classifier *c;
+	__u32 zero = 0, i;
+
+	c = bpf_map_lookup_elem(&classifier, &zero);
+	if (!c || (c->self_cgroup && bpf_get_current_cgroup_id() == c->self_cgroup))
+		return 0;
+	for (i = 0; i < SLUICE_MAX_TASK_LEVELS; i++) {
+		const struct sluice_task *t;
+		__u64 id;
+
+		if (i >= c->nlevels)
+			break;
+		id = bpf_get_current_ancestor_cgroup_id(c->levels[i]);
+		t = id ? bpf_map_lookup_elem(&tasks, &id) : NULL;
+		if (t)
+			return t->ns_id;
+	}
+	return 0;
+}
+
+/* The frontend a destination is in the caller's namespace, or NULL. Two steps: a
+ * destination no namespace has a frontend at costs one lookup, and no classification. */
+static __always_inline const struct sluice_frontend *
+frontend_of(struct bpf_sock_addr *ctx, bool v6, struct sluice_frontend_key *fk)
+{
+	struct sluice_vip_key vk = {};
+
+	ctx_addr(ctx, v6, vk.addr);
+	vk.port = (__be16)ctx->user_port;
+	vk.proto = ctx->protocol;
+	if (!bpf_map_lookup_elem(&vip_ports, &vk))
+		return NULL;
+	fk->ns_id = task_namespace();
+	if (!fk->ns_id)
+		return NULL;
+	__builtin_memcpy(fk->addr, vk.addr, sizeof(fk->addr));
+	fk->port = vk.port;
+	fk->proto = vk.proto;
+	return bpf_map_lookup_elem(&frontends, fk);
 }
 
 /* Rewrite a destination that is a frontend to one of its serving backends. 0: routed, or
@@ -311,16 +428,14 @@ static __always_inline void keep_sock_vip(struct bpf_sock_addr *ctx, __u32 servi
 static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_kind kind)
 {
 	struct sluice_frontend_key fk = {};
+	struct client cl = { .ctx = ctx };
 	const struct sluice_frontend *fe;
 	const struct sluice_policy *pol;
 	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
 	__u32 fam;
 
-	ctx_addr(ctx, v6, fk.addr);
-	fk.port = (__be16)ctx->user_port;
-	fk.proto = ctx->protocol;
-	fe = bpf_map_lookup_elem(&frontends, &fk);
+	fe = frontend_of(ctx, v6, &fk);
 	if (!fe)
 		return 0;
 	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
@@ -336,8 +451,8 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	/* An IPv4 socket reaches IPv4 backends only; an IPv6 one prefers the VIP's family
 	 * and falls back to the other (v4 backends as ::ffff:a.b.c.d on dual-stack sockets). */
 	fam = (v6 && !is_v4_mapped(fk.addr)) ? SLUICE_FAM_V6 : SLUICE_FAM_V4;
-	if (!choose(fe->service_id, fam, pol, &slot) &&
-	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &slot))) {
+	if (!choose(fe->service_id, fam, pol, &cl, &slot) &&
+	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &cl, &slot))) {
 		count_refused(fe->service_id);
 		return -ECONNREFUSED;
 	}
@@ -391,6 +506,7 @@ static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 	    addr_eq(rt->backend, sk.addr)) {
 		__builtin_memcpy(fk.addr, rt->vip, sizeof(fk.addr));
 		fk.port = rt->vip_port;
+		fk.ns_id = rt->ns_id;
 		show_vip(ctx, v6, &fk, rt->service_id);
 		return;
 	}
@@ -400,6 +516,7 @@ static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 		return;
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
 	fk.port = vip->port;
+	fk.ns_id = vip->ns_id;
 	if (!show_vip(ctx, v6, &fk, vip->service_id))
 		bpf_map_delete_elem(&sock_vips, &sk);
 }
@@ -456,20 +573,116 @@ int sluice_getpeername6(struct bpf_sock_addr *ctx)
 	return SL_VERDICT_PROCEED;
 }
 
-static __always_inline void count_failure(struct sluice_sock_route *rt)
+/* ---- passive health (sockops). A client is a network namespace; the rule (README "Health
+ * and failover"): each client counts its own failures in a row with a backend
+ * (client_health) and at consecutiveFailures ejects it for its own sockets, for the
+ * service's ejection time, which the kernel lets lapse. The shared run (backend_health's
+ * failures and run_netns) takes the failures of every client but REACH_OWN ones and
+ * restarts on their established connects; at consecutiveFailures it ejects the backend for
+ * every client and tells sluiced, if it is not one client's: it holds failures from two
+ * network namespaces, or one from sluiced's. ---- */
+
+/* How far a client's evidence reaches. */
+enum reach {
+	REACH_OWN,    /* a netns owned by a user namespace other than the initial one: anyone
+		       * can make one, with a loopback and routes of its own, so it weighs for
+		       * itself only: neither its failures nor its successes enter the shared run */
+	REACH_ONE,    /* a netns made by root (owned by the initial user namespace): one client
+		       * of the shared run; a second one in the same run makes it shared */
+	REACH_SHARED, /* sluiced's own netns (the host's, where its checks run): a failure seen
+		       * from it makes the shared run shared at once */
+};
+
+/* The reach of the client whose socket is tp, in network namespace netns. */
+static __always_inline enum reach reach_of(const struct tcp_sock *tp, __u64 netns)
+{
+	if (netns == sluiced_netns_cookie)
+		return REACH_SHARED;
+	if (!tp || tp->inet_conn.icsk_inet.sk.__sk_common.skc_net.net->user_ns->level)
+		return REACH_OWN;
+	return REACH_ONE;
+}
+
+/* The error the kernel gave the socket: ECONNREFUSED for a RST to its SYN, an ICMP error's
+ * errno, ETIMEDOUT; 0 when the application closed it while it connected (abandoned). */
+static __always_inline int sock_error(const struct tcp_sock *tp)
+{
+	return tp ? tp->inet_conn.icsk_inet.sk.sk_err : 0;
+}
+
+/* One more failure of the backend for the client of network namespace netns: at
+ * consecutiveFailures in a row, each within the service's ejection time of the one before,
+ * it is ejected for that client for the ejection time. h's hints cover the entry. */
+static __always_inline void count_for_client(__u64 netns, __u32 backend_id,
+					     const struct sluice_policy *pol,
+					     struct sluice_backend_health *h)
+{
+	struct sluice_client_key k = { .netns_cookie = netns, .backend_id = backend_id };
+	__u64 now = bpf_ktime_get_ns(), until = now + pol->ejection_ns;
+	struct sluice_client_health *c = bpf_map_lookup_elem(&client_health, &k);
+	struct sluice_client_health first = { .failures = 1, .until_ns = until };
+
+	if (c && now < c->until_ns) {
+		if (c->ejected)
+			return; /* connects already under way: the ejection keeps its end */
+		c->until_ns = until;
+		if (__sync_fetch_and_add(&c->failures, 1) + 1 >= pol->consecutive_failures)
+			c->ejected = 1;
+	} else {
+		first.ejected = pol->consecutive_failures <= 1;
+		if (bpf_map_update_elem(&client_health, &k, &first, BPF_ANY))
+			return;
+		c = &first;
+	}
+	if (h->client_entries_until_ns < until)
+		h->client_entries_until_ns = until;
+	if (c->ejected && h->client_ejected_until_ns < until)
+		h->client_ejected_until_ns = until;
+}
+
+/* A failure joins the shared run: the run stays one client's while all its failures come
+ * from one network namespace; one from another, or from sluiced's, makes it shared. */
+static __always_inline void join_run(struct sluice_backend_health *h, __u64 netns,
+				     enum reach reach)
+{
+	__u64 was;
+
+	if (reach == REACH_SHARED) {
+		h->run_netns = SLUICE_RUN_SHARED;
+		return;
+	}
+	was = __sync_val_compare_and_swap(&h->run_netns, 0, netns);
+	if (was && was != netns)
+		h->run_netns = SLUICE_RUN_SHARED;
+}
+
+/* A routed connect failed by the backend's or its network's doing: the client's own count,
+ * then the shared run unless the client weighs for itself only. */
+static __always_inline void count_failure(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					  struct sluice_sock_route *rt)
 {
 	struct sluice_health_event *ev;
 	const struct sluice_policy *pol;
 	struct sluice_backend_health *h;
+	enum reach reach;
 	__u32 failures;
+	__u64 netns;
 
 	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 	if (!h)
 		return;
-	failures = __sync_fetch_and_add(&h->failures, 1) + 1;
+	netns = bpf_get_netns_cookie(skops);
+	reach = reach_of(bpf_skc_to_tcp_sock(sk), netns);
 	pol = bpf_map_lookup_elem(&service_policies, &rt->service_id);
+	if (pol && pol->consecutive_failures)
+		count_for_client(netns, rt->backend_id, pol, h);
+	if (reach == REACH_OWN)
+		return;
+	failures = __sync_fetch_and_add(&h->failures, 1) + 1;
+	join_run(h, netns, reach);
 	if (!pol || !pol->consecutive_failures || failures < pol->consecutive_failures ||
-	    (pol->flags & SLUICE_POLICY_PANIC) || (h->flags & SLUICE_HEALTH_NO_EJECT))
+	    h->run_netns != SLUICE_RUN_SHARED || (pol->flags & SLUICE_POLICY_PANIC) ||
+	    (h->flags & SLUICE_HEALTH_NO_EJECT))
 		return;
 	/* The first to cross the threshold ejects it, from the very next connect on, and
 	 * tells sluiced, which applies the ejection time and the cap. */
@@ -484,6 +697,24 @@ static __always_inline void count_failure(struct sluice_sock_route *rt)
 	ev->failures = failures;
 	ev->time_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(ev, 0);
+}
+
+/* A routed connect got established: the backend works for this client (its own entry
+ * goes) and, unless it weighs for itself only, for every client (the shared run restarts).
+ * Called only when there is something to reset. */
+static __always_inline void count_success(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					  __u32 backend_id, struct sluice_backend_health *h)
+{
+	struct sluice_client_key k = { .backend_id = backend_id };
+
+	k.netns_cookie = bpf_get_netns_cookie(skops);
+	if (bpf_ktime_get_ns() < h->client_entries_until_ns)
+		bpf_map_delete_elem(&client_health, &k);
+	if ((h->failures || h->run_netns) &&
+	    reach_of(bpf_skc_to_tcp_sock(sk), k.netns_cookie) != REACH_OWN) {
+		h->failures = 0;
+		h->run_netns = 0;
+	}
 }
 
 /* The calls passive health counts. The others (a connection makes about nine, four of
@@ -503,27 +734,44 @@ static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
 	}
 }
 
-/* A routed connect sends its SYN: from now on, its state changes and retransmission
- * timeouts. */
-static __always_inline void on_connect(struct bpf_sock_ops *skops)
+/* The backend's traffic counters on this CPU (for metrics), or NULL. */
+static __always_inline struct sluice_backend_traffic *traffic_of(__u32 backend_id)
 {
+	return bpf_map_lookup_elem(&backend_traffic, &backend_id);
+}
+
+/* The connect time bucket of t microseconds (SLUICE_CONNECT_BOUNDS_US). */
+static __always_inline __u32 connect_bucket(__u64 us)
+{
+	static const __u32 bounds[SLUICE_CONNECT_BUCKETS - 1] = SLUICE_CONNECT_BOUNDS_US;
+	__u32 i;
+
+	for (i = 0; i < SLUICE_CONNECT_BUCKETS - 1; i++)
+		if (us <= bounds[i])
+			return i;
+	return SLUICE_CONNECT_BUCKETS - 1;
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts; its connect time runs. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+{
+	rt->syn_ns = bpf_ktime_get_ns();
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
 }
 
-/* Its SYN's first retransmission timeout: a failure, once, unless it got established. */
-static __always_inline void on_syn_timeout(struct sluice_sock_route *rt)
+/* Its SYN's first retransmission timeout: a failure (true), once, unless it got established. */
+static __always_inline bool on_syn_timeout(struct sluice_sock_route *rt)
 {
-	if (rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED))
-		return;
-	rt->flags |= SLUICE_SOCK_FAILED;
-	count_failure(rt);
+	return !(rt->flags & (SLUICE_SOCK_FAILED | SLUICE_SOCK_ESTABLISHED));
 }
 
-/* Established: one more active connection, consecutive failures reset. */
-static __always_inline void on_established(struct bpf_sock_ops *skops,
+/* Established: one more active connection; failures in a row reset (count_success). */
+static __always_inline void on_established(struct bpf_sock_ops *skops, struct bpf_sock *sk,
 					   struct sluice_sock_route *rt)
 {
+	struct sluice_backend_traffic *t;
 	struct sluice_backend_health *h;
 
 	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
@@ -531,31 +779,63 @@ static __always_inline void on_established(struct bpf_sock_ops *skops,
 	rt->flags |= SLUICE_SOCK_ESTABLISHED;
 	/* Retransmissions of an established connection say nothing of the backend. */
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
+	t = traffic_of(rt->backend_id);
+	if (t && rt->syn_ns) {
+		__u64 us = (bpf_ktime_get_ns() - rt->syn_ns) / 1000;
+
+		t->connect_us += us;
+		t->connect_buckets[connect_bucket(us)]++;
+	}
 	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 	if (!h)
 		return;
 	__sync_fetch_and_add(&h->active, 1);
-	if (h->failures)
-		h->failures = 0;
+	if (h->failures || h->run_netns || h->client_entries_until_ns)
+		count_success(skops, sk, rt->backend_id, h);
 }
 
-/* Closed, once: after established, one active connection fewer; from SYN_SENT (refused,
- * reset, timed out, abandoned), a failure unless its SYN timeout counted already. */
-static __always_inline void on_close(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+/* Closed, once: after established, one active connection fewer; from SYN_SENT with an
+ * error on the socket (refused, ICMP error, timed out), a failure (true) unless its SYN
+ * timeout counted already. One the application closed while it connected is its own doing. */
+static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+				     struct sluice_sock_route *rt)
 {
 	struct sluice_backend_health *h;
 
 	if (rt->flags & SLUICE_SOCK_CLOSED)
-		return;
+		return false;
 	rt->flags |= SLUICE_SOCK_CLOSED;
 	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
+		struct sluice_backend_traffic *t = traffic_of(rt->backend_id);
+
+		if (t) {
+			t->bytes_sent += skops->bytes_acked;
+			t->bytes_received += skops->bytes_received;
+		}
 		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
 		if (h)
 			__sync_fetch_and_sub(&h->active, 1);
-	} else if (skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED)) {
-		rt->flags |= SLUICE_SOCK_FAILED;
-		count_failure(rt);
+		return false;
 	}
+	return skops->args[0] == BPF_TCP_SYN_SENT && !(rt->flags & SLUICE_SOCK_FAILED) &&
+	       sock_error(bpf_skc_to_tcp_sock(sk));
+}
+
+/* A failed connect by its kind, for metrics: its SYN timed out, a RST refused it, or another
+ * error (an ICMP unreachable) ended it. */
+static __always_inline void count_failure_kind(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					       __u32 backend_id)
+{
+	struct sluice_backend_traffic *t = traffic_of(backend_id);
+
+	if (!t)
+		return;
+	if (skops->op == BPF_SOCK_OPS_RTO_CB)
+		t->timed_out++;
+	else if (sock_error(bpf_skc_to_tcp_sock(sk)) == ECONNREFUSED)
+		t->refused++;
+	else
+		t->unreachable++;
 }
 
 /* Passive health: the fate of every TCP connect sluice routed. A backend that drops SYNs
@@ -565,6 +845,7 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
 	struct sluice_sock_route *rt;
+	bool failed = false;
 
 	if (!sk || !counted_op(skops))
 		return SL_SOCKOPS_OK;
@@ -573,17 +854,22 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		return SL_SOCKOPS_OK;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		on_connect(skops);
+		on_connect(skops, rt);
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
-		on_syn_timeout(rt);
+		failed = on_syn_timeout(rt);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		on_established(skops, rt);
+		on_established(skops, sk, rt);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		on_close(skops, rt);
+		failed = on_close(skops, sk, rt);
 		break;
+	}
+	if (failed) {
+		rt->flags |= SLUICE_SOCK_FAILED;
+		count_failure_kind(skops, sk, rt->backend_id);
+		count_failure(skops, sk, rt);
 	}
 	return SL_SOCKOPS_OK;
 }

@@ -12,7 +12,36 @@
 
 /* ---- maps the programs use (and sock_routes, in sock_routes.h) ---- */
 
-/* frontends: VIP, port and protocol of every client alias -> service */
+/* vip_ports: VIP, port and protocol of any namespace's frontend -> how many have one */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_FRONTENDS);
+	__type(key, struct sluice_vip_key);
+	__type(value, struct sluice_vip_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vip_ports SEC(".maps");
+
+/* classifier: the cgroup levels tasks sit at, and sluiced's own cgroup (one entry) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLUICE_CLASSIFIER_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct sluice_classifier);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} classifier SEC(".maps");
+
+/* tasks: task cgroup id -> its namespace (a hash, not cgroup storage: that needs 6.2) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_MAX_TASKS);
+	__type(key, __u64);
+	__type(value, struct sluice_task);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tasks SEC(".maps");
+
+/* frontends: namespace, VIP, port and protocol of every client alias -> service */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -70,6 +99,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backend_health SEC(".maps");
 
+/* client_health: client netns and backend -> that client's own failures in a row and ejection */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_CLIENT_HEALTH_ENTRIES);
+	__type(key, struct sluice_client_key);
+	__type(value, struct sluice_client_health);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} client_health SEC(".maps");
+
 /* affinities: client cgroup and service table -> the backend it sticks to (session affinity) */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -87,6 +125,15 @@ struct {
 	__type(value, struct sluice_sock_vip);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sock_vips SEC(".maps");
+
+/* backend_traffic: backend id -> per-CPU connect failures by kind, bytes, connect times */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLUICE_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct sluice_backend_traffic);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} backend_traffic SEC(".maps");
 
 /* backend_stats: backend id -> per-CPU connect and datagram counters */
 struct {
@@ -134,6 +181,16 @@ struct {
 	__type(value, struct sluice_backend);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backends SEC(".maps");
+
+/* namespaces: namespace id -> its name and place in the config (inspection) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_MAX_NAMESPACES);
+	__type(key, __u32);
+	__type(value, struct sluice_namespace);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} namespaces SEC(".maps");
 
 /* attachments: cgroup id -> path of a cgroup the programs are attached to */
 struct {

@@ -2,17 +2,34 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --fuzz | --check] (--bench: also what `make bench` compares
-# against and plots with: iptables, HAProxy, wrk, gnuplot; --fuzz: also clang's runtimes for
-# `make fuzz`: libFuzzer and the sanitizers; --check: install nothing, name what is missing and
-# fail, as the build does before its first compile).
+# Usage: install-deps.sh [--bench | --deb | --kernels | --fuzz | --check] (--bench: also what
+# `make bench` compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what
+# `make deb` and tests/check-deb.sh build and check the package with: debhelper, dpkg-dev,
+# fakeroot, lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1
+# kernel in a VM; --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
+# --check: install nothing, name what is missing and fail, as the build does before its first
+# compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
+# benchmark start in their own namespace.
 set -euo pipefail
 
 mode=${1:-}
+# What the build needs (all --check looks at), then what the tests start.
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev iproute2 util-linux)
+      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev)
+if [ "$mode" != --check ]; then
+	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils)
+	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
+	# deployment files.
+	pkgs+=(groff-base man-db systemd python3 python3-yaml)
+fi
 if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
+fi
+if [ "$mode" = --deb ]; then
+	pkgs+=(debhelper dpkg-dev fakeroot lintian)
+fi
+if [ "$mode" = --kernels ]; then
+	pkgs+=(qemu-system-x86)
 fi
 if [ "$mode" = --fuzz ]; then
 	pkgs+=(libclang-rt-14-dev)
@@ -37,9 +54,12 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The benchmarks start HAProxy themselves, in their own network namespace; a service the
-# package started on the host would only sit idle.
-if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null &&
-   systemctl is-system-running >/dev/null 2>&1; then
-	systemctl disable --now haproxy >/dev/null 2>&1 || true
-fi
+# The benchmarks start HAProxy, and the tests Prometheus and Knot, themselves, in network
+# namespaces of their own; a service a package started on the host would only sit idle (or
+# hold a port: Knot's 53).
+for svc in haproxy prometheus knot; do
+	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+	   systemctl is-system-running >/dev/null 2>&1; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	fi
+done

@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 3
+#define SLUICE_ABI_VERSION 6
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -28,10 +28,17 @@
 #define SLUICE_HEALTH_EVENTS_BYTES (256 * 1024) /* health_events ring, a power-of-2 number of
 						 * pages: 8192 events with their headers */
 #define SLUICE_META_ENTRIES 1                   /* meta: one entry, key 0 */
+#define SLUICE_CLASSIFIER_ENTRIES 1             /* classifier: one entry, key 0 */
+#define SLUICE_MAX_NAMESPACES 4096              /* namespaces: ids 1 to 4095 */
 #define SLUICE_SLOT_TABLE_TEMPLATE_ENTRIES 1    /* backend_sets' inner map template, not
 						 * pinned: each table has its own size */
 #define SLUICE_DOOMED_MAX 4096                  /* doomed_backends (sockterm, not pinned):
 						 * sluiced fills it in chunks of this size */
+#define SLUICE_MAX_TASKS 65536                  /* tasks: task cgroups and their namespaces */
+#define SLUICE_MAX_TASK_LEVELS 8                /* classifier: cgroup levels tasks sit at */
+#define SLUICE_CLIENT_HEALTH_ENTRIES 65536      /* client_health: client network namespaces
+						 * x backends with failures or an ejection
+						 * of their own (LRU) */
 
 /* Index into backend_sets: one slot table per service and backend family. */
 #define SLUICE_FAM_V4 0
@@ -67,22 +74,77 @@ enum sluice_lb_policy {
 #define SLUICE_SOCK_CONNECTED (1U << 1)   /* its connect() was routed (TCP or connected UDP) */
 #define SLUICE_SOCK_ESTABLISHED (1U << 2) /* TCP: counted in backend_health.active */
 #define SLUICE_SOCK_CLOSED (1U << 3)      /* TCP: its end was counted */
-#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (SYN timed out) */
+#define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (refused, ICMP
+					   * error, SYN timed out) */
+
+/* sluice_backend_health.run_netns: the failures in a row are not one client's (they came
+ * from two network namespaces, or from sluiced's): reaching consecutiveFailures ejects the
+ * backend for every client. Netns cookies count up from 1 and never reach it. */
+#define SLUICE_RUN_SHARED (~0ULL)
 
 /* sluice_health_event.kind */
 #define SLUICE_EVENT_EJECTED 1 /* the data plane ejected a backend (consecutive failures) */
 
+/* sluice_task.flags */
+#define SLUICE_TASK_ATTACHED (1U << 0) /* a cgroup the programs are attached to ("cgroups",
+					* sluicectl attach): its whole subtree is the task */
+#define SLUICE_TASK_FOUND (1U << 1)    /* a task cgroup an "attach" rule found below its
+					* watched directory */
+
 /* sluice_attachment.flags */
 #define SLUICE_ATTACH_FROM_CONFIG (1U << 0) /* listed in "cgroups"; detached when removed */
+#define SLUICE_ATTACH_WATCHED (1U << 1)     /* an "attach" rule's watched directory: its tasks
+					     * are below; detached when no rule watches it */
 
 /* Addresses are IPv6 or IPv4-mapped IPv6 (::ffff:a.b.c.d), network byte order. */
 
-/* frontends key: a client alias's VIP, port and protocol. */
-struct sluice_frontend_key {
+/* vip_ports key: a VIP, port and protocol some namespace has a frontend at. Looked up
+ * first, so that connects elsewhere cost one lookup and no classification. */
+struct sluice_vip_key {
 	__be32 addr[4];
 	__be16 port;
 	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad;
+};
+
+/* vip_ports value. */
+struct sluice_vip_port {
+	__u32 namespaces; /* how many namespaces have a frontend there */
+};
+
+/* frontends key: a client alias's namespace, VIP, port and protocol. */
+struct sluice_frontend_key {
+	__u32 ns_id;
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+/* namespaces value, by namespace id (not 0): a namespace of the config (inspection). */
+struct sluice_namespace {
+	char name[SLUICE_NAME_LEN];
+	__u32 order; /* its place in the config, 0 first: the namespace of a cgroup named
+		      * without one */
+	__u32 pad;
+};
+
+/* tasks value, by cgroup id: the namespace a task cgroup's sockets resolve VIPs in. */
+struct sluice_task {
+	__u32 ns_id;
+	__u32 flags; /* SLUICE_TASK_* */
+	__u32 level; /* its depth in the cgroup2 tree (the root is 0) */
+	__u32 pad;
+};
+
+/* classifier value (one entry): how a socket's task is found. The levels of the cgroup
+ * tree that hold tasks, deepest first: at each, the socket's ancestor cgroup is looked up
+ * in tasks, and the first found is its task; none found leaves its connects untouched. */
+struct sluice_classifier {
+	__u64 self_cgroup; /* sluiced's own cgroup: never a task, whatever is attached */
+	__u32 nlevels;
+	__u32 levels[SLUICE_MAX_TASK_LEVELS];
+	__u32 pad;
 };
 
 /* frontends value. */
@@ -108,6 +170,8 @@ struct sluice_service {
 	char name[SLUICE_NAME_LEN]; /* discoveryName */
 	__u32 nbackends;            /* registered backends, serving or not */
 	__u32 nserving;             /* backends in the slot tables */
+	__u32 ns_id;                /* its namespace */
+	__u32 pad;
 };
 
 /* backends value, by backend id: every registered backend, serving or not. */
@@ -125,6 +189,24 @@ struct sluice_backend {
 struct sluice_backend_stats {
 	__u64 connects;  /* TCP and connected-UDP connects routed here */
 	__u64 datagrams; /* unconnected UDP datagrams routed here */
+};
+
+/* Connect time buckets of backend_traffic (microseconds): a connect that took t counts in the
+ * first bucket whose bound is at least t, or the last (beyond the last bound). */
+#define SLUICE_CONNECT_BUCKETS 15
+#define SLUICE_CONNECT_BOUNDS_US                                                            \
+	{ 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,     \
+	  1000000, 2500000 }
+
+/* backend_traffic value (per CPU), by backend id: what sockops sees of routed TCP connects. */
+struct sluice_backend_traffic {
+	__u64 refused;        /* failed connects: a RST answered the SYN */
+	__u64 timed_out;      /* failed connects: the SYN's retransmission timeout */
+	__u64 unreachable;    /* failed connects: another error (ICMP unreachable, ...) */
+	__u64 bytes_sent;     /* acknowledged by the backend, counted when a connection closes */
+	__u64 bytes_received; /* from the backend, counted when a connection closes */
+	__u64 connect_us;     /* the sum of connect times (SYN to established) */
+	__u64 connect_buckets[SLUICE_CONNECT_BUCKETS]; /* connects by time (not cumulative) */
 };
 
 /* service_stats value (per CPU), by service id. */
@@ -148,6 +230,7 @@ struct sluice_sock_vip {
 	__be16 port;
 	__u16 pad;
 	__u32 service_id;
+	__u32 ns_id;
 };
 
 /* attachments value, by cgroup id. */
@@ -164,15 +247,25 @@ struct sluice_policy {
 	__u16 consecutive_failures;    /* passive ejection threshold; 0: passive health off */
 	__u32 flags;                   /* SLUICE_POLICY_* */
 	__u64 affinity_timeout_ns;     /* session affinity idle timeout; 0: none */
+	__u64 ejection_ns;             /* baseEjectionSeconds: how long a client's own ejection
+					* (client_health) holds; the kernel lets it lapse */
 };
 
 /* backend_health value, by backend id (array, mmapable: sluiced reads and writes single
- * words with atomics while the data plane counts). */
+ * words with atomics while the data plane counts). failures and run_netns are the shared
+ * run: clients in network namespaces of a user namespace of their own never enter it. */
 struct sluice_backend_health {
 	__u32 active;   /* TCP connections established and not yet closed (sockops) */
 	__u32 failures; /* consecutive failed connects (sockops); an established one resets it */
 	__u32 ejected;  /* non-zero: passively ejected; set by the data plane, cleared by sluiced */
 	__u32 flags;    /* SLUICE_HEALTH_*, written by sluiced */
+	__u64 run_netns; /* whose the failures in a row are: 0 none, the netns cookie of the one
+			  * client they all came from, or SLUICE_RUN_SHARED */
+	/* Hints that spare the client_health lookup (bpf_ktime_get_ns; 0: none ever made): */
+	__u64 client_ejected_until_ns; /* an ejection of it for one client may hold until
+					* then: connects look theirs up only before */
+	__u64 client_entries_until_ns; /* an entry of it (failures or ejection) may hold until
+					* then: established connects reset theirs only before */
 };
 
 /* sock_routes value (socket storage): where sluice routed a connected socket, and what
@@ -182,12 +275,13 @@ struct sluice_sock_route {
 	__u32 backend_id;
 	__u32 service_id;
 	__u32 flags; /* SLUICE_SOCK_* */
-	__u32 pad;
+	__u32 ns_id; /* the namespace of the frontend it connected to */
 	__be32 vip[4];     /* the VIP connected to (IPv6 or v4-mapped) */
 	__be32 backend[4]; /* the backend it went to instead (IPv6 or v4-mapped) */
 	__be16 vip_port;
 	__be16 backend_port;
 	__u32 pad2;
+	__u64 syn_ns; /* TCP: when its SYN went (bpf_ktime_get_ns), for the connect time */
 };
 
 /* health_events record (ring buffer, data plane -> sluiced). */
@@ -218,6 +312,23 @@ struct sluice_doomed_key {
 	__be16 port;
 	__u8 proto;
 	__u8 pad;
+};
+
+/* client_health key: a client (its network namespace) and a backend. */
+struct sluice_client_key {
+	__u64 netns_cookie; /* bpf_get_netns_cookie() of the client's socket */
+	__u32 backend_id;
+	__u32 pad;
+};
+
+/* client_health value: that client's own failures in a row with the backend, and its own
+ * ejection of it. Both hold until until_ns (bpf_ktime_get_ns); after it, the entry is as
+ * good as absent. */
+struct sluice_client_health {
+	__u32 failures; /* consecutive failed connects from this client, each within the
+			 * service's ejection_ns of the one before */
+	__u32 ejected;  /* non-zero: ejected for this client from until_ns - ejection_ns on */
+	__u64 until_ns; /* ejected: when the ejection lapses; else: when the failures lapse */
 };
 
 /* meta value (one entry): what wrote these maps. */

@@ -16,6 +16,15 @@
 	"                 'unhealthyThreshold': 2, 'healthyThreshold': 2}}"
 #define ACT_INSTANCES "a1 act H3", "a2 act H4"
 #define MOVING_SERVICE "{'discoveryName': 'moving', 'clientAliases': [{'port': 80}]}"
+#define TEN_SERVICE                                                                      \
+	"{'discoveryName': 'ten', 'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]," \
+	" 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 30}}"
+#define TEN_INSTANCES "q1 ten H1", "q2 ten H2"
+/* The DNS source: Knot on 127.0.0.53 in the test's namespace (e2e_dns.c), asked every second. */
+#define DNS_REGISTRY                                                                     \
+	"{'registry': {'dns': {'servers': ['127.0.0.53'], 'refreshSeconds': 1,"           \
+	"                      'timeoutSeconds': 0.5}}}"
+#define DNS_ORDERS "{'discoveryName': 'orders', 'clientAliases': [{'port': 80}]}"
 
 const struct e2e_case cases[] = {
 	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
@@ -47,6 +56,15 @@ const struct e2e_case cases[] = {
 		.services = "{'discoveryName': 'dead', 'protocol': 'both', "
 			    "'panicThresholdPercent': 0, 'clientAliases': [{'port': 80}]}",
 		.instances = { "x1 dead B5 UNHEALTHY" },
+	},
+	{
+		.name = "metrics: promtool passes /metrics; a real Prometheus scrapes the connects",
+		.fn = t_metrics_scraped,
+		.daemon = OWN_DAEMON,
+		/* H11 does not listen: its connects are refused */
+		.services = "{'discoveryName': 'mdead', 'panicThresholdPercent': 0,"
+			    " 'outlierDetection': false, 'clientAliases': [{'port': 80}]}",
+		.instances = { "x1 mdead H11" },
 	},
 	{ .name = "per-backend connect counters", .fn = t_counters },
 	{ .name = "TCP reverse entries leave with their sockets", .fn = t_reverse_entries_released },
@@ -83,9 +101,24 @@ const struct e2e_case cases[] = {
 		.instances = { "e1 extra B2" },
 	},
 	{
-		.name = "sluicectl attach/attached/detach; root refused",
+		.name = "sluicectl attach/attached/detach, task entries and --namespace; root refused; an attached cgroup that is no task untouched",
 		.fn = t_ctl_cgroups,
 		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
+			"backends only; a task moved by a reload; a hosts file each",
+		.fn = t_two_namespaces,
+		.daemon = OWN_DAEMON,
+		.after = t_two_namespaces_after,
+	},
+	{
+		.name = "attach rule: a directory made after it, tasks found (their containers too) "
+			"and forgotten, a client from its task's first moment, a restart with tasks, "
+			"the rule taken away",
+		.fn = t_attach_rule,
+		.daemon = OWN_DAEMON,
+		.after = t_attach_rule_after,
 	},
 	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
 	  .fn = t_ctl_usage },
@@ -137,6 +170,50 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "dns: SRV tasks started and stopped are served and gone within a refresh; "
+			"targets asked; an A-record service; NXDOMAIN refuses",
+		.fn = t_dns_tasks,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS ", {'discoveryName': 'st', 'port': 9100, 'dns': {'type': 'A'},"
+			    " 'clientAliases': [{'port': 80}]},"
+			    " {'discoveryName': 'ext', 'clientAliases': [{'port': 80}]}",
+		.pool = { "H1", "H2", "H3", "H4", "H5", "H6" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a server that times out, then dies: the last good set serves, the "
+			"status says since when and why, each cause said once",
+		.fn = t_dns_server_down,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a 20-record service answered 8 records at a time stays whole",
+		.fn = t_dns_subsets,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = "{'discoveryName': 'many', 'clientAliases': [{'port': 80}]}",
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
+		.name = "dns: a reload that adds a service keeps the source and asks its name; one "
+			"removed is forgotten",
+		.fn = t_dns_reload,
+		.daemon = OWN_DAEMON,
+		.fields = DNS_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H5" },
+		.before = dns_server_start,
+		.after = dns_server_stop,
+	},
+	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "
 			"after its ejection",
 		.fn = t_passive,
@@ -146,11 +223,41 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2" },
 	},
 	{
+		.name = "an ejected backend re-added keeps its ejection, and its next one doubles",
+		.fn = t_ejection_survives_readd,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'churn', 'panicThresholdPercent': 0,"
+			    " 'clientAliases': [{'port': 80}],"
+			    " 'outlierDetection': {'consecutiveFailures': 3, 'baseEjectionSeconds': 2,"
+			    "                      'maxEjectionSeconds': 8}}",
+		.instances = { "c1 churn H1", "c2 churn H2" },
+		.pool = { "H1", "H2" },
+	},
+	{
 		.name = "maxEjectionPercent: of two dead backends, only one is ejected",
 		.fn = t_ejection_cap,
 		.daemon = OWN_DAEMON,
 		.services = PAS_SERVICE,
 		.instances = { PAS_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a tenant (nobody, in a user and network namespace of its own) whose "
+			"connects to a backend are refused, dropped or aborted takes it from no "
+			"one else",
+		.fn = t_tenant_attack,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
+		.pool = { "H1", "H2" },
+	},
+	{
+		.name = "a dead backend: out for the one client netns that sees it fail, for "
+			"every client when two do",
+		.fn = t_two_clients,
+		.daemon = OWN_DAEMON,
+		.services = TEN_SERVICE,
+		.instances = { TEN_INSTANCES },
 		.pool = { "H1", "H2" },
 	},
 	{

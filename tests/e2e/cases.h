@@ -29,7 +29,7 @@ struct route {
 };
 
 #define CASE_INSTANCES 4
-#define CASE_POOL 4
+#define CASE_POOL 6
 
 /* One case. Config text and instances are written as harness.h says (inputs). A row that
  * adds config or registry content needs a daemon of its own (OWN_DAEMON or KILLED_DAEMON). */
@@ -42,6 +42,9 @@ struct e2e_case {
 	const char *instances[CASE_INSTANCES]; /* registry: instances added to the base ones */
 	const char *pool[CASE_POOL]; /* pool servers listening during the case */
 	struct route route;   /* t_route's */
+	int (*before)(void);  /* run before the case's daemon starts (a server it asks): 0 or
+			       * the setup fails */
+	void (*after)(void);  /* run after the case, whatever became of it */
 };
 
 extern const struct e2e_case cases[];
@@ -84,6 +87,17 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_namespaces.c */
+void t_two_namespaces(void);
+void t_two_namespaces_after(void);
+
+/* e2e_tasks.c */
+void t_attach_rule(void);
+void t_attach_rule_after(void);
+
+/* e2e_metrics.c */
+void t_metrics_scraped(void);
+
 /* e2e_rails.c */
 void t_hold_lifts(void);
 void t_registry_path_followed(void);
@@ -96,6 +110,7 @@ void t_torn_down_under_daemon(void);
 
 /* e2e_health.c */
 void t_passive(void);
+void t_ejection_survives_readd(void);
 void t_ejection_cap(void);
 void t_active_tcp(void);
 void t_check_state_survives_restart(void);
@@ -107,5 +122,18 @@ void t_least_request(void);
 void t_affinity(void);
 void t_terminate_udp(void);
 void t_terminate_tcp(void);
+
+/* e2e_dns.c: a Knot DNS server in the test's network namespace, changed as Route 53 is when
+ * tasks start and stop (dynamic updates) */
+int dns_server_start(void);
+void dns_server_stop(void);
+void t_dns_tasks(void);
+void t_dns_server_down(void);
+void t_dns_subsets(void);
+void t_dns_reload(void);
+
+/* e2e_tenant.c */
+void t_tenant_attack(void);
+void t_two_clients(void);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* checks.c: what the cases look at sluice with: requests to an alias's VIP, waiting for a
- * route or a log line, and sluicectl's view of the services. */
+ * route or a log line, sluicectl's view of the services, and a config member reloaded. */
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,16 @@ struct request req(enum op op, int family, const char *alias, bool v6vip, bool m
 	return rq;
 }
 
+struct result connects(const char *alias, int count)
+{
+	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
+	struct result res;
+
+	if (agent_run(&agent, &rq, &res))
+		memset(&res, 0, sizeof(res));
+	return res;
+}
+
 bool routes_to(const char *alias, const char *name, int timeout_ms)
 {
 	unsigned long long end = now_ms() + timeout_ms;
@@ -36,7 +47,7 @@ bool routes_to(const char *alias, const char *name, int timeout_ms)
 
 void wait_log(const char *needle, int n, int timeout_ms)
 {
-	unsigned long long end = now_ms() + timeout_ms;
+	unsigned long long end = now_ms() + slow_ms(timeout_ms);
 
 	while (log_count(needle) < n && now_ms() < end)
 		usleep(5000);
@@ -62,4 +73,38 @@ json_t *service_named(json_t *root, const char *name)
 		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
 			return s;
 	return NULL;
+}
+
+bool reload_with(const char *key, json_t *value)
+{
+	json_t *cfg = json_load_file(B.config, 0, NULL);
+	int reloads = log_count("reloaded");
+	char *text;
+	bool ok;
+
+	if (!cfg) {
+		json_decref(value);
+		return false;
+	}
+	json_object_set_new(cfg, key, value);
+	text = json_dumps(cfg, JSON_INDENT(2));
+	json_decref(cfg);
+	ok = text && !replace_file(B.config, text);
+	free(text);
+	if (!ok)
+		return false;
+	if (daemon_signal(SIGHUP))
+		return false;
+	wait_log("reloaded", reloads + 1, 3000);
+	return log_count("reloaded") == reloads + 1;
+}
+
+int alias_hits(const char *alias, const char *backend, int count)
+{
+	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
+	struct result res;
+
+	if (agent_run(&agent, &rq, &res))
+		return -1;
+	return count_of(&res, backend);
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "cases.h"
+#include "sluice.h"
 
 /* A service SIGHUP adds (t_reload_adds_service), or removes (t_stale_reverse_entry). */
 const char extra_service[] = "{'discoveryName': 'extra', 'clientAliases': [{'port': 8080}]}";
@@ -60,7 +62,7 @@ void t_bad_config_reload(void)
 	expect(!write_file(B.config, "{\"namespace\": \"e2e.local\", \"services\": [{\"discoveryName\": "
 				     "\"web\", \"clientAliases\": [{\"port\": \"eighty\"}]}]}"),
 	       "write");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	usleep(300000);
 	expect(daemon_alive(), "sluiced exited on a bad config");
 	expect(log_count("clientAliases[0].port") >= 1, "the log does not name the bad field");
@@ -76,7 +78,7 @@ void t_reload_adds_service(void)
 
 	expect(!stat(B.hosts, &before), "no hosts file");
 	expect(!write_config(NULL, extra_service), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	{
 		struct request rq;
 		struct result res;
@@ -103,7 +105,7 @@ void t_stale_reverse_entry(void)
 	expect(!agent_send(&agent, &rq), "agent");
 	usleep(300000);
 	expect(!write_config("extra", NULL), "write config");
-	kill(B.daemon, SIGHUP);
+	daemon_signal(SIGHUP);
 	expect(!agent_wait(&agent, &res, 10000), "agent");
 	expect(res.ok == 1 && count_of(&res, "B2") == 1, "extra:8080 not reached (errno %d)",
 	       res.last_errno);
@@ -112,29 +114,123 @@ void t_stale_reverse_entry(void)
 	       "getpeername still showed extra's VIP after extra was removed");
 }
 
+/* The pinned map name of the data plane under test, opened (-1 and said when it cannot be). */
+static int pinned_map(const char *name)
+{
+	char path[400];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", B.bpffs, name);
+	fd = bpf_obj_get(path);
+	expect(fd >= 0, "cannot open %s", path);
+	return fd;
+}
+
+static uint64_t cgroup_id_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/* The cgroup2 id of process pid (its /proc/PID/cgroup "0::" line under B.cg_root). */
+static uint64_t cgroup_of_pid(pid_t pid)
+{
+	char path[1024], line[400];
+	uint64_t id = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "%s%s", B.cg_root, line + 3);
+		id = cgroup_id_of(path);
+	}
+	if (f)
+		fclose(f);
+	return id;
+}
+
+/* Levels below the cgroup2 mount: one per '/' after it. */
+static uint32_t level_of(const char *path)
+{
+	uint32_t n = 0;
+
+	for (const char *p = path + strlen(B.cg_root); *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+static bool classified_at(const struct sluice_classifier *c, uint32_t level)
+{
+	for (uint32_t i = 0; i < c->nlevels && i < SLUICE_MAX_TASK_LEVELS; i++)
+		if (c->levels[i] == level)
+			return true;
+	return false;
+}
+
 void t_ctl_cgroups(void)
 {
 	struct request rq = req(OP_TCP, AF_INET, "web", false, false, 80, 3);
+	int tasks = pinned_map("tasks"), classifier = pinned_map("classifier");
+	uint64_t id2 = cgroup_id_of(B.cgroup2);
+	struct sluice_classifier cls = {};
+	struct sluice_task task = {};
 	struct agent second = {};
+	uint32_t zero = 0;
 	struct result res;
 	char *out = NULL;
 
 	expect(ctl(&out, "attach", B.cg_root, NULL) == 1 && strstr(out, "root"),
 	       "attaching the cgroup2 root was not refused: %s", out);
 	free(out);
+	expect(ctl(&out, "attach", B.cgroup2, "--namespace", "elsewhere", NULL) == 1 &&
+	       strstr(out, "namespace elsewhere"), "an unknown namespace was taken: %s", out);
+	free(out);
+	expect(bpf_map_lookup_elem(tasks, &id2, &task) && errno == ENOENT,
+	       "a refused attach left a task entry");
 	expect(ctl(&out, "attach", B.cgroup2, NULL) == 0, "attach: %s", out);
 	free(out);
 	expect(ctl(&out, "attached", NULL) == 0 && strstr(out, B.cgroup2) && strstr(out, B.cgroup),
 	       "attached does not list both cgroups: %s", out);
 	free(out);
+	expect(!bpf_map_lookup_elem(tasks, &id2, &task) && task.ns_id &&
+	       (task.flags & SLUICE_TASK_ATTACHED) && task.level == level_of(B.cgroup2),
+	       "the attached cgroup's task entry: ns %u, flags %#x, level %u (want %u)",
+	       task.ns_id, task.flags, task.level, level_of(B.cgroup2));
+	expect(!bpf_map_lookup_elem(classifier, &zero, &cls) &&
+	       classified_at(&cls, level_of(B.cgroup2)), "level %u not classified",
+	       level_of(B.cgroup2));
+	expect(cls.self_cgroup && cls.self_cgroup == cgroup_of_pid(B.daemon),
+	       "the classifier's own cgroup %llu is not sluiced's (%llu)",
+	       (unsigned long long)cls.self_cgroup, (unsigned long long)cgroup_of_pid(B.daemon));
 	expect(!agent_start(&second, B.cgroup2), "agent");
 	agent_run(&second, &rq, &res);
 	expect(count_of(&res, "B1") == 3, "the newly attached cgroup is not routed");
+	/* Attached but no task: the programs run and leave its VIP connects as they are. */
+	expect(!bpf_map_delete_elem(tasks, &id2), "cannot delete the task entry");
+	agent_run(&second, &rq, &res);
+	expect(res.failed == 3 && res.last_errno == ECONNREFUSED,
+	       "a cgroup that is no task was routed: %d failed, errno %d", res.failed,
+	       res.last_errno);
+	expect(ctl(&out, "attach", B.cgroup2, NULL) == 0, "attach again: %s", out);
+	free(out);
+	agent_run(&second, &rq, &res);
+	expect(count_of(&res, "B1") == 3, "attached again, the cgroup is not routed");
 	expect(ctl(&out, "detach", B.cgroup2, NULL) == 0, "detach: %s", out);
 	free(out);
+	expect(bpf_map_lookup_elem(tasks, &id2, &task) && errno == ENOENT,
+	       "detach left the task entry");
 	agent_run(&second, &rq, &res);
 	expect(res.failed == 3 && res.last_errno == ECONNREFUSED, "still routed after detach");
 	agent_stop(&second);
+	if (tasks >= 0)
+		close(tasks);
+	if (classifier >= 0)
+		close(classifier);
 	expect(ctl(&out, "frobnicate", NULL) == 2, "an unknown command does not exit 2");
 	free(out);
 }

@@ -14,33 +14,9 @@
 #include <unistd.h>
 #include "cases.h"
 
-/* One member of the config file set to value (taken), then SIGHUP; true once reloaded. */
-static bool reconfigure(const char *key, json_t *value)
-{
-	json_t *cfg = json_load_file(B.config, 0, NULL);
-	int reloads = log_count("reloaded");
-	char *text;
-	bool ok;
-
-	if (!cfg) {
-		json_decref(value);
-		return false;
-	}
-	json_object_set_new(cfg, key, value);
-	text = json_dumps(cfg, JSON_INDENT(2));
-	json_decref(cfg);
-	ok = text && !replace_file(B.config, text);
-	free(text);
-	if (!ok)
-		return false;
-	kill(B.daemon, SIGHUP);
-	wait_log("reloaded", reloads + 1, 3000);
-	return log_count("reloaded") == reloads + 1;
-}
-
 static bool set_registry(const char *path)
 {
-	return reconfigure("registry", json_pack("{s:s}", "file", path));
+	return reload_with("registry", json_pack("{s:s}", "file", path));
 }
 
 /* A discover-instances document of one instance of service at backend (peers.c). */
@@ -54,17 +30,6 @@ static int write_instance(const char *path, const char *id, const char *service,
 		 "\"%s\", \"Attributes\": {\"AWS_INSTANCE_IPV4\": \"%s\", \"AWS_INSTANCE_PORT\": "
 		 "\"%d\"}}]}", id, service, b ? b->addr : "", b ? b->port : 0);
 	return replace_file(path, doc);
-}
-
-/* How many of count connects to alias reach backend (the rest reach others or fail). */
-static int hits(const char *alias, const char *backend, int count)
-{
-	struct request rq = req(OP_TCP, AF_INET, alias, false, false, 80, count);
-	struct result res;
-
-	if (agent_run(&agent, &rq, &res))
-		return -1;
-	return count_of(&res, backend);
 }
 
 /* Restarted while a registry file never parsed, sluiced changes nothing (the adopted maps
@@ -91,8 +56,8 @@ void t_hold_lifts(void)
 	expect(!unlink(bad), "unlink");
 	wait_log("reads whole again", 1, 3000);
 	expect(!daemon_wait_ready(3000), "not ready after the hold lifted");
-	expect(hits("hold", "B5", 40) == 0, "the removed backend B5 still gets connects");
-	expect(hits("hold", "B3", 10) == 10, "B3 does not serve");
+	expect(alias_hits("hold", "B5", 40) == 0, "the removed backend B5 still gets connects");
+	expect(alias_hits("hold", "B3", 10) == 10, "B3 does not serve");
 }
 
 /* The registry path as an operator meets it: named before it exists, deleted, replaced by a
@@ -114,7 +79,7 @@ void t_registry_path_followed(void)
 	snprintf(msg, sizeof(msg), "registry %s: does not exist", single);
 	wait_log(msg, 1, 2000);
 	expect(log_count(msg) == 1, "the missing path is not said");
-	expect(hits("follow", "B1", 10) == 10, "a missing registry emptied the service");
+	expect(alias_hits("follow", "B1", 10) == 10, "a missing registry emptied the service");
 
 	/* It appears: it serves. */
 	expect(!write_instance(single, "f2", "follow", "B2"), "write");
@@ -124,14 +89,14 @@ void t_registry_path_followed(void)
 	problems = log_count("does not exist");
 	expect(!unlink(single), "unlink");
 	wait_log("does not exist", problems + 1, 2000);
-	expect(hits("follow", "B2", 10) == 10, "a deleted registry file emptied the service");
+	expect(alias_hits("follow", "B2", 10) == 10, "a deleted registry file emptied the service");
 
 	/* A FIFO in its place: never blocked on, the last good content stays. */
 	expect(!mkfifo(single, 0644), "mkfifo");
 	usleep(400000);
 	expect(daemon_alive(), "sluiced died on a FIFO");
-	expect(reconfigure("enabled", json_true()), "sluiced does not answer SIGHUP (blocked?)");
-	expect(hits("follow", "B2", 10) == 10, "a FIFO emptied the service");
+	expect(reload_with("enabled", json_true()), "sluiced does not answer SIGHUP (blocked?)");
+	expect(alias_hits("follow", "B2", 10) == 10, "a FIFO emptied the service");
 
 	/* A directory in its place: read as one. */
 	expect(!unlink(single) && !mkdir(dir, 0755), "mkdir");
@@ -141,7 +106,7 @@ void t_registry_path_followed(void)
 	/* Moved away (nothing changes) and made again (followed). */
 	expect(!rename(dir, moved), "rename");
 	usleep(300000);
-	expect(hits("follow", "B3", 10) == 10, "moving the registry away emptied the service");
+	expect(alias_hits("follow", "B3", 10) == 10, "moving the registry away emptied the service");
 	expect(!mkdir(dir, 0755) && !write_instance(in_dir, "f4", "follow", "B4"), "remake");
 	expect(routes_to("follow", "B4", 4000), "the registry made again is not watched");
 	unlink(in_dir);
@@ -270,7 +235,7 @@ void t_failed_attach_heals(void)
 
 	snprintf(late, sizeof(late), "%s/sluice-e2e-%d-late", B.cg_root, (int)getpid());
 	snprintf(status_path, sizeof(status_path), "%s/status.json", B.dir);
-	expect(reconfigure("cgroups", json_pack("[s, s]", B.cgroup, late)), "reload");
+	expect(reload_with("cgroups", json_pack("[s, s]", B.cgroup, late)), "reload");
 	wait_log("cgroups[1]", 1, 3000);
 	expect(log_count("cgroups[1]") == 1 && log_count("tried again") == 1,
 	       "the failed attach is not said");
@@ -287,7 +252,7 @@ void t_failed_attach_heals(void)
 	agent_run(&task, &rq, &res);
 	expect(count_of(&res, "B1") == 3, "a task in the healed cgroup is not routed");
 	agent_stop(&task);
-	reconfigure("cgroups", json_pack("[s]", B.cgroup));
+	reload_with("cgroups", json_pack("[s]", B.cgroup));
 	wait_log("no longer in the config", 1, 3000);
 	rmdir(late);
 }
@@ -346,14 +311,14 @@ void t_planted_symlink_refused(void)
 	snprintf(victim, sizeof(victim), "%s/victim", B.dir);
 	expect(!write_file(victim, "root:x:0:0:root:/root:/bin/bash\n"), "victim");
 	expect(!symlink(victim, planted), "symlink");
-	expect(reconfigure("hostsFile", json_string(planted)), "reload");
+	expect(reload_with("hostsFile", json_string(planted)), "reload");
 	wait_log("refusing to write through it", 1, 2000);
 	expect(log_count("refusing to write through it") >= 1, "the planted symlink is not said");
 	got = read_file(victim);
 	expect(got && !strcmp(got, "root:x:0:0:root:/root:/bin/bash\n"),
 	       "the hosts write went through the symlink");
 	free(got);
-	reconfigure("hostsFile", json_string(B.hosts));
+	reload_with("hostsFile", json_string(B.hosts));
 	unlink(planted);
 	unlink(victim);
 }

@@ -32,6 +32,8 @@ struct bench {
 extern struct bench B;
 
 int bench_setup(const char *sluiced, const char *sluicectl);
+/* Bring up the loopback of the caller's network namespace. */
+int lo_up(void);
 void bench_cleanup(void);
 int write_file(const char *path, const char *content);
 /* Write via a temporary file and rename (how registry writers replace files). */
@@ -39,10 +41,14 @@ int replace_file(const char *path, const char *content);
 char *read_file(const char *path);
 /* Start sluiced and wait (bounded) until it logged readiness. */
 int daemon_start(void);
-/* Start sluiced without waiting; then wait (bounded) for its readiness, -1 if it exits. */
+/* Start sluiced without waiting; then wait (bounded, times E2E_SLOW) for its readiness, -1 if
+ * it exits. */
 int daemon_spawn(void);
 int daemon_wait_ready(int timeout_ms);
-/* Send sig and wait for exit; returns the exit status (or 128+signal). */
+/* Send sig to the daemon under test; -1 (nothing sent) when none runs. */
+int daemon_signal(int sig);
+/* Send sig and wait (10 s times E2E_SLOW, then SIGKILL) for exit; returns the exit status
+ * (or 128+signal). */
 int daemon_stop(int sig);
 bool daemon_alive(void);
 /* Remove what the daemons left: the pinned data plane (sluicectl teardown: programs
@@ -58,6 +64,14 @@ int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */
 int vip_of(const char *name, bool v6, char *buf, size_t len);
 unsigned long long now_ms(void);
+/* E2E_SLOW=N (1-20, default 1): the machine is N times slower than the one the suite's times
+ * were set for (an emulated CPU: tests/vm). Waits for the daemon to do something (start, exit,
+ * log a line, answer through the agent) and the suite's time limit are N times as long; so are
+ * the configs' check intervals, check timeouts and ejection times (inputs.c) and the bounds the
+ * cases derive from them (slow_ms: "out within interval x threshold"); the claims and counts
+ * the cases assert stay the same. */
+int slow_factor(void);
+int slow_ms(int ms);
 
 /* ---- inputs (inputs.c): the base config and registry, with the current case's added ---- */
 /* An instance is written "ID SERVICE BACKEND [HEALTH] [weight=W]": BACKEND a backend of
@@ -98,6 +112,9 @@ enum op {
 	OP_UDP_KEEP, /* a connected and an unconnected UDP socket: an exchange on each, another
 		      * after duration_ms (late_errno: the connected one's; port_changed,
 		      * late_name: the unconnected one's) */
+	OP_TCP_PENDING, /* count nonblocking connects opened together, each closed once it
+			 * completes or fails, the rest (abandoned) after duration_ms, 0: at
+			 * once, while they connect */
 };
 
 struct request {
@@ -117,6 +134,7 @@ struct result {
 	int late_errno;    /* OP_TCP_KEEP, OP_UDP_KEEP */
 	int port_changed;  /* OP_UDP_KEEP: the unconnected socket's local port changed */
 	char late_name[16]; /* OP_UDP_KEEP: who answered the unconnected socket later */
+	int abandoned;     /* OP_TCP_PENDING: closed while still connecting */
 	unsigned long long first_fail_at, last_fail_at; /* now_ms() of failures, 0: none */
 	int n;
 	char names[MAX_NAMES][16];
@@ -133,8 +151,30 @@ struct agent {
 	int to, from;
 };
 int agent_start(struct agent *a, const char *cgroup);
+
+/* What the TCP address of a pool server leads to inside an agent's own network namespace. */
+enum answer {
+	ANSWER_REFUSED, /* nothing listens (any address not in the view): connects get a RST */
+	ANSWER_OPEN,    /* a listener that never accepts: connects complete, nothing is read */
+	ANSWER_DROPPED, /* a listener whose accept queue is full: SYNs are dropped */
+};
+
+#define VIEW_SERVERS 2
+
+/* An agent's network namespace of its own (agent_start_in): loopback up, and what the pool
+ * servers' addresses lead to there. Everything in it is the agent's and goes with it. */
+struct netns_view {
+	bool unprivileged; /* as nobody, in a user namespace of its own too; else root's */
+	struct {
+		const char *server; /* a pool server (H1-H12); NULL: the end of the list */
+		enum answer answer;
+	} at[VIEW_SERVERS];
+};
+
+/* agent_start, then (in the cgroup) into a network namespace of its own as view says. */
+int agent_start_in(struct agent *a, const char *cgroup, const struct netns_view *view);
 int agent_send(struct agent *a, const struct request *rq);
-int agent_wait(struct agent *a, struct result *res, int timeout_ms);
+int agent_wait(struct agent *a, struct result *res, int timeout_ms); /* times E2E_SLOW */
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
 void agent_stop(struct agent *a);
 
@@ -143,6 +183,9 @@ void agent_stop(struct agent *a);
 /* The serving thread; no server listens until pool_up. */
 int pool_start(void);
 const char *pool_addr(const char *name); /* NULL: no such server */
+/* A listener (not served) at the TCP address of server name, in the caller's network
+ * namespace: for the namespaces of agent_start_in. The fd, or -1. */
+int pool_listen_at(const char *name, int backlog);
 int pool_up(const char *name);   /* listen on both ports, /healthz answering 200 */
 void pool_down(void);            /* every server stops listening on both ports */
 int pool_kill(const char *name);   /* close the TCP listener: connects are refused */
@@ -166,13 +209,19 @@ extern struct agent agent; /* in the attached cgroup */
 
 struct request req(enum op op, int family, const char *alias, bool v6vip, bool mapped,
 		   int port, int count);
-/* alias:80 answers from backend name within timeout_ms. */
+/* count OP_TCP connects to alias:80 (IPv4) by the agent; all zero when it does not answer. */
+struct result connects(const char *alias, int count);
+/* alias:80 answers from backend name within timeout_ms (not scaled: cases assert on it). */
 bool routes_to(const char *alias, const char *name, int timeout_ms);
-/* Wait (bounded) until the log holds needle at least n times. */
+/* Wait (bounded, times E2E_SLOW) until the log holds needle at least n times. */
 void wait_log(const char *needle, int n, int timeout_ms);
 /* sluicectl --json services, parsed (NULL on failure), and one service of it. */
 struct json_t;
 struct json_t *services_json(void);
 struct json_t *service_named(struct json_t *root, const char *name);
+/* One member of the config file set to value (taken), then SIGHUP; true once reloaded. */
+bool reload_with(const char *key, struct json_t *value);
+/* How many of count connects to alias:80 reach backend (the rest reach others or fail). */
+int alias_hits(const char *alias, const char *backend, int count);
 
 #endif

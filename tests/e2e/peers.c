@@ -4,8 +4,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
+
+#define PENDING_MAX 256   /* OP_TCP_PENDING: connects at once */
+#define NOBODY 65534      /* uid and gid of an unprivileged agent (Debian's nobody, nogroup) */
+#define VIEW_BACKLOG 1024 /* ANSWER_OPEN: room for every connect a case makes */
 
 const struct backend backends[] = {
 	{ "B1", "127.0.0.11", 9001, true },
@@ -277,6 +283,52 @@ static void open_many(const struct request *rq, const struct sockaddr_storage *d
 		close(fds[i]);
 }
 
+/* OP_TCP_PENDING */
+static void pending(const struct request *rq, const struct sockaddr_storage *dst,
+		    socklen_t dlen, struct result *res)
+{
+	unsigned long long end = now_ms() + rq->duration_ms;
+	struct pollfd p[PENDING_MAX];
+	int n = 0, open = 0, i;
+
+	for (i = 0; i < rq->count && i < PENDING_MAX; i++) {
+		int fd = socket(rq->family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (fd < 0 || (connect(fd, (const void *)dst, dlen) && errno != EINPROGRESS)) {
+			failed(res, fd);
+			continue;
+		}
+		p[n++] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		open++;
+	}
+	while (open && rq->duration_ms && now_ms() < end &&
+	       poll(p, n, (int)(end - now_ms())) > 0) {
+		for (i = 0; i < n; i++) {
+			socklen_t len = sizeof(int);
+			int err = 0;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
+			if (err) {
+				errno = err;
+				failed(res, p[i].fd);
+			} else {
+				res->ok++;
+				close(p[i].fd);
+			}
+			p[i].fd = -1; /* poll passes over it */
+			open--;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i].fd >= 0) {
+			res->abandoned++;
+			close(p[i].fd);
+		}
+	}
+}
+
 /* OP_UDP_KEEP */
 static void udp_keep(const struct request *rq, const struct sockaddr_storage *dst,
 		     socklen_t dlen, struct result *res)
@@ -342,6 +394,8 @@ void run_request(const struct request *rq, struct result *res)
 		return open_many(rq, &dst, dlen, res);
 	if (rq->op == OP_UDP_KEEP)
 		return udp_keep(rq, &dst, dlen, res);
+	if (rq->op == OP_TCP_PENDING)
+		return pending(rq, &dst, dlen, res);
 	if (rq->op != OP_TCP_LOOP) {
 		for (i = 0; i < rq->count; i++)
 			exchange(rq, &dst, dlen, res);
@@ -354,7 +408,58 @@ void run_request(const struct request *rq, struct result *res)
 	}
 }
 
+/* A listener at server's address that drops SYNs: backlog 0, its queue taken by one
+ * connection that is never accepted (its fd stays open with the agent). */
+static int listen_dropping(const char *server)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(POOL_PORT) };
+	int fd = pool_listen_at(server, 0), filler = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || filler < 0 || inet_pton(AF_INET, pool_addr(server), &sin.sin_addr) != 1 ||
+	    connect(filler, (void *)&sin, sizeof(sin)))
+		return -1;
+	return fd;
+}
+
+/* The agent into its network namespace (and a user namespace, unprivileged), loopback up and
+ * listeners as view says; they live as long as the agent. */
+static int enter_view(const struct netns_view *view)
+{
+	int i, fd;
+
+	if (view->unprivileged &&
+	    (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))) {
+		perror("e2e agent: dropping to nobody");
+		return -1;
+	}
+	if (unshare(CLONE_NEWNET | (view->unprivileged ? CLONE_NEWUSER : 0)) || lo_up()) {
+		perror("e2e agent: a network namespace of its own");
+		return -1;
+	}
+	for (i = 0; i < VIEW_SERVERS && view->at[i].server; i++) {
+		const char *server = view->at[i].server;
+
+		if (view->at[i].answer == ANSWER_OPEN)
+			fd = pool_listen_at(server, VIEW_BACKLOG);
+		else if (view->at[i].answer == ANSWER_DROPPED)
+			fd = listen_dropping(server);
+		else
+			continue;
+		if (fd < 0) {
+			fprintf(stderr, "e2e agent: a listener at %s: %s\n", server,
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int agent_start(struct agent *a, const char *cgroup)
+{
+	return agent_start_in(a, cgroup, NULL);
+}
+
+int agent_start_in(struct agent *a, const char *cgroup, const struct netns_view *view)
 {
 	int to[2], from[2];
 
@@ -377,6 +482,11 @@ int agent_start(struct agent *a, const char *cgroup)
 		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
 		f = fopen(path, "w");
 		if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+			_exit(1);
+		if (view && enter_view(view))
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a change of uid cleared it */
+		if (getppid() == 1)
 			_exit(1);
 		while (read(to[0], &rq, sizeof(rq)) == sizeof(rq)) {
 			run_request(&rq, &res);
@@ -402,7 +512,7 @@ int agent_wait(struct agent *a, struct result *res, int timeout_ms)
 	struct pollfd p = { .fd = a->from, .events = POLLIN };
 
 	memset(res, 0, sizeof(*res));
-	if (poll(&p, 1, timeout_ms) != 1)
+	if (poll(&p, 1, slow_ms(timeout_ms)) != 1)
 		return -1;
 	return read(a->from, res, sizeof(*res)) == sizeof(*res) ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 #define TAG_LISTEN 1U
 #define TAG_HTTP 2U
 #define TAG_CONN 3U
+#define POOL_BACKLOG 1024
 
 struct pool_server {
 	const char *name, *addr;
@@ -51,7 +52,7 @@ static struct pool_server *find(const char *name)
 	return NULL;
 }
 
-static int listen_on(const char *addr, int port)
+static int listen_on(const char *addr, int port, int backlog)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
@@ -60,7 +61,7 @@ static int listen_on(const char *addr, int port)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 || bind(fd, (void *)&sin, sizeof(sin)) ||
-	    listen(fd, 1024)) {
+	    listen(fd, backlog)) {
 		close(fd);
 		return -1;
 	}
@@ -134,7 +135,7 @@ static int listen_watched(struct pool_server *s, int *fd, int port, unsigned kin
 {
 	if (*fd > 0)
 		return 0;
-	*fd = listen_on(s->addr, port);
+	*fd = listen_on(s->addr, port, POOL_BACKLOG);
 	if (*fd < 0 || watch(*fd, tag(kind, s - pool, *fd))) {
 		fprintf(stderr, "pool: %s %s:%d: %s\n", s->name, s->addr, port, strerror(errno));
 		return -1;
@@ -166,6 +167,13 @@ int pool_kill(const char *name)
 		return -1;
 	unwatch(&s->lfd);
 	return 0;
+}
+
+int pool_listen_at(const char *name, int backlog)
+{
+	struct pool_server *s = find(name);
+
+	return s ? listen_on(s->addr, POOL_PORT, backlog) : -1;
 }
 
 const char *pool_addr(const char *name)

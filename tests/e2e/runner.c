@@ -43,6 +43,10 @@ static int setup(const struct e2e_case *c)
 	if (c->daemon == SHARED_DAEMON && shared_up && daemon_alive())
 		return 0;
 	daemon_reset(SIGKILL);
+	if (c->before && c->before()) {
+		printf("    setup: the case's before() failed\n");
+		return -1;
+	}
 	if (write_config(NULL, NULL) || write_registry(NULL, NULL) || daemon_start()) {
 		printf("    setup: sluiced did not start on the case's inputs\n");
 		return -1;
@@ -61,6 +65,8 @@ static int setup(const struct e2e_case *c)
 static void restore(const struct e2e_case *c)
 {
 	pool_down();
+	if (c->after)
+		c->after();
 	if (c->daemon != SHARED_DAEMON) {
 		int st = daemon_reset(SIGTERM);
 

@@ -110,26 +110,48 @@ static void check_service(const struct sl_config *cfg, const struct sl_service_m
 	}
 }
 
+/* The config's namespace a model namespace id stands for (by its place in the config). */
+static const struct sl_ns_cfg *ns_of(const struct sl_config *cfg, const struct sl_model *m,
+				     uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnamespaces; i++)
+		if (m->namespaces[i].id == id && m->namespaces[i].value.order < cfg->nnamespaces)
+			return &cfg->namespaces[m->namespaces[i].value.order];
+	return NULL;
+}
+
 static void check_model(const struct sl_config *cfg, const struct sl_desired *d)
 {
 	const struct sl_model *m = &d->model;
+	const struct sl_service_model *s;
+	const struct sl_ns_cfg *ns;
 	struct sl_addr vip;
 	size_t i;
 
-	check_vips(&d->vip4, &cfg->vip_cidr4);
-	check_vips(&d->vip6, &cfg->vip_cidr6);
+	FUZZ_CHECK(d->nns == cfg->nnamespaces, "%zu VIP tables for %zu namespaces", d->nns,
+		   cfg->nnamespaces);
+	for (i = 0; i < d->nns; i++) {
+		check_vips(&d->vip4[i], &cfg->namespaces[i].vip_cidr4);
+		check_vips(&d->vip6[i], &cfg->namespaces[i].vip_cidr6);
+	}
 	for (i = 0; i < m->nservices; i++) {
 		check_service(cfg, &m->services[i]);
 		FUZZ_CHECK(!i || m->services[i - 1].id < m->services[i].id, "service ids unsorted");
+		FUZZ_CHECK(ns_of(cfg, m, m->services[i].ns_id), "service %s: no namespace",
+			   m->services[i].name);
 	}
 	for (i = 0; i < m->nfrontends; i++) {
 		const struct sl_frontend_model *f = &m->frontends[i];
 
 		memcpy(vip.a, f->key.addr, sizeof(vip.a));
-		FUZZ_CHECK(sl_cidr_contains(sl_addr_is_v4(&vip) ? &cfg->vip_cidr4 : &cfg->vip_cidr6,
-					    &vip), "frontend %s: VIP outside its range", f->value.alias);
-		FUZZ_CHECK(sl_model_find_service(m, f->value.service_id), "frontend %s: no service",
+		ns = ns_of(cfg, m, f->key.ns_id);
+		s = sl_model_find_service(m, f->value.service_id);
+		FUZZ_CHECK(ns && s && s->ns_id == f->key.ns_id, "frontend %s: no service or namespace",
 			   f->value.alias);
+		FUZZ_CHECK(sl_cidr_contains(sl_addr_is_v4(&vip) ? &ns->vip_cidr4 : &ns->vip_cidr6, &vip),
+			   "frontend %s: VIP outside its namespace's range", f->value.alias);
 		FUZZ_CHECK(!i || memcmp(&m->frontends[i - 1].key, &f->key, sizeof(f->key)) < 0,
 			   "frontend %s: keys unsorted or twice", f->value.alias);
 	}
@@ -164,25 +186,29 @@ void fuzz_build(const struct sl_config *cfg, const struct sl_instances *instance
 		const struct sl_vip_table *prev4, const struct sl_vip_table *prev6)
 {
 	struct sl_desired d, again;
+	size_t i;
 
 	sl_log_set_level(SL_LOG_ERR); /* the build's warnings: one per input, nothing to see */
 	if (build(cfg, instances, prev4, prev6, &d))
 		return;
 	check_model(cfg, &d);
-	FUZZ_CHECK(!build(cfg, instances, &d.vip4, &d.vip6, &again), "a rebuild failed");
-	FUZZ_CHECK(sl_vip_table_eq(&d.vip4, &again.vip4) && sl_vip_table_eq(&d.vip6, &again.vip6),
-		   "VIPs moved when built again from the ones handed out");
+	FUZZ_CHECK(!build(cfg, instances, d.vip4, d.vip6, &again), "a rebuild failed");
+	for (i = 0; i < d.nns; i++)
+		FUZZ_CHECK(sl_vip_table_eq(&d.vip4[i], &again.vip4[i]) &&
+			   sl_vip_table_eq(&d.vip6[i], &again.vip6[i]),
+			   "namespace %zu: VIPs moved when built again from the ones handed out", i);
 	sl_desired_free(&again);
 	sl_desired_free(&d);
 }
 
-/* orders (both protocols, least request), users (HEALTHY_OR_ELSE_ALL, a default port, panic
- * at 100%), resolver (udp, affinity, a fixed vip6), inventory (round robin); five names in
- * ranges of six and seven usable addresses. */
+/* Two namespaces in ranges of six (IPv4) and seven (IPv6) usable addresses, so that VIPs from
+ * a state file collide: prod.local with orders (both protocols, least request), users
+ * (HEALTHY_OR_ELSE_ALL, a default port, panic at 100%), resolver (udp, affinity, a fixed vip6);
+ * staging.local with orders again and inventory (round robin, no outlier detection). */
 static const char fixed_config[] =
-	"{\"namespace\": \"prod.local\", \"vipCidr\": \"127.255.0.0/29\","
-	" \"vipCidr6\": \"fd00:5c1c::/125\", \"limits\": {\"services\": 8, \"backends\": 64},"
-	" \"services\": ["
+	"{\"vipCidr\": \"127.255.0.0/29\", \"vipCidr6\": \"fd00:5c1c::/125\","
+	" \"limits\": {\"services\": 8, \"backends\": 64}, \"namespaces\": ["
+	" {\"namespace\": \"prod.local\", \"services\": ["
 	"  {\"discoveryName\": \"orders\", \"protocol\": \"both\", \"lbPolicy\": \"least_request\","
 	"   \"clientAliases\": [{\"port\": 8080}, {\"dnsName\": \"orders.alt\", \"port\": 80}]},"
 	"  {\"discoveryName\": \"users\", \"healthStatus\": \"HEALTHY_OR_ELSE_ALL\","
@@ -190,9 +216,11 @@ static const char fixed_config[] =
 	"   \"clientAliases\": [{\"port\": 80}, {\"port\": 443}]},"
 	"  {\"discoveryName\": \"resolver\", \"protocol\": \"udp\", \"vip6\": \"fd00:5c1c::5\","
 	"   \"sessionAffinity\": {\"timeoutSeconds\": 60},"
-	"   \"clientAliases\": [{\"port\": 53}]},"
+	"   \"clientAliases\": [{\"port\": 53}]}]},"
+	" {\"namespace\": \"staging.local\", \"services\": ["
+	"  {\"discoveryName\": \"orders\", \"clientAliases\": [{\"port\": 8080}]},"
 	"  {\"discoveryName\": \"inventory\", \"lbPolicy\": \"round_robin\","
-	"   \"outlierDetection\": false, \"clientAliases\": [{\"port\": 9090}]}]}";
+	"   \"outlierDetection\": false, \"clientAliases\": [{\"port\": 9090}]}]}]}";
 
 const struct sl_config *fuzz_config(void)
 {

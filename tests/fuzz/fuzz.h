@@ -27,15 +27,16 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
  * "origin:LINE:COL: ..."), and the n bytes of the parser's output at out are all zero. */
 void fuzz_check_failed(int ret, const char *msg, const char *origin, const void *out, size_t n);
 
-/* What a config that parsed must pass: sl_desired_build with these instances (NULL: none) and
- * previous VIPs (NULL: none) succeeds or runs out of room (-ENOSPC), never refuses it; its
- * model is well formed (ids in the limits, sorted and unique; frontends unique, on VIPs in the
- * ranges; slots of serving backends); built again from the VIPs it handed out, none moves. */
+/* What a config that parsed must pass: sl_desired_build with these instances and previous VIPs
+ * (arrays of cfg->nnamespaces, by namespace; NULL: none) succeeds or runs out of room
+ * (-ENOSPC), never refuses it; its model is well formed (ids in the limits, sorted and unique;
+ * frontends unique, on VIPs in their namespace's ranges; slots of serving backends); built
+ * again from the VIPs it handed out, none moves. */
 void fuzz_build(const struct sl_config *cfg, const struct sl_instances *instances,
 		const struct sl_vip_table *prev4, const struct sl_vip_table *prev6);
 
-/* A config whose services the registry and state seeds name (tests/fuzz/corpus), parsed once:
- * small VIP ranges, so that VIPs from a state file collide. */
+/* A config of two namespaces whose services the registry and state seeds name
+ * (tests/fuzz/corpus), parsed once: small VIP ranges, so that VIPs from a state file collide. */
 const struct sl_config *fuzz_config(void);
 
 #endif

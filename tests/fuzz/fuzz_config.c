@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = fuzz_text(data, size);
 	struct sl_config cfg;
 	struct sl_err err = { "" };
+	size_t i, k;
 	int ret;
 
 	ret = sl_config_parse(text, ORIGIN, &cfg, &err);
@@ -20,8 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_failed(ret, err.msg, ORIGIN, &cfg, sizeof(cfg));
 	} else {
 		FUZZ_CHECK(!strcmp(cfg.origin, ORIGIN), "origin %s", cfg.origin);
-		FUZZ_CHECK(!cfg.registry_file || cfg.registry_file[0] == '/',
-			   "a relative registry path: %s", cfg.registry_file);
+		FUZZ_CHECK(cfg.nnamespaces >= 1, "no namespace");
+		for (i = 0; i < cfg.nnamespaces; i++)
+			for (k = 0; k < cfg.namespaces[i].nsources; k++)
+				FUZZ_CHECK(cfg.namespaces[i].sources[k].kind != SL_SOURCE_FILE ||
+					   cfg.namespaces[i].sources[k].file[0] == '/',
+					   "a relative registry path");
 		fuzz_build(&cfg, NULL, NULL, NULL);
 		sl_config_free(&cfg);
 	}

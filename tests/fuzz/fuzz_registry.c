@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* fuzz_registry.c: libFuzzer target of sl_registry_parse (a discover-instances document): the
- * instances it accepts are as registry.h says, copy whole, and build a model (fuzz_config's). */
+ * instances it accepts are as registry.h says, copy whole, and build fuzz_config's namespaces. */
 #include <stdlib.h>
 #include <string.h>
 #include "sluice.h"
@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_text(data, size);
-	struct sl_instances list, copy = { 0 };
+	struct sl_instances list, copy = { 0 }, each[2];
 	struct sl_err err = { "" };
 	size_t i;
 	int ret;
@@ -31,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "Instances[%zu] is not as registry.h says", i);
 	}
 	FUZZ_CHECK(!sl_instances_append(&copy, &list) && copy.n == list.n, "the copy failed");
-	fuzz_build(fuzz_config(), &copy, NULL, NULL);
+	FUZZ_CHECK(fuzz_config()->nnamespaces == 2, "fuzz_config: two namespaces");
+	each[0] = list; /* every namespace's registry: the namespaces take their own */
+	each[1] = copy;
+	fuzz_build(fuzz_config(), each, NULL, NULL);
 	sl_instances_free(&copy);
 	sl_instances_free(&list);
 	free(text);

@@ -358,9 +358,31 @@ static void test_cidr_nth_offset_all(void **state)
 	}
 }
 
+static void test_endpoint_parse(void **state)
+{
+	static const char *const bad[] = { "", "1.2.3.4", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536",
+					   ":80", "::1:80", "[::1]80", "[::1]:", "host:80",
+					   "1.2.3.4:+1", "1.2.3.4:8x", "[1.2.3]:80" };
+	char buf[SL_ENDPOINT_STRLEN];
+	struct sl_addr a;
+	uint16_t port;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sl_endpoint_parse("127.0.0.1:9810", &a, &port), 0);
+	assert_int_equal(port, 9810);
+	assert_string_equal(sl_endpoint_format(&a, port, buf, sizeof(buf)), "127.0.0.1:9810");
+	assert_int_equal(sl_endpoint_parse("[fd00::1]:65535", &a, &port), 0);
+	assert_string_equal(sl_endpoint_format(&a, port, buf, sizeof(buf)), "[fd00::1]:65535");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!sl_endpoint_parse(bad[i], &a, &port))
+			fail_msg("\"%s\" parsed", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_endpoint_parse),
 		cmocka_unit_test(test_parse_v4),
 		cmocka_unit_test(test_parse_v6),
 		cmocka_unit_test(test_parse_mapped),

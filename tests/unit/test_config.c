@@ -119,22 +119,22 @@ static void test_sample(void **state)
 	if (ret)
 		fail_msg("%s: %d: %s", SAMPLE, ret, err.msg);
 	assert_string_equal(cfg.origin, SAMPLE);
-	assert_string_equal(cfg.namespace, "prod.local");
-	assert_true(cfg.enabled);
-	assert_int_equal(cfg.nservices, 2);
-	assert_string_equal(cfg.services[0].name, "orders");
-	assert_string_equal(cfg.services[0].port_name, "http");
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
-	assert_int_equal(cfg.services[0].naliases, 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders");
-	assert_int_equal(cfg.services[0].aliases[0].port, 8080);
-	assert_false(cfg.services[0].aliases[0].has_vip4);
-	assert_false(cfg.services[0].aliases[0].has_vip6);
-	assert_string_equal(cfg.services[1].name, "inventory");
-	assert_string_equal(cfg.services[1].port_name, "grpc");
-	assert_int_equal(cfg.services[1].naliases, 1);
-	assert_string_equal(cfg.services[1].aliases[0].dns_name, "inventory");
-	assert_int_equal(cfg.services[1].aliases[0].port, 9090);
+	assert_string_equal(cfg.namespaces[0].namespace, "prod.local");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_int_equal(cfg.namespaces[0].nservices, 2);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "orders");
+	assert_string_equal(cfg.namespaces[0].services[0].port_name, "http");
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[0].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "orders");
+	assert_int_equal(cfg.namespaces[0].services[0].aliases[0].port, 8080);
+	assert_false(cfg.namespaces[0].services[0].aliases[0].has_vip4);
+	assert_false(cfg.namespaces[0].services[0].aliases[0].has_vip6);
+	assert_string_equal(cfg.namespaces[0].services[1].name, "inventory");
+	assert_string_equal(cfg.namespaces[0].services[1].port_name, "grpc");
+	assert_int_equal(cfg.namespaces[0].services[1].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[1].aliases[0].dns_name, "inventory");
+	assert_int_equal(cfg.namespaces[0].services[1].aliases[0].port, 9090);
 	sl_config_free(&cfg);
 	assert_true(is_zeroed(&cfg));
 }
@@ -147,14 +147,14 @@ static void test_defaults(void **state)
 	(void)state;
 	parse_ok("{'namespace':'ns','services':[]}", &cfg);
 	assert_string_equal(cfg.origin, ORIGIN);
-	assert_string_equal(cfg.namespace, "ns");
-	assert_true(cfg.enabled);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
-	assert_true(cfg.vip_cidr4.v4);
-	assert_false(cfg.has_vip_cidr6);
-	assert_null(cfg.registry_file);
+	assert_string_equal(cfg.namespaces[0].namespace, "ns");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
+	assert_true(cfg.namespaces[0].vip_cidr4.v4);
+	assert_false(cfg.namespaces[0].has_vip_cidr6);
+	assert_int_equal(cfg.namespaces[0].nsources, 0);
 	assert_string_equal(cfg.bpffs, SL_DEFAULT_BPFFS);
-	assert_string_equal(cfg.hosts_file, SL_DEFAULT_HOSTS_FILE);
+	assert_string_equal(cfg.namespaces[0].hosts_file, SL_DEFAULT_HOSTS_FILE);
 	assert_string_equal(cfg.state_file, SL_DEFAULT_STATE_FILE);
 	assert_string_equal(cfg.status_file, SL_DEFAULT_STATUS_FILE);
 	assert_null(cfg.cgroups);
@@ -165,8 +165,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
 	assert_int_equal(cfg.limits.affinities, SLUICE_DEFAULT_MAX_AFFINITIES);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
-	assert_null(cfg.services);
-	assert_int_equal(cfg.nservices, 0);
+	assert_null(cfg.namespaces[0].services);
+	assert_int_equal(cfg.namespaces[0].nservices, 0);
 	sl_config_free(&cfg);
 }
 
@@ -189,36 +189,38 @@ static void test_every_field(void **state)
 		 "'vip':'10.200.0.7','vip6':'fd00:5::7',"
 		 "'clientAliases':[{'dnsName':'orders.prod_1.local','port':65535}]}]}",
 		 &cfg);
-	assert_string_equal(cfg.namespace, "prod_1.local");
-	assert_false(cfg.enabled);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
-	assert_true(cfg.allow_routable_vips);
-	assert_true(cfg.has_vip_cidr6);
-	assert_false(cfg.vip_cidr6.v4);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
-	assert_string_equal(cfg.registry_file, "/var/lib/sluice/instances.json");
+	assert_string_equal(cfg.namespaces[0].namespace, "prod_1.local");
+	assert_false(cfg.namespaces[0].enabled);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
+	assert_true(cfg.namespaces[0].allow_routable_vips);
+	assert_true(cfg.namespaces[0].has_vip_cidr6);
+	assert_false(cfg.namespaces[0].vip_cidr6.v4);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/var/lib/sluice/instances.json");
 	assert_int_equal(cfg.ncgroups, 2);
-	assert_string_equal(cfg.cgroups[0], "/sys/fs/cgroup/a");
-	assert_string_equal(cfg.cgroups[1], "/sys/fs/cgroup/b.slice");
+	assert_string_equal(cfg.cgroups[0].path, "/sys/fs/cgroup/a");
+	assert_string_equal(cfg.cgroups[1].path, "/sys/fs/cgroup/b.slice");
 	assert_string_equal(cfg.bpffs, "/sys/fs/bpf/x");
-	assert_string_equal(cfg.hosts_file, "/run/x/hosts");
+	assert_string_equal(cfg.namespaces[0].hosts_file, "/run/x/hosts");
 	assert_string_equal(cfg.status_file, "/run/x/status.json");
 	assert_string_equal(cfg.state_file, "/var/lib/x/state.json");
 	assert_int_equal(cfg.limits.services, 1);
 	assert_int_equal(cfg.limits.backends, 4194304);
 	assert_int_equal(cfg.limits.frontends, 77);
 	assert_int_equal(cfg.limits.sockets, 16777216);
-	assert_int_equal(cfg.nservices, 1);
-	assert_string_equal(cfg.services[0].name, "orders");
-	assert_string_equal(cfg.services[0].port_name, "http");
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_UDP);
-	assert_int_equal(cfg.services[0].naliases, 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders.prod_1.local");
-	assert_int_equal(cfg.services[0].aliases[0].port, 65535);
-	assert_true(cfg.services[0].aliases[0].has_vip4);
-	assert_addr(&cfg.services[0].aliases[0].vip4, "10.200.0.7");
-	assert_true(cfg.services[0].aliases[0].has_vip6);
-	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00:5::7");
+	assert_int_equal(cfg.namespaces[0].nservices, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "orders");
+	assert_string_equal(cfg.namespaces[0].services[0].port_name, "http");
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[0].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "orders.prod_1.local");
+	assert_int_equal(cfg.namespaces[0].services[0].aliases[0].port, 65535);
+	assert_true(cfg.namespaces[0].services[0].aliases[0].has_vip4);
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip4, "10.200.0.7");
+	assert_true(cfg.namespaces[0].services[0].aliases[0].has_vip6);
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip6, "fd00:5::7");
 	sl_config_free(&cfg);
 }
 
@@ -248,18 +250,18 @@ static void test_names(void **state)
 		      "{'portName':'p','discoveryName':'c.d-e','clientAliases':[{'port':3}]},"
 		      "{'portName':'noalias'}"),
 		 &cfg);
-	assert_int_equal(cfg.nservices, 4);
-	assert_string_equal(cfg.services[0].name, "a");
-	assert_null(cfg.services[0].port_name);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "a");
-	assert_string_equal(cfg.services[1].name, "b_2");
-	assert_string_equal(cfg.services[1].port_name, "b_2");
-	assert_string_equal(cfg.services[1].aliases[0].dns_name, "b_2");
-	assert_string_equal(cfg.services[2].name, "c.d-e");
-	assert_string_equal(cfg.services[2].port_name, "p");
-	assert_string_equal(cfg.services[2].aliases[0].dns_name, "c.d-e");
-	assert_null(cfg.services[3].aliases);
-	assert_int_equal(cfg.services[3].naliases, 0);
+	assert_int_equal(cfg.namespaces[0].nservices, 4);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "a");
+	assert_null(cfg.namespaces[0].services[0].port_name);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "a");
+	assert_string_equal(cfg.namespaces[0].services[1].name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[1].port_name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[1].aliases[0].dns_name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[2].name, "c.d-e");
+	assert_string_equal(cfg.namespaces[0].services[2].port_name, "p");
+	assert_string_equal(cfg.namespaces[0].services[2].aliases[0].dns_name, "c.d-e");
+	assert_null(cfg.namespaces[0].services[3].aliases);
+	assert_int_equal(cfg.namespaces[0].services[3].naliases, 0);
 	sl_config_free(&cfg);
 }
 
@@ -275,8 +277,8 @@ static void test_name_length(void **state)
 	snprintf(text, sizeof(text), SVCS("{'discoveryName':'%s','clientAliases':[{'port':1}]}"),
 		 name);
 	parse_ok(text, &cfg);
-	assert_int_equal(strlen(cfg.services[0].name), SLUICE_NAME_LEN - 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, name);
+	assert_int_equal(strlen(cfg.namespaces[0].services[0].name), SLUICE_NAME_LEN - 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, name);
 	sl_config_free(&cfg);
 
 	strcat(name, "y");
@@ -295,10 +297,10 @@ static void test_protocols(void **state)
 		      "{'discoveryName':'b','protocol':'both','clientAliases':[{'port':53}]},"
 		      "{'discoveryName':'t2','protocol':'tcp'}"),
 		 &cfg);
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
-	assert_int_equal(cfg.services[1].protocols, SL_PROTO_UDP);
-	assert_int_equal(cfg.services[2].protocols, SL_PROTO_TCP | SL_PROTO_UDP);
-	assert_int_equal(cfg.services[3].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[1].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[2].protocols, SL_PROTO_TCP | SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[3].protocols, SL_PROTO_TCP);
 	sl_config_free(&cfg);
 }
 
@@ -320,39 +322,39 @@ static void test_fixed_vips(void **state)
 		       "{'discoveryName':'again','clientAliases':[{'dnsName':'orders','port':82,'vip':'127.255.0.10'}]}"),
 		 &cfg);
 	/* inherited from the service, both families, by both aliases */
-	al = &cfg.services[0].aliases[0];
+	al = &cfg.namespaces[0].services[0].aliases[0];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.10");
 	assert_addr(&al->vip6, "fd00:5::10");
-	al = &cfg.services[0].aliases[1];
+	al = &cfg.namespaces[0].services[0].aliases[1];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.10");
 	assert_addr(&al->vip6, "fd00:5::10");
 	/* own vip, inherited vip6 */
-	al = &cfg.services[1].aliases[0];
+	al = &cfg.namespaces[0].services[1].aliases[0];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.20");
 	assert_addr(&al->vip6, "fd00:5::20");
 	/* own vip6 overrides; no vip anywhere */
-	al = &cfg.services[1].aliases[1];
+	al = &cfg.namespaces[0].services[1].aliases[1];
 	assert_false(al->has_vip4);
 	assert_true(al->has_vip6);
 	assert_addr(&al->vip6, "fd00:5::21");
 	/* own vip overrides the service's */
-	al = &cfg.services[2].aliases[0];
+	al = &cfg.namespaces[0].services[2].aliases[0];
 	assert_true(al->has_vip4);
 	assert_false(al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.31");
-	al = &cfg.services[3].aliases[0];
+	al = &cfg.namespaces[0].services[3].aliases[0];
 	assert_false(al->has_vip4 || al->has_vip6);
-	al = &cfg.services[4].aliases[0];
+	al = &cfg.namespaces[0].services[4].aliases[0];
 	assert_true(al->has_vip4);
 	assert_addr(&al->vip4, "127.255.0.10");
 	/* the service keeps its own */
-	assert_true(cfg.services[0].has_vip4 && cfg.services[0].has_vip6);
-	assert_addr(&cfg.services[0].vip4, "127.255.0.10");
-	assert_addr(&cfg.services[0].vip6, "fd00:5::10");
-	assert_false(cfg.services[3].has_vip4 || cfg.services[3].has_vip6);
+	assert_true(cfg.namespaces[0].services[0].has_vip4 && cfg.namespaces[0].services[0].has_vip6);
+	assert_addr(&cfg.namespaces[0].services[0].vip4, "127.255.0.10");
+	assert_addr(&cfg.namespaces[0].services[0].vip6, "fd00:5::10");
+	assert_false(cfg.namespaces[0].services[3].has_vip4 || cfg.namespaces[0].services[3].has_vip6);
 	sl_config_free(&cfg);
 }
 
@@ -369,9 +371,24 @@ static void test_vip_range_edges(void **state)
 		 "{'discoveryName':'b','vip':'10.0.0.2','vip6':'fd00::1',"
 		 "'clientAliases':[{'port':1}]}]}",
 		 &cfg);
-	assert_addr(&cfg.services[0].aliases[0].vip4, "10.0.0.1");
-	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00::3");
-	assert_addr(&cfg.services[1].aliases[0].vip4, "10.0.0.2");
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip4, "10.0.0.1");
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip6, "fd00::3");
+	assert_addr(&cfg.namespaces[0].services[1].aliases[0].vip4, "10.0.0.2");
+	sl_config_free(&cfg);
+}
+
+/* Several sources, in the order written; one reload-identity rule. */
+static void test_registry_sources(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'registry':[{'file':'/a'},{'file':'/b'}]"), &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/a");
+	assert_string_equal(cfg.namespaces[0].sources[1].file, "/b");
+	assert_true(sl_source_cfg_eq(&cfg.namespaces[0].sources[0], &cfg.namespaces[0].sources[0]));
+	assert_false(sl_source_cfg_eq(&cfg.namespaces[0].sources[0], &cfg.namespaces[0].sources[1]));
 	sl_config_free(&cfg);
 }
 
@@ -399,10 +416,256 @@ static void test_registry_paths(void **state)
 		snprintf(text, sizeof(text), TOP("'registry':{'file':'%s'}"), cases[i].file);
 		if (parse(text, cases[i].origin, &cfg, &err))
 			fail_msg("%s + %s: %s", cases[i].origin, cases[i].file, err.msg);
-		assert_string_equal(cfg.registry_file, cases[i].want);
+		assert_string_equal(cfg.namespaces[0].sources[0].file, cases[i].want);
 		assert_string_equal(cfg.origin, cases[i].origin);
 		sl_config_free(&cfg);
 	}
+}
+
+/* ---- the DNS source and services' DNS names ---- */
+
+#define DNS_SRC(...) TOP("'registry':{'dns':{" __VA_ARGS__ "}}")
+#define DNS_SVC(...) SVCS("{'discoveryName':'a'," __VA_ARGS__ "}")
+
+static void test_dns_source(void **state)
+{
+	const struct sl_source_cfg *d;
+	struct sl_config cfg;
+	char buf[128];
+
+	(void)state;
+	parse_ok(DNS_SRC(""), &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	d = &cfg.namespaces[0].sources[0];
+	assert_int_equal(d->kind, SL_SOURCE_DNS);
+	assert_int_equal(d->nservers, 0); /* resolv.conf's */
+	assert_int_equal(d->refresh_ms, 5000);
+	assert_int_equal(d->timeout_ms, 2000);
+	assert_false(d->respect_ttl);
+	assert_string_equal(sl_source_cfg_label(d, buf, sizeof(buf)), "dns (resolv.conf)");
+	sl_config_free(&cfg);
+
+	parse_ok(DNS_SRC("'servers':['10.0.0.2','[fd00::2]:53','10.0.0.3:5353','fd00::3',"
+			 "'[fd00::4]'],'refreshSeconds':10,'timeoutSeconds':0.5,'respectTtl':true"),
+		 &cfg);
+	d = &cfg.namespaces[0].sources[0];
+	assert_int_equal(d->nservers, 5);
+	assert_addr(&d->servers[0].addr, "10.0.0.2");
+	assert_int_equal(d->servers[0].port, 53);
+	assert_addr(&d->servers[1].addr, "fd00::2");
+	assert_int_equal(d->servers[1].port, 53);
+	assert_addr(&d->servers[2].addr, "10.0.0.3");
+	assert_int_equal(d->servers[2].port, 5353);
+	assert_addr(&d->servers[3].addr, "fd00::3");
+	assert_int_equal(d->servers[4].port, 53);
+	assert_int_equal(d->refresh_ms, 10000);
+	assert_int_equal(d->timeout_ms, 500);
+	assert_true(d->respect_ttl);
+	assert_string_equal(sl_source_cfg_label(d, buf, sizeof(buf)),
+			    "dns 10.0.0.2, fd00::2, 10.0.0.3:5353, fd00::3, fd00::4");
+	sl_config_free(&cfg);
+
+	/* A default timeout yields to a shorter refresh. */
+	parse_ok(DNS_SRC("'refreshSeconds':1"), &cfg);
+	assert_int_equal(cfg.namespaces[0].sources[0].timeout_ms, 1000);
+	sl_config_free(&cfg);
+}
+
+/* The array form, file and dns side by side, and one object naming both (file first). */
+static void test_dns_beside_file(void **state)
+{
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'registry':[{'file':'/a'},{'dns':{'servers':['10.0.0.2']}}]"), &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_int_equal(cfg.namespaces[0].sources[1].kind, SL_SOURCE_DNS);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'registry':{'dns':{},'file':'/a'}"), &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/a");
+	assert_int_equal(cfg.namespaces[0].sources[1].kind, SL_SOURCE_DNS);
+	sl_config_free(&cfg);
+}
+
+/* A DNS source is the same one when every option is. */
+static void test_dns_source_eq(void **state)
+{
+	static const char *const variants[] = {
+		DNS_SRC("'servers':['10.0.0.2']"),
+		DNS_SRC("'servers':['10.0.0.2:54']"),
+		DNS_SRC("'servers':['10.0.0.3']"),
+		DNS_SRC("'servers':['10.0.0.2','10.0.0.3']"),
+		DNS_SRC("'servers':['10.0.0.2'],'refreshSeconds':6"),
+		DNS_SRC("'servers':['10.0.0.2'],'timeoutSeconds':1"),
+		DNS_SRC("'servers':['10.0.0.2'],'respectTtl':true"),
+		DNS_SRC(""),
+		TOP("'registry':{'file':'/a'}"),
+	};
+	struct sl_config a, b;
+	struct sl_source_cfg copy;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		parse_ok(variants[i], &a);
+		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
+		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
+		sl_source_cfg_release(&copy);
+		for (k = 0; k < ARRAY_SIZE(variants); k++) {
+			parse_ok(variants[k], &b);
+			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
+				fail_msg("%s vs %s", variants[i], variants[k]);
+			sl_config_free(&b);
+		}
+		sl_config_free(&a);
+	}
+}
+
+static void test_service_dns(void **state)
+{
+	const struct sl_service_cfg *svc;
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(SVCS("{'discoveryName':'orders'}"), &cfg);
+	svc = &cfg.namespaces[0].services[0];
+	assert_string_equal(svc->dns.name, "orders.ns");
+	assert_int_equal(svc->dns.type, SL_DNS_SRV);
+	assert_int_equal(svc->dns.port, 0);
+	sl_config_free(&cfg);
+
+	parse_ok(SVCS("{'portName':'p','dns':{'type':'SRV'}}"), &cfg);
+	assert_string_equal(cfg.namespaces[0].services[0].dns.name, "p.ns");
+	sl_config_free(&cfg);
+
+	parse_ok(DNS_SVC("'dns':{'name':'Other.Example_1.com','type':'AAAA','port':8080}"), &cfg);
+	svc = &cfg.namespaces[0].services[0];
+	assert_string_equal(svc->dns.name, "Other.Example_1.com");
+	assert_int_equal(svc->dns.type, SL_DNS_AAAA);
+	assert_int_equal(svc->dns.port, 8080);
+	sl_config_free(&cfg);
+
+	/* A and AAAA take the service's port when the dns block has none. */
+	parse_ok(DNS_SVC("'port':9000,'dns':{'type':'A'}"), &cfg);
+	assert_int_equal(cfg.namespaces[0].services[0].dns.type, SL_DNS_A);
+	assert_int_equal(cfg.namespaces[0].services[0].dns.port, 0);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 9000);
+	sl_config_free(&cfg);
+}
+
+static void test_dns_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "dns not object", TOP("'registry':{'dns':true}"),
+		  { ORIGIN ": registry.dns: must be an object ({\"servers\": [...], "
+		    "\"refreshSeconds\": N, ...}), got true" } },
+		{ "dns unknown", DNS_SRC("'server':['10.0.0.2']"),
+		  { ORIGIN ": registry.dns.server: unknown field (known: servers, refreshSeconds, "
+		    "timeoutSeconds, respectTtl)" } },
+		{ "servers string", DNS_SRC("'servers':'10.0.0.2'"),
+		  { ORIGIN ": registry.dns.servers: must be an array of addresses, got \"10.0.0.2\"" } },
+		{ "server name", DNS_SRC("'servers':['10.0.0.2','ns1.example.com']"),
+		  { ORIGIN ": registry.dns.servers[1]: must be an IP address, with a port or not "
+		    "(10.0.0.2, 10.0.0.2:53, fd00::2, [fd00::2]:53), got \"ns1.example.com\"" } },
+		{ "server number", DNS_SRC("'servers':[53]"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address", "got 53" } },
+		{ "server port 0", DNS_SRC("'servers':['10.0.0.2:0']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address", "got \"10.0.0.2:0\"" } },
+		{ "server port big", DNS_SRC("'servers':['10.0.0.2:65536']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server port empty", DNS_SRC("'servers':['10.0.0.2:']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server port sign", DNS_SRC("'servers':['10.0.0.2:+53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v6 no bracket end", DNS_SRC("'servers':['[fd00::2:53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v6 junk after", DNS_SRC("'servers':['[fd00::2]x']"),
+		  { ORIGIN ": registry.dns.servers[0]: must be an IP address" } },
+		{ "server v4 in brackets", DNS_SRC("'servers':['[10.0.0.2]:53']"),
+		  { ORIGIN ": registry.dns.servers[0]: must write an IPv4 address without brackets, "
+		    "got \"[10.0.0.2]:53\"" } },
+		{ "refresh zero", DNS_SRC("'refreshSeconds':0"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be a number of seconds > 0 and at "
+		    "most 3600, got 0" } },
+		{ "refresh short", DNS_SRC("'refreshSeconds':0.5"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be at least 1, got 0.5" } },
+		{ "refresh long", DNS_SRC("'refreshSeconds':3601"),
+		  { ORIGIN ": registry.dns.refreshSeconds: must be a number of seconds > 0 and at "
+		    "most 3600, got 3601" } },
+		{ "timeout over refresh", DNS_SRC("'refreshSeconds':2,'timeoutSeconds':3"),
+		  { ORIGIN ": registry.dns.timeoutSeconds: must be at most refreshSeconds (2), got 3" } },
+		{ "timeout long", DNS_SRC("'timeoutSeconds':61"),
+		  { ORIGIN ": registry.dns.timeoutSeconds: must be a number of seconds > 0 and at "
+		    "most 60, got 61" } },
+		{ "respectTtl string", DNS_SRC("'respectTtl':'yes'"),
+		  { ORIGIN ": registry.dns.respectTtl: must be true or false, got \"yes\"" } },
+		{ "array dns bad", TOP("'registry':[{'file':'/a'},{'dns':{'refreshSeconds':'5'}}]"),
+		  { ORIGIN ": registry[1].dns.refreshSeconds: must be a number of seconds" } },
+		{ "service dns not object", DNS_SVC("'dns':'a.ns'"),
+		  { ORIGIN ": services[0].dns: must be an object {\"name\", \"type\", \"port\"}, "
+		    "got \"a.ns\"" } },
+		{ "service dns unknown", DNS_SVC("'dns':{'ttl':5}"),
+		  { ORIGIN ": services[0].dns.ttl: unknown field (known: name, type, port)" } },
+		{ "service dns type", DNS_SVC("'dns':{'type':'CNAME'}"),
+		  { ORIGIN ": services[0].dns.type: must be \"SRV\", \"A\" or \"AAAA\", got "
+		    "\"CNAME\"" } },
+		{ "service dns type case", DNS_SVC("'dns':{'type':'srv'}"),
+		  { ORIGIN ": services[0].dns.type: must be \"SRV\", \"A\" or \"AAAA\"" } },
+		{ "service dns name chars", DNS_SVC("'dns':{'name':'a b.ns'}"),
+		  { ORIGIN ": services[0].dns.name: may hold only letters, digits, '.', '_' and '-', "
+		    "got \"a b.ns\"" } },
+		{ "service dns name dots", DNS_SVC("'dns':{'name':'a..ns'}"),
+		  { ORIGIN ": services[0].dns.name: must not contain \"..\"" } },
+		{ "service dns name final dot", DNS_SVC("'dns':{'name':'a.ns.'}"),
+		  { ORIGIN ": services[0].dns.name: must not start or end with '.' or '-'" } },
+		{ "service dns label long",
+		  DNS_SVC("'dns':{'name':'a234567890123456789012345678901234567890123456789012345678901234.ns'}"),
+		  { ORIGIN ": services[0].dns.name: has a label longer than 63 characters" } },
+		{ "service dns SRV port", DNS_SVC("'dns':{'port':80}"),
+		  { ORIGIN ": services[0].dns.port: only for \"type\": \"A\" or \"AAAA\" (SRV "
+		    "records carry their port), got 80" } },
+		{ "service dns A no port", DNS_SVC("'dns':{'type':'A'}"),
+		  { ORIGIN ": services[0].dns.type: A and AAAA records carry no port: give "
+		    "\"port\" here or the service's \"port\", got \"A\"" } },
+		{ "service dns port 0", DNS_SVC("'dns':{'type':'A','port':0}"),
+		  { ORIGIN ": services[0].dns.port: must be an integer from 1 to 65535, got 0" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* The default DNS name, discoveryName.namespace, must be a DNS name too. */
+static void test_dns_default_name(void **state)
+{
+	char text[1024], label[64], ns[128], msg[512];
+	const char *want[] = { msg, NULL, NULL };
+	struct sl_config cfg;
+
+	(void)state;
+	memset(label, 'n', 63);
+	label[63] = '\0';
+	snprintf(ns, sizeof(ns), "%s.%s", label, label); /* 127 characters */
+	snprintf(text, sizeof(text), "{'namespace':'%s','registry':{'dns':{}},"
+		 "'services':[{'discoveryName':'%s.%s'}]}", ns, label, label);
+	snprintf(msg, sizeof(msg), ORIGIN ": services[0]: its DNS name %s.%s.%s "
+		 "(discoveryName.namespace) is longer than 253 characters: give \"dns\": "
+		 "{\"name\": ...}", label, label, ns);
+	expect_error("default DNS name too long", text, ORIGIN, want, 3);
+	snprintf(text, sizeof(text), "{'namespace':'ns','registry':[{'file':'/a'},{'dns':{}}],"
+		 "'services':[{'discoveryName':'%sx'}]}", label);
+	snprintf(msg, sizeof(msg), ORIGIN ": services[0]: its DNS name %sx.ns "
+		 "(discoveryName.namespace) has a label longer than 63 characters", label);
+	expect_error("default DNS name label too long", text, ORIGIN, want, 3);
+	/* Without a DNS source to ask it, such a name is no error: it is not asked. */
+	snprintf(text, sizeof(text), "{'namespace':'ns','registry':{'file':'/a'},"
+		 "'services':[{'discoveryName':'%sx'}]}", label);
+	parse_ok(text, &cfg);
+	assert_null(cfg.namespaces[0].services[0].dns.name);
+	sl_config_free(&cfg);
 }
 
 /* ---- routing, health and socket termination fields ---- */
@@ -432,8 +695,8 @@ static void test_service_defaults(void **state)
 	(void)state;
 	parse_ok(SVCS("{'portName':'a'},{'portName':'b','protocol':'udp','clientAliases':[{'port':1}]}"),
 		 &cfg);
-	assert_service_defaults(&cfg.services[0]);
-	assert_service_defaults(&cfg.services[1]);
+	assert_service_defaults(&cfg.namespaces[0].services[0]);
+	assert_service_defaults(&cfg.namespaces[0].services[1]);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
 	sl_config_free(&cfg);
 }
@@ -457,7 +720,7 @@ static void test_service_new_fields(void **state)
 		 &cfg);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_DIAG);
 	assert_int_equal(cfg.limits.affinities, 1000);
-	svc = &cfg.services[0];
+	svc = &cfg.namespaces[0].services[0];
 	assert_int_equal(svc->lb_policy, SLUICE_LB_LEAST_REQUEST);
 	assert_int_equal(svc->affinity_timeout_s, 600);
 	assert_int_equal(svc->panic_percent, 0);
@@ -494,16 +757,16 @@ static void test_lb_policy_and_affinity(void **state)
 		      "{'portName':'c','lbPolicy':'least_request','sessionAffinity':{'timeoutSeconds':86400}},"
 		      "{'portName':'d','panicThresholdPercent':100,'terminateTcp':false}"),
 		 &cfg);
-	assert_int_equal(cfg.services[0].lb_policy, SLUICE_LB_RANDOM);
-	assert_int_equal(cfg.services[0].affinity_timeout_s, 10800);
-	assert_int_equal(cfg.services[1].lb_policy, SLUICE_LB_ROUND_ROBIN);
-	assert_int_equal(cfg.services[1].affinity_timeout_s, 1);
-	assert_int_equal(cfg.services[2].lb_policy, SLUICE_LB_LEAST_REQUEST);
-	assert_int_equal(cfg.services[2].affinity_timeout_s, 86400);
-	assert_int_equal(cfg.services[3].lb_policy, SLUICE_LB_RANDOM);
-	assert_int_equal(cfg.services[3].affinity_timeout_s, 0);
-	assert_int_equal(cfg.services[3].panic_percent, 100);
-	assert_false(cfg.services[3].terminate_tcp);
+	assert_int_equal(cfg.namespaces[0].services[0].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.namespaces[0].services[0].affinity_timeout_s, 10800);
+	assert_int_equal(cfg.namespaces[0].services[1].lb_policy, SLUICE_LB_ROUND_ROBIN);
+	assert_int_equal(cfg.namespaces[0].services[1].affinity_timeout_s, 1);
+	assert_int_equal(cfg.namespaces[0].services[2].lb_policy, SLUICE_LB_LEAST_REQUEST);
+	assert_int_equal(cfg.namespaces[0].services[2].affinity_timeout_s, 86400);
+	assert_int_equal(cfg.namespaces[0].services[3].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.namespaces[0].services[3].affinity_timeout_s, 0);
+	assert_int_equal(cfg.namespaces[0].services[3].panic_percent, 100);
+	assert_false(cfg.namespaces[0].services[3].terminate_tcp);
 	sl_config_free(&cfg);
 }
 
@@ -517,7 +780,7 @@ static void test_health_defaults(void **state)
 		      "{'portName':'b','healthCheck':{'protocol':'http'}},"
 		      "{'portName':'c','healthCheck':{'protocol':'tcp','port':1}}"),
 		 &cfg);
-	hc = &cfg.services[0].health;
+	hc = &cfg.namespaces[0].services[0].health;
 	assert_true(hc->enabled);
 	assert_int_equal(hc->proto, SL_HC_TCP);
 	assert_null(hc->path);
@@ -528,7 +791,7 @@ static void test_health_defaults(void **state)
 	assert_int_equal(hc->healthy_threshold, 2);
 	assert_null(hc->expect);
 	assert_int_equal(hc->nexpect, 0);
-	hc = &cfg.services[1].health;
+	hc = &cfg.namespaces[0].services[1].health;
 	assert_true(hc->enabled);
 	assert_int_equal(hc->proto, SL_HC_HTTP);
 	assert_string_equal(hc->path, "/");
@@ -537,11 +800,11 @@ static void test_health_defaults(void **state)
 	assert_int_equal(hc->nexpect, 1);
 	assert_int_equal(hc->expect[0].lo, 200);
 	assert_int_equal(hc->expect[0].hi, 399);
-	hc = &cfg.services[2].health;
+	hc = &cfg.namespaces[0].services[2].health;
 	assert_int_equal(hc->proto, SL_HC_TCP);
 	assert_int_equal(hc->port, 1);
 	/* health checks leave outlier detection on */
-	assert_true(cfg.services[0].outlier.enabled);
+	assert_true(cfg.namespaces[0].services[0].outlier.enabled);
 	sl_config_free(&cfg);
 }
 
@@ -571,10 +834,10 @@ static void test_health_seconds(void **state)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{%s}}"), cases[i].hc);
 		parse_ok(text, &cfg);
-		if (cfg.services[0].health.interval_ms != cases[i].interval_ms ||
-		    cfg.services[0].health.timeout_ms != cases[i].timeout_ms)
+		if (cfg.namespaces[0].services[0].health.interval_ms != cases[i].interval_ms ||
+		    cfg.namespaces[0].services[0].health.timeout_ms != cases[i].timeout_ms)
 			fail_msg("%s: got %u/%u ms, want %u/%u", cases[i].hc,
-				 cfg.services[0].health.interval_ms, cfg.services[0].health.timeout_ms,
+				 cfg.namespaces[0].services[0].health.interval_ms, cfg.namespaces[0].services[0].health.timeout_ms,
 				 cases[i].interval_ms, cases[i].timeout_ms);
 		sl_config_free(&cfg);
 	}
@@ -605,7 +868,7 @@ static void test_expect_status(void **state)
 			 SVCS("{'portName':'a','healthCheck':{'protocol':'http','expectStatus':%s}}"),
 			 cases[i].expect);
 		parse_ok(text, &cfg);
-		hc = &cfg.services[0].health;
+		hc = &cfg.namespaces[0].services[0].health;
 		if (hc->nexpect != cases[i].n)
 			fail_msg("%s: %zu ranges, want %zu", cases[i].expect, hc->nexpect, cases[i].n);
 		for (j = 0; j < cases[i].n; j++)
@@ -631,7 +894,7 @@ static void test_health_path_length(void **state)
 	snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{'protocol':'http','path':'%s'}}"),
 		 path);
 	parse_ok(text, &cfg);
-	assert_int_equal(strlen(cfg.services[0].health.path), 1024);
+	assert_int_equal(strlen(cfg.namespaces[0].services[0].health.path), 1024);
 	sl_config_free(&cfg);
 	path[1024] = 'p';
 	path[1025] = '\0';
@@ -670,7 +933,7 @@ static void test_outlier_forms(void **state)
 		snprintf(text, sizeof(text), SVCS("{'portName':'a','outlierDetection':%s}"),
 			 cases[i].od);
 		parse_ok(text, &cfg);
-		od = &cfg.services[0].outlier;
+		od = &cfg.namespaces[0].services[0].outlier;
 		if (od->enabled != cases[i].enabled || od->consecutive_failures != cases[i].failures ||
 		    od->base_ejection_ms != cases[i].base_ms || od->max_ejection_ms != cases[i].max_ms ||
 		    od->max_ejection_percent != cases[i].percent)
@@ -987,8 +1250,16 @@ static void test_top_level_errors(void **state)
 		  { ORIGIN ": vipCidr6: must be an IPv6 range" } },
 		{ "vipCidr6 host bits", TOP("'vipCidr6':'fd00::1/64'"), { ORIGIN ": vipCidr6: must be an IPv6 range" } },
 		{ "registry string", TOP("'registry':'/x.json'"),
-		  { ORIGIN ": registry: must be an object", "got \"/x.json\"" } },
-		{ "registry empty", TOP("'registry':{}"), { ORIGIN ": registry.file: required" } },
+		  { ORIGIN ": registry: must be an object naming its sources", "got \"/x.json\"" } },
+		{ "registry empty", TOP("'registry':{}"),
+		  { ORIGIN ": registry: names no source: give \"file\": PATH or \"dns\": {...}" } },
+		{ "registry empty array", TOP("'registry':[]"),
+		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}, "
+		    "{\"dns\": {...}}) or a non-empty array of them, got []" } },
+		{ "registry array element", TOP("'registry':[{'file':'a'},{'file':2}]"),
+		  { ORIGIN ": registry[1].file: must be a non-empty path, got 2" } },
+		{ "registry array not object", TOP("'registry':[{'file':'a'},'b']"),
+		  { ORIGIN ": registry[1]: must be an object naming its sources", "got \"b\"" } },
 		{ "registry extra", TOP("'registry':{'file':'x','poll':1}"),
 		  { ORIGIN ": registry.poll: unknown field" } },
 		{ "registry file empty", TOP("'registry':{'file':''}"),
@@ -1001,7 +1272,7 @@ static void test_top_level_errors(void **state)
 		  { ORIGIN ": cgroups[1]: must be an absolute path", "got \"sys/fs/cgroup/x\"" } },
 		{ "cgroups empty path", TOP("'cgroups':['']"), { ORIGIN ": cgroups[0]: must be an absolute path" } },
 		{ "cgroups number", TOP("'cgroups':['/a','/b',7]"),
-		  { ORIGIN ": cgroups[2]: must be an absolute path, got 7" } },
+		  { ORIGIN ": cgroups[2]: must be an absolute path or {\"path\": PATH, \"namespace\": NS}, got 7" } },
 		{ "bpffs relative", TOP("'bpffs':'sys/fs/bpf'"),
 		  { ORIGIN ": bpffs: must be an absolute path", "got \"sys/fs/bpf\"" } },
 		{ "hostsFile relative", TOP("'hostsFile':'hosts'"), { ORIGIN ": hostsFile: must be an absolute path" } },
@@ -1025,6 +1296,145 @@ static void test_top_level_errors(void **state)
 
 	(void)state;
 	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* "attach" rules: presets, or watch and match; a namespace of the config. */
+static void test_attach_rules(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "attach object", TOP("'attach':{'preset':'ecs'}"),
+		  { ORIGIN ": attach: must be an array of attach rules" } },
+		{ "attach string", TOP("'attach':['ecs']"),
+		  { ORIGIN ": attach[0]: must be an object: {\"preset\": NAME}" } },
+		{ "attach empty rule", TOP("'attach':[{}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"" } },
+		{ "attach preset unknown", TOP("'attach':[{'preset':'podman'}]"),
+		  { ORIGIN ": attach[0].preset: must be \"ecs\", \"docker\" or \"kubernetes\"",
+		    "got \"podman\"" } },
+		{ "attach preset and watch", TOP("'attach':[{'preset':'ecs','watch':'/x','match':'*'}]"),
+		  { ORIGIN ": attach[0]: gives \"preset\" and \"watch\"" } },
+		{ "attach watch alone", TOP("'attach':[{'watch':'/x'}]"),
+		  { ORIGIN ": attach[0]: needs \"preset\"", "or \"watch\" and \"match\"" } },
+		{ "attach dotdot", TOP("'attach':[{'watch':'/sys/fs/cgroup/../etc','match':'*'}]"),
+		  { ORIGIN ": attach[0].watch: may not hold a \".\" or \"..\" level",
+		    "got \"/sys/fs/cgroup/../etc\"" } },
+		{ "attach two stars", TOP("'attach':[{'watch':'x','match':'a*b*'}]"),
+		  { ORIGIN ": attach[0].match: may hold one '*' per level", "got \"a*b*\"" } },
+		{ "attach question mark", TOP("'attach':[{'watch':'x','match':'pod?'}]"),
+		  { ORIGIN ": attach[0].match: may hold only '*' as a wildcard" } },
+		{ "attach deep", TOP("'attach':[{'watch':'x','match':'a/b/c/d/e'}]"),
+		  { ORIGIN ": attach[0].match: has more than 4 levels" } },
+		{ "attach other namespace", TOP("'attach':[{'preset':'docker','namespace':'other'}]"),
+		  { ORIGIN ": attach[0].namespace: is not a namespace of this config (it has ns)",
+		    "got \"other\"" } },
+		{ "attach unknown key", TOP("'attach':[{'preset':'docker','glob':'*'}]"),
+		  { ORIGIN ": attach[0].glob: unknown field" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	assert_int_equal(parse(TOP("'attach':[{'preset':'ecs'},{'watch':'sluice.slice','match':"
+				   "'task-*/x-*','namespace':'ns'}]"), ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nattach, 2);
+	assert_int_equal(cfg.attach[0].preset, SL_PRESET_ECS);
+	assert_null(cfg.attach[0].watch);
+	assert_null(cfg.attach[0].namespace);
+	assert_int_equal(cfg.attach[1].preset, SL_PRESET_NONE);
+	assert_string_equal(cfg.attach[1].watch, "sluice.slice");
+	assert_string_equal(cfg.attach[1].match, "task-*/x-*");
+	assert_string_equal(cfg.attach[1].namespace, "ns");
+	sl_config_free(&cfg);
+}
+
+/* "namespaces": entries in the shape of the top level, taking its ranges and registry when
+ * they give none; names and hosts files unique; no namespace of the top level's own beside. */
+static void test_namespaces(void **state)
+{
+#define TWO(a, b) "{'vipCidr':'127.254.0.0/16','registry':{'file':'/r'},'namespaces':[" a "," b "]}"
+#define NSX(name, ...) "{'namespace':'" name "','services':[{'discoveryName':'db'," \
+		       "'clientAliases':[{'port':5432}]}]" __VA_ARGS__ "}"
+	static const struct bad_case cases[] = {
+		{ "namespaces not array", "{'namespaces':{}}",
+		  { ORIGIN ": namespaces: must be a non-empty array of namespaces" } },
+		{ "namespaces empty", "{'namespaces':[]}",
+		  { ORIGIN ": namespaces: must be a non-empty array of namespaces" } },
+		{ "entry without name", "{'namespaces':[{'services':[]}]}",
+		  { ORIGIN ": namespaces[0].namespace: required" } },
+		{ "entry without services", "{'namespaces':[{'namespace':'a'}]}",
+		  { ORIGIN ": namespaces[0].services: required" } },
+		{ "entry unknown key", "{'namespaces':[{'namespace':'a','services':[],'bpffs':'/x'}]}",
+		  { ORIGIN ": namespaces[0].bpffs: unknown field" } },
+		{ "same name twice", TWO(NSX("a"), NSX("a")),
+		  { ORIGIN ": namespaces[1].namespace: a is already the name of namespaces[0]" } },
+		{ "same hosts file", TWO(NSX("a", ",'hostsFile':'/h'"), NSX("b", ",'hostsFile':'/h'")),
+		  { ORIGIN ": namespaces[1].hostsFile: /h is already the hosts file of namespaces[0]" } },
+		{ "top namespace beside", "{'namespace':'x','namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": namespace: is one namespace's: with \"namespaces\", give it in each entry" } },
+		{ "top services beside", "{'services':[],'namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": services: is one namespace's" } },
+		{ "entry alias twice", "{'namespaces':[" NSX("a") ",{'namespace':'b','services':["
+		  "{'discoveryName':'x','clientAliases':[{'dnsName':'d','port':1}]},"
+		  "{'discoveryName':'y','clientAliases':[{'dnsName':'d','port':1}]}]}]}",
+		  { ORIGIN ": namespaces[1].services[1].clientAliases[0]: dnsName \"d\" port 1",
+		    "already an alias of namespaces[1].services[0].clientAliases[0]" } },
+		{ "entry vip outside its range", "{'namespaces':[{'namespace':'a','vipCidr':"
+		  "'127.1.0.0/24','services':[{'discoveryName':'x','vip':'127.255.0.5',"
+		  "'clientAliases':[{'port':1}]}]}]}",
+		  { ORIGIN ": namespaces[0].services[0].vip: 127.255.0.5 is outside vipCidr 127.1.0.0/24" } },
+		{ "attach unknown namespace", "{'attach':[{'preset':'ecs','namespace':'c'}],"
+		  "'namespaces':[" NSX("a") "," NSX("b") "]}",
+		  { ORIGIN ": attach[0].namespace: is not a namespace of this config (it has a, b)",
+		    "got \"c\"" } },
+		{ "cgroup unknown namespace", "{'cgroups':['/x',{'path':'/y','namespace':'c'}],"
+		  "'namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": cgroups[1].namespace: is not a namespace of this config (it has a)" } },
+		{ "cgroup object without path", "{'cgroups':[{'namespace':'a'}],'namespaces':["
+		  NSX("a") "]}", { ORIGIN ": cgroups[0].path: required" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	assert_int_equal(parse(TWO(NSX("a"), NSX("b", ",'vipCidr':'127.253.0.0/16',"
+				   "'registry':{'file':'/rb'},'hostsFile':'/hb','enabled':false")),
+			       ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nnamespaces, 2);
+	assert_string_equal(cfg.namespaces[0].namespace, "a");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_string_equal(cfg.namespaces[0].hosts_file, "/run/sluice/a/hosts");
+	assert_int_equal(cfg.namespaces[0].nsources, 1); /* the top level's */
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/r");
+	assert_int_equal(cfg.namespaces[0].vip_cidr4.prefix, 16);
+	assert_int_equal(sl_cidr_contains(&cfg.namespaces[0].vip_cidr4,
+					  &cfg.namespaces[0].vip_cidr4.base), true);
+	assert_string_equal(cfg.namespaces[1].hosts_file, "/hb");
+	assert_string_equal(cfg.namespaces[1].sources[0].file, "/rb");
+	assert_false(cfg.namespaces[1].enabled);
+	assert_ptr_equal(sl_config_namespace(&cfg, "b"), &cfg.namespaces[1]);
+	assert_ptr_equal(sl_config_namespace(&cfg, NULL), &cfg.namespaces[0]);
+	assert_null(sl_config_namespace(&cfg, "c"));
+	{
+		char a[SL_ADDR_STRLEN + 8], b[SL_ADDR_STRLEN + 8];
+
+		assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, a, sizeof(a)),
+				    "127.254.0.0/16");
+		assert_string_equal(sl_cidr_format(&cfg.namespaces[1].vip_cidr4, b, sizeof(b)),
+				    "127.253.0.0/16");
+	}
+	sl_config_free(&cfg);
+	/* One namespace, written out: as a file of the top level's shape, with its hosts file. */
+	assert_int_equal(parse("{'namespaces':[" NSX("only") "],'cgroups':[{'path':'/c',"
+			       "'namespace':'only'},'/d']}", ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nnamespaces, 1);
+	assert_string_equal(cfg.cgroups[0].namespace, "only");
+	assert_null(cfg.cgroups[1].namespace);
+	assert_string_equal(cfg.cgroups[1].path, "/d");
+	sl_config_free(&cfg);
+#undef TWO
+#undef NSX
 }
 
 static void test_unknown_fields(void **state)
@@ -1058,12 +1468,13 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, services, "
+		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
+		  "statusFile, limits, socketTermination, metrics, services, namespaces, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
-		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, ingressPortOverride, timeout, "
-		  "tls)" },
+		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, dns, "
+		  "ingressPortOverride, timeout, tls)" },
 		{ SVCS("{'portName':'a','clientAliases':[{'port':1,'x':1}]}"),
 		  ORIGIN ": services[0].clientAliases[0].x: unknown field (known: dnsName, port, vip, vip6)" },
 		{ HC("'x':1"), ORIGIN ": services[0].healthCheck.x: unknown field (known: protocol, path, "
@@ -1120,10 +1531,40 @@ static void test_vip_range_safety(void **state)
 		assert_string_equal(err.msg, bad[i].want);
 	}
 	parse_ok(TOP("'vipCidr':'127.100.0.0/16'"), &cfg);
-	assert_false(cfg.allow_routable_vips);
+	assert_false(cfg.namespaces[0].allow_routable_vips);
 	sl_config_free(&cfg);
 	parse_ok(TOP("'vipCidr':'10.9.0.0/16','allowRoutableVips':true"), &cfg);
 	sl_config_free(&cfg);
+}
+
+/* "metrics": on by default at 127.0.0.1:9810; false turns it off; a listen address must be a
+ * literal address and a port. */
+static void test_metrics(void **state)
+{
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok(TOP("'enabled':true"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':false"), &cfg);
+	assert_null(cfg.metrics_listen);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{'listen':'[::1]:9999'}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "[::1]:9999");
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':{}"), &cfg);
+	assert_string_equal(cfg.metrics_listen, "127.0.0.1:9810");
+	sl_config_free(&cfg);
+	assert_int_equal(parse(TOP("'metrics':{'listen':'localhost:80'}"), ORIGIN, &cfg, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics.listen: must be \"ADDRESS:PORT\" or "
+			    "\"[IPV6]:PORT\" with a literal address and a port from 1 to 65535, got "
+			    "\"localhost:80\"");
+	assert_int_equal(parse(TOP("'metrics':true"), ORIGIN, &cfg, &err), -EINVAL);
+	assert_string_equal(err.msg, ORIGIN ": metrics: must be false, \"ADDR:PORT\" or an object "
+			    "{\"listen\": \"ADDR:PORT\"}, got true");
 }
 
 static void test_health_status_and_port(void **state)
@@ -1133,15 +1574,15 @@ static void test_health_status_and_port(void **state)
 
 	(void)state;
 	parse_ok(SVCS("{'portName':'a'}"), &cfg);
-	assert_false(cfg.services[0].health_or_else_all);
-	assert_int_equal(cfg.services[0].port, 0);
+	assert_false(cfg.namespaces[0].services[0].health_or_else_all);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 0);
 	sl_config_free(&cfg);
 	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY_OR_ELSE_ALL','port':8080}"), &cfg);
-	assert_true(cfg.services[0].health_or_else_all);
-	assert_int_equal(cfg.services[0].port, 8080);
+	assert_true(cfg.namespaces[0].services[0].health_or_else_all);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 8080);
 	sl_config_free(&cfg);
 	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY'}"), &cfg);
-	assert_false(cfg.services[0].health_or_else_all);
+	assert_false(cfg.namespaces[0].services[0].health_or_else_all);
 	sl_config_free(&cfg);
 	assert_int_equal(parse(SVCS("{'portName':'a','healthStatus':'ALL'}"), ORIGIN, &cfg, &err),
 			 -EINVAL);
@@ -1404,7 +1845,7 @@ static void test_load(void **state)
 		fail_msg("%s: %s", path, err.msg);
 	assert_string_equal(cfg.origin, path);
 	snprintf(want, sizeof(want), "%s/instances.json", tmpdir);
-	assert_string_equal(cfg.registry_file, want);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, want);
 	sl_config_free(&cfg);
 
 	/* errors in the file name the file, with the line for a syntax error */
@@ -1468,23 +1909,23 @@ static void test_config_free(void **state)
 	sl_config_free(&cfg);
 
 	/* partly filled: arrays with empty slots */
-	cfg.nservices = 2;
-	cfg.services = calloc(2, sizeof(*cfg.services));
-	assert_non_null(cfg.services);
-	cfg.services[0].name = strdup("x");
-	cfg.services[0].naliases = 3;
-	cfg.services[0].aliases = calloc(3, sizeof(*cfg.services[0].aliases));
-	assert_non_null(cfg.services[0].aliases);
-	cfg.services[0].aliases[0].dns_name = strdup("y");
+	cfg.top.nservices = 2;
+	cfg.top.services = calloc(2, sizeof(*cfg.top.services));
+	assert_non_null(cfg.top.services);
+	cfg.top.services[0].name = strdup("x");
+	cfg.top.services[0].naliases = 3;
+	cfg.top.services[0].aliases = calloc(3, sizeof(*cfg.top.services[0].aliases));
+	assert_non_null(cfg.top.services[0].aliases);
+	cfg.top.services[0].aliases[0].dns_name = strdup("y");
 	cfg.ncgroups = 2;
 	cfg.cgroups = calloc(2, sizeof(*cfg.cgroups));
 	assert_non_null(cfg.cgroups);
-	cfg.cgroups[0] = strdup("/a");
-	cfg.namespace = strdup("ns");
-	cfg.services[1].health.path = strdup("/h");
-	cfg.services[1].health.nexpect = 1;
-	cfg.services[1].health.expect = calloc(1, sizeof(*cfg.services[1].health.expect));
-	assert_non_null(cfg.services[1].health.expect);
+	cfg.cgroups[0].path = strdup("/a");
+	cfg.top.namespace = strdup("ns");
+	cfg.top.services[1].health.path = strdup("/h");
+	cfg.top.services[1].health.nexpect = 1;
+	cfg.top.services[1].health.expect = calloc(1, sizeof(*cfg.top.services[1].health.expect));
+	assert_non_null(cfg.top.services[1].health.expect);
 	sl_config_free(&cfg);
 	assert_true(is_zeroed(&cfg));
 }
@@ -1493,6 +1934,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_status_and_port),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_vip_range_safety),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_defaults),
@@ -1504,6 +1946,13 @@ int main(void)
 		cmocka_unit_test(test_fixed_vips),
 		cmocka_unit_test(test_vip_range_edges),
 		cmocka_unit_test(test_registry_paths),
+		cmocka_unit_test(test_registry_sources),
+		cmocka_unit_test(test_dns_source),
+		cmocka_unit_test(test_dns_beside_file),
+		cmocka_unit_test(test_dns_source_eq),
+		cmocka_unit_test(test_service_dns),
+		cmocka_unit_test(test_dns_errors),
+		cmocka_unit_test(test_dns_default_name),
 		cmocka_unit_test(test_service_defaults),
 		cmocka_unit_test(test_service_new_fields),
 		cmocka_unit_test(test_lb_policy_and_affinity),
@@ -1531,6 +1980,8 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_unreadable),
 		cmocka_unit_test(test_config_free),
+		cmocka_unit_test(test_attach_rules),
+		cmocka_unit_test(test_namespaces),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -40,6 +40,10 @@ struct sim {
 	size_t nt;
 	struct sl_frontend_model f[SIM_MAX];
 	size_t nf;
+	struct sl_namespace_model n[SIM_MAX];
+	size_t nn;
+	struct sl_vip_port_model v[SIM_MAX];
+	size_t nv;
 };
 
 static struct sluice_backend backend_value(const struct sl_backend_model *b, uint32_t service_id)
@@ -64,6 +68,7 @@ static struct sluice_service service_value(const struct sl_service_model *s)
 	memcpy(v.name, s->name, sizeof(v.name));
 	v.nbackends = s->nbackends;
 	v.nserving = sl_service_nserving(s);
+	v.ns_id = s->ns_id;
 	return v;
 }
 
@@ -105,6 +110,44 @@ static long sim_frontend(const struct sim *m, const struct sluice_frontend_key *
 		if (!memcmp(&m->f[i].key, k, sizeof(*k)))
 			return i;
 	return -1;
+}
+
+static long sim_namespace(const struct sim *m, uint32_t id)
+{
+	for (size_t i = 0; i < m->nn; i++)
+		if (m->n[i].id == id)
+			return (long)i;
+	return -1;
+}
+
+static long sim_vip_port(const struct sim *m, const struct sluice_vip_key *k)
+{
+	for (size_t i = 0; i < m->nv; i++)
+		if (!memcmp(&m->v[i].key, k, sizeof(*k)))
+			return (long)i;
+	return -1;
+}
+
+static void sim_put_namespace(struct sim *m, const struct sl_namespace_model *n)
+{
+	long i = sim_namespace(m, n->id);
+
+	if (i < 0) {
+		assert_true(m->nn < SIM_MAX);
+		i = (long)m->nn++;
+	}
+	m->n[i] = *n;
+}
+
+static void sim_put_vip_port(struct sim *m, const struct sl_vip_port_model *v)
+{
+	long i = sim_vip_port(m, &v->key);
+
+	if (i < 0) {
+		assert_true(m->nv < SIM_MAX);
+		i = (long)m->nv++;
+	}
+	m->v[i] = *v;
 }
 
 static void sim_put_backend(struct sim *m, uint32_t id, struct sluice_backend v)
@@ -177,6 +220,10 @@ static void sim_load(struct sim *m, const struct sl_model *model)
 	}
 	for (i = 0; i < model->nfrontends; i++)
 		sim_put_frontend(m, &model->frontends[i]);
+	for (i = 0; i < model->nnamespaces; i++)
+		sim_put_namespace(m, &model->namespaces[i]);
+	for (i = 0; i < model->nvip_ports; i++)
+		sim_put_vip_port(m, &model->vip_ports[i]);
 }
 
 /* What the data plane relies on at every moment: a table's service and every backend
@@ -204,10 +251,14 @@ static void sim_check(const struct sim *m, const char *step, size_t n)
 			assert_int_equal(m->b[b].port, sl->port);
 		}
 	}
-	for (i = 0; i < m->nf; i++)
+	for (i = 0; i < m->nf; i++) {
 		if (sim_service(m, m->f[i].value.service_id) < 0)
 			fail_msg("after %s[%zu]: frontend %s names service %u, not in the map", step,
 				 n, m->f[i].value.alias, m->f[i].value.service_id);
+		if (sim_namespace(m, m->f[i].key.ns_id) < 0)
+			fail_msg("after %s[%zu]: frontend %s is in namespace %u, not in the map",
+				 step, n, m->f[i].value.alias, m->f[i].key.ns_id);
+	}
 }
 
 static bool in_array(const void *p, const void *base, size_t n, size_t size)
@@ -224,6 +275,12 @@ static void sim_apply(struct sim *m, const struct sl_model *cur, const struct sl
 {
 	size_t i;
 
+	for (i = 0; i < p->nnamespace_upserts; i++) {
+		assert_true(in_array(p->namespace_upserts[i], want->namespaces, want->nnamespaces,
+				     sizeof(*want->namespaces)));
+		sim_put_namespace(m, p->namespace_upserts[i]);
+		sim_check(m, "namespace_upserts", i);
+	}
 	for (i = 0; i < p->nbackend_upserts; i++) {
 		const struct sl_backend_op *op = &p->backend_upserts[i];
 		const struct sl_service_model *s = sl_model_find_service(want, op->service_id);
@@ -261,6 +318,21 @@ static void sim_apply(struct sim *m, const struct sl_model *cur, const struct sl
 		sim_put_frontend(m, p->frontend_upserts[i]);
 		sim_check(m, "frontend_upserts", i);
 	}
+	for (i = 0; i < p->nvip_port_upserts; i++) {
+		assert_true(in_array(p->vip_port_upserts[i], want->vip_ports, want->nvip_ports,
+				     sizeof(*want->vip_ports)));
+		sim_put_vip_port(m, p->vip_port_upserts[i]);
+		sim_check(m, "vip_port_upserts", i);
+	}
+	for (i = 0; i < p->nvip_port_deletes; i++) {
+		long v = sim_vip_port(m, &p->vip_port_deletes[i]->key);
+
+		assert_true(in_array(p->vip_port_deletes[i], cur->vip_ports, cur->nvip_ports,
+				     sizeof(*cur->vip_ports)));
+		assert_true(v >= 0);
+		m->v[v] = m->v[--m->nv];
+		sim_check(m, "vip_port_deletes", i);
+	}
 	for (i = 0; i < p->nfrontend_deletes; i++) {
 		long f = sim_frontend(m, &p->frontend_deletes[i]->key);
 
@@ -295,6 +367,14 @@ static void sim_apply(struct sim *m, const struct sl_model *cur, const struct sl
 		m->bid[b] = m->bid[--m->nb];
 		m->b[b] = m->b[m->nb];
 		sim_check(m, "backend_deletes", i);
+	}
+	for (i = 0; i < p->nnamespace_deletes; i++) {
+		long n = sim_namespace(m, p->namespace_deletes[i]);
+
+		assert_null(sl_model_find_namespace(want, p->namespace_deletes[i]));
+		assert_true(n >= 0);
+		m->n[n] = m->n[--m->nn];
+		sim_check(m, "namespace_deletes", i);
 	}
 }
 
@@ -335,6 +415,22 @@ static void sim_assert_eq(const struct sim *x, const struct sim *y)
 		if (j < 0)
 			fail_msg("frontend %s left over", x->f[i].value.alias);
 		assert_memory_equal(&x->f[i].value, &y->f[j].value, sizeof(x->f[i].value));
+	}
+	assert_int_equal(x->nn, y->nn);
+	for (i = 0; i < x->nn; i++) {
+		long j = sim_namespace(y, x->n[i].id);
+
+		if (j < 0)
+			fail_msg("namespace %u left over", x->n[i].id);
+		assert_memory_equal(&x->n[i].value, &y->n[j].value, sizeof(x->n[i].value));
+	}
+	assert_int_equal(x->nv, y->nv);
+	for (i = 0; i < x->nv; i++) {
+		long j = sim_vip_port(y, &x->v[i].key);
+
+		if (j < 0)
+			fail_msg("VIP port %u left over", ntohs(x->v[i].key.port));
+		assert_int_equal(x->v[i].value.namespaces, y->v[j].value.namespaces);
 	}
 }
 
@@ -393,7 +489,9 @@ static void assert_counts(const struct sl_plan *p, struct counts w, const char *
 			 "fu %zu, fd %zu, sd %zu, bd %zu}",
 			 what, c.bu, c.bfresh, c.su, c.sfresh, c.t, c.fu, c.fd, c.sd, c.bd, w.bu,
 			 w.bfresh, w.su, w.sfresh, w.t, w.fu, w.fd, w.sd, w.bd);
-	assert_int_equal(sl_plan_size(p), c.bu + c.su + c.t + c.fu + c.fd + c.sd + c.bd);
+	assert_int_equal(sl_plan_size(p), c.bu + c.su + c.t + c.fu + c.fd + c.sd + c.bd +
+					  p->nnamespace_upserts + p->nnamespace_deletes +
+					  p->nvip_port_upserts + p->nvip_port_deletes);
 }
 
 /* ---- the worlds ---- */
@@ -498,7 +596,7 @@ static void test_remove_service(void **state)
 	web = svc_of(&m1, "web");
 	remove_service(&w, "web");
 	build(&w, &m1, &m2);
-	assert_null(sl_model_find_service_name(&m2, "web"));
+	assert_null(sl_model_find_service_name(&m2, 0, "web"));
 
 	plan(&m1, &m2, &p);
 	assert_counts(&p, (struct counts){ .fd = 4, .sd = 1, .bd = 2 }, "remove web");
@@ -775,7 +873,7 @@ static void ch_no_vip6(struct world *w)
 
 static void ch_disable(struct world *w)
 {
-	w->cfg.enabled = false;
+	w->ns.enabled = false;
 }
 
 static void ch_api_down(struct world *w)

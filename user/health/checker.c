@@ -73,6 +73,7 @@ struct sl_checker {
 	struct sl_hc_heap heap;
 	size_t inflight, max_inflight;
 	unsigned int changed; /* healthy flags that changed in this dispatch */
+	uint64_t passes, failures; /* checks ended, since the checker started */
 	uint64_t seed;
 	struct sl_hc_rand rand;
 };
@@ -374,6 +375,10 @@ static void record(struct sl_checker *c, struct target *t, bool pass, const char
 {
 	const struct sl_hc_state *s = &t->state;
 
+	if (pass)
+		c->passes++;
+	else
+		c->failures++;
 	if (!pass) {
 		snprintf(t->reason, sizeof(t->reason), "%s", reason);
 		pr_debug("health: service %s backend %s: check failed: %s", t->service, t->name,
@@ -725,6 +730,12 @@ int sl_checker_status(const struct sl_checker *c, uint32_t backend_id)
 	const struct target *t = find_target(c, backend_id);
 
 	return t ? t->state.healthy : -ENOENT;
+}
+
+void sl_checker_totals(const struct sl_checker *c, uint64_t *passes, uint64_t *failures)
+{
+	*passes = c->passes;
+	*failures = c->failures;
 }
 
 size_t sl_checker_count(const struct sl_checker *c)

@@ -42,5 +42,7 @@ int sl_checker_set(struct sl_checker *c, const struct sl_check_target *t, size_t
 /* 1 healthy, 0 unhealthy, -ENOENT: not a target. */
 int sl_checker_status(const struct sl_checker *c, uint32_t backend_id);
 size_t sl_checker_count(const struct sl_checker *c);
+/* Checks that passed and failed since the checker started. */
+void sl_checker_totals(const struct sl_checker *c, uint64_t *passes, uint64_t *failures);
 
 #endif

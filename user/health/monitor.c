@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/timerfd.h>
+#include "health/history.h"
 #include "health/monitor.h"
 #include "health/outlier.h"
 #include "lib/clock.h"
@@ -25,6 +26,10 @@ struct sl_monitor {
 					     * the first apply; NULL after */
 	const struct sl_model *current;     /* while dispatching: what the maps hold */
 	bool changed;                       /* a verdict changed while dispatching */
+	struct sl_history history;          /* backends that left with an ejection record */
+	uint64_t ejections;                 /* ejections applied, since the start */
+	struct sl_held_entry *held;         /* those of them ejected now (sl_monitor_held) */
+	size_t nheld, capheld;
 };
 
 static struct sl_outlier_state *outlier_of(const struct sl_monitor *m, uint32_t id)
@@ -177,6 +182,7 @@ static void on_ejected(struct sl_monitor *m, uint32_t sid, uint32_t id, uint32_t
 		return;
 	}
 	ms = sl_outlier_eject(o, &s->outlier, sl_now_ms());
+	m->ejections++;
 	pr_info("service %s: backend %s ejected after %u failed connects in a row, for %llu.%03llu s",
 		s->name, name, failures, (unsigned long long)ms / 1000,
 		(unsigned long long)ms % 1000);
@@ -302,24 +308,46 @@ static const struct sl_service_cfg *service_cfg(const struct sl_service_cfg **by
 	return hit ? *hit : NULL;
 }
 
+/* The config of model service s: in the config's namespace of its namespace's name, the
+ * service of its name (each namespace's services sorted by name in by_name[k]). */
+static const struct sl_service_cfg *config_of(const struct sl_config *cfg, const struct sl_model *now,
+					      const struct sl_service_cfg ***by_name,
+					      const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *nm = sl_model_find_namespace(now, s->ns_id);
+	const struct sl_ns_cfg *ns = nm ? sl_config_namespace(cfg, nm->value.name) : NULL;
+
+	if (!ns)
+		return NULL;
+	return service_cfg(by_name[ns - cfg->namespaces], ns->nservices, s->name);
+}
+
 /* Every backend of a service with a healthCheck, draining ones excepted. */
 static int set_check_targets(struct sl_monitor *m, const struct sl_model *now,
 			     const struct sl_config *cfg)
 {
-	const struct sl_service_cfg **by_name;
+	const struct sl_service_cfg ***by_name;
 	struct sl_check_target *t = NULL;
-	size_t n = 0, cap = 0, i, j;
+	size_t n = 0, cap = 0, i, j, k;
 	int ret = -ENOMEM;
 
-	by_name = calloc(cfg->nservices + 1, sizeof(*by_name));
+	by_name = calloc(cfg->nnamespaces, sizeof(*by_name));
 	if (!by_name)
 		return -ENOMEM;
-	for (i = 0; i < cfg->nservices; i++)
-		by_name[i] = &cfg->services[i];
-	qsort(by_name, cfg->nservices, sizeof(*by_name), cmp_cfg_name);
+	for (k = 0; k < cfg->nnamespaces; k++) {
+		const struct sl_ns_cfg *ns = &cfg->namespaces[k];
+
+		by_name[k] = calloc(ns->nservices + 1, sizeof(**by_name));
+		if (!by_name[k])
+			goto out;
+		for (i = 0; i < ns->nservices; i++)
+			by_name[k][i] = &ns->services[i];
+		if (ns->nservices)
+			qsort(by_name[k], ns->nservices, sizeof(**by_name), cmp_cfg_name);
+	}
 	for (i = 0; i < now->nservices; i++) {
 		const struct sl_service_model *s = &now->services[i];
-		const struct sl_service_cfg *sc = service_cfg(by_name, cfg->nservices, s->name);
+		const struct sl_service_cfg *sc = config_of(cfg, now, by_name, s);
 
 		if (!sc || !sc->health.enabled)
 			continue;
@@ -341,34 +369,110 @@ static int set_check_targets(struct sl_monitor *m, const struct sl_model *now,
 	ret = sl_checker_set(m->checker, t, n);
 out:
 	free(t);
+	for (k = 0; k < cfg->nnamespaces; k++)
+		free(by_name[k]);
 	free(by_name);
 	return ret;
 }
 
-bool sl_monitor_applied(struct sl_monitor *m, const struct sl_model *old, const struct sl_model *now,
-			const struct sl_config *cfg)
+/* The held list from the history: what is ejected now, in the history's order. */
+static void rebuild_held(struct sl_monitor *m, uint64_t now)
+{
+	size_t i;
+
+	m->nheld = 0;
+	for (i = 0; i < m->history.n; i++) {
+		const struct sl_history_entry *e = &m->history.v[i];
+
+		if (!e->state.ejected || e->state.until_ms <= now)
+			continue;
+		if (sl_vec_room(m->held, m->nheld, m->capheld))
+			return; /* a shorter list: those re-added start anew */
+		m->held[m->nheld++] = (struct sl_held_entry){ e->service, e->addr, e->port };
+	}
+}
+
+void sl_monitor_totals(const struct sl_monitor *m, uint64_t *check_passes,
+		       uint64_t *check_failures, uint64_t *ejections)
+{
+	sl_checker_totals(m->checker, check_passes, check_failures);
+	*ejections = m->ejections;
+}
+
+struct sl_held sl_monitor_held(struct sl_monitor *m)
+{
+	rebuild_held(m, sl_now_ms());
+	return (struct sl_held){ .v = m->held, .n = m->nheld };
+}
+
+/* Ids that left the model: their ejection record goes to the history (by service, address
+ * and port), the id forgets it and stops serving. */
+static void note_departures(struct sl_monitor *m, const struct sl_model *old,
+			    const struct sl_model *now, uint64_t t)
 {
 	size_t i, j;
 
-	/* Ids that left the model forget their ejections and stop serving. */
 	for (i = 0; i < old->nservices; i++) {
 		const struct sl_service_model *os = &old->services[i];
 		const struct sl_service_model *ns = sl_model_find_service(now, os->id);
 
 		for (j = 0; j < os->nbackends; j++) {
-			uint32_t id = os->backends[j].id;
-			struct sl_outlier_state *o = outlier_of(m, id);
+			const struct sl_backend_model *b = &os->backends[j];
+			struct sl_outlier_state *o = outlier_of(m, b->id);
 
-			if (sl_service_same_backend(ns, &os->backends[j]))
+			if (sl_service_same_backend(ns, b))
 				continue;
 			if (o) {
+				if (sl_history_put(&m->history, os->name, &b->addr, b->port, o, t))
+					pr_warn("health: out of memory: the ejection record of a "
+						"departed backend is lost");
 				memset(o, 0, sizeof(*o));
-				m->verdict[id] = SLUICE_BACKEND_SERVING;
+				m->verdict[b->id] = SLUICE_BACKEND_SERVING;
 			}
 			/* no longer serving: affinity moves off it */
-			sl_health_map_set_flags(m->health, id, 0);
+			sl_health_map_set_flags(m->health, b->id, 0);
 		}
 	}
+}
+
+/* Ids new in the model: a backend that left with an ejection record takes it back (still
+ * ejected until its time, and a later ejection doubles as if it had never left). */
+static void note_arrivals(struct sl_monitor *m, const struct sl_model *old,
+			  const struct sl_model *now, uint64_t t)
+{
+	size_t i, j;
+
+	if (!m->history.n)
+		return;
+	for (i = 0; i < now->nservices; i++) {
+		const struct sl_service_model *ns = &now->services[i];
+		const struct sl_service_model *os = sl_model_find_service(old, ns->id);
+
+		for (j = 0; j < ns->nbackends; j++) {
+			const struct sl_backend_model *b = &ns->backends[j];
+			struct sl_outlier_state *o = outlier_of(m, b->id);
+			char name[SL_ENDPOINT_STRLEN];
+
+			if (!o || sl_service_same_backend(os, b) ||
+			    !sl_history_take(&m->history, ns->name, &b->addr, b->port, o, t))
+				continue;
+			sl_endpoint_format(&b->addr, b->port, name, sizeof(name));
+			if (o->ejected)
+				pr_info("service %s: backend %s is back, still ejected for %llu ms",
+					ns->name, name, (unsigned long long)(o->until_ms - t));
+		}
+	}
+	arm_eject_timer(m);
+}
+
+bool sl_monitor_applied(struct sl_monitor *m, const struct sl_model *old, const struct sl_model *now,
+			const struct sl_config *cfg)
+{
+	uint64_t t = sl_now_ms();
+
+	note_departures(m, old, now, t);
+	note_arrivals(m, old, now, t);
+	sl_history_expire(&m->history, t);
 	if (set_check_targets(m, now, cfg))
 		pr_warn("health: out of memory; keeping the previous targets");
 	sync_flags(m, now);
@@ -389,6 +493,7 @@ int sl_monitor_open(struct sl_monitor **out, const struct sl_monitor_opts *o, st
 		return sl_err_set(err, "health: out of memory"), -ENOMEM;
 	m->health = o->health;
 	m->n = o->nbackends;
+	m->history.max = o->nbackends;
 	m->eject_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (m->eject_timer < 0) {
 		sl_err_set(err, "timerfd: %s", strerror(errno));
@@ -430,6 +535,8 @@ void sl_monitor_free(struct sl_monitor *m)
 		return;
 	sl_checker_free(m->checker);
 	sl_health_events_free(m->events);
+	sl_history_free(&m->history);
+	free(m->held);
 	if (m->eject_timer >= 0)
 		close(m->eject_timer);
 	free(m->outliers);

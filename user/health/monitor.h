@@ -40,6 +40,12 @@ bool sl_monitor_tick(struct sl_monitor *m, const struct sl_model *current);
 /* The verdicts by backend id (SLUICE_BACKEND_SERVING, _CHECK_FAILED or _EJECTED), for
  * sl_build_input; valid until the next call into the monitor. */
 struct sl_verdicts sl_monitor_verdicts(const struct sl_monitor *m);
+/* Backends that left while ejected, should they come back under a new id before their
+ * ejection ends (sl_build_input.held); valid until the next call into the monitor. */
+struct sl_held sl_monitor_held(struct sl_monitor *m);
+/* Active checks that passed and failed, and ejections the data plane reported. */
+void sl_monitor_totals(const struct sl_monitor *m, uint64_t *check_passes,
+		       uint64_t *check_failures, uint64_t *ejections);
 /* The maps now hold now instead of old: ids that left forget their ejections, the kernel gets
  * each backend's flags, the checker its targets (cfg's healthCheck of each service). True when
  * a verdict changed on the way (a check that failed before a restart and is no longer

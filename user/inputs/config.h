@@ -15,9 +15,11 @@
 
 #define SL_DEFAULT_CONFIG "/etc/sluice/sluice.json"
 #define SL_DEFAULT_BPFFS "/sys/fs/bpf/sluice"
-#define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
+#define SL_DEFAULT_RUN_DIR "/run/sluice"
+#define SL_DEFAULT_HOSTS_FILE SL_DEFAULT_RUN_DIR "/hosts"
 #define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
 #define SL_DEFAULT_STATUS_FILE "/run/sluice/status.json"
+#define SL_DEFAULT_METRICS_LISTEN "127.0.0.1:9810"
 #define SL_DEFAULT_VIP_CIDR "127.255.0.0/16"
 
 struct sl_alias_cfg {
@@ -56,6 +58,19 @@ struct sl_outlier_cfg {
 	uint32_t max_ejection_percent; /* "maxEjectionPercent", default 50 (0..100) */
 };
 
+/* A service's records in DNS (a DNS source), "dns": {"name", "type", "port"}. */
+enum sl_dns_type {
+	SL_DNS_SRV = 33, /* "SRV" (default): 1 1 PORT INSTANCE.SERVICE.NAMESPACE */
+	SL_DNS_A = 1,    /* "A": addresses on the service's name, the port from the config */
+	SL_DNS_AAAA = 28, /* "AAAA" */
+};
+
+struct sl_service_dns_cfg {
+	char *name;            /* "name", default "<discoveryName>.<namespace>" */
+	enum sl_dns_type type; /* "type" */
+	uint16_t port;         /* A and AAAA: "port", else the service's "port" (one is needed) */
+};
+
 struct sl_service_cfg {
 	char *name;         /* "discoveryName", defaulting to "portName": joins ServiceName */
 	char *port_name;    /* "portName", may be NULL */
@@ -76,6 +91,57 @@ struct sl_service_cfg {
 				      * (AWS_INSTANCE_PORT absent); 0: such instances are left out */
 	struct sl_health_check_cfg health;
 	struct sl_outlier_cfg outlier;
+	struct sl_service_dns_cfg dns; /* its records, for a DNS source */
+};
+
+/* A registry source: where instances come from. */
+enum sl_source_kind {
+	SL_SOURCE_FILE = 0, /* "file": a discover-instances document or a directory of them */
+	SL_SOURCE_DNS,      /* "dns": the records Cloud Map publishes in Route 53 */
+};
+
+/* A DNS server of "registry"."dns"."servers". */
+struct sl_dns_server {
+	struct sl_addr addr;
+	uint16_t port; /* default 53 */
+};
+
+struct sl_source_cfg {
+	enum sl_source_kind kind;
+	char *file; /* SL_SOURCE_FILE: the path (made absolute from the config's directory) */
+	/* SL_SOURCE_DNS: */
+	struct sl_dns_server *servers; /* "servers"; none: the host's /etc/resolv.conf's */
+	size_t nservers;
+	uint32_t refresh_ms;  /* "refreshSeconds", default 5 (1 to 3600) */
+	uint32_t timeout_ms;  /* "timeoutSeconds", default 2; at most the refresh */
+	bool respect_ttl;     /* "respectTtl": ask again no sooner than the answer's TTL */
+};
+
+/* The same source, configured the same way (a reload keeps it). */
+bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b);
+/* A deep copy of src into *dst: 0 or -ENOMEM (*dst then holds nothing). */
+int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src);
+/* Free what c owns. */
+void sl_source_cfg_release(struct sl_source_cfg *c);
+/* "dns 10.0.0.2, [fd00::2]:53" or "dns (resolv.conf)", for messages. */
+const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t len);
+
+/* "attach" rules: which cgroups are tasks, found by sluiced as they come and go. */
+enum sl_preset {
+	SL_PRESET_NONE = 0, /* "watch" and "match" written out */
+	SL_PRESET_ECS,      /* "preset": "ecs" (cgroup_rules.c has the layouts) */
+	SL_PRESET_DOCKER,   /* "docker" */
+	SL_PRESET_KUBERNETES, /* "kubernetes" */
+};
+
+struct sl_attach_rule_cfg {
+	enum sl_preset preset;
+	char *watch;     /* "watch": a cgroup2 directory, absolute or relative to the cgroup2
+			  * mount; NULL with a preset */
+	char *match;     /* "match": a glob of one '*' per level below watch; NULL with a
+			  * preset */
+	char *namespace; /* "namespace": the namespace its tasks resolve VIPs in; NULL: the
+			  * config's first */
 };
 
 /* "socketTermination": how sockets left on a backend that stopped serving are destroyed. */
@@ -94,28 +160,59 @@ struct sl_limits {
 	uint32_t affinities; /* "limits.affinities": session affinity entries */
 };
 
-struct sl_config {
-	char *origin;    /* file name the config came from, for messages */
+/* One namespace: a Cloud Map namespace's services, as this host serves them. A file without
+ * "namespaces" is one (its top level); with it, each entry is one, in the same shape. */
+struct sl_ns_cfg {
 	char *namespace; /* "namespace" (required) */
-	bool enabled;    /* "enabled", default true; false serves no service */
+	bool enabled;    /* "enabled", default true; false serves none of its services */
+	bool has_enabled;
 	struct sl_cidr vip_cidr4;  /* "vipCidr", IPv4, default 127.255.0.0/16 */
+	bool has_vip_cidr4;
 	bool has_vip_cidr6;
 	struct sl_cidr vip_cidr6;  /* "vipCidr6", IPv6; without it aliases get no IPv6 VIP
 				    * unless a fixed "vip6" is given */
 	bool allow_routable_vips;  /* "allowRoutableVips": a vipCidr outside 127.0.0.0/8 is
 				    * accepted (an unrewritten VIP then reaches the network) */
-	char *registry_file;       /* "registry": {"file": PATH}; NULL: no registry */
-	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
-	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */
-	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
-	char *status_file;         /* "statusFile", default /run/sluice/status.json */
-	char **cgroups;            /* "cgroups": paths to attach at start */
-	size_t ncgroups;
-	struct sl_limits limits;
-	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	bool has_allow_routable_vips;
+	struct sl_source_cfg *sources; /* "registry": its sources, in the order written */
+	size_t nsources;
+	char *hosts_file;          /* "hostsFile": its aliases' names and VIPs; default
+				    * /run/sluice/hosts, or /run/sluice/NAMESPACE/hosts for an
+				    * entry of "namespaces" */
 	struct sl_service_cfg *services;
 	size_t nservices;
 };
+
+/* A cgroup of "cgroups": a path, or {"path", "namespace"}. */
+struct sl_cgroup_cfg {
+	char *path;
+	char *namespace; /* NULL: the config's first */
+};
+
+struct sl_config {
+	struct sl_ns_cfg top; /* first (the top level's rows read into it at offset 0): with
+			       * "namespaces", the defaults of its entries (vipCidr, vipCidr6,
+			       * allowRoutableVips, enabled, registry); without, empty once
+			       * parsed (its one namespace moved to namespaces[0]) */
+	struct sl_ns_cfg *namespaces; /* the namespaces, in order (one without "namespaces") */
+	size_t nnamespaces;           /* at least 1 */
+	char *origin;    /* file name the config came from, for messages */
+	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
+	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
+	char *status_file;         /* "statusFile", default /run/sluice/status.json */
+	struct sl_cgroup_cfg *cgroups; /* "cgroups": attached at start, each a task of its
+					* namespace */
+	size_t ncgroups;
+	struct sl_attach_rule_cfg *attach; /* "attach": rules that find task cgroups */
+	size_t nattach;
+	struct sl_limits limits;
+	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default
+				    * 127.0.0.1:9810; NULL: "metrics": false */
+};
+
+/* The namespace named name, or the first (NULL name); NULL when there is none so named. */
+const struct sl_ns_cfg *sl_config_namespace(const struct sl_config *cfg, const char *name);
 
 /* Parse and check a whole config document. origin names it in messages. On error,
  * err says "origin: field.path: what is wrong" and *out is left zeroed. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "kernel/attach.h"
+#include "kernel/cgroup.h"
 #include "lib/log.h"
 
 const struct sl_prog_desc sl_progs[] = {
@@ -31,36 +32,6 @@ const size_t sl_nprogs = sizeof(sl_progs) / sizeof(sl_progs[0]);
 static void link_dir(char *buf, size_t len, const char *dir, uint64_t id)
 {
 	sl_pathf(buf, len, "%s/links/%llu", dir, (unsigned long long)id);
-}
-
-static int open_cgroup(const char *cgroup, bool force, uint64_t *id, char *real,
-		       struct sl_err *err)
-{
-	struct statfs sfs;
-	struct stat st;
-	int fd;
-
-	if (!realpath(cgroup, real))
-		return sl_err_set(err, "cgroup %s: %s", cgroup, strerror(errno)), -ENOENT;
-	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return sl_err_set(err, "cgroup %s: %s", real, strerror(errno)), -ENOENT;
-	if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		close(fd);
-		return sl_err_set(err, "cgroup %s: not a cgroup v2 directory (cgroup2 is mounted "
-				  "where /proc/mounts says, e.g. /sys/fs/cgroup/unified)", real);
-	}
-	if (fstat(fd, &st)) {
-		close(fd);
-		return sl_err_set(err, "cgroup %s: %s", real, strerror(errno));
-	}
-	if (st.st_ino == 1 && !force) {
-		close(fd);
-		return sl_err_set(err, "cgroup %s is the cgroup2 root: every process on the host "
-				  "would be routed; attach task cgroups, or force it", real);
-	}
-	*id = st.st_ino; /* a cgroup2 directory's inode number is its cgroup id */
-	return fd;
 }
 
 /* Detach the link pinned at ldir/name (even while others hold it) and unpin it. */
@@ -114,11 +85,12 @@ int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t 
 	char real[PATH_MAX], ldir[PATH_MAX], path[PATH_MAX];
 	struct sluice_attachment att = {};
 	bool made[16] = {};
+	uint32_t level;
 	uint64_t id;
 	size_t i;
 	int cg, ret = 0;
 
-	cg = open_cgroup(cgroup, force, &id, real, err);
+	cg = sl_cgroup_open(cgroup, force, &id, &level, real, err);
 	if (cg < 0)
 		return cg;
 	sl_pathf(path, sizeof(path), "%s/links", dir);
@@ -203,19 +175,30 @@ int sl_detach_id(const char *dir, int attachments_fd, uint64_t id, struct sl_err
 	return 0;
 }
 
-int sl_detach(const char *dir, int attachments_fd, const char *cgroup, struct sl_err *err)
+int sl_detach_get_id(const char *cgroup, uint64_t *id, struct sl_err *err)
 {
-	char *end;
-	unsigned long long id;
+	unsigned long long n;
 	struct stat st;
+	char *end;
 
 	errno = 0;
-	id = strtoull(cgroup, &end, 10);
-	if (*cgroup && !*end && !errno)
-		return sl_detach_id(dir, attachments_fd, id, err);
+	n = strtoull(cgroup, &end, 10);
+	if (*cgroup && !*end && !errno) {
+		*id = n;
+		return 0;
+	}
 	if (stat(cgroup, &st))
 		return sl_err_set(err, "cgroup %s: %s", cgroup, strerror(errno)), -ENOENT;
-	return sl_detach_id(dir, attachments_fd, st.st_ino, err);
+	*id = st.st_ino;
+	return 0;
+}
+
+int sl_detach(const char *dir, int attachments_fd, const char *cgroup, struct sl_err *err)
+{
+	uint64_t id;
+	int ret = sl_detach_get_id(cgroup, &id, err);
+
+	return ret ? ret : sl_detach_id(dir, attachments_fd, id, err);
 }
 
 static unsigned int count_links(const char *ldir, bool *alive)

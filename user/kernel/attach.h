@@ -32,6 +32,8 @@ struct sl_attachment_info {
  * force. flags are SLUICE_ATTACH_* recorded in the attachments map. */
 int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t flags,
 	      bool force, struct sl_err *err);
+/* The cgroup id a detach argument names: a cgroup path, or an id (decimal). */
+int sl_detach_get_id(const char *cgroup, uint64_t *id, struct sl_err *err);
 /* Detach by cgroup path or by cgroup id (decimal). -ENOENT when nothing is attached. */
 int sl_detach(const char *dir, int attachments_fd, const char *cgroup, struct sl_err *err);
 int sl_detach_id(const char *dir, int attachments_fd, uint64_t cgroup_id, struct sl_err *err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
@@ -96,6 +97,25 @@ static int check_pinned(struct sluice *skel, struct sl_err *err)
 					  path, what, have, want);
 	}
 	return 0;
+}
+
+/* The cookie of sluiced's own network namespace, which the programs compare a client's with:
+ * failures seen from it are not one client's (README: Health and failover). 0 when the
+ * kernel cannot tell (SO_NETNS_COOKIE is 5.14+): then no client is sluiced's. */
+static __u64 own_netns_cookie(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 cookie = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
+		pr_warn("cannot read this network namespace's cookie (%s): connects failing "
+			"from it count as one client's", strerror(errno));
+		cookie = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return cookie;
 }
 
 static int check_meta(struct sl_dataplane *dp, struct sl_err *err)
@@ -195,6 +215,7 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 	if (ret)
 		goto fail;
 	set_limits(maps, lim);
+	dp->skel->rodata->sluiced_netns_cookie = own_netns_cookie();
 	ret = check_pinned(dp->skel, err);
 	if (ret)
 		goto fail;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* health_map.c: backend_health mmapped (single words, release and acquire where the data plane
- * acts on what sluiced wrote, and back); the health_events ring read through libbpf. */
+ * acts on what sluiced wrote, and back); client_health walked; the health_events ring read
+ * through libbpf. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <stdlib.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel/health_map.h"
@@ -52,6 +54,11 @@ struct sluice_backend_health sl_health_map_read(const struct sl_health_map *hm, 
 		out.failures = __atomic_load_n(&h->failures, __ATOMIC_RELAXED);
 		out.ejected = __atomic_load_n(&h->ejected, __ATOMIC_ACQUIRE);
 		out.flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
+		out.run_netns = __atomic_load_n(&h->run_netns, __ATOMIC_RELAXED);
+		out.client_ejected_until_ns = __atomic_load_n(&h->client_ejected_until_ns,
+							      __ATOMIC_RELAXED);
+		out.client_entries_until_ns = __atomic_load_n(&h->client_entries_until_ns,
+							      __ATOMIC_RELAXED);
 	}
 	return out;
 }
@@ -70,6 +77,7 @@ void sl_health_map_readmit(const struct sl_health_map *hm, uint32_t id)
 	if (!h)
 		return;
 	__atomic_store_n(&h->failures, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->run_netns, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->ejected, 0, __ATOMIC_RELEASE);
 }
 
@@ -88,8 +96,32 @@ void sl_health_map_reset(const struct sl_health_map *hm, uint32_t id)
 	if (!h)
 		return;
 	__atomic_store_n(&h->failures, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->run_netns, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->ejected, 0, __ATOMIC_RELAXED);
+	/* Client ejections of an earlier holder lapse unseen: ids are not reused at once. */
+	__atomic_store_n(&h->client_ejected_until_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->client_entries_until_ns, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->flags, 0, __ATOMIC_RELEASE);
+}
+
+int sl_client_ejections(int fd, uint32_t *counts, uint32_t n)
+{
+	struct sluice_client_key key, *prev = NULL;
+	struct sluice_client_health v;
+	struct timespec ts;
+	uint64_t now;
+
+	memset(counts, 0, (size_t)n * sizeof(*counts));
+	if (clock_gettime(CLOCK_MONOTONIC, &ts)) /* bpf_ktime_get_ns()'s clock */
+		return -errno;
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &v) && v.ejected && now < v.until_ns &&
+		    key.backend_id < n)
+			counts[key.backend_id]++;
+	}
+	return 0;
 }
 
 struct sl_health_events {

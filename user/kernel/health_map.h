@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* health_map.h: the one owner of the data plane's health state as sluiced sees it:
- * backend_health (mmapped, single words with atomics) and the health_events ring. */
+ * backend_health (mmapped, single words with atomics), client_health and health_events. */
 #ifndef SL_HEALTH_MAP_H
 #define SL_HEALTH_MAP_H
 
@@ -24,13 +24,19 @@ void sl_health_map_close(struct sl_health_map *hm);
 struct sluice_backend_health sl_health_map_read(const struct sl_health_map *hm, uint32_t id);
 /* The data plane has ejected it (consecutive failures) and sluiced has not re-admitted it. */
 bool sl_health_map_ejected(const struct sl_health_map *hm, uint32_t id);
-/* Let the data plane pick it again: no ejection, no failures in a row. */
+/* Let the data plane pick it again: no ejection, no failures in a row (shared run). Ejections
+ * for one client (client_health) lapse by themselves. */
 void sl_health_map_readmit(const struct sl_health_map *hm, uint32_t id);
 /* sluiced's SLUICE_HEALTH_* flags of a backend; written only when they differ. */
 void sl_health_map_set_flags(const struct sl_health_map *hm, uint32_t id, uint32_t flags);
-/* A new holder of the id: no failures, no ejection, no flags. Active connections of sockets
- * routed to an earlier holder still end on it, so that count is left alone. */
+/* A new holder of the id: no failures, no ejection (for every client or for one), no flags.
+ * Active connections of sockets routed to an earlier holder still end on it, so that count is
+ * left alone. */
 void sl_health_map_reset(const struct sl_health_map *hm, uint32_t id);
+
+/* client_health behind fd: counts[id] (ids below n, zeroed first) is how many clients
+ * (network namespaces) hold an ejection of backend id of their own now. One walk of the map. */
+int sl_client_ejections(int fd, uint32_t *counts, uint32_t n);
 
 /* health_events: the ejections the data plane reports, read from a ring buffer. */
 struct sl_health_events;

@@ -123,6 +123,7 @@ static int read_services(const struct sl_maps *maps, struct sl_model *m)
 		memset(&m->services[m->nservices], 0, sizeof(*m->services));
 		bpf_map_lookup_elem(maps->service_policies, &key, &m->services[m->nservices].policy);
 		m->services[m->nservices].id = key;
+		m->services[m->nservices].ns_id = v.ns_id;
 		memcpy(m->services[m->nservices].name, v.name, sizeof(v.name));
 		m->services[m->nservices].name[SLUICE_NAME_LEN - 1] = '\0';
 		m->nservices++;
@@ -200,22 +201,44 @@ out:
 	return ret;
 }
 
-static int read_frontends(const struct sl_maps *maps, struct sl_model *m)
+/* READ_KEYED(name, map, keytype): read every entry of map into m->name (an array of
+ * structs with .key and .value); entries deleted while walking are skipped. */
+#define READ_KEYED(fn, name, map, keytype)                                            \
+	static int fn(const struct sl_maps *maps, struct sl_model *m)                 \
+	{                                                                             \
+		keytype key, *prev = NULL;                                            \
+		size_t cap = 0;                                                       \
+                                                                                      \
+		while (!bpf_map_get_next_key(maps->map, prev, &key)) {                \
+			prev = &key;                                                  \
+			if (sl_vec_room(m->name, m->n##name, cap))                    \
+				return -ENOMEM;                                       \
+			memcpy(&m->name[m->n##name].key, &key, sizeof(key));          \
+			if (bpf_map_lookup_elem(maps->map, &key,                      \
+						&m->name[m->n##name].value))          \
+				continue;                                             \
+			m->n##name++;                                                 \
+		}                                                                     \
+		return 0;                                                             \
+	}
+
+READ_KEYED(read_frontends, frontends, frontends, struct sluice_frontend_key)
+READ_KEYED(read_vip_ports, vip_ports, vip_ports, struct sluice_vip_key)
+
+static int read_namespaces(const struct sl_maps *maps, struct sl_model *m)
 {
-	struct sluice_frontend_key key, *prev = NULL;
+	uint32_t key, *prev = NULL;
 	size_t cap = 0;
 
-	while (!bpf_map_get_next_key(maps->frontends, prev, &key)) {
-		struct sl_frontend_model *f;
-
+	while (!bpf_map_get_next_key(maps->namespaces, prev, &key)) {
 		prev = &key;
-		if (sl_vec_room(m->frontends, m->nfrontends, cap))
+		if (sl_vec_room(m->namespaces, m->nnamespaces, cap))
 			return -ENOMEM;
-		f = &m->frontends[m->nfrontends];
-		f->key = key;
-		if (bpf_map_lookup_elem(maps->frontends, &key, &f->value))
+		m->namespaces[m->nnamespaces].id = key;
+		if (bpf_map_lookup_elem(maps->namespaces, &key,
+					&m->namespaces[m->nnamespaces].value))
 			continue;
-		m->nfrontends++;
+		m->nnamespaces++;
 	}
 	return 0;
 }
@@ -236,6 +259,10 @@ int sl_maps_read_model(const struct sl_maps *maps, struct sl_model *out, struct 
 			ret = read_table(maps, m.services[i].id, fam, &m.services[i].table[fam]);
 	if (!ret)
 		ret = read_frontends(maps, &m);
+	if (!ret)
+		ret = read_vip_ports(maps, &m);
+	if (!ret)
+		ret = read_namespaces(maps, &m);
 	if (ret) {
 		sl_err_set(err, "reading the pinned maps: %s", strerror(-ret));
 		sl_model_free(&m);
@@ -275,6 +302,9 @@ static int put_backend(const struct sl_maps *m, const struct sl_backend_op *op,
 	const struct sl_backend_model *b = op->backend;
 	struct sluice_backend v = {};
 
+	if (op->fresh && zero_percpu(m->backend_traffic, b->id,
+				     sizeof(struct sluice_backend_traffic), m->ncpus))
+		return fail(err, "backend_traffic", "reset backend", b->id);
 	if (op->fresh && zero_percpu(m->backend_stats, b->id, sizeof(struct sluice_backend_stats),
 				     m->ncpus))
 		return fail(err, "backend_stats", "reset backend", b->id);
@@ -305,6 +335,7 @@ static int put_service(const struct sl_maps *m, const struct sl_service_op *op,
 	memcpy(v.name, s->name, sizeof(v.name));
 	v.nbackends = s->nbackends;
 	v.nserving = sl_service_nserving(s);
+	v.ns_id = s->ns_id;
 	if (bpf_map_update_elem(m->services, &s->id, &v, BPF_ANY))
 		return fail(err, "services", "update service", s->id);
 	return 0;
@@ -464,6 +495,12 @@ int sl_maps_apply(const struct sl_maps *m, const struct sl_plan *p, struct sl_er
 	size_t i;
 	int ret;
 
+	for (i = 0; i < p->nnamespace_upserts; i++) {
+		const struct sl_namespace_model *ns = p->namespace_upserts[i];
+
+		if (bpf_map_update_elem(m->namespaces, &ns->id, &ns->value, BPF_ANY))
+			return fail(err, "namespaces", "update namespace", ns->id);
+	}
 	for (i = 0; i < p->nbackend_upserts; i++)
 		if ((ret = put_backend(m, &p->backend_upserts[i], err)))
 			return ret;
@@ -479,6 +516,18 @@ int sl_maps_apply(const struct sl_maps *m, const struct sl_plan *p, struct sl_er
 			return fail(err, "frontends", "update frontend of service",
 				    f->value.service_id);
 	}
+	for (i = 0; i < p->nvip_port_upserts; i++) {
+		const struct sl_vip_port_model *v = p->vip_port_upserts[i];
+
+		if (bpf_map_update_elem(m->vip_ports, &v->key, &v->value, BPF_ANY))
+			return fail(err, "vip_ports", "update VIP port", ntohs(v->key.port));
+	}
+	for (i = 0; i < p->nvip_port_deletes; i++) {
+		const struct sl_vip_port_model *v = p->vip_port_deletes[i];
+
+		if (bpf_map_delete_elem(m->vip_ports, &v->key) && errno != ENOENT)
+			return fail(err, "vip_ports", "delete VIP port", ntohs(v->key.port));
+	}
 	for (i = 0; i < p->nfrontend_deletes; i++) {
 		const struct sl_frontend_model *f = p->frontend_deletes[i];
 
@@ -492,6 +541,9 @@ int sl_maps_apply(const struct sl_maps *m, const struct sl_plan *p, struct sl_er
 	for (i = 0; i < p->nbackend_deletes; i++)
 		if (bpf_map_delete_elem(m->backends, &p->backend_deletes[i]) && errno != ENOENT)
 			return fail(err, "backends", "delete backend", p->backend_deletes[i]);
+	for (i = 0; i < p->nnamespace_deletes; i++)
+		if (bpf_map_delete_elem(m->namespaces, &p->namespace_deletes[i]) && errno != ENOENT)
+			return fail(err, "namespaces", "delete namespace", p->namespace_deletes[i]);
 	return 0;
 }
 
@@ -515,6 +567,13 @@ static int sum_percpu(int fd, uint32_t id, size_t value_size, int ncpus, __u64 *
 out:
 	free(vals);
 	return ret;
+}
+
+int sl_maps_backend_traffic(const struct sl_maps *m, uint32_t id,
+			    struct sluice_backend_traffic *s)
+{
+	return sum_percpu(m->backend_traffic, id, sizeof(*s), m->ncpus, (__u64 *)s,
+			  sizeof(*s) / sizeof(__u64));
 }
 
 int sl_maps_backend_stats(const struct sl_maps *m, uint32_t id, struct sluice_backend_stats *s)

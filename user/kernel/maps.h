@@ -28,10 +28,15 @@ enum sl_map_size {
  * pins exactly these. */
 #define SL_MAP_LIST(X)                              \
 	X(frontends, SL_SIZE_FRONTENDS)             \
+	X(vip_ports, SL_SIZE_FRONTENDS)             \
+	X(classifier, SL_SIZE_FIXED)                \
+	X(tasks, SL_SIZE_FIXED)                     \
+	X(namespaces, SL_SIZE_FIXED)                \
 	X(backend_sets, SL_SIZE_SERVICE_SETS)       \
 	X(services, SL_SIZE_SERVICES)               \
 	X(backends, SL_SIZE_BACKENDS)               \
 	X(backend_stats, SL_SIZE_BACKENDS)          \
+	X(backend_traffic, SL_SIZE_BACKENDS)        \
 	X(service_stats, SL_SIZE_SERVICES)          \
 	X(sock_vips, SL_SIZE_SOCKETS)               \
 	X(attachments, SL_SIZE_FIXED)               \
@@ -41,6 +46,7 @@ enum sl_map_size {
 	X(rr_cursors, SL_SIZE_SERVICE_SETS)         \
 	X(affinities, SL_SIZE_AFFINITIES)           \
 	X(health_events, SL_SIZE_FIXED)             \
+	X(client_health, SL_SIZE_FIXED)             \
 	X(sock_routes, SL_SIZE_FIXED)
 
 #define SL_MAP_FD_FIELD(name, size) int name;
@@ -83,6 +89,8 @@ int sl_maps_read_model(const struct sl_maps *m, struct sl_model *out, struct sl_
 /* Write the plan, in its order; stops at the first failing write (err names the map). */
 int sl_maps_apply(const struct sl_maps *m, const struct sl_plan *plan, struct sl_err *err);
 int sl_maps_backend_stats(const struct sl_maps *m, uint32_t id, struct sluice_backend_stats *sum);
+int sl_maps_backend_traffic(const struct sl_maps *m, uint32_t id,
+			    struct sluice_backend_traffic *sum);
 int sl_maps_service_stats(const struct sl_maps *m, uint32_t id, struct sluice_service_stats *sum);
 /* Number of keys in a hash map (walks it). */
 long sl_maps_count(int fd, size_t key_size);

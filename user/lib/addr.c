@@ -163,3 +163,36 @@ const char *sl_cidr_format(const struct sl_cidr *c, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", sl_addr_format(&c->base, a, sizeof(a)), c->prefix);
 	return buf;
 }
+
+int sl_endpoint_parse(const char *s, struct sl_addr *a, uint16_t *port)
+{
+	char host[SL_ADDR_STRLEN], *end;
+	const char *colon;
+	unsigned long p;
+	size_t len;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		len = (size_t)(close - s - 1);
+		colon = close + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return -EINVAL; /* an IPv6 address needs its brackets */
+		len = (size_t)(colon - s);
+	}
+	if (!len || len >= sizeof(host) || !colon[1] || colon[1] == '+' || colon[1] == '-')
+		return -EINVAL;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !p || p > 65535 || sl_addr_parse(host, a))
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}

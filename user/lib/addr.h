@@ -30,6 +30,8 @@ int sl_addr_parse(const char *s, struct sl_addr *out);
 const char *sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
 /* "a.b.c.d:port" or "[x::y]:port". */
 const char *sl_endpoint_format(const struct sl_addr *a, uint16_t port, char *buf, size_t len);
+/* The other way: "a.b.c.d:port" or "[x::y]:port", port 1-65535 (host order). 0 or -EINVAL. */
+int sl_endpoint_parse(const char *s, struct sl_addr *a, uint16_t *port);
 int sl_addr_cmp(const struct sl_addr *x, const struct sl_addr *y);
 bool sl_addr_eq(const struct sl_addr *x, const struct sl_addr *y);
 

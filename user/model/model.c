@@ -33,14 +33,32 @@ static int cmp_frontend(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+static int cmp_namespace_id(const void *a, const void *b)
+{
+	const struct sl_namespace_model *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_vip_port(const void *a, const void *b)
+{
+	const struct sl_vip_port_model *x = a, *y = b;
+
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
 void sl_model_sort(struct sl_model *m)
 {
 	size_t i;
 
+	if (m->nnamespaces)
+		qsort(m->namespaces, m->nnamespaces, sizeof(*m->namespaces), cmp_namespace_id);
 	if (m->nservices)
 		qsort(m->services, m->nservices, sizeof(*m->services), cmp_service_id);
 	if (m->nfrontends)
 		qsort(m->frontends, m->nfrontends, sizeof(*m->frontends), cmp_frontend);
+	if (m->nvip_ports)
+		qsort(m->vip_ports, m->nvip_ports, sizeof(*m->vip_ports), cmp_vip_port);
 	for (i = 0; i < m->nservices; i++)
 		if (m->services[i].nbackends)
 			qsort(m->services[i].backends, m->services[i].nbackends,
@@ -58,7 +76,27 @@ void sl_model_free(struct sl_model *m)
 	}
 	free(m->services);
 	free(m->frontends);
+	free(m->namespaces);
+	free(m->vip_ports);
 	memset(m, 0, sizeof(*m));
+}
+
+const struct sl_namespace_model *sl_model_find_namespace_name(const struct sl_model *m,
+							      const char *name)
+{
+	for (size_t i = 0; i < m->nnamespaces; i++)
+		if (!strcmp(m->namespaces[i].value.name, name))
+			return &m->namespaces[i];
+	return NULL;
+}
+
+const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *m, uint32_t id)
+{
+	struct sl_namespace_model key = { .id = id };
+
+	if (!m->nnamespaces)
+		return NULL;
+	return bsearch(&key, m->namespaces, m->nnamespaces, sizeof(key), cmp_namespace_id);
 }
 
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id)
@@ -71,12 +109,12 @@ const struct sl_service_model *sl_model_find_service(const struct sl_model *m, u
 }
 
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
-							  const char *name)
+							  uint32_t ns_id, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < m->nservices; i++)
-		if (!strcmp(m->services[i].name, name))
+		if ((!ns_id || m->services[i].ns_id == ns_id) && !strcmp(m->services[i].name, name))
 			return &m->services[i];
 	return NULL;
 }
@@ -137,8 +175,10 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 {
 	memset(pol, 0, sizeof(*pol));
 	pol->lb_policy = sc->lb_policy;
-	if (sc->outlier.enabled)
+	if (sc->outlier.enabled) {
 		pol->consecutive_failures = sc->outlier.consecutive_failures;
+		pol->ejection_ns = (uint64_t)sc->outlier.base_ejection_ms * 1000000ULL;
+	}
 	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
 }
 
@@ -158,10 +198,11 @@ static bool in_panic(const struct sl_service_model *svc, uint32_t panic_percent)
 	return panic_percent && total && serving * 100 < (uint64_t)panic_percent * total;
 }
 
-void sl_frontend_key_make(struct sluice_frontend_key *k, const struct sl_addr *vip,
-			  uint16_t port, uint8_t proto)
+void sl_frontend_key_make(struct sluice_frontend_key *k, uint32_t ns_id,
+			  const struct sl_addr *vip, uint16_t port, uint8_t proto)
 {
 	memset(k, 0, sizeof(*k));
+	k->ns_id = ns_id;
 	memcpy(k->addr, vip->a, sizeof(k->addr));
 	k->port = htons(port);
 	k->proto = proto;
@@ -181,7 +222,7 @@ static int cmp_request_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
+int sl_vip_requests(const struct sl_ns_cfg *cfg, bool v6, struct sl_vip_request **req,
 		    size_t *n)
 {
 	struct sl_vip_request *r = NULL;
@@ -283,10 +324,14 @@ struct build {
 	const struct sl_build_input *in;
 	struct sl_id_alloc *service_ids, *backend_ids;
 	struct id_set used_services, used_backends;
-	const struct sl_instance **by_service; /* instances sorted by ServiceName */
-	const struct sl_service_model **cur_by_name; /* current services sorted by name */
+	const struct sl_ns_cfg *ns;          /* the namespace being built */
+	const struct sl_instance **by_service; /* its instances sorted by ServiceName */
+	const struct sl_service_model **cur_by_name; /* current services by namespace, name */
 	const struct sl_vip_entry **vip4, **vip6;    /* in->vip4 and vip6 sorted by name */
 	size_t ninst;
+	uint32_t ns_id;                       /* the namespace being built */
+	size_t ns_index;                      /* its place in cfg->namespaces */
+	size_t ns_cap;                        /* room in the model's namespaces */
 	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
 	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
 	struct sl_err *err;
@@ -296,6 +341,8 @@ static int cmp_service_name(const void *a, const void *b)
 {
 	const struct sl_service_model *const *x = a, *const *y = b;
 
+	if ((*x)->ns_id != (*y)->ns_id)
+		return (*x)->ns_id < (*y)->ns_id ? -1 : 1;
 	return strcmp((*x)->name, (*y)->name);
 }
 
@@ -309,6 +356,7 @@ static const struct sl_service_model *current_named(const struct build *b, const
 	if (!n)
 		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
+	key.ns_id = b->ns_id;
 	hit = bsearch(&kp, b->cur_by_name, n, sizeof(*b->cur_by_name), cmp_service_name);
 	return hit ? *hit : NULL;
 }
@@ -402,7 +450,7 @@ static void health_or_else_all(struct sl_backend_model *v, size_t n)
 static int build_backends(struct build *b, struct sl_service_model *svc,
 			  const struct sl_service_cfg *sc)
 {
-	const char *ns = b->in->cfg->namespace;
+	const char *ns = b->ns->namespace;
 	const struct sl_service_model *cur = current_named(b, svc->name);
 	size_t first, count, i, n = 0;
 	struct sl_backend_model *v;
@@ -512,13 +560,15 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const unsigned proto_bits[] = { SL_PROTO_TCP, SL_PROTO_UDP };
 	const struct sl_config *cfg = b->in->cfg;
+	const struct sl_vip_table *vt4 = b->in->vip4 ? &b->in->vip4[b->ns_index] : NULL;
+	const struct sl_vip_table *vt6 = b->in->vip6 ? &b->in->vip6[b->ns_index] : NULL;
 	size_t i, p, f;
 
 	for (i = 0; i < sc->naliases; i++) {
 		const struct sl_alias_cfg *a = &sc->aliases[i];
 		const struct sl_addr *vips[2] = {
-			sl_vip_find(b->vip4, b->vip4 ? b->in->vip4->n : 0, a->dns_name),
-			sl_vip_find(b->vip6, b->vip6 ? b->in->vip6->n : 0, a->dns_name),
+			sl_vip_find(b->vip4, b->vip4 ? vt4->n : 0, a->dns_name),
+			sl_vip_find(b->vip6, b->vip6 ? vt6->n : 0, a->dns_name),
 		};
 
 		for (f = 0; f < 2; f++) {
@@ -537,7 +587,8 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 					return -ENOMEM;
 				fe = &m->frontends[m->nfrontends++];
 				memset(fe, 0, sizeof(*fe));
-				sl_frontend_key_make(&fe->key, vips[f], a->port, protos[p]);
+				sl_frontend_key_make(&fe->key, b->ns_id, vips[f], a->port,
+						     protos[p]);
 				fe->value.service_id = service_id;
 				snprintf(fe->value.alias, sizeof(fe->value.alias), "%s", a->dns_name);
 			}
@@ -555,6 +606,7 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 
 	memset(svc, 0, sizeof(*svc));
 	snprintf(svc->name, sizeof(svc->name), "%s", sc->name);
+	svc->ns_id = b->ns_id;
 	svc->id = cur ? cur->id : id_take(b->service_ids, &b->used_services);
 	if (!svc->id) {
 		sl_err_set(b->err, "limits.services (%u): no service id left for service %s",
@@ -577,6 +629,89 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 	return err;
 }
 
+/* A namespace keeps its id; a new one takes the id after the highest in use, so an id
+ * that left (and tasks still naming it) is not handed to another at once. */
+static uint32_t namespace_id(const struct build *b, const struct sl_model *m, const char *name)
+{
+	const struct sl_namespace_model *cur = sl_model_find_namespace_name(b->in->current, name);
+	uint32_t id, top = 0;
+	size_t i;
+
+	if (cur)
+		return cur->id;
+	for (i = 0; i < b->in->current->nnamespaces; i++)
+		top = b->in->current->namespaces[i].id > top ? b->in->current->namespaces[i].id : top;
+	for (i = 0; i < m->nnamespaces; i++)
+		top = m->namespaces[i].id > top ? m->namespaces[i].id : top;
+	for (id = 1; id < SLUICE_MAX_NAMESPACES; id++) {
+		uint32_t cand = 1 + (top + id - 1) % (SLUICE_MAX_NAMESPACES - 1);
+
+		if (!sl_model_find_namespace(b->in->current, cand)) {
+			for (i = 0; i < m->nnamespaces && m->namespaces[i].id != cand; i++)
+				;
+			if (i == m->nnamespaces)
+				return cand;
+		}
+	}
+	return 0;
+}
+
+static int build_namespace(struct build *b, struct sl_model *m, const char *name,
+			   uint32_t order)
+{
+	struct sl_namespace_model *ns;
+
+	if (sl_vec_room(m->namespaces, m->nnamespaces, b->ns_cap))
+		return -ENOMEM;
+	ns = &m->namespaces[m->nnamespaces];
+	memset(ns, 0, sizeof(*ns));
+	ns->id = namespace_id(b, m, name);
+	if (!ns->id) {
+		sl_err_set(b->err, "namespace %s: no namespace id left (at most %d namespaces)",
+			   name, SLUICE_MAX_NAMESPACES - 1);
+		return -ENOSPC;
+	}
+	snprintf(ns->value.name, sizeof(ns->value.name), "%s", name);
+	ns->value.order = order;
+	m->nnamespaces++;
+	b->ns_id = ns->id;
+	return 0;
+}
+
+/* vip_ports from the frontends: one entry per VIP, port and protocol, counting the
+ * namespaces that have a frontend there. */
+static int build_vip_ports(struct sl_model *m)
+{
+	struct sl_vip_port_model *v;
+	size_t i, n = 0, j;
+
+	if (!m->nfrontends)
+		return 0;
+	v = calloc(m->nfrontends, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < m->nfrontends; i++) {
+		const struct sluice_frontend_key *k = &m->frontends[i].key;
+
+		memcpy(v[i].key.addr, k->addr, sizeof(v[i].key.addr));
+		v[i].key.port = k->port;
+		v[i].key.proto = k->proto;
+		v[i].value.namespaces = 1;
+	}
+	/* One namespace has one frontend per VIP, port and protocol: equal keys are as many
+	 * namespaces. */
+	qsort(v, m->nfrontends, sizeof(*v), cmp_vip_port);
+	for (i = 0; i < m->nfrontends; i = j) {
+		v[n] = v[i];
+		for (j = i + 1; j < m->nfrontends && !cmp_vip_port(&v[i], &v[j]); j++)
+			v[n].value.namespaces++;
+		n++;
+	}
+	m->vip_ports = v;
+	m->nvip_ports = n;
+	return 0;
+}
+
 static void mark_current_ids(struct build *b)
 {
 	const struct sl_model *cur = b->in->current;
@@ -589,6 +724,37 @@ static void mark_current_ids(struct build *b)
 	}
 }
 
+/* Namespace k of the config: its id, then its services from its own instances and VIPs. */
+static int build_ns(struct build *b, struct sl_model *m, size_t k, size_t *fcap)
+{
+	const struct sl_ns_cfg *ns = &b->in->cfg->namespaces[k];
+	const struct sl_instances *insts = b->in->instances ? &b->in->instances[k] : NULL;
+	size_t i;
+	int ret;
+
+	b->ns = ns;
+	b->ns_index = k;
+	b->ninst = insts ? insts->n : 0;
+	b->by_service = calloc(b->ninst + 1, sizeof(*b->by_service));
+	ret = !b->by_service ||
+	      sl_vip_index(b->in->vip4 ? &b->in->vip4[k] : NULL, &b->vip4) ||
+	      sl_vip_index(b->in->vip6 ? &b->in->vip6[k] : NULL, &b->vip6) ? -ENOMEM : 0;
+	for (i = 0; !ret && i < b->ninst; i++)
+		b->by_service[i] = &insts->v[i];
+	if (!ret && b->ninst)
+		qsort(b->by_service, b->ninst, sizeof(*b->by_service), cmp_inst_service);
+	if (!ret)
+		ret = build_namespace(b, m, ns->namespace, (uint32_t)k);
+	for (i = 0; !ret && i < ns->nservices; i++)
+		ret = build_service(b, m, &ns->services[i], fcap);
+	free(b->by_service);
+	free(b->vip4);
+	free(b->vip6);
+	b->by_service = NULL;
+	b->vip4 = b->vip6 = NULL;
+	return ret;
+}
+
 int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_ids,
 		   struct sl_id_alloc *backend_ids, struct sl_model *out, struct sl_err *err)
 {
@@ -596,40 +762,35 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 			   .err = err };
 	const struct sl_config *cfg = in->cfg;
 	struct sl_model m = {};
-	size_t i, fcap = 0;
+	size_t i, fcap = 0, nsvc = 0;
 	int ret = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
-	if (!cfg->enabled || !cfg->nservices)
-		return 0;
+	for (i = 0; i < cfg->nnamespaces; i++)
+		nsvc += cfg->namespaces[i].enabled ? cfg->namespaces[i].nservices : 0;
 	if (id_set_init(&b.used_services, service_ids->limit) ||
 	    id_set_init(&b.used_backends, backend_ids->limit))
 		goto out;
 	mark_current_ids(&b);
-	b.ninst = in->instances ? in->instances->n : 0;
-	b.by_service = calloc(b.ninst + 1, sizeof(*b.by_service));
 	b.cur_by_name = calloc(in->current->nservices + 1, sizeof(*b.cur_by_name));
 	b.scratch = calloc(SLUICE_MAX_SLOTS, sizeof(*b.scratch));
 	b.slots = calloc(SLUICE_MAX_SLOTS, sizeof(*b.slots));
-	m.services = calloc(cfg->nservices, sizeof(*m.services));
-	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services ||
-	    sl_vip_index(in->vip4, &b.vip4) || sl_vip_index(in->vip6, &b.vip6))
+	m.services = nsvc ? calloc(nsvc, sizeof(*m.services)) : NULL;
+	if (!b.cur_by_name || !b.scratch || !b.slots || (nsvc && !m.services))
 		goto out;
 	for (i = 0; i < in->current->nservices; i++)
 		b.cur_by_name[i] = &in->current->services[i];
 	if (in->current->nservices)
 		qsort(b.cur_by_name, in->current->nservices, sizeof(*b.cur_by_name),
 		      cmp_service_name);
-	for (i = 0; i < b.ninst; i++)
-		b.by_service[i] = &in->instances->v[i];
-	if (b.ninst)
-		qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
-
-	for (i = 0; i < cfg->nservices; i++) {
-		ret = build_service(&b, &m, &cfg->services[i], &fcap);
-		if (ret)
-			goto out;
-	}
+	ret = 0;
+	for (i = 0; !ret && i < cfg->nnamespaces; i++)
+		if (cfg->namespaces[i].enabled)
+			ret = build_ns(&b, &m, i, &fcap);
+	if (!ret)
+		ret = build_vip_ports(&m);
+	if (ret)
+		goto out;
 	sl_model_sort(&m);
 	*out = m;
 	memset(&m, 0, sizeof(m));
@@ -640,10 +801,7 @@ out:
 	sl_model_free(&m);
 	free(b.used_services.bits);
 	free(b.used_backends.bits);
-	free(b.by_service);
 	free(b.cur_by_name);
-	free(b.vip4);
-	free(b.vip6);
 	free(b.scratch);
 	free(b.slots);
 	return ret;

@@ -53,6 +53,7 @@ static int diff_service(const struct sl_service_model *old, const struct sl_serv
 	}
 	if (!old || old->nbackends != s->nbackends ||
 	    sl_service_nserving(old) != sl_service_nserving(s) || strcmp(old->name, s->name) ||
+	    old->ns_id != s->ns_id ||
 	    memcmp(&old->policy, &s->policy, sizeof(s->policy))) {
 		struct sl_service_op op = { s, !old };
 
@@ -69,27 +70,65 @@ static int diff_service(const struct sl_service_model *old, const struct sl_serv
 	return 0;
 }
 
-static int diff_frontends(const struct sl_model *cur, const struct sl_model *want,
-			  struct sl_plan *p)
+/* diff_NAME: walk cur->NAME and want->NAME (arrays of TYPE sorted by .key, memcmp order)
+ * side by side: a key only in cur is a delete (into the plan's DELS), one only in want or
+ * with another .value an upsert (UPS). */
+#define DIFF_KEYED(name, type, ups, dels)                                                               \
+	static int diff_##name(const struct sl_model *cur, const struct sl_model *want,      \
+			       struct sl_plan *p)                                            \
+	{                                                                                    \
+		size_t i = 0, j = 0;                                                         \
+                                                                                             \
+		while (i < cur->n##name || j < want->n##name) {                              \
+			const type *c = i < cur->n##name ? &cur->name[i] : NULL;             \
+			const type *w = j < want->n##name ? &want->name[j] : NULL;           \
+			int order = !c ? 1 : !w ? -1 : memcmp(&c->key, &w->key, sizeof(c->key)); \
+                                                                                             \
+			if (order < 0) {                                                     \
+				if (PUSH(p->dels, p->n##dels, c))        \
+					return -ENOMEM;                                      \
+				i++;                                                         \
+			} else if (order > 0) {                                              \
+				if (PUSH(p->ups, p->n##ups, w))        \
+					return -ENOMEM;                                      \
+				j++;                                                         \
+			} else {                                                             \
+				if (memcmp(&c->value, &w->value, sizeof(c->value)) &&        \
+				    PUSH(p->ups, p->n##ups, w))        \
+					return -ENOMEM;                                      \
+				i++;                                                         \
+				j++;                                                         \
+			}                                                                    \
+		}                                                                            \
+		return 0;                                                                    \
+	}
+
+DIFF_KEYED(frontends, struct sl_frontend_model, frontend_upserts, frontend_deletes)
+DIFF_KEYED(vip_ports, struct sl_vip_port_model, vip_port_upserts, vip_port_deletes)
+
+/* Namespaces are keyed by id: the same walk, on id. */
+static int diff_namespaces(const struct sl_model *cur, const struct sl_model *want,
+			   struct sl_plan *p)
 {
 	size_t i = 0, j = 0;
 
-	while (i < cur->nfrontends || j < want->nfrontends) {
-		const struct sl_frontend_model *c = i < cur->nfrontends ? &cur->frontends[i] : NULL;
-		const struct sl_frontend_model *w = j < want->nfrontends ? &want->frontends[j] : NULL;
-		int order = !c ? 1 : !w ? -1 : memcmp(&c->key, &w->key, sizeof(c->key));
+	while (i < cur->nnamespaces || j < want->nnamespaces) {
+		const struct sl_namespace_model *c = i < cur->nnamespaces ? &cur->namespaces[i] : NULL;
+		const struct sl_namespace_model *w =
+			j < want->nnamespaces ? &want->namespaces[j] : NULL;
+		int order = !c ? 1 : !w ? -1 : (c->id > w->id) - (c->id < w->id);
 
 		if (order < 0) {
-			if (PUSH(p->frontend_deletes, p->nfrontend_deletes, c))
+			if (PUSH(p->namespace_deletes, p->nnamespace_deletes, c->id))
 				return -ENOMEM;
 			i++;
 		} else if (order > 0) {
-			if (PUSH(p->frontend_upserts, p->nfrontend_upserts, w))
+			if (PUSH(p->namespace_upserts, p->nnamespace_upserts, w))
 				return -ENOMEM;
 			j++;
 		} else {
 			if (memcmp(&c->value, &w->value, sizeof(c->value)) &&
-			    PUSH(p->frontend_upserts, p->nfrontend_upserts, w))
+			    PUSH(p->namespace_upserts, p->nnamespace_upserts, w))
 				return -ENOMEM;
 			i++;
 			j++;
@@ -150,7 +189,11 @@ int sl_plan_make(const struct sl_model *cur, const struct sl_model *want, struct
 		if (ret)
 			goto fail;
 	}
-	ret = diff_frontends(cur, want, plan);
+	ret = diff_namespaces(cur, want, plan);
+	if (!ret)
+		ret = diff_frontends(cur, want, plan);
+	if (!ret)
+		ret = diff_vip_ports(cur, want, plan);
 	if (!ret)
 		ret = diff_removed(cur, want, plan);
 	if (!ret)
@@ -162,8 +205,10 @@ fail:
 
 size_t sl_plan_size(const struct sl_plan *p)
 {
-	return p->nbackend_upserts + p->nservice_upserts + p->ntables + p->nfrontend_upserts +
-	       p->nfrontend_deletes + p->nservice_deletes + p->nbackend_deletes;
+	return p->nnamespace_upserts + p->nbackend_upserts + p->nservice_upserts + p->ntables +
+	       p->nfrontend_upserts + p->nvip_port_upserts + p->nvip_port_deletes +
+	       p->nfrontend_deletes + p->nservice_deletes + p->nbackend_deletes +
+	       p->nnamespace_deletes;
 }
 
 void sl_plan_free(struct sl_plan *p)
@@ -171,8 +216,12 @@ void sl_plan_free(struct sl_plan *p)
 	free(p->backend_upserts);
 	free(p->service_upserts);
 	free(p->tables);
+	free(p->namespace_upserts);
 	free(p->frontend_upserts);
 	free(p->frontend_deletes);
+	free(p->vip_port_upserts);
+	free(p->vip_port_deletes);
+	free(p->namespace_deletes);
 	free(p->service_deletes);
 	free(p->backend_deletes);
 	memset(p, 0, sizeof(*p));

@@ -25,9 +25,12 @@ struct sl_table_op {
 	const struct sl_table_model *table; /* nslots 0: the service serves nothing there */
 };
 
-/* Applied in this order, so that every state in between routes consistently: backends and
- * services exist before a table or frontend names them, and go after nothing does. */
+/* Applied in this order, so that every state in between routes consistently: namespaces,
+ * backends and services exist before a table or frontend names them, and go after nothing
+ * does; a VIP port is indexed once its frontends are there, and unindexed before they go. */
 struct sl_plan {
+	const struct sl_namespace_model **namespace_upserts; /* in the desired model */
+	size_t nnamespace_upserts;
 	struct sl_backend_op *backend_upserts;
 	size_t nbackend_upserts;
 	struct sl_service_op *service_upserts;
@@ -36,12 +39,18 @@ struct sl_plan {
 	size_t ntables;
 	const struct sl_frontend_model **frontend_upserts; /* in the desired model */
 	size_t nfrontend_upserts;
+	const struct sl_vip_port_model **vip_port_upserts; /* in the desired model */
+	size_t nvip_port_upserts;
+	const struct sl_vip_port_model **vip_port_deletes; /* in the current model */
+	size_t nvip_port_deletes;
 	const struct sl_frontend_model **frontend_deletes; /* in the current model */
 	size_t nfrontend_deletes;
 	uint32_t *service_deletes; /* their tables go with them */
 	size_t nservice_deletes;
 	uint32_t *backend_deletes;
 	size_t nbackend_deletes;
+	uint32_t *namespace_deletes;
+	size_t nnamespace_deletes;
 };
 
 /* Compute the plan from cur to want (both sorted, as sl_model_build and sl_model_sort

@@ -16,12 +16,13 @@
 
 /* '-': every argument in order (a command, its arguments, options after them too);
  * ':': a missing option argument told apart from an unknown option. */
-#define OPTSTRING "-:b:c:jfhV"
+#define OPTSTRING "-:b:c:n:jfhV"
 #define SHORT_OPTS (&OPTSTRING[2])
 
 static const struct option long_opts[] = {
 	{ "bpffs", required_argument, NULL, 'b' },
 	{ "config", required_argument, NULL, 'c' },
+	{ "namespace", required_argument, NULL, 'n' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
@@ -82,6 +83,9 @@ int ctl_parse(int argc, char **argv, struct ctl_opts *o, struct sl_err *err)
 		case 'c':
 			o->config = optarg;
 			break;
+		case 'n':
+			o->ns = optarg;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -137,6 +141,8 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "                     config's \"bpffs\", else %s)\n"
 	       "  -c, --config FILE  sluiced's config, for its \"bpffs\" and \"statusFile\"\n"
 	       "                     (default %s; missing: the defaults)\n"
+	       "  -n, --namespace NS attach: the namespace the cgroup's tasks resolve VIPs in\n"
+	       "                     (default: the config's first)\n"
 	       "  -j, --json         machine-readable output; errors as {\"error\": ...} on\n"
 	       "                     stdout\n"
 	       "  -f, --force        attach: the cgroup2 root too; teardown: even while sluiced\n"

@@ -22,6 +22,7 @@ enum ctl_need {
 struct ctl_opts {
 	const char *bpffs;  /* --bpffs DIR, or NULL */
 	const char *config; /* --config FILE, or NULL */
+	const char *ns;     /* --namespace NS, or NULL */
 	bool json, force, help, version;
 	const char *cmd;    /* the command's name, or NULL */
 	const char *args[CTL_MAX_ARGS]; /* its arguments */

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include "kernel/attach.h"
+#include "kernel/tasks.h"
 #include "kernel/maps.h"
 #include "model/model.h"
 #include "sluicectl/commands.h"
@@ -57,7 +58,14 @@ static json_t *frontend_json(const struct sl_frontend_model *f)
 			 "protocol", proto_name(f->key.proto));
 }
 
-static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_model *b)
+/* Clients (network namespaces) holding an ejection of backend id of their own. */
+static uint32_t client_ejections_of(const uint32_t *by_id, const struct sl_maps *m, uint32_t id)
+{
+	return by_id && id < m->health.n ? by_id[id] : 0;
+}
+
+static json_t *backend_json(const struct sl_maps *m, const uint32_t *cej,
+			    const struct sl_backend_model *b)
 {
 	struct sluice_backend_stats st = {};
 	char addr[SL_ADDR_STRLEN];
@@ -65,16 +73,17 @@ static json_t *backend_json(const struct sl_maps *m, const struct sl_backend_mod
 	struct sluice_backend_health h = sl_health_map_read(&m->health, b->id);
 
 	sl_maps_backend_stats(m, b->id, &st);
-	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i}", "id", b->id,
+	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i, s:i}", "id", b->id,
 			 "instance", b->instance_id, "address",
 			 sl_addr_format(&b->addr, addr, sizeof(addr)), "port", b->port, "weight",
 			 b->weight, "state", state_name(b->state), "connects",
 			 (json_int_t)st.connects, "datagrams", (json_int_t)st.datagrams,
-			 "active", (int)h.active, "failures", (int)h.failures);
+			 "active", (int)h.active, "failures", (int)h.failures, "clientEjections",
+			 (int)client_ejections_of(cej, m, b->id));
 }
 
-static void print_service_text(const struct sl_maps *m, const struct sl_model *model,
-			       const struct sl_service_model *s)
+static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
+			       const struct sl_model *model, const struct sl_service_model *s)
 {
 	struct sluice_service_stats ss = {};
 	size_t i;
@@ -106,13 +115,15 @@ static void print_service_text(const struct sl_maps *m, const struct sl_model *m
 		sl_endpoint_format(&b->addr, b->port, ap, sizeof(ap));
 		h = sl_health_map_read(&m->health, b->id);
 		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
-		       "active %-5u failures %-3u %s\n", ap, state_name(b->state), b->weight,
-		       (unsigned long long)st.connects, (unsigned long long)st.datagrams, h.active,
-		       h.failures, b->instance_id);
+		       "active %-5u failures %-3u client-ejections %-3u %s\n", ap,
+		       state_name(b->state), b->weight, (unsigned long long)st.connects,
+		       (unsigned long long)st.datagrams, h.active, h.failures,
+		       client_ejections_of(cej, m, b->id), b->instance_id);
 	}
 }
 
-static json_t *services_json(const struct sl_maps *m, const struct sl_model *model)
+static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
+			     const struct sl_model *model)
 {
 	json_t *arr = json_array();
 	size_t i, j;
@@ -127,7 +138,7 @@ static json_t *services_json(const struct sl_maps *m, const struct sl_model *mod
 			if (model->frontends[j].value.service_id == s->id)
 				json_array_append_new(fes, frontend_json(&model->frontends[j]));
 		for (j = 0; j < s->nbackends; j++)
-			json_array_append_new(bes, backend_json(m, &s->backends[j]));
+			json_array_append_new(bes, backend_json(m, cej, &s->backends[j]));
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
 						     "id", s->id, "name", s->name, "serving",
 						     sl_service_nserving(s), "lbPolicy",
@@ -141,40 +152,68 @@ static json_t *services_json(const struct sl_maps *m, const struct sl_model *mod
 
 int cmd_services(struct ctl *c)
 {
+	const struct sl_maps *m = &c->maps;
 	struct sl_model model;
 	struct sl_err err;
+	uint32_t *cej; /* by backend id: clients holding an ejection of it of their own */
 	size_t i;
 	int ret = 0;
 
-	if (sl_maps_read_model(&c->maps, &model, &err))
+	if (sl_maps_read_model(m, &model, &err))
 		return ctl_fail(c, "%s", err.msg);
+	cej = calloc(m->health.n ? m->health.n : 1, sizeof(*cej));
+	if (cej && sl_client_ejections(m->client_health, cej, m->health.n)) {
+		free(cej);
+		cej = NULL; /* shown as none */
+	}
 	if (c->o.json) {
-		ret = ctl_print_json(services_json(&c->maps, &model));
+		ret = ctl_print_json(services_json(m, cej, &model));
 	} else {
 		if (!model.nservices)
 			printf("no services\n");
 		for (i = 0; i < model.nservices; i++)
-			print_service_text(&c->maps, &model, &model.services[i]);
+			print_service_text(m, cej, &model, &model.services[i]);
 	}
+	free(cej);
 	sl_model_free(&model);
 	return ret;
 }
 
+/* Attach the programs and make the cgroup a task of the namespace (--namespace, else the
+ * config's first); the links go again if the task entry cannot be written. */
 int cmd_attach(struct ctl *c)
 {
+	uint32_t ns = sl_namespace_id(&c->maps, c->o.ns);
 	struct sl_err err;
 
+	if (!ns && c->o.ns)
+		return ctl_fail(c, "namespace %s: not in the data plane (sluiced serves it once its "
+				"config has it)", c->o.ns);
+	if (!ns)
+		return ctl_fail(c, "no namespace in the data plane yet: sluiced has not served a "
+				"config here");
 	if (sl_attach(c->bpffs, c->maps.attachments, c->o.args[0], 0, c->o.force, &err))
 		return ctl_fail(c, "%s", err.msg);
+	if (sl_tasks_put_path(&c->maps, c->o.args[0], c->o.force, ns, SLUICE_TASK_ATTACHED,
+			      &err)) {
+		struct sl_err ignored;
+
+		sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &ignored);
+		return ctl_fail(c, "%s", err.msg);
+	}
 	return 0;
 }
 
 int cmd_detach(struct ctl *c)
 {
 	struct sl_err err;
+	uint64_t id;
 
-	if (sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &err))
+	if (sl_detach_get_id(c->o.args[0], &id, &err) ||
+	    sl_detach(c->bpffs, c->maps.attachments, c->o.args[0], &err))
 		return ctl_fail(c, "%s", err.msg);
+	if (sl_tasks_drop(&c->maps, id, SLUICE_TASK_ATTACHED) > 0)
+		sl_tasks_levels_sync(&c->maps, &err);
 	return 0;
 }
 
@@ -189,12 +228,14 @@ json_t *ctl_attachments_json(const struct sl_attachment_info *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:i, s:b}",
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:i, s:b, s:b}",
 						     "cgroupId", (json_int_t)v[i].cgroup_id,
 						     "path", ctl_json_string(v[i].path),
 						     "status", ctl_attachment_state(&v[i]),
 						     "links", v[i].nlinks, "fromConfig",
-						     !!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG)));
+						     !!(v[i].flags & SLUICE_ATTACH_FROM_CONFIG),
+						     "watched",
+						     !!(v[i].flags & SLUICE_ATTACH_WATCHED)));
 	return arr;
 }
 
@@ -203,9 +244,10 @@ void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const c
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		printf("%s%-10llu %-9s %s%s\n", indent, (unsigned long long)v[i].cgroup_id,
+		printf("%s%-10llu %-9s %s%s%s\n", indent, (unsigned long long)v[i].cgroup_id,
 		       ctl_attachment_state(&v[i]), v[i].path[0] ? v[i].path : "?",
-		       v[i].flags & SLUICE_ATTACH_FROM_CONFIG ? " (config)" : "");
+		       v[i].flags & SLUICE_ATTACH_FROM_CONFIG ? " (config)" : "",
+		       v[i].flags & SLUICE_ATTACH_WATCHED ? " (watched)" : "");
 }
 
 int cmd_attached(struct ctl *c)

@@ -22,6 +22,9 @@ json_t *ctl_attachments_json(const struct sl_attachment_info *v, size_t n);
 /* A line each: "ID STATE PATH[ (config)]", after indent. */
 void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const char *indent);
 
+/* tasks.c */
+int cmd_tasks(struct ctl *c);
+
 /* status.c */
 int cmd_status(struct ctl *c);
 

@@ -15,6 +15,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "detach", cmd_detach, "CGROUP|ID", "stop routing a cgroup", 1, 1, CTL_NEEDS_MAPS },
 	{ "attached", cmd_attached, NULL, "the cgroups sluice is attached to", 0, 0,
 	  CTL_NEEDS_MAPS },
+	{ "tasks", cmd_tasks, NULL, "the task cgroups: namespace, level, attached or found, path",
+	  0, 0, CTL_NEEDS_MAPS },
 	{ "teardown", cmd_teardown, NULL, "detach and unpin all (sluiced stopped, or --force)",
 	  0, 0, CTL_NEEDS_BPFFS },
 	{ "help", cmd_help, NULL, "this text", 0, 0, 0 },

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "files/state_file.h"
-#include "inputs/registry_file.h"
+#include "inputs/ns_sources.h"
 #include "lib/log.h"
 #include "model/desired.h"
 #include "sluiced/check.h"
@@ -26,13 +26,24 @@ static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_
 	char a[SL_ENDPOINT_STRLEN];
 	size_t i, j;
 
-	fprintf(out, "namespace %s: %zu services, %zu frontends\n", cfg->namespace, m->nservices,
-		m->nfrontends);
+	for (size_t k = 0; k < m->nnamespaces; k++) {
+		const struct sl_namespace_model *ns = &m->namespaces[k];
+		size_t nsvc = 0, nfe = 0;
+
+		for (i = 0; i < m->nservices; i++)
+			nsvc += m->services[i].ns_id == ns->id;
+		for (j = 0; j < m->nfrontends; j++)
+			nfe += m->frontends[j].key.ns_id == ns->id;
+		fprintf(out, "namespace %s: %zu services, %zu frontends\n", ns->value.name, nsvc, nfe);
+	}
+	(void)cfg;
 	for (i = 0; i < m->nservices; i++) {
 		const struct sl_service_model *s = &m->services[i];
+		const struct sl_namespace_model *ns = sl_model_find_namespace(m, s->ns_id);
 
-		fprintf(out, "service %s: %zu backends, %u serving%s\n", s->name, s->nbackends,
-			sl_service_nserving(s),
+		fprintf(out, "service %s%s%s: %zu backends, %u serving%s\n", s->name,
+			m->nnamespaces > 1 ? " in " : "", m->nnamespaces > 1 && ns ? ns->value.name : "",
+			s->nbackends, sl_service_nserving(s),
 			s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "");
 		for (j = 0; j < m->nfrontends; j++) {
 			const struct sl_frontend_model *f = &m->frontends[j];
@@ -55,34 +66,25 @@ static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_
 	}
 }
 
-/* The registry's instances into *src; 0 when every file reads and parses. */
-static int check_registry(const struct sl_config *cfg, struct sl_registry_file **src)
+/* The registry's sources into *ss: 0 when every one reads and every file parses (problems
+ * are said by the sources). */
+static int check_registry(const struct sl_config *cfg, struct sl_ns_sources *ss)
 {
 	struct sl_err err;
-	bool changed;
-	int ret;
 
-	*src = NULL;
-	if (!cfg->registry_file)
-		return 0;
-	*src = sl_registry_file_open(cfg->registry_file, &err);
-	if (!*src) {
+	if (sl_ns_sources_open(ss, cfg, 2 * (size_t)cfg->limits.backends, &err)) {
 		pr_err("%s", err.msg);
 		return -1;
 	}
-	sl_registry_file_set_limits(*src, 2048UL * cfg->limits.backends,
-				    2 * (size_t)cfg->limits.backends);
-	ret = sl_registry_file_refresh(*src, &changed); /* problems are said there */
-	if (!ret && sl_registry_file_bad_files(*src))
-		ret = -1;
-	return ret;
+	return sl_ns_sources_incomplete(ss) ? -1 : 0;
 }
 
 int sl_check(const char *config_path, FILE *out)
 {
-	static const struct sl_instances none;
 	static const struct sl_model empty;
-	struct sl_registry_file *reg = NULL;
+	struct sl_ns_sources reg = {};
+	struct sl_vip_table *prev4 = NULL, *prev6 = NULL;
+	size_t nsrc = 0, k;
 	struct sl_desired want = {};
 	struct sl_id_alloc sids = {}, bids = {};
 	struct sl_desired_input in;
@@ -100,12 +102,19 @@ int sl_check(const char *config_path, FILE *out)
 		pr_warn("%s; VIPs would be assigned anew", err.msg);
 	if (check_registry(&cfg, &reg))
 		goto out;
-	if (reg)
-		fprintf(out, "registry %s: %zu instances\n", cfg.registry_file,
-			sl_registry_file_instances(reg)->n);
+	for (k = 0; k < reg.n; k++)
+		nsrc += reg.v[k].n;
+	if (nsrc)
+		fprintf(out, "registry: %zu source%s, %zu instances\n", nsrc, nsrc == 1 ? "" : "s",
+			sl_ns_sources_count(&reg));
+	prev4 = calloc(cfg.nnamespaces, sizeof(*prev4));
+	prev6 = calloc(cfg.nnamespaces, sizeof(*prev6));
+	if (!prev4 || !prev6)
+		goto out;
+	sl_state_views(&st, &cfg, prev4, prev6);
 	in = (struct sl_desired_input){ .cfg = &cfg,
-					.instances = reg ? sl_registry_file_instances(reg) : &none,
-					.prev_vip4 = &st.vip4, .prev_vip6 = &st.vip6,
+					.instances = sl_ns_sources_instances(&reg),
+					.prev_vip4 = prev4, .prev_vip6 = prev6,
 					.current = &empty };
 	if (sl_desired_build(&in, &sids, &bids, &want, &err)) {
 		pr_err("%s", err.msg);
@@ -115,7 +124,9 @@ int sl_check(const char *config_path, FILE *out)
 	ret = 0;
 out:
 	sl_desired_free(&want);
-	sl_registry_file_close(reg);
+	free(prev4);
+	free(prev6);
+	sl_ns_sources_close(&reg);
 	sl_state_free(&st);
 	sl_config_free(&cfg);
 	if (ret)

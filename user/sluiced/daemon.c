@@ -7,21 +7,22 @@
 #include <string.h>
 #include "files/hosts_file.h"
 #include "kernel/attach.h"
+#include "kernel/cgroup.h"
+#include "kernel/tasks.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "model/desired.h"
 #include "model/plan.h"
 #include "model/unmatched.h"
+#include "sluiced/metrics.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
-#define REGISTRY_BYTES_PER_INSTANCE 1024 /* bounds the registry's files with its instances */
-
-static const struct sl_instances no_instances;
-
-static const struct sl_instances *instances(const struct sl_daemon *d)
+/* Each namespace's instances, by namespace (the config's order). */
+static const struct sl_instances *instances(struct sl_daemon *d)
 {
-	return d->registry ? sl_registry_file_instances(d->registry) : &no_instances;
+	return sl_ns_sources_instances(&d->sources);
 }
 
 /* Destroy the sockets sluice routed to backends that were in old's tables and are in none of
@@ -52,7 +53,7 @@ static void terminate_departed(struct sl_daemon *d, const struct sl_model *old,
 /* Log each alias whose VIP of a family changed, appeared or went (tables are in request
  * order, not sorted: one lookup index each). */
 static void log_vip_changes(const struct sl_vip_table *old, const struct sl_vip_table *now,
-			    const char *family)
+			    const char *family, const char *ns)
 {
 	const struct sl_vip_entry **io = NULL, **in = NULL;
 	char a[SL_ADDR_STRLEN], b[SL_ADDR_STRLEN];
@@ -64,38 +65,69 @@ static void log_vip_changes(const struct sl_vip_table *old, const struct sl_vip_
 		const struct sl_addr *was = sl_vip_find(io, old->n, now->v[i].name);
 
 		if (!was)
-			pr_info("alias %s: %s %s", now->v[i].name, family,
+			pr_info("alias %s (%s): %s %s", now->v[i].name, ns, family,
 				sl_addr_format(&now->v[i].vip, a, sizeof(a)));
 		else if (!sl_addr_eq(was, &now->v[i].vip))
-			pr_info("alias %s: %s %s (was %s)", now->v[i].name, family,
+			pr_info("alias %s (%s): %s %s (was %s)", now->v[i].name, ns, family,
 				sl_addr_format(&now->v[i].vip, a, sizeof(a)),
 				sl_addr_format(was, b, sizeof(b)));
 	}
 	for (i = 0; i < old->n; i++)
 		if (!sl_vip_find(in, now->n, old->v[i].name))
-			pr_info("alias %s: %s %s released", old->v[i].name, family,
+			pr_info("alias %s (%s): %s %s released", old->v[i].name, ns, family,
 				sl_addr_format(&old->v[i].vip, a, sizeof(a)));
 out:
 	free(io);
 	free(in);
 }
 
+/* Each namespace's hosts file, from its VIPs in st. */
 static int write_hosts(const struct sl_daemon *d, const struct sl_state *st)
 {
-	char *content = sl_hosts_render(d->cfg.namespace, &st->vip4, &st->vip6);
-	struct sl_err err;
-	bool changed;
-	int ret;
+	int ret = 0;
 
-	if (!content)
-		return -ENOMEM;
-	ret = sl_hosts_write(d->cfg.hosts_file, content, &changed, &err);
-	free(content);
-	if (ret)
-		pr_err("hosts file: %s", err.msg);
-	else if (changed)
-		pr_info("hosts file %s updated", d->cfg.hosts_file);
+	for (size_t i = 0; i < d->cfg.nnamespaces; i++) {
+		const struct sl_ns_cfg *ns = &d->cfg.namespaces[i];
+		const struct sl_state_ns *vips = sl_state_find(st, ns->namespace);
+		static const struct sl_vip_table none;
+		char *content = sl_hosts_render(ns->namespace, vips ? &vips->vip4 : &none,
+						vips ? &vips->vip6 : &none);
+		struct sl_err err;
+		bool changed;
+
+		if (!content)
+			return -ENOMEM;
+		if (sl_hosts_write(ns->hosts_file, content, &changed, &err)) {
+			pr_err("hosts file: %s", err.msg);
+			ret = -EIO;
+		} else if (changed) {
+			pr_info("hosts file %s updated", ns->hosts_file);
+		}
+		free(content);
+	}
 	return ret;
+}
+
+/* The state the desired VIPs make (want's tables moved into it), or -ENOMEM. */
+static int next_state(const struct sl_daemon *d, struct sl_desired *want, struct sl_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ns = calloc(d->cfg.nnamespaces + 1, sizeof(*st->ns));
+	if (!st->ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg.nnamespaces; i++) {
+		st->ns[i].namespace = strdup(d->cfg.namespaces[i].namespace);
+		if (!st->ns[i].namespace) {
+			sl_state_free(st);
+			return -ENOMEM;
+		}
+		st->nns = i + 1;
+		st->ns[i].vip4 = want->vip4[i];
+		st->ns[i].vip6 = want->vip6[i];
+		memset(&want->vip4[i], 0, sizeof(want->vip4[i]));
+		memset(&want->vip6[i], 0, sizeof(want->vip6[i]));
+	}
+	return 0;
 }
 
 /* After a failed apply the maps hold part of the plan: read back what they hold. */
@@ -141,19 +173,28 @@ static bool was_unmatched(const struct sl_daemon *d, const struct sl_unmatched *
  * and kept (copied) for the status. */
 static void note_unmatched(struct sl_daemon *d)
 {
-	struct sl_unmatched *v;
-	size_t n, i;
+	const struct sl_instances *in = instances(d);
+	struct sl_unmatched *v = NULL, *one;
+	size_t n = 0, cap = 0, k, i, m;
 
-	if (sl_unmatched_find(&d->cfg, instances(d), &v, &n))
-		return;
-	for (i = 0; i < n; i++) {
-		if (was_unmatched(d, &v[i]))
-			continue;
-		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
-			"service of %s (namespace %s): not served",
-			d->registry ? sl_registry_file_path(d->registry) : "", v[i].count,
-			v[i].count == 1 ? "" : "s", v[i].service,
-			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
+	for (k = 0; k < d->cfg.nnamespaces; k++) {
+		const struct sl_ns_cfg *ns = &d->cfg.namespaces[k];
+		const struct sl_sources *ss = &d->sources.v[k];
+
+		if (sl_unmatched_find(ns, &in[k], &one, &m))
+			break;
+		for (i = 0; i < m; i++) {
+			if (!was_unmatched(d, &one[i]))
+				pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) "
+					"match no service of %s (namespace %s): not served",
+					ss->n ? sl_source_label(ss->v[0]) : "", one[i].count,
+					one[i].count == 1 ? "" : "s", one[i].service,
+					one[i].namespace ? one[i].namespace : "none", d->cfg.origin,
+					ns->namespace);
+			if (!sl_vec_room(v, n, cap))
+				v[n++] = one[i];
+		}
+		free(one);
 	}
 	unmatched_free(d);
 	for (i = 0; i < n; i++) {
@@ -164,11 +205,26 @@ static void note_unmatched(struct sl_daemon *d)
 	d->nunmatched = n;
 }
 
+const double sl_reconcile_bounds[SL_RECONCILE_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+};
+
+static void count_reconcile(struct sl_daemon_counters *c, int ret, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i;
+
+	c->reconciles++;
+	c->reconcile_failures += ret != 0;
+	c->duration_sum += s;
+	for (i = 0; i < SL_RECONCILE_BUCKETS; i++)
+		c->duration_cumulative[i] += s <= sl_reconcile_bounds[i];
+}
+
 /* The registry cannot be read whole: its path, or files that have no good content. */
 static bool registry_incomplete(const struct sl_daemon *d)
 {
-	return d->registry && (sl_registry_file_problem(d->registry) ||
-			       sl_registry_file_bad_files(d->registry));
+	return sl_ns_sources_incomplete(&d->sources);
 }
 
 int sl_daemon_reconcile(struct sl_daemon *d)
@@ -177,41 +233,59 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	struct sl_plan plan = {};
 	struct sl_err err = {};
 	struct sl_desired_input in;
+	struct sl_vip_table *prev4 = calloc(d->cfg.nnamespaces, sizeof(*prev4));
+	struct sl_vip_table *prev6 = calloc(d->cfg.nnamespaces, sizeof(*prev6));
+	bool vips_changed = !d->state.nns; /* a version 1 (or no) state: written anew */
+	struct sl_state next = {};
 	size_t nservers = 0, i;
 	uint64_t t0 = sl_now_ns();
-	int ret;
+	int ret = -ENOMEM;
+
+	if (!prev4 || !prev6)
+		goto out;
 
 	if (d->hold) {
 		if (registry_incomplete(d)) {
 			d->dirty = true; /* looked at again at every tick and registry change */
+			free(prev4);
+			free(prev6);
 			return -EAGAIN;
 		}
-		pr_info("registry %s reads whole again: reconciling",
-			sl_registry_file_path(d->registry));
+		pr_info("the registry reads whole again: reconciling");
 		d->hold = false;
 	}
+	sl_state_views(&d->state, &d->cfg, prev4, prev6);
 	in = (struct sl_desired_input){ .cfg = &d->cfg, .instances = instances(d),
-					.prev_vip4 = &d->state.vip4, .prev_vip6 = &d->state.vip6,
+					.prev_vip4 = prev4, .prev_vip6 = prev6,
 					.current = &d->current,
-					.verdicts = sl_monitor_verdicts(d->monitor) };
+					.verdicts = sl_monitor_verdicts(d->monitor),
+					.held = sl_monitor_held(d->monitor) };
 	ret = sl_desired_build(&in, &d->service_ids, &d->backend_ids, &want, &err);
 	if (ret) {
 		pr_err("%s; nothing changed, the last good state keeps serving", err.msg);
 		goto out;
 	}
-	if (!sl_vip_table_eq(&want.vip4, &d->state.vip4) ||
-	    !sl_vip_table_eq(&want.vip6, &d->state.vip6)) {
-		struct sl_state next = { want.vip4, want.vip6 };
+	for (i = 0; i < d->cfg.nnamespaces; i++) {
+		const char *ns = d->cfg.namespaces[i].namespace;
 
-		log_vip_changes(&d->state.vip4, &want.vip4, "vip");
-		log_vip_changes(&d->state.vip6, &want.vip6, "vip6");
-		ret = sl_state_save(d->cfg.state_file, &next, &err);
-		if (ret)
-			pr_err("%s (VIPs may change at the next start)", err.msg);
+		if (sl_vip_table_eq(&want.vip4[i], &prev4[i]) &&
+		    sl_vip_table_eq(&want.vip6[i], &prev6[i]) && sl_state_find(&d->state, ns))
+			continue;
+		log_vip_changes(&prev4[i], &want.vip4[i], "vip", ns);
+		log_vip_changes(&prev6[i], &want.vip6[i], "vip6", ns);
+		vips_changed = true;
 	}
+	vips_changed |= d->state.nns != d->cfg.nnamespaces; /* a namespace went */
+	ret = next_state(d, &want, &next);
+	if (ret)
+		goto out;
+	/* The VIPs are kept before the maps use them: a crash in between keeps them. */
+	if (vips_changed && sl_state_save(d->cfg.state_file, &next, &err))
+		pr_err("%s (VIPs may change at the next start)", err.msg);
 	ret = sl_plan_make(&d->current, &want.model, &plan);
 	if (ret)
 		goto out;
+	d->counters.map_writes += sl_plan_size(&plan);
 	if (sl_plan_size(&plan)) {
 		ret = sl_maps_apply(&d->dp.maps, &plan, &err);
 		if (ret) {
@@ -234,23 +308,65 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	d->current = want.model;
 	memset(&want.model, 0, sizeof(want.model));
 	sl_state_free(&d->state);
-	d->state.vip4 = want.vip4;
-	d->state.vip6 = want.vip6;
-	memset(&want, 0, sizeof(want));
+	d->state = next;
+	memset(&next, 0, sizeof(next));
 	write_hosts(d, &d->state);
 	note_unmatched(d);
 out:
+	count_reconcile(&d->counters, ret, sl_now_ns() - t0);
 	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
 	sl_desired_free(&want);
+	sl_state_free(&next);
+	free(prev4);
+	free(prev6);
 	return ret;
 }
 
 static size_t cgroups_failing(const struct sl_daemon *d);
 
+void sl_daemon_sync_metrics(struct sl_daemon *d)
+{
+	const char *want = d->cfg.metrics_listen;
+	struct sl_err err;
+
+	if (!d->metrics_failed && (want ? d->metrics_listen && !strcmp(want, d->metrics_listen) :
+				   !d->metrics))
+		return;
+	sl_metrics_free(d->metrics);
+	d->metrics = NULL;
+	d->metrics_generation++;
+	free(d->metrics_listen);
+	d->metrics_listen = want ? strdup(want) : NULL;
+	d->metrics_failed = false;
+	if (!want)
+		return;
+	if (sl_metrics_open(&d->metrics, want, &err)) {
+		pr_err("%s: %s; routing goes on without metrics", d->cfg.origin, err.msg);
+		d->metrics_failed = true;
+		return;
+	}
+	pr_info("metrics on http://%s/metrics", want);
+}
+
 bool sl_daemon_ready(const struct sl_daemon *d)
 {
 	return d->reconciled;
+}
+
+static size_t rules_failing(const struct sl_daemon *d)
+{
+	struct sl_rules_stats st;
+
+	sl_rules_stats(d->rules, &st);
+	return st.failing + d->rules_failed;
+}
+
+bool sl_daemon_degraded(const struct sl_daemon *d)
+{
+	return d->hold || sl_ns_sources_incomplete(&d->sources) ||
+	       sl_ns_sources_pending(&d->sources) ||
+	       cgroups_failing(d) || rules_failing(d) || d->metrics_failed || d->reload_error[0];
 }
 
 void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
@@ -270,18 +386,30 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		ADD("; held: the registry cannot be read whole, the adopted maps serve");
 	else if (!d->reconciled)
 		ADD("; not in step with the config and registry (retrying)");
-	if (d->registry && sl_registry_file_problem(d->registry))
-		ADD("; registry %s: %s", sl_registry_file_path(d->registry),
-		    sl_registry_file_problem(d->registry));
-	if (d->registry && sl_registry_file_bad_files(d->registry))
-		ADD("; %u registry files fail to parse", sl_registry_file_bad_files(d->registry));
-	if (d->pending)
-		ADD("; registry %s not read yet", sl_registry_file_path(d->pending));
+	if (sl_ns_sources_first_problem(&d->sources))
+		ADD("; %s: %s", sl_ns_sources_first_problem(&d->sources)->name,
+		    sl_ns_sources_first_problem(&d->sources)->ops->problem(
+			    sl_ns_sources_first_problem(&d->sources)));
+	if (sl_ns_sources_failing(&d->sources))
+		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
+		    "answer)", sl_ns_sources_failing(&d->sources));
+	if (sl_ns_sources_pending(&d->sources))
+		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
 		ADD("; %zu configured cgroups not attached", cgroups_failing(d));
 	if (d->nunmatched)
 		ADD("; registry instances of %zu services match no configured service",
 		    d->nunmatched);
+	if (d->rules) {
+		struct sl_rules_stats st;
+
+		sl_rules_stats(d->rules, &st);
+		ADD("; %zu tasks found", st.tasks);
+	}
+	if (rules_failing(d))
+		ADD("; attach rules: %zu failing", rules_failing(d));
+	if (d->metrics_failed)
+		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
 		ADD("; the last reload failed, the config before it serves: %s", d->reload_error);
 #undef ADD
@@ -308,9 +436,9 @@ static bool listed(const struct sl_config *cfg, const char *path)
 	size_t i;
 
 	for (i = 0; i < cfg->ncgroups; i++) {
-		if (!strcmp(cfg->cgroups[i], path))
+		if (!strcmp(cfg->cgroups[i].path, path))
 			return true;
-		if (realpath(cfg->cgroups[i], real) && !strcmp(real, path))
+		if (realpath(cfg->cgroups[i].path, real) && !strcmp(real, path))
 			return true;
 	}
 	return false;
@@ -324,7 +452,7 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	if (!msg) {
 		if (*e)
 			pr_info("%s: cgroups[%zu]: %s attached now", d->cfg.origin, i,
-				d->cfg.cgroups[i]);
+				d->cfg.cgroups[i].path);
 		free(*e);
 		*e = NULL;
 		return;
@@ -336,13 +464,29 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	*e = strdup(msg);
 }
 
-/* Attach the config's cgroups (a failure is remembered, said once, and retried at each
- * tick); detach those attached for an earlier config only. */
+/* Make an attached cgroups[i] a task of its namespace (not served: a namespace that is not
+ * enabled, and nothing to resolve). NULL, or what failed. */
+static const char *put_cgroup_task(struct sl_daemon *d, size_t i, struct sl_err *err)
+{
+	const struct sl_ns_cfg *nc = sl_config_namespace(&d->cfg, d->cfg.cgroups[i].namespace);
+	uint32_t ns = nc ? sl_namespace_id(&d->dp.maps, nc->namespace) : 0;
+
+	if (!ns)
+		return NULL;
+	if (sl_tasks_put_path(&d->dp.maps, d->cfg.cgroups[i].path, false, ns, SLUICE_TASK_ATTACHED,
+			      err))
+		return err->msg;
+	return NULL;
+}
+
+/* Attach the config's cgroups and make them tasks of its namespace (a failure is
+ * remembered, said once, and retried at each tick); detach those attached for an earlier
+ * config only. */
 static void sync_cgroups(struct sl_daemon *d)
 {
 	struct sl_attachment_info *v = NULL;
+	size_t n = 0, i, dropped = 0;
 	struct sl_err err;
-	size_t n = 0, i;
 
 	if (d->ncgroup_errors != d->cfg.ncgroups) {
 		for (i = 0; i < d->ncgroup_errors; i++)
@@ -356,19 +500,23 @@ static void sync_cgroups(struct sl_daemon *d)
 		return;
 	}
 	for (i = 0; i < d->ncgroup_errors; i++) {
-		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i]);
+		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i].path);
 
 		if (a && a->alive && a->nlinks == sl_nprogs) {
-			set_cgroup_error(d, i, NULL);
+			set_cgroup_error(d, i, put_cgroup_task(d, i, &err));
 			continue;
 		}
-		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
+		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i].path,
 			      SLUICE_ATTACH_FROM_CONFIG, false, &err)) {
 			set_cgroup_error(d, i, err.msg);
 			continue;
 		}
+		if (put_cgroup_task(d, i, &err)) {
+			set_cgroup_error(d, i, err.msg);
+			continue;
+		}
 		if (!d->cgroup_errors[i])
-			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i],
+			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i].path,
 				d->cfg.origin, i);
 		set_cgroup_error(d, i, NULL);
 	}
@@ -377,8 +525,11 @@ static void sync_cgroups(struct sl_daemon *d)
 			continue;
 		pr_info("cgroup %s is no longer in the config: detaching", v[i].path);
 		sl_detach_id(d->dp.dir, d->dp.maps.attachments, v[i].cgroup_id, &err);
+		dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id, SLUICE_TASK_ATTACHED) > 0;
 	}
 	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
 }
 
 static size_t cgroups_failing(const struct sl_daemon *d)
@@ -416,22 +567,6 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 	return ret;
 }
 
-/* A registry source for path, bounded by what the maps can take (with room for instances of
- * other services), read once: a path it cannot read is said by the source. */
-static struct sl_registry_file *open_registry(const struct sl_daemon *d, const char *path,
-					      struct sl_err *err)
-{
-	size_t max_instances = 2 * (size_t)d->cfg.limits.backends;
-	struct sl_registry_file *src = sl_registry_file_open(path, err);
-	bool changed;
-
-	if (!src)
-		return NULL;
-	sl_registry_file_set_limits(src, max_instances * REGISTRY_BYTES_PER_INSTANCE,
-				    max_instances);
-	sl_registry_file_refresh(src, &changed);
-	return src;
-}
 
 /* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
  * somewhere else than a dead end. */
@@ -439,15 +574,75 @@ static void warn_vip_ranges(const struct sl_config *cfg)
 {
 	char r[SL_ADDR_STRLEN + 8];
 
-	if (cfg->has_vip_cidr6)
-		pr_warn("%s: vipCidr6 %s: an IPv6 VIP that sluice does not rewrite is routed like "
-			"any address (IPv6 has no loopback range to dead-end it): keep the range "
-			"unrouted on this host", cfg->origin,
-			sl_cidr_format(&cfg->vip_cidr6, r, sizeof(r)));
-	if (cfg->allow_routable_vips)
-		pr_warn("%s: vipCidr %s with allowRoutableVips: a VIP that sluice does not rewrite "
-			"goes to the network", cfg->origin,
-			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
+	for (size_t i = 0; i < cfg->nnamespaces; i++) {
+		const struct sl_ns_cfg *ns = &cfg->namespaces[i];
+
+		if (ns->has_vip_cidr6)
+			pr_warn("%s: namespace %s: vipCidr6 %s: an IPv6 VIP that sluice does not "
+				"rewrite is routed like any address (IPv6 has no loopback range to "
+				"dead-end it): keep the range unrouted on this host", cfg->origin,
+				ns->namespace, sl_cidr_format(&ns->vip_cidr6, r, sizeof(r)));
+		if (ns->allow_routable_vips)
+			pr_warn("%s: namespace %s: vipCidr %s with allowRoutableVips: a VIP that "
+				"sluice does not rewrite goes to the network", cfg->origin,
+				ns->namespace, sl_cidr_format(&ns->vip_cidr4, r, sizeof(r)));
+	}
+}
+
+/* Task entries of attached cgroups whose attachment went (its cgroup is gone, or sluicectl
+ * detached it): forgotten, and the classifier's levels with them. */
+static void gc_attached_tasks(struct sl_daemon *d)
+{
+	struct sl_task_info *v;
+	struct sluice_attachment att;
+	struct sl_err err;
+	size_t n, i, dropped = 0;
+
+	if (sl_tasks_list(&d->dp.maps, &v, &n))
+		return;
+	for (i = 0; i < n; i++)
+		if ((v[i].task.flags & SLUICE_TASK_ATTACHED) &&
+		    bpf_map_lookup_elem(d->dp.maps.attachments, &v[i].cgroup_id, &att))
+			dropped += sl_tasks_drop(&d->dp.maps, v[i].cgroup_id,
+						 SLUICE_TASK_ATTACHED) > 0;
+	free(v);
+	if (dropped && sl_tasks_levels_sync(&d->dp.maps, &err))
+		pr_err("%s", err.msg);
+}
+
+/* sluiced's own sockets (registry, DNS, health checks) are never a task's, whatever is
+ * attached above its cgroup. */
+static void exempt_self(struct sl_daemon *d)
+{
+	struct sl_err err;
+	uint64_t self;
+
+	if (sl_cgroup_self(&self, &err) || sl_tasks_set_self(&d->dp.maps, self, &err))
+		pr_warn("%s: sluiced's own connects are exempt only by socket (health checks)",
+			err.msg);
+}
+
+/* The config's attach rules to work, in place of the last ones: a scan puts every task, then
+ * what no rule has now is swept. A failure (inotify, the cgroup2 mount) is said, degraded. */
+static void start_rules(struct sl_daemon *d)
+{
+	struct sl_err err;
+
+	sl_rules_close(d->rules);
+	d->rules = NULL;
+	d->rules_generation++;
+	d->rules_failed = false;
+	if (sl_rules_open(&d->rules, &d->cfg, &d->dp, &err)) {
+		pr_err("%s: attach rules: %s", d->cfg.origin, err.msg);
+		d->rules_failed = true;
+		return; /* the tasks found before stay: no sweep */
+	}
+	sl_rules_start(d->rules, &d->dp);
+}
+
+void sl_daemon_rules_ready(struct sl_daemon *d)
+{
+	sl_rules_dispatch(d->rules);
 }
 
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
@@ -473,84 +668,46 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = sl_maps_read_model(&d->dp.maps, &d->current, err);
 	if (ret)
 		return ret;
+	exempt_self(d);
+	gc_attached_tasks(d);
 	if (d->dp.adopted)
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
 	ret = open_health(d, err);
 	if (ret)
 		return ret;
-	if (d->cfg.registry_file) {
-		d->registry = open_registry(d, d->cfg.registry_file, err);
-		if (!d->registry)
-			return -EINVAL;
-	}
+	/* Bounded by what the maps can take, with room for instances of other services. */
+	ret = sl_ns_sources_open(&d->sources, &d->cfg, 2 * (size_t)d->cfg.limits.backends, err);
+	if (ret)
+		return ret;
 	if (d->dp.adopted && registry_incomplete(d)) {
-		pr_warn("registry %s cannot be read whole, and its last good content is only in "
-			"the adopted maps: changing nothing until it can",
-			sl_registry_file_path(d->registry));
+		pr_warn("the registry cannot be read whole, and its last good content is only in "
+			"the adopted maps: changing nothing until it can");
 		d->hold = true;
 	}
 	ret = sl_daemon_reconcile(d);
 	if (ret && ret != -EINVAL && ret != -ENOSPC && ret != -EAGAIN)
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
+	start_rules(d);
+	sl_daemon_sync_metrics(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
 		sl_daemon_reconcile(d);
 	return 0;
 }
 
-int sl_daemon_registry_changed(struct sl_daemon *d)
+void sl_daemon_registry_ready(struct sl_daemon *d, int fd)
 {
-	bool changed = false;
-
-	if (!d->registry)
-		return 0;
-	/* A path it cannot read is said there, and keeps its last good content. */
-	sl_registry_file_refresh(d->registry, &changed);
 	/* Held, a file that goes or parses again lifts the hold without changing the list. */
-	if (!changed && !d->hold)
-		return 0;
-	return sl_daemon_reconcile(d);
+	if (sl_ns_sources_dispatch(&d->sources, fd) || d->hold)
+		sl_daemon_reconcile(d);
 }
 
-/* Serve the registry at path (NULL: none) in place of the one in use, once its path reads;
- * until then the one in use keeps serving, and the tick tries again. True when switched. */
-static bool switch_registry(struct sl_daemon *d, const char *path)
-{
-	struct sl_err err;
-
-	if (d->pending && (!path || strcmp(sl_registry_file_path(d->pending), path))) {
-		sl_registry_file_close(d->pending);
-		d->pending = NULL;
-	}
-	if (path && !d->pending) {
-		d->pending = open_registry(d, path, &err);
-		if (!d->pending) {
-			pr_err("%s; keeping the registry in use", err.msg);
-			return false;
-		}
-	} else if (d->pending) {
-		bool changed;
-
-		sl_registry_file_refresh(d->pending, &changed);
-	}
-	if (d->pending && d->registry && sl_registry_file_problem(d->pending)) {
-		pr_warn("registry %s is not read yet: %s serves until it is", path,
-			sl_registry_file_path(d->registry));
-		return false;
-	}
-	sl_registry_file_close(d->registry);
-	d->registry = d->pending;
-	d->pending = NULL;
-	pr_info("registry: %s", path ? path : "none");
-	return true;
-}
 
 int sl_daemon_reload(struct sl_daemon *d)
 {
 	struct sl_config cfg;
 	struct sl_err err;
-	bool reopen;
 
 	d->ready_due = true; /* systemd waits for READY=1 after RELOADING=1, failed or not */
 	if (sl_config_load(d->config_path, &cfg, &err)) {
@@ -572,15 +729,14 @@ int sl_daemon_reload(struct sl_daemon *d)
 			return -ENOMEM;
 		}
 	}
-	reopen = !d->cfg.registry_file != !cfg.registry_file ||
-		 (cfg.registry_file && strcmp(cfg.registry_file, d->cfg.registry_file));
 	sl_config_free(&d->cfg);
 	d->cfg = cfg;
-	if (reopen)
-		switch_registry(d, cfg.registry_file);
+	sl_ns_sources_reload(&d->sources, &d->cfg);
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
+	start_rules(d);
+	sl_daemon_sync_metrics(d);
 	return 0;
 }
 
@@ -596,11 +752,12 @@ bool sl_daemon_tick(struct sl_daemon *d)
 	unsigned int removed;
 
 	sl_attach_gc(d->dp.dir, d->dp.maps.attachments, &removed);
+	if (removed)
+		gc_attached_tasks(d);
+	sl_rules_tick(d->rules);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
-	if (d->pending && switch_registry(d, sl_registry_file_path(d->pending)))
+	if (sl_ns_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
-	else if (d->registry && sl_registry_file_problem(d->registry))
-		sl_daemon_registry_changed(d);
 	if (sl_monitor_tick(d->monitor, &d->current))
 		d->dirty = true;
 	if (d->dirty)
@@ -612,15 +769,17 @@ void sl_daemon_stop(struct sl_daemon *d)
 {
 	size_t i;
 
+	sl_rules_close(d->rules);
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
-	sl_registry_file_close(d->registry);
-	sl_registry_file_close(d->pending);
+	sl_ns_sources_close(&d->sources);
 	for (i = 0; i < d->ncgroup_errors; i++)
 		free(d->cgroup_errors[i]);
 	free(d->cgroup_errors);
 	unmatched_free(d);
 	free(d->status_last);
+	sl_metrics_free(d->metrics);
+	free(d->metrics_listen);
 	sl_dataplane_close(&d->dp);
 	sl_model_free(&d->current);
 	sl_state_free(&d->state);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* main.c: the sluice daemon: options, then one epoll loop over signals, the registry watch,
- * the health monitor and timers; --check validates a config without touching anything. */
+ * the health monitor and timers (systemd's watchdog among them); --check validates a config
+ * without touching anything. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -15,10 +16,11 @@
 #include "lib/version.h"
 #include "sluiced/check.h"
 #include "sluiced/daemon.h"
+#include "sluiced/metrics.h"
+#include "sluiced/metrics_render.h"
 #include "sluiced/notify.h"
 #include "sluiced/status.h"
 
-#define DEBOUNCE_NS (20 * 1000 * 1000) /* registry writes settle this long before a read */
 #define TICK_SEC 2                      /* housekeeping period */
 
 static void usage(FILE *f)
@@ -76,45 +78,115 @@ static void arm(int tfd, time_t sec, long nsec, bool periodic)
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
-/* The registry source in use changed (a reload, or a pending one that reads now): watch its
- * inotify fd in place of the old one's (which may have had the same number). */
-static void follow_registry(struct sl_daemon *d, int ep, const struct sl_registry_file **watched)
+#define MAX_SOURCE_FDS 64 /* registry sources watched at once */
+
+/* The registry sources' fds the loop watches, following reloads that change the sources. */
+struct watched {
+	int fds[MAX_SOURCE_FDS];
+	size_t n;
+	unsigned generation;
+	bool set;
+};
+
+/* The sources in use changed: their fds in place of the old ones'. The old ones are closed
+ * (so out of the epoll set) and a number may be reused: remove every old number first, then
+ * add the new ones. */
+static void follow_sources(struct sl_daemon *d, int ep, struct watched *w)
 {
-	if (d->registry == *watched)
+	size_t i;
+
+	unsigned gen = sl_ns_sources_generation(&d->sources);
+
+	if (w->set && w->generation == gen)
 		return;
-	if (*watched)
-		epoll_ctl(ep, EPOLL_CTL_DEL, sl_registry_file_fd(d->registry ? d->registry : *watched),
-			  NULL);
-	*watched = d->registry;
-	if (d->registry && add_fd(ep, sl_registry_file_fd(d->registry)) && errno != EEXIST)
-		pr_err("event loop: watching the registry: %s", strerror(errno));
+	for (i = 0; i < w->n; i++)
+		epoll_ctl(ep, EPOLL_CTL_DEL, w->fds[i], NULL);
+	w->n = sl_ns_sources_fds(&d->sources, w->fds, MAX_SOURCE_FDS);
+	w->generation = gen;
+	w->set = true;
+	for (i = 0; i < w->n; i++)
+		if (add_fd(ep, w->fds[i]))
+			pr_err("event loop: watching the registry: %s", strerror(errno));
 }
 
-static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *debounce, int *tick)
+static bool watched_fd(const struct watched *w, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->fds[i] == fd)
+			return true;
+	return false;
+}
+
+/* The metrics endpoint's fd in the loop, following its reopening on a reload (the old fd is
+ * closed, so out of the epoll set, and its number may be the new one's). */
+static void follow_metrics(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (*fd >= 0 && d->metrics_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->metrics_generation;
+	*fd = d->metrics ? sl_metrics_fd(d->metrics) : -1;
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the metrics endpoint: %s", strerror(errno));
+}
+
+/* The attach rules' watcher fd in the loop, following their rebuilding on a reload. */
+static void follow_rules(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (d->rules_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->rules_generation;
+	*fd = sl_rules_fd(d->rules);
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the attach rules' cgroups: %s", strerror(errno));
+}
+
+/* With WatchdogSec=, WATCHDOG=1 every half of the timeout, from the loop itself: a loop
+ * stuck anywhere stops the pings, and systemd restarts sluiced. */
+static int open_watchdog(int ep, int *wd)
+{
+	uint64_t half = sl_notify_watchdog_usec() / 2;
+
+	if (!half)
+		return 0;
+	*wd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (*wd < 0 || add_fd(ep, *wd))
+		return -errno;
+	arm(*wd, (time_t)(half / 1000000), (long)(half % 1000000) * 1000, true);
+	pr_info("watchdog: WATCHDOG=1 to systemd every %.3g s", half / 1e6);
+	return 0;
+}
+
+static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 {
 	int hfds[SL_MONITOR_NFDS], k;
 
 	*ep = epoll_create1(EPOLL_CLOEXEC);
-	*debounce = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	*tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (*ep < 0 || *debounce < 0 || *tick < 0 || add_fd(*ep, sfd) || add_fd(*ep, *debounce) ||
-	    add_fd(*ep, *tick))
+	if (*ep < 0 || *tick < 0 || add_fd(*ep, sfd) || add_fd(*ep, *tick))
 		return -errno;
 	sl_monitor_fds(d->monitor, hfds);
 	for (k = 0; k < SL_MONITOR_NFDS; k++)
 		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
 			return -errno;
 	arm(*tick, TICK_SEC, 0, true);
-	return 0;
+	return open_watchdog(*ep, wd);
 }
 
 static int run(struct sl_daemon *d, int sfd)
 {
-	const struct sl_registry_file *watched = NULL;
-	int ep = -1, debounce = -1, tick = -1, ret;
+	struct watched watched = { .set = false };
+	unsigned metrics_gen = 0, rules_gen = 0;
+	int metrics_fd = -1, rules_fd = -1;
+	int ep = -1, tick = -1, wd = -1, ret;
 	struct epoll_event evs[8];
 
-	ret = open_loop(d, sfd, &ep, &debounce, &tick);
+	ret = open_loop(d, sfd, &ep, &tick, &wd);
 	if (ret) {
 		pr_err("event loop: %s", strerror(-ret));
 		goto out;
@@ -122,7 +194,11 @@ static int run(struct sl_daemon *d, int sfd)
 	for (;;) {
 		int n, i;
 
-		follow_registry(d, ep, &watched);
+		follow_sources(d, ep, &watched);
+		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+		follow_rules(d, ep, &rules_gen, &rules_fd);
+		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
+			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
 		sl_status_publish(d);
 		n = epoll_wait(ep, evs, 8, -1);
@@ -152,16 +228,20 @@ static int run(struct sl_daemon *d, int sfd)
 				pr_info("SIGHUP: reloading %s", d->config_path);
 				sl_notify("RELOADING=1");
 				sl_daemon_reload(d);
-			} else if (watched && fd == sl_registry_file_fd(watched)) {
-				if (sl_registry_file_drain(d->registry))
-					arm(debounce, 0, DEBOUNCE_NS, false);
-			} else if (fd == debounce) {
-				if (read(debounce, &ticks, sizeof(ticks)) == sizeof(ticks))
-					sl_daemon_registry_changed(d);
+			} else if (fd == metrics_fd) {
+				if (d->metrics && sl_metrics_wanted(d->metrics))
+					sl_metrics_answer(d->metrics, sl_metrics_render(d));
+			} else if (fd == rules_fd) {
+				sl_daemon_rules_ready(d);
+			} else if (watched_fd(&watched, fd)) {
+				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
 				if (read(tick, &ticks, sizeof(ticks)) == sizeof(ticks) &&
 				    sl_daemon_tick(d))
 					goto gone;
+			} else if (fd == wd) {
+				if (read(wd, &ticks, sizeof(ticks)) == sizeof(ticks))
+					sl_notify("WATCHDOG=1");
 			} else if (sl_monitor_dispatch(d->monitor, fd, &d->current)) {
 				sl_daemon_reconcile(d);
 			}
@@ -172,10 +252,10 @@ gone:
 out:
 	if (ep >= 0)
 		close(ep);
-	if (debounce >= 0)
-		close(debounce);
 	if (tick >= 0)
 		close(tick);
+	if (wd >= 0)
+		close(wd);
 	return ret;
 }
 

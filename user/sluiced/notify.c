@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* notify.c: sd_notify's protocol by hand (one datagram to $NOTIFY_SOCKET; libsystemd is not
- * needed for it), sent only when what it says changes. */
+ * needed for it), sent only when what it says changes; the watchdog period systemd asks for. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,4 +46,25 @@ void sl_notify_state(struct sl_daemon *d)
 		d->ready_due = false;
 		pr_info("ready: %s", status);
 	}
+}
+
+uint64_t sl_notify_watchdog_usec(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (!usec || !*usec)
+		return 0;
+	if (pid && *pid) { /* meant for another process (one that exec'd us, say) */
+		errno = 0;
+		v = strtoull(pid, &end, 10);
+		if (errno || *end || v != (unsigned long long)getpid())
+			return 0;
+	}
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno || *end || usec[0] == '-')
+		return 0;
+	return v;
 }

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* e2e_metrics.c: sluiced's /metrics as Prometheus sees it: promtool checks the text, and a real
+ * Prometheus started here scrapes sluiced and answers a query with the connects the case made. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "cases.h"
+
+#define METRICS_PORT 9810 /* sluiced's default, on 127.0.0.1 of the test's netns */
+#define PROM_PORT 19090
+
+/* GET path from 127.0.0.1:port: the status (-1: no answer) and the body (malloc'd). */
+static int http_get(int port, const char *path, char **body)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 10 };
+	size_t len = 0, cap = 1 << 16;
+	char req[512], *buf = malloc(cap), *start;
+	int fd, status = -1;
+	ssize_t n;
+
+	*body = NULL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || !buf)
+		goto out;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		goto out;
+	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		goto out;
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *more = realloc(buf, cap * 2);
+
+			if (!more)
+				goto out;
+			buf = more;
+			cap *= 2;
+		}
+	}
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+		status = -1;
+	start = strstr(buf, "\r\n\r\n");
+	*body = strdup(start ? start + 4 : "");
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return status;
+}
+
+/* The value of the first sample of family name whose labels hold every one of needles (up to
+ * three, NULL-terminated), in a /metrics text; -1 when there is none. */
+static double sample(const char *text, const char *name, const char *n1, const char *n2)
+{
+	const char *line = text;
+	size_t len = strlen(name);
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *sp;
+		char buf[1024];
+		size_t l = end ? (size_t)(end - line) : strlen(line);
+
+		if (l < sizeof(buf) && !strncmp(line, name, len) && line[len] == '{') {
+			memcpy(buf, line, l);
+			buf[l] = '\0';
+			sp = strrchr(buf, ' ');
+			if (sp && (!n1 || strstr(buf, n1)) && (!n2 || strstr(buf, n2)))
+				return atof(sp + 1);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -1;
+}
+
+/* /metrics now; NULL when it does not answer 200. */
+static char *scrape(void)
+{
+	char *body = NULL;
+
+	if (http_get(METRICS_PORT, "/metrics", &body) != 200) {
+		free(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* promtool check metrics on text: its exit status. */
+static int promtool_check(const char *text)
+{
+	FILE *p = popen("promtool check metrics > /dev/null 2>&1", "w");
+
+	if (!p)
+		return -1;
+	fputs(text, p);
+	return WEXITSTATUS(pclose(p));
+}
+
+static pid_t start_prometheus(void)
+{
+	char cfg[400], data[400], flag_cfg[450], flag_data[450];
+	pid_t pid;
+
+	snprintf(cfg, sizeof(cfg), "%s/prometheus.yml", B.dir);
+	snprintf(data, sizeof(data), "%s/prometheus-data", B.dir);
+	write_file(cfg, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+			"scrape_configs:\n  - job_name: sluice\n    static_configs:\n"
+			"      - targets: ['127.0.0.1:9810']\n");
+	snprintf(flag_cfg, sizeof(flag_cfg), "--config.file=%s", cfg);
+	snprintf(flag_data, sizeof(flag_data), "--storage.tsdb.path=%s", data);
+	pid = fork();
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp("prometheus", "prometheus", flag_cfg, flag_data,
+		       "--web.listen-address=127.0.0.1:19090", "--log.level=error", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The value Prometheus answers for query (one series), or -1. */
+static double prom_query(const char *query)
+{
+	char path[600], enc[400], *body = NULL;
+	double v = -1;
+	json_t *j, *r;
+	size_t i, k = 0;
+
+	for (i = 0; query[i] && k + 4 < sizeof(enc); i++) {
+		unsigned char c = (unsigned char)query[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_')
+			enc[k++] = (char)c;
+		else
+			k += (size_t)snprintf(enc + k, sizeof(enc) - k, "%%%02X", c);
+	}
+	enc[k] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/query?query=%s", enc);
+	if (http_get(PROM_PORT, path, &body) != 200) {
+		free(body);
+		return -1;
+	}
+	j = json_loads(body, 0, NULL);
+	r = json_array_get(json_object_get(json_object_get(j, "data"), "result"), 0);
+	if (r)
+		v = atof(json_string_value(json_array_get(json_object_get(r, "value"), 1)) ?: "-1");
+	json_decref(j);
+	free(body);
+	return v;
+}
+
+/* What sockops measures: connect times (one per connect), bytes at close, and failed connects
+ * by reason (the dead service's backend refuses). */
+static void t_metrics_traffic(void)
+{
+	struct request rq = req(OP_TCP, AF_INET, "mdead", false, false, 80, 5);
+	char *before = scrape(), *after;
+	struct result res;
+	double c0, c1, r0, r1;
+
+	agent_run(&agent, &rq, &res);
+	expect(res.failed == 5 && res.last_errno == ECONNREFUSED, "mdead: %d failed", res.failed);
+	rq = req(OP_TCP, AF_INET, "web", false, false, 80, 10);
+	agent_run(&agent, &rq, &res);
+	usleep(200000); /* the closes counted */
+	after = scrape();
+	expect(before && after, "/metrics does not answer");
+	if (!before || !after)
+		goto out;
+	c0 = sample(before, "sluice_backend_connect_duration_seconds_count", "service=\"web\"",
+		    NULL);
+	c1 = sample(after, "sluice_backend_connect_duration_seconds_count", "service=\"web\"",
+		    NULL);
+	expect(c1 == c0 + 10, "connect times counted: %.0f then %.0f, want 10 more", c0, c1);
+	r0 = sample(before, "sluice_backend_connect_failures_total", "service=\"mdead\"",
+		    "reason=\"refused\"");
+	r1 = sample(after, "sluice_backend_connect_failures_total", "service=\"mdead\"",
+		    "reason=\"refused\"");
+	expect(r1 == r0 + 5, "refused connects: %.0f then %.0f, want 5 more", r0, r1);
+	expect(sample(after, "sluice_backend_received_bytes_total", "service=\"web\"", NULL) >
+	       sample(before, "sluice_backend_received_bytes_total", "service=\"web\"", NULL),
+	       "no bytes counted from web's backend");
+out:
+	free(before);
+	free(after);
+}
+
+/* /metrics passes promtool and holds the connects a client made; a real Prometheus scraping
+ * sluiced answers a query with them; /healthz and /readyz answer. */
+void t_metrics_scraped(void)
+{
+	struct request rq = req(OP_TCP, AF_INET, "web", false, false, 80, 25);
+	const char *q = "sluice_backend_connects_total{service=\"web\",instance_id=\"w1\"}";
+	char *body = NULL, want[256];
+	unsigned long long end;
+	struct result res;
+	double before, got = -1;
+	pid_t prom;
+	int st;
+
+	expect(http_get(METRICS_PORT, "/healthz", &body) == 200, "/healthz does not answer 200");
+	free(body);
+	expect(http_get(METRICS_PORT, "/readyz", &body) == 200, "/readyz does not answer 200");
+	free(body);
+	expect(http_get(METRICS_PORT, "/nope", &body) == 404, "an unknown path is not 404");
+	free(body);
+	st = http_get(METRICS_PORT, "/metrics", &body);
+	expect(st == 200 && body && strstr(body, "# TYPE sluice_backend_connects_total counter"),
+	       "/metrics: status %d", st);
+	expect(body && promtool_check(body) == 0, "promtool check metrics fails on /metrics");
+	free(body);
+
+	prom = start_prometheus();
+	expect(prom > 0, "prometheus did not start");
+	before = -1;
+	for (end = now_ms() + 20000; before < 0 && now_ms() < end; usleep(200000))
+		before = prom_query(q);
+	expect(before >= 0, "prometheus has no sample of %s within 20 s", q);
+	expect(!agent_run(&agent, &rq, &res) && count_of(&res, "B1") == 25, "25 connects to web");
+	for (end = now_ms() + 15000; now_ms() < end; usleep(200000)) {
+		got = prom_query(q);
+		if (got == before + 25)
+			break;
+	}
+	snprintf(want, sizeof(want), "%.0f", before + 25);
+	expect(got == before + 25, "prometheus says %.0f connects to w1, want %s", got, want);
+	t_metrics_traffic();
+	if (prom > 0) {
+		kill(prom, SIGTERM);
+		waitpid(prom, &st, 0);
+	}
+}
