@@ -177,9 +177,11 @@ $(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluicectl.a \
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< \
 		$(ASAN_BUILD)/libsluicectl.a $(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
 
-# The replay of the fuzz targets, plain ($(1) = $(BUILD)) and sanitized ($(ASAN_BUILD)).
+# The replay of the fuzz targets, plain ($(1) = $(BUILD)) and sanitized ($(ASAN_BUILD)); its
+# object per target by a static pattern (a plain one would also "make" the included .d files).
 define replay_rules
-$(1)/tests/fuzz/replay_%.o: tests/fuzz/replay.c | build-deps
+$(patsubst %,$(1)/tests/fuzz/replay_%.o,$(FUZZ_ALL)): $(1)/tests/fuzz/replay_%.o: tests/fuzz/replay.c \
+		| build-deps
 	@mkdir -p $$(@D)
 	$$(call msg,$(3),$$@)
 	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(USER_CFLAGS) -Itests/fuzz -DFUZZ_TARGET='"$$*"' \
