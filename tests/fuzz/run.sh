@@ -32,7 +32,7 @@ for t in "$@"; do
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
 	corp=$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")
-	printf 'fuzz %-9s %ss: %s executions, cov %s, ft %s, corpus %s\n' "$t" "$secs" \
+	printf 'fuzz %-12s %ss: %s executions, cov %s, ft %s, corpus %s\n' "$t" "$secs" \
 		"${execs:-${last%%[[:space:]]*}}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 	if [ $rc -ne 0 ]; then
 		status=1
