@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!ret || (ret == -EINVAL && *err.msg), "ctl_parse: %d, \"%s\"", ret, err.msg);
 	check_arg(o.bpffs, argv, argc, false);
 	check_arg(o.config, argv, argc, false);
+	check_arg(o.ns, argv, argc, false);
 	check_arg(o.cmd, argv, argc, true);
 	for (i = 0; i < o.nargs && i < CTL_MAX_ARGS; i++)
 		check_arg(o.args[i], argv, argc, true);
