@@ -87,6 +87,15 @@ static void rr_head(struct wire *w, uint16_t type, uint32_t ttl, uint16_t rdlen)
 	put16(w, rdlen);
 }
 
+/* A response to web.ns, type qtype, whose one answer is a record at web.ns of type and rdlen,
+ * its rdata still to put. */
+static void one_rr(struct wire *w, uint16_t qtype, uint16_t type, uint16_t rdlen)
+{
+	start(w, RESPONSE, 1, 0, 0, "web.ns", qtype);
+	put_name(w, "web.ns");
+	rr_head(w, type, 1, rdlen);
+}
+
 static void rr_a(struct wire *w, const char *name, uint32_t ttl, const char *ip)
 {
 	struct in_addr a;
@@ -382,32 +391,24 @@ static void test_malformed(void **state)
 	put32(&w, 1);
 	refused(&w, "a NUL inside a label");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_A, 1, 3);
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 3);
 	put8(&w, 1);
 	put8(&w, 2);
 	put8(&w, 3);
 	refused(&w, "an A record of 3 bytes");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_AAAA);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_AAAA, 1, 4);
+	one_rr(&w, SL_DNS_T_AAAA, SL_DNS_T_AAAA, 4);
 	put32(&w, 1);
 	refused(&w, "an AAAA record of 4 bytes");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_SRV, 1, 6 + 3); /* the target runs past its rdata */
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6 + 3); /* the target runs past its rdata */
 	put16(&w, 1);
 	put16(&w, 1);
 	put16(&w, 80);
 	put_name(&w, "t1.web.ns");
 	refused(&w, "an SRV target past its rdata");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_SRV, 1, 6 + 1 + 2); /* two bytes after the target */
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6 + 1 + 2); /* two bytes after the target */
 	put16(&w, 1);
 	put16(&w, 1);
 	put16(&w, 80);
@@ -415,9 +416,7 @@ static void test_malformed(void **state)
 	put16(&w, 0);
 	refused(&w, "bytes after an SRV target");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_A, 1, 200); /* rdata past the end */
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 200); /* rdata past the end */
 	put32(&w, 1);
 	refused(&w, "rdata past the end");
 
@@ -556,22 +555,16 @@ static void test_beyond_ldns(void **state)
 	size_t i;
 
 	(void)state;
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_A, 1, 0);
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 0);
 	refused(&w, "an A record of 0 bytes");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_SRV, 1, 6); /* no target */
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6); /* no target */
 	put16(&w, 1);
 	put16(&w, 1);
 	put16(&w, 80);
 	refused(&w, "an SRV record without its target");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_CNAME, 1, 0);
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_CNAME, 0);
 	refused(&w, "a CNAME without its name");
 
 	start(&w, RESPONSE, 0, 1, 0, "web.ns", SL_DNS_T_A);
