@@ -28,7 +28,7 @@ field() { dpkg-deb --field "$deb" "$1"; }
 head -n 1 debian/changelog | grep -qF "sluice ($version)" ||
 	fail "debian/changelog's first entry is not $version (VERSION)"
 depends=$(field Depends)
-for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc6; do
+for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc-ares2 libldns3 libc6; do
 	[[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] ||
 		fail "Depends has no $lib: $depends"
 done
