@@ -29,13 +29,13 @@ Q := @
 msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares
+PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares ldns
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares) -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares -lldns) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 

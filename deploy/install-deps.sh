@@ -8,14 +8,14 @@
 # fakeroot, lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1
 # kernel in a VM; --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
 # --check: install nothing, name what is missing and fail, as the build does before its first
-# compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
-# benchmark start in their own namespace.
+# compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
+# knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace.
 set -euo pipefail
 
 mode=${1:-}
 # What the build needs (all --check looks at), then what the tests start.
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev)
+      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev libldns-dev)
 if [ "$mode" != --check ]; then
 	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils)
 	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the

@@ -130,6 +130,14 @@ void t_two_namespaces(void)
 	       strstr(out, "e2e.local"), "sluicectl tasks lacks a namespace: %s", out);
 	free(out);
 
+	expect(ctl(&out, "services", "--namespace", OTHER_NS, NULL) == 0 && out &&
+	       strstr(out, "web (id") && strstr(out, "namespace " OTHER_NS) &&
+	       !strstr(out, "split") && !strstr(out, "e2e.local"),
+	       "sluicectl services --namespace " OTHER_NS ": %s", out);
+	free(out);
+	expect(ctl(&out, "services", "--namespace", "nowhere", NULL) == 1 && out &&
+	       strstr(out, "namespace nowhere"), "an unknown namespace was taken: %s", out);
+	free(out);
 	/* The other task moved to the first namespace by a reload. */
 	expect(reload_config(two_namespaces("e2e.local")), "reload moving the task");
 	web_hits(&other_agent, 20, &res);

@@ -142,7 +142,7 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "  -c, --config FILE  sluiced's config, for its \"bpffs\" and \"statusFile\"\n"
 	       "                     (default %s; missing: the defaults)\n"
 	       "  -n, --namespace NS attach: the namespace the cgroup's tasks resolve VIPs in\n"
-	       "                     (default: the config's first)\n"
+	       "                     (default: the config's first); services: only its\n"
 	       "  -j, --json         machine-readable output; errors as {\"error\": ...} on\n"
 	       "                     stdout\n"
 	       "  -f, --force        attach: the cgroup2 root too; teardown: even while sluiced\n"
