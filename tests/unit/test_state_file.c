@@ -335,7 +335,8 @@ static void test_parse_text(void **state)
 	static const char nul[] = "{\"version\": 1}\0 trailing";
 	static const char garbage[] = "{\"version\": 1, \"vip4\": {\"a\": \"secret\"}} x";
 	static const char bad[] = "{\"version\": 1, \"vip4\": {\"a\": \"127.0.0.1\", \"b\": 1}}";
-	struct sl_state got = { { (void *)1, 4 }, { (void *)1, 4 } };
+	struct sl_state got = { .ns = (void *)1, .nns = 4, .vip4 = { (void *)1, 4 },
+				.vip6 = { (void *)1, 4 } };
 	struct sl_err err = { "" };
 
 	(void)state;
@@ -357,6 +358,8 @@ static void test_parse_text(void **state)
 	assert_int_equal(got.vip4.n, 0);
 	assert_null(got.vip6.v);
 	assert_int_equal(got.vip6.n, 0);
+	assert_null(got.ns);
+	assert_int_equal(got.nns, 0);
 }
 
 static void test_unreadable(void **state)
