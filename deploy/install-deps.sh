@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --deb | --kernels | --check] (--bench: also what `make bench`
-# compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb`
-# and tests/check-deb.sh build and check the package with: debhelper, dpkg-dev, fakeroot,
-# lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1 kernel in
-# a VM; --check: install nothing, name what is missing and fail, as the build does before its
-# first compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
+# Usage: install-deps.sh [--bench | --deb | --kernels | --fuzz | --check] (--bench: also what
+# `make bench` compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what
+# `make deb` and tests/check-deb.sh build and check the package with: debhelper, dpkg-dev,
+# fakeroot, lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1
+# kernel in a VM; --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
+# --check: install nothing, name what is missing and fail, as the build does before its first
+# compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
 # knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace.
 set -euo pipefail
 
@@ -29,6 +30,9 @@ if [ "$mode" = --deb ]; then
 fi
 if [ "$mode" = --kernels ]; then
 	pkgs+=(qemu-system-x86)
+fi
+if [ "$mode" = --fuzz ]; then
+	pkgs+=(libclang-rt-14-dev)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.

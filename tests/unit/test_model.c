@@ -1287,6 +1287,19 @@ static void test_health_or_else_all(void **state)
 	assert_int_equal(must_backend(s, "u1", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
+
+	/* An UNHEALTHY one of weight 0 stays out (it had made the whole build fail: a slot
+	 * table takes no weight 0; tests/fuzz/regressions/registry/unhealthy-weight-0.json). */
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->health_or_else_all = true;
+	add_inst(&w, "u1", "api", "10.0.0.1", NULL, 80, SL_HEALTH_UNHEALTHY, 0);
+	add_inst(&w, "u2", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	build(&w, NULL, &m1);
+	s = svc_of(&m1, "api");
+	assert_int_equal(sl_service_nserving(s), 1);
+	assert_int_equal(must_backend(s, "u1", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
+	assert_int_equal(must_backend(s, "u2", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	sl_model_free(&m1);
 }
 
 /* A backend that left while ejected and comes back under a new id starts ejected; others

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* test_state_file.c: unit tests of the state file: round trip, its JSON form, a missing file,
- * malformed files named by file and field, atomic replacement and write errors. */
+ * malformed files named by file and field, the text parsed alone, atomic replacement and write
+ * errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -325,6 +326,42 @@ static void test_malformed(void **state)
 			":1:", true);
 }
 
+/* The text parsed as the file would be: the tables, a NUL byte or a bad field refused with
+ * the origin named, nothing of the text quoted, and the state left empty. */
+static void test_parse_text(void **state)
+{
+	static const char good[] = "{\"version\": 1, \"vip4\": {\"users\": \"127.255.0.9\"},"
+				   " \"vip6\": {\"users\": \"fd00:5::9\"}}";
+	static const char nul[] = "{\"version\": 1}\0 trailing";
+	static const char garbage[] = "{\"version\": 1, \"vip4\": {\"a\": \"secret\"}} x";
+	static const char bad[] = "{\"version\": 1, \"vip4\": {\"a\": \"127.0.0.1\", \"b\": 1}}";
+	struct sl_state got = { .ns = (void *)1, .nns = 4, .vip4 = { (void *)1, 4 },
+				.vip6 = { (void *)1, 4 } };
+	struct sl_err err = { "" };
+
+	(void)state;
+	assert_int_equal(sl_state_parse(good, strlen(good), "(text)", &got, &err), 0);
+	assert_int_equal(got.vip4.n, 1);
+	assert_string_equal(got.vip4.v[0].name, "users");
+	assert_int_equal(got.vip6.n, 1);
+	assert_non_null(vip_of(&got.vip6, "users"));
+	sl_state_free(&got);
+
+	assert_int_equal(sl_state_parse(nul, sizeof(nul) - 1, "(text)", &got, &err), -EINVAL);
+	assert_string_equal(err.msg, "(text): byte 14: a NUL byte, not JSON text");
+	assert_int_equal(sl_state_parse(garbage, strlen(garbage), "(text)", &got, &err), -EINVAL);
+	assert_int_equal(strncmp(err.msg, "(text):1:", 9), 0);
+	assert_null(strstr(err.msg, "secret"));
+	assert_int_equal(sl_state_parse(bad, strlen(bad), "(text)", &got, &err), -EINVAL);
+	assert_string_equal(err.msg, "(text): vip4.b: must be a string, got 1");
+	assert_null(got.vip4.v);
+	assert_int_equal(got.vip4.n, 0);
+	assert_null(got.vip6.v);
+	assert_int_equal(got.vip6.n, 0);
+	assert_null(got.ns);
+	assert_int_equal(got.nns, 0);
+}
+
 static void test_unreadable(void **state)
 {
 	char *path = path_in(state, "adir");
@@ -437,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_round_trip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_malformed, setup_dir, teardown_dir),
+		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomic_replace, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup_dir, teardown_dir),

@@ -162,18 +162,21 @@ static const struct sl_json_row state_doc = {
 	.type = SL_JSON_OBJECT, .rows = state_rows, .open = true,
 };
 
-static int parse_state(const char *path, const char *text, size_t len, struct sl_state *out,
-		       struct sl_err *err)
+int sl_state_parse(const char *text, size_t len, const char *origin, struct sl_state *out,
+		   struct sl_err *err)
 {
-	struct sl_json j = { .origin = path, .err = err, .quiet = true };
+	struct sl_json j = { .origin = origin, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 
+	memset(out, 0, sizeof(*out));
 	ret = sl_json_load(&j, text, len, &root);
 	if (ret)
 		return ret;
 	ret = sl_json_object(&j, &state_doc, root, out);
 	json_decref(root);
+	if (ret)
+		sl_state_free(out);
 	return ret;
 }
 
@@ -192,9 +195,7 @@ int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err)
 			   ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
-	ret = parse_state(path, text, len, out, err);
-	if (ret)
-		sl_state_free(out);
+	ret = sl_state_parse(text, len, path, out, err);
 	free(text);
 	return ret;
 }

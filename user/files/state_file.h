@@ -29,6 +29,10 @@ const struct sl_state_ns *sl_state_find(const struct sl_state *st, const char *n
  * the first namespace a version 1 file's; none for a namespace st does not know. */
 void sl_state_views(const struct sl_state *st, const struct sl_config *cfg,
 		    struct sl_vip_table *v4, struct sl_vip_table *v6);
+/* Parse len bytes of a state file's text; origin names it in messages, which quote nothing of
+ * the text. On error err names origin and field, and *out is left empty. */
+int sl_state_parse(const char *text, size_t len, const char *origin, struct sl_state *out,
+		   struct sl_err *err);
 /* Read the state file. A missing file is an empty state (0). A malformed one is an error
  * naming the file and field; the caller goes on with an empty state. */
 int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err);

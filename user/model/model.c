@@ -431,7 +431,7 @@ static bool is_held(const struct build *b, const struct sl_service_model *svc,
 }
 
 /* Cloud Map's HEALTHY_OR_ELSE_ALL: when the registry serves none of them, the UNHEALTHY ones
- * serve (a draining one still does not). */
+ * serve (a draining one still does not, UNHEALTHY or not: weight 0 holds no slot). */
 static void health_or_else_all(struct sl_backend_model *v, size_t n)
 {
 	size_t i;
@@ -440,7 +440,7 @@ static void health_or_else_all(struct sl_backend_model *v, size_t n)
 		if (v[i].state == SLUICE_BACKEND_SERVING)
 			return;
 	for (i = 0; i < n; i++)
-		if (v[i].state == SLUICE_BACKEND_UNHEALTHY)
+		if (v[i].state == SLUICE_BACKEND_UNHEALTHY && v[i].weight)
 			v[i].state = SLUICE_BACKEND_SERVING;
 }
 

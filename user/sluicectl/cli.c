@@ -17,7 +17,7 @@
 /* '-': every argument in order (a command, its arguments, options after them too);
  * ':': a missing option argument told apart from an unknown option. */
 #define OPTSTRING "-:b:c:n:jfhV"
-#define SHORT_OPTS (OPTSTRING + 2)
+#define SHORT_OPTS (&OPTSTRING[2])
 
 static const struct option long_opts[] = {
 	{ "bpffs", required_argument, NULL, 'b' },
