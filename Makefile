@@ -30,13 +30,13 @@ Q := @
 msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares
+PKGS := libbpf jansson libcurl libmnl libmicrohttpd libcares ldns
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 DEPFLAGS = -MMD -MP
 USER_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares) -lelf -lz
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lbpf -ljansson -lcurl -lmnl -lmicrohttpd -lcares -lldns) -lelf -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 
@@ -64,17 +64,35 @@ ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN_BUILD)/tests/%,$(UNIT_SRCS))
 E2E_OBJS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%.o,$(wildcard tests/e2e/*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
+# Fuzzing (README: Reliability): a libFuzzer target per parser of outside input
+# (tests/fuzz/fuzz_NAME.c), built with clang and its sanitizers in $(BUILD)/fuzz/ over user/
+# built the same way; make check replays each target's regressions and seeds without libFuzzer
+# (replay_NAME: tests/fuzz/replay.c, a cmocka test per file) in the unit runs.
+FUZZ_CC ?= $(CLANG)
+FUZZ_SECONDS ?= 60
+FUZZ_ALL := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
+REPLAY_BINS := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_ALL))
+ASAN_REPLAY_BINS := $(patsubst %,$(ASAN_BUILD)/tests/replay_%,$(FUZZ_ALL))
+
 # The version: the VERSION file, plus the commit when built from a git checkout.
 VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&1 && \
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers docs dashboard unit unit-asan e2e e2e-unit demo bench \
-	install uninstall deb clean
+.PHONY: FORCE all build-deps deps check layers docs dashboard unit unit-asan e2e e2e-unit \
+	check-kernels demo bench fuzz install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
-	$(BUILD)/bench/ref.bpf.o $(BUILD)/bench/ref.skel.h
+	$(BUILD)/bench/ref.bpf.o $(BUILD)/bench/ref.skel.h \
+	$(foreach b,$(BUILD) $(ASAN_BUILD),$(patsubst %,$(b)/tests/fuzz/%.o,fuzz $(addprefix \
+	fuzz_,$(FUZZ_ALL)) $(addprefix replay_,$(FUZZ_ALL)))) \
+	$(patsubst %,$(FUZZ_BUILD)/tests/%.o,fuzz $(addprefix fuzz_,$(FUZZ_ALL)))
 
 all: $(BUILD)/sluiced $(BUILD)/sluicectl
 
@@ -108,14 +126,19 @@ $(ASAN_BUILD)/user/%.o: user/%.c | build-deps
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(call obj,$(BUILD),$(SKEL_USERS)) $(call obj,$(ASAN_BUILD),$(SKEL_USERS)): $(SKELS)
+$(FUZZ_BUILD)/user/%.o: user/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(foreach b,$(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD),$(call obj,$(b),$(SKEL_USERS))): $(SKELS)
 
 # Rewritten only when the version changes; only lib/version.c includes it.
 $(BUILD)/version_string.h: FORCE
 	@mkdir -p $(@D)
 	@echo '#define SL_VERSION_STRING "$(VERSION)"' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(call obj,$(BUILD),user/lib/version.c) $(call obj,$(ASAN_BUILD),user/lib/version.c): \
+$(foreach b,$(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD),$(call obj,$(b),user/lib/version.c)): \
 	$(BUILD)/version_string.h
 FORCE:
 
@@ -123,7 +146,9 @@ $(BUILD)/libsluice.a: $(call obj,$(BUILD),$(LIB_SRCS))
 $(ASAN_BUILD)/libsluice.a: $(call obj,$(ASAN_BUILD),$(LIB_SRCS))
 $(BUILD)/libsluicectl.a: $(call obj,$(BUILD),$(CTL_SRCS))
 $(ASAN_BUILD)/libsluicectl.a: $(call obj,$(ASAN_BUILD),$(CTL_SRCS))
-$(foreach b,$(BUILD) $(ASAN_BUILD),$(b)/libsluice.a $(b)/libsluicectl.a):
+$(FUZZ_BUILD)/libsluice.a: $(call obj,$(FUZZ_BUILD),$(LIB_SRCS))
+$(FUZZ_BUILD)/libsluicectl.a: $(call obj,$(FUZZ_BUILD),$(CTL_SRCS))
+$(foreach b,$(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD),$(b)/libsluice.a $(b)/libsluicectl.a):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
@@ -153,6 +178,40 @@ $(ASAN_BUILD)/tests/test_%: tests/unit/test_%.c $(ASAN_BUILD)/libsluicectl.a \
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(USER_CFLAGS) -Itests/unit $(DEPFLAGS) -o $@ $< \
 		$(ASAN_BUILD)/libsluicectl.a $(ASAN_BUILD)/libsluice.a $(LIBS) -lcmocka
 
+# The replay of the fuzz targets, plain ($(1) = $(BUILD)) and sanitized ($(ASAN_BUILD)); its
+# object per target by a static pattern (a plain one would also "make" the included .d files).
+define replay_rules
+$(patsubst %,$(1)/tests/fuzz/replay_%.o,$(FUZZ_ALL)): $(1)/tests/fuzz/replay_%.o: tests/fuzz/replay.c \
+		| build-deps
+	@mkdir -p $$(@D)
+	$$(call msg,$(3),$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(USER_CFLAGS) -Itests/fuzz -DFUZZ_TARGET='"$$*"' \
+		-DFUZZ_DIR='"$$(CURDIR)/tests/fuzz"' $$(DEPFLAGS) -c $$< -o $$@
+
+$(1)/tests/fuzz/%.o: tests/fuzz/%.c | build-deps
+	@mkdir -p $$(@D)
+	$$(call msg,$(3),$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) $$(USER_CFLAGS) -Itests/fuzz $$(DEPFLAGS) -c $$< -o $$@
+
+$(1)/tests/replay_%: $(1)/tests/fuzz/replay_%.o $(1)/tests/fuzz/fuzz_%.o $(1)/tests/fuzz/fuzz.o \
+		$(1)/libsluicectl.a $(1)/libsluice.a
+	$$(call msg,$(3),$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LIBS) -lcmocka
+endef
+$(eval $(call replay_rules,$(BUILD),,UNIT))
+$(eval $(call replay_rules,$(ASAN_BUILD),$(SAN_FLAGS),UNIT-SAN))
+
+$(FUZZ_BUILD)/tests/%.o: tests/fuzz/%.c | build-deps
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(USER_CFLAGS) -Itests/fuzz \
+		$(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz.o \
+		$(FUZZ_BUILD)/libsluicectl.a $(FUZZ_BUILD)/libsluice.a
+	$(call msg,LD-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 $(BUILD)/e2e/%.o: tests/e2e/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
@@ -171,11 +230,12 @@ $(BUILD)/tools/%: tests/tools/%.c | build-deps
 layers:
 	@tests/check-layers.sh
 
-unit: $(UNIT_BINS)
-	@tests/run-unit.sh $(UNIT_BINS)
+unit: $(UNIT_BINS) $(REPLAY_BINS)
+	@tests/run-unit.sh $(UNIT_BINS) $(REPLAY_BINS)
 
-unit-asan: $(ASAN_UNIT_BINS)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-unit.sh $(ASAN_UNIT_BINS)
+unit-asan: $(ASAN_UNIT_BINS) $(ASAN_REPLAY_BINS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run-unit.sh \
+		$(ASAN_UNIT_BINS) $(ASAN_REPLAY_BINS)
 
 # E2E_ARGS="-t NAME" runs the cases whose name contains NAME.
 e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
@@ -200,9 +260,27 @@ e2e-unit: all $(BUILD)/e2e/e2e
 check: deps
 	@$(MAKE) --no-print-directory layers all docs dashboard unit unit-asan e2e
 
+# The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
+# (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
+# runs a small subset.
+KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm
+check-kernels: deps
+	@deploy/install-deps.sh --kernels
+	@$(MAKE) --no-print-directory $(KERNELS_BINS)
+	@CHECK_KERNELS_SMOKE=$(CHECK_KERNELS_SMOKE) tests/vm/check-kernels.sh $(BUILD) \
+		$(CHECK_KERNELS_ARGS)
+
 demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@deploy/demo.sh $(BUILD)
+
+# ---- fuzzing: each of FUZZ_TARGETS (default all) for FUZZ_SECONDS on a copy of its corpus
+# (tests/fuzz/run.sh); fails on a crash, naming the reproducer ----
+
+fuzz:
+	@deploy/install-deps.sh --fuzz
+	@$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- benchmarks (not tests): BENCH_QUICK=1 for a short run, BENCH_OUT=- to leave
 # BENCHMARKS.md alone, BENCH_ONLY to pick some (bench/run.sh) ----
@@ -226,7 +304,8 @@ $(BUILD)/bench/ref-loader: bench/ref-loader.c $(BUILD)/bench/ref.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench $(DEPFLAGS) -o $@ $< $(LIBS)
 
-$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/report: $(BUILD)/bench/%: bench/%.c | build-deps
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report: \
+		$(BUILD)/bench/%: bench/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
@@ -238,7 +317,7 @@ $(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-dep
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
 
 BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
-	dns-refresh)
+	dns-refresh taskclass)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
@@ -298,4 +377,5 @@ deb:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not in BUILD/vm: check-kernels' unpacked packages, whose *.d are directories)
+-include $(shell find $(BUILD) -path $(BUILD)/vm -prune -o -name '*.d' -type f -print 2>/dev/null)

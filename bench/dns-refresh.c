@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 			return 1;
 		svc[i].dns.type = SL_DNS_SRV;
 	}
-	cfg.services = svc;
-	cfg.nservices = names;
+	cfg.namespaces[0].services = svc;
+	cfg.namespaces[0].nservices = names;
 
 	started = now_s();
 	src = sl_source_open(&scfg, &cfg, 8 * names + 1024, &err);

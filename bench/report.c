@@ -46,6 +46,8 @@ static const char *const path_short[NPATHS] = {
 };
 static const char *const shape_names[NSHAPES] = { "crr", "rr", "bulk", "udp" };
 static const char *const change_names[2] = { "remove", "add" };
+enum { PH_QUIET, PH_CHURN, NPHASES };
+static const char *const phase_names[NPHASES] = { "quiet", "churn" };
 
 /* ---- the results, as read ---- */
 
@@ -92,6 +94,17 @@ static const char *const tool_names[NTOOLS] = { "load", "wrk" };
 
 struct map_mem { char *name; double bytes, max_entries, value_size; };
 
+/* One task classified (tasks.sh): ms from its mkdir; NAN where it never came. */
+struct task_fig {
+	int phase;
+	long task;
+	double entry, routed, first, deadends, errors, poll_gap, gone;
+	size_t line;
+};
+struct task_figs { struct task_fig *v; size_t n, cap; };
+struct task_setup { size_t line; double tasks, connect_gap_us, poll_us, churn_rate, loadavg; };
+struct churn_fig { size_t line; double made, removed, seconds, lifetime_ms; };
+
 /* The meta line's strings, named as in results.jsonl. */
 enum { M_COMMIT, M_KERNEL, M_CPU, M_DATE, M_IPTABLES, M_HAPROXY, NMETA };
 static const char *const meta_keys[NMETA] = { "commit", "kernel", "cpu", "date", "iptables",
@@ -122,6 +135,9 @@ struct results {
 	struct tool_runs tools;
 	struct load_fig load;
 	struct memory_fig mem;
+	struct task_figs tasks;
+	struct task_setup task_setup;
+	struct churn_fig churn;
 };
 
 /* ---- memory ---- */
@@ -172,6 +188,7 @@ static void results_free(struct results *r)
 	free(r->changes.v);
 	free(r->reconciles.v);
 	free(r->tools.v);
+	free(r->tasks.v);
 	for (i = 0; i < r->mem.nmaps; i++)
 		free(r->mem.maps[i].name);
 	free(r->mem.maps);
@@ -602,6 +619,61 @@ static int parse_wrk(struct results *r, const struct ctx *c, json_t *o)
 	return 0;
 }
 
+static int parse_task(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct task_fig x = { .line = c->line };
+	size_t i;
+
+	if (get_enum(c, o, "phase", phase_names, NPHASES, &x.phase) ||
+	    get_count(c, o, "task", &x.task) || get_num(c, o, "entry_ms", false, &x.entry) ||
+	    get_num(c, o, "routed_ms", false, &x.routed) ||
+	    get_num(c, o, "first_ms", false, &x.first) ||
+	    get_num(c, o, "deadends", true, &x.deadends) ||
+	    get_num(c, o, "errors", true, &x.errors) ||
+	    get_num(c, o, "poll_gap_ms", false, &x.poll_gap) ||
+	    get_num(c, o, "gone_ms", false, &x.gone))
+		return -1;
+	for (i = 0; i < r->tasks.n; i++)
+		if (r->tasks.v[i].phase == x.phase && r->tasks.v[i].task == x.task)
+			return bad(c, "%s task %ld again (first at line %zu)", phase_names[x.phase],
+				   x.task, r->tasks.v[i].line);
+	*PUSH(r->tasks) = x;
+	return 0;
+}
+
+static int parse_tasks(struct results *r, const struct ctx *c, json_t *o)
+{
+	struct task_setup *s = &r->task_setup;
+	struct churn_fig *ch = &r->churn;
+	const char *what;
+
+	if (get_str(c, o, "what", true, &what))
+		return -1;
+	if (!strcmp(what, "task"))
+		return parse_task(r, c, o);
+	if (!strcmp(what, "setup")) {
+		if (s->line)
+			return bad(c, "a second setup line (the first is line %zu)", s->line);
+		if (get_num(c, o, "tasks", true, &s->tasks) ||
+		    get_num(c, o, "connect_gap_us", true, &s->connect_gap_us) ||
+		    get_num(c, o, "poll_us", true, &s->poll_us) ||
+		    get_num(c, o, "churn_rate", true, &s->churn_rate) ||
+		    get_num(c, o, "loadavg", false, &s->loadavg))
+			return -1;
+		s->line = c->line;
+	} else if (!strcmp(what, "churn")) {
+		if (ch->line)
+			return bad(c, "a second churn line (the first is line %zu)", ch->line);
+		if (get_num(c, o, "made", true, &ch->made) ||
+		    get_num(c, o, "removed", true, &ch->removed) ||
+		    get_num(c, o, "seconds", true, &ch->seconds) ||
+		    get_num(c, o, "lifetime_ms", false, &ch->lifetime_ms))
+			return -1;
+		ch->line = c->line;
+	}
+	return 0;	/* another figure: not reported */
+}
+
 static const struct {
 	const char *name;
 	int (*parse)(struct results *r, const struct ctx *c, json_t *o);
@@ -614,6 +686,7 @@ static const struct {
 	{ "scale_setup", parse_setup },
 	{ "control", parse_control },
 	{ "wrk", parse_wrk },
+	{ "tasks", parse_tasks },
 };
 
 static int parse_line(struct results *r, struct ctx *c, const char *text, size_t len)
@@ -693,20 +766,39 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median, min and max of V's values; V is emptied. */
-static struct summary summary_of(struct dvec *v)
+/* A distribution of V's values: min, median, p90, p99 (nearest rank) and max; V is emptied. */
+struct dist { size_t n; double min, p50, p90, p99, max; };
+
+static double rank(const struct dvec *v, double q)
 {
-	struct summary s = { .n = v->n, .med = NAN, .min = NAN, .max = NAN };
+	size_t k = (size_t)ceil(q * (double)v->n);
+
+	return v->v[k ? k - 1 : 0];
+}
+
+static struct dist dist_of(struct dvec *v)
+{
+	struct dist d = { .n = v->n, .min = NAN, .p50 = NAN, .p90 = NAN, .p99 = NAN, .max = NAN };
 
 	if (v->n) {
 		qsort(v->v, v->n, sizeof(*v->v), cmp_double);
-		s.min = v->v[0];
-		s.max = v->v[v->n - 1];
-		s.med = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
+		d.min = v->v[0];
+		d.p50 = v->n % 2 ? v->v[v->n / 2] : (v->v[v->n / 2 - 1] + v->v[v->n / 2]) / 2;
+		d.p90 = rank(v, 0.90);
+		d.p99 = rank(v, 0.99);
+		d.max = v->v[v->n - 1];
 	}
 	free(v->v);
 	*v = (struct dvec){ 0 };
-	return s;
+	return d;
+}
+
+/* Median, min and max of V's values; V is emptied. */
+static struct summary summary_of(struct dvec *v)
+{
+	struct dist d = dist_of(v);
+
+	return (struct summary){ .n = d.n, .med = d.p50, .min = d.min, .max = d.max };
 }
 
 static double div_or_nan(double a, double b)
@@ -1035,7 +1127,7 @@ static struct targets targets(const struct results *r, const struct scale_row *r
 static bool has_data(const struct results *r)
 {
 	return r->paths.n || r->scale.n || r->probes.n || r->setups.n || r->changes.n ||
-	       r->reconciles.n || r->tools.n || r->load.line || r->mem.line;
+	       r->reconciles.n || r->tools.n || r->load.line || r->mem.line || r->tasks.n;
 }
 
 /* ---- formatting: figures into strings ---- */
@@ -2052,6 +2144,113 @@ static void fill_wrk(struct vars *vs, const struct tool_runs *tv)
 	set_flag(vs, "wrk_lower", a < g);
 }
 
+/* Task classification, per phase: the distributions and the counts of tasks missing one. */
+struct phase_figs {
+	struct dist entry, routed, first, deadends, poll_gap, gone;
+	size_t n, no_entry, not_routed, errors;
+};
+
+static struct phase_figs phase_figs(const struct task_figs *tv, int phase)
+{
+	struct dvec entry = { 0 }, routed = { 0 }, first = { 0 }, dead = { 0 }, gap = { 0 },
+		    gone = { 0 };
+	struct phase_figs f = { .n = 0 };
+	size_t i;
+
+	for (i = 0; i < tv->n; i++) {
+		const struct task_fig *x = &tv->v[i];
+
+		if (x->phase != phase)
+			continue;
+		f.n++;
+		f.no_entry += !isfinite(x->entry);
+		f.not_routed += !isfinite(x->routed);
+		f.errors += x->errors > 0;
+		dpush(&entry, x->entry);
+		dpush(&routed, x->routed);
+		dpush(&first, x->first);
+		dpush(&dead, x->deadends);
+		dpush(&gap, x->poll_gap);
+		dpush(&gone, x->gone);
+	}
+	f.entry = dist_of(&entry);
+	f.routed = dist_of(&routed);
+	f.first = dist_of(&first);
+	f.deadends = dist_of(&dead);
+	f.poll_gap = dist_of(&gap);
+	f.gone = dist_of(&gone);
+	return f;
+}
+
+/* "median / p90 / p99 / max UNIT"; NA for none. */
+static const char *dist4(struct dist d, int dec, const char *unit)
+{
+	if (!d.n)
+		return NA;
+	return fmt("%s / %s / %s / %s", num(d.p50, dec, ""), num(d.p90, dec, ""),
+		   num(d.p99, dec, ""), num(d.max, dec, unit));
+}
+
+/* "median / max UNIT"; NA for none. */
+static const char *dist2(struct dist d, int dec, const char *unit)
+{
+	if (!d.n)
+		return NA;
+	return fmt("%s / %s", num(d.p50, dec, ""), num(d.max, dec, unit));
+}
+
+static const char *task_counts(const struct phase_figs *f)
+{
+	return f->n ? fmt("%zu (%zu; %zu; %zu)", f->n, f->no_entry, f->not_routed, f->errors) : NA;
+}
+
+static void task_row(struct buf *b, const char *what, const char *quiet, const char *churn)
+{
+	const char *cells[] = { what, quiet, churn };
+
+	table_row(b, cells, 3);
+}
+
+/* {{#tasks}}, {{tasks_table}} (quiet and churn side by side) and the settings measured with. */
+static void fill_tasks(struct vars *vs, const struct results *r)
+{
+	static const char *const cols[] = { "figure", "quiet", "under churn" };
+	const struct churn_fig *ch = &r->churn;
+	const struct task_setup *s = &r->task_setup;
+	struct phase_figs f[NPHASES];
+	struct buf b = { 0 };
+	int p;
+
+	for (p = 0; p < NPHASES; p++)
+		f[p] = phase_figs(&r->tasks, p);
+	table_head(&b, cols, 3);
+	task_row(&b, "mkdir → its entry in the tasks map (median / p90 / p99 / max)",
+		 dist4(f[PH_QUIET].entry, 2, " ms"), dist4(f[PH_CHURN].entry, 2, " ms"));
+	task_row(&b, "mkdir → its first routed connect (median / p90 / p99 / max)",
+		 dist4(f[PH_QUIET].routed, 2, " ms"), dist4(f[PH_CHURN].routed, 2, " ms"));
+	task_row(&b, "mkdir → its process's first connect attempt (median / p90 / p99 / max)",
+		 dist4(f[PH_QUIET].first, 2, " ms"), dist4(f[PH_CHURN].first, 2, " ms"));
+	task_row(&b, "connects dead-ended before the routed one, per task (median / max)",
+		 dist2(f[PH_QUIET].deadends, 0, ""), dist2(f[PH_CHURN].deadends, 0, ""));
+	task_row(&b, "tasks measured (with no entry within 3 s; not routed within 2 s; with "
+		     "other connect errors)",
+		 task_counts(&f[PH_QUIET]), task_counts(&f[PH_CHURN]));
+	task_row(&b, "rmdir → its entry gone (median / max)",
+		 dist2(f[PH_QUIET].gone, 2, " ms"), dist2(f[PH_CHURN].gone, 2, " ms"));
+	task_row(&b, "the longest pause between two lookups of the map, per task (median / max)",
+		 dist2(f[PH_QUIET].poll_gap, 2, " ms"), dist2(f[PH_CHURN].poll_gap, 2, " ms"));
+	set_flag(vs, "tasks", r->tasks.n);
+	set_table(vs, "tasks_table", &b);
+	set(vs, "tasks_gap_us", num(s->line ? s->connect_gap_us : NAN, 0, " µs"));
+	set(vs, "tasks_poll_us", num(s->line ? s->poll_us : NAN, 0, " µs"));
+	set(vs, "tasks_churn_rate", num(s->line ? s->churn_rate : NAN, 0, ""));
+	set(vs, "tasks_loadavg", num(s->line ? s->loadavg : NAN, 2, ""));
+	set(vs, "tasks_churn_made", num(ch->line ? div_or_nan(ch->made, ch->seconds) : NAN, 0, ""));
+	set(vs, "tasks_churn_removed",
+	    num(ch->line ? div_or_nan(ch->removed, ch->seconds) : NAN, 0, ""));
+	set(vs, "tasks_churn_life", num(ch->line ? ch->lifetime_ms : NAN, 0, " ms"));
+}
+
 /* ---- the report ---- */
 
 static int write_plots(struct plots *p, struct path_row *crr, size_t ncrr,
@@ -2075,6 +2274,7 @@ static void fill(struct vars *vs, const struct results *r, const struct plots *p
 	fill_paths(vs, r, p, rows, nrows);
 	fill_scale(vs, r, p, srows, nscale);
 	fill_control(vs, r, &c);
+	fill_tasks(vs, r);
 	fill_wrk(vs, &r->tools);
 }
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # run.sh: make bench: every benchmark in turn (failover, paths, scale, control plane, the wrk
-# cross-check), then BENCHMARKS.md's sections and plots from their results.
+# cross-check, task classification), then BENCHMARKS.md's sections and plots from their results.
 #
 # Usage: bench/run.sh BUILD-DIR (as root). Each script sets up and removes its own network
 # namespaces, cgroups and bpffs. Environment: BENCH_QUICK=1 (short runs, for CI),
 # BENCH_OUT (default BENCHMARKS.md beside bench/; "-" prints the report and writes nothing),
-# BENCH_ONLY (a subset of "failover paths scale control crosscheck").
+# BENCH_ONLY (a subset of "failover paths scale control crosscheck tasks").
 set -euo pipefail
 
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$self")/.." && pwd)
 . "$root/bench/lib.sh"
 bench_need_root
 build=$(cd "${1:-build}" && pwd)
-only=${BENCH_ONLY:-"failover paths scale control crosscheck"}
+only=${BENCH_ONLY:-"failover paths scale control crosscheck tasks"}
 out=${BENCH_OUT:-$root/BENCHMARKS.md}
 quick=${BENCH_QUICK:-0}
 results=$build/bench/results.jsonl
@@ -29,7 +29,7 @@ t0=$(date +%s)
 for s in $only; do
 	case $s in
 	failover) BENCH_OUT=$out "$root/bench/failover.sh" "$build" ;;
-	paths|scale|control|crosscheck) "$root/bench/$s.sh" "$build" "$results" ;;
+	paths|scale|control|crosscheck|tasks) "$root/bench/$s.sh" "$build" "$results" ;;
 	*) echo "bench: unknown benchmark $s (BENCH_ONLY)" >&2; exit 2 ;;
 	esac
 done

@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # install-deps.sh: installs the Debian 12 packages sluice builds, tests and runs with,
 # when any is missing (needs root then). Prints nothing when all are there.
-# Usage: install-deps.sh [--bench | --deb | --check] (--bench: also what `make bench` compares
-# against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what `make deb` and
-# tests/check-deb.sh build, check and install the package with: debhelper, dpkg-dev, fakeroot,
-# lintian, debootstrap (a throwaway Debian 12 root to install it in);
+# Usage: install-deps.sh [--bench | --deb | --kernels | --fuzz | --check] (--bench: also what
+# `make bench` compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what
+# `make deb` and tests/check-deb.sh build, check and install the package with: debhelper,
+# dpkg-dev, fakeroot, lintian, debootstrap (a throwaway Debian 12 root to install it in);
+# --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1 kernel in a VM;
+# --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
 # --check: install nothing, name what is missing and fail, as the build does before its first
-# compile). Knot (knotd, knsupdate) is the DNS server the DNS source's end-to-end cases and
-# benchmark start in their own namespace.
+# compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
+# knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace.
 set -euo pipefail
 
 mode=${1:-}
 # What the build needs (all --check looks at), then what the tests start.
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
-      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev)
+      libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev libldns-dev)
 if [ "$mode" != --check ]; then
 	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils)
 	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
@@ -26,6 +28,12 @@ if [ "$mode" = --bench ]; then
 fi
 if [ "$mode" = --deb ]; then
 	pkgs+=(debhelper dpkg-dev fakeroot lintian debootstrap)
+fi
+if [ "$mode" = --kernels ]; then
+	pkgs+=(qemu-system-x86)
+fi
+if [ "$mode" = --fuzz ]; then
+	pkgs+=(libclang-rt-14-dev)
 fi
 missing=()
 # Not a Debian system: nothing to check against; the compiler will say what is missing.

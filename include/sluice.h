@@ -170,6 +170,8 @@ struct sluice_service {
 	char name[SLUICE_NAME_LEN]; /* discoveryName */
 	__u32 nbackends;            /* registered backends, serving or not */
 	__u32 nserving;             /* backends in the slot tables */
+	__u32 ns_id;                /* its namespace */
+	__u32 pad;
 };
 
 /* backends value, by backend id: every registered backend, serving or not. */

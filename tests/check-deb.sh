@@ -29,7 +29,7 @@ field() { dpkg-deb --field "$deb" "$1"; }
 head -n 1 debian/changelog | grep -qF "sluice ($version)" ||
 	fail "debian/changelog's first entry is not $version (VERSION)"
 depends=$(field Depends)
-for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc-ares2 libc6; do
+for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc-ares2 libldns3 libc6; do
 	[[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] ||
 		fail "Depends has no $lib: $depends"
 done
@@ -114,9 +114,10 @@ ok "man pages render without warnings"
 if command -v lintian >/dev/null; then
 	cp "$deb" "$tmp/"
 	chmod -R a+rX "$tmp"
-	# As nobody: lintian unpacks what it is given.
-	if ! out=$(runuser -u nobody -- env HOME="$tmp" lintian --fail-on error,warning \
-		"$tmp/${deb##*/}" 2>&1); then
+	# As nobody (lintian unpacks what it is given), from $tmp: nobody may not enter the
+	# checkout (.ci/run's clone is under a 0700 mktemp directory), nor be sent back to it (OLDPWD).
+	if ! out=$(cd "$tmp" && runuser -u nobody -- env -u OLDPWD HOME="$tmp" lintian \
+		--fail-on error,warning "$tmp/${deb##*/}" 2>&1); then
 		fail "lintian: $out"
 	else
 		ok "lintian: no errors or warnings${out:+ ($(echo "$out" | wc -l) notes)}"

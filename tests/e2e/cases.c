@@ -106,6 +106,13 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
+			"backends only; a task moved by a reload; a hosts file each",
+		.fn = t_two_namespaces,
+		.daemon = OWN_DAEMON,
+		.after = t_two_namespaces_after,
+	},
+	{
 		.name = "attach rule: a directory made after it, tasks found (their containers too) "
 			"and forgotten, a client from its task's first moment, a restart with tasks, "
 			"the rule taken away",

@@ -89,6 +89,9 @@ void t_ctl_teardown_refused(void);
 
 /* e2e_top.c */
 void t_ctl_top(void);
+/* e2e_namespaces.c */
+void t_two_namespaces(void);
+void t_two_namespaces_after(void);
 
 /* e2e_tasks.c */
 void t_attach_rule(void);

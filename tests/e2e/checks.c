@@ -47,7 +47,7 @@ bool routes_to(const char *alias, const char *name, int timeout_ms)
 
 void wait_log(const char *needle, int n, int timeout_ms)
 {
-	unsigned long long end = now_ms() + timeout_ms;
+	unsigned long long end = now_ms() + slow_ms(timeout_ms);
 
 	while (log_count(needle) < n && now_ms() < end)
 		usleep(5000);

@@ -35,7 +35,7 @@ static uint64_t id_of(const char *path)
  * now_ms() it was seen at, 0 if it never was. */
 static unsigned long long wait_task(const char *path, bool want, struct sluice_task *t)
 {
-	unsigned long long end = now_ms() + POLL_MS;
+	unsigned long long end = now_ms() + (unsigned)slow_ms(POLL_MS);
 	uint64_t id = id_of(path);
 	struct sluice_task tmp;
 	int fd = tasks_map();
@@ -98,7 +98,7 @@ static bool detached(const char *path)
 /* The id's entry in the tasks map leaves it (bounded wait). */
 static bool wait_id_gone(uint64_t id)
 {
-	unsigned long long end = now_ms() + POLL_MS;
+	unsigned long long end = now_ms() + (unsigned)slow_ms(POLL_MS);
 	struct sluice_task t;
 	int fd = tasks_map();
 	bool gone = false;
@@ -180,7 +180,7 @@ void t_attach_rule(void)
 	expect(res.ok > 100, "task-2: %d connects reached a backend", res.ok);
 	/* A connect that began before the entry was seen may end just after: 50 ms of slack
 	 * for the poll and the scheduler (an ordering check, not a speed target). */
-	expect(!res.failed || res.last_fail_at <= t_seen + 50,
+	expect(!res.failed || res.last_fail_at <= t_seen + (unsigned)slow_ms(50),
 	       "task-2: a connect failed %lld ms after the task was classified",
 	       (long long)res.last_fail_at - (long long)t_seen);
 	printf("    task-2: its entry seen %llu ms after the mkdir (1 ms poll), its agent "

@@ -29,6 +29,29 @@ unsigned long long now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+int slow_factor(void)
+{
+	static int f;
+
+	if (!f) {
+		const char *s = getenv("E2E_SLOW");
+		char *end;
+		long v = s ? strtol(s, &end, 10) : 1;
+
+		f = (int)v;
+		if (s && (*end || v < 1 || v > 20)) {
+			fprintf(stderr, "e2e: E2E_SLOW=%s is not 1-20: taken as 1\n", s);
+			f = 1;
+		}
+	}
+	return f;
+}
+
+int slow_ms(int ms)
+{
+	return ms * slow_factor();
+}
+
 static int cgroup2_mount(char *buf, size_t len)
 {
 	char dev[256], mnt[256], type[64];
@@ -260,7 +283,7 @@ int daemon_spawn(void)
 
 int daemon_wait_ready(int timeout_ms)
 {
-	unsigned long long deadline = now_ms() + (unsigned long long)timeout_ms;
+	unsigned long long deadline = now_ms() + (unsigned long long)slow_ms(timeout_ms);
 
 	while (now_ms() < deadline) {
 		if (count_since(B.spawn_mark, "sluiced: ready:"))
@@ -304,7 +327,7 @@ int daemon_stop(int sig)
 	if (B.daemon <= 0)
 		return -1;
 	kill(B.daemon, sig);
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < slow_ms(1000); i++) {
 		if (waitpid(B.daemon, &st, WNOHANG) == B.daemon) {
 			B.daemon = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

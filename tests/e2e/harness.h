@@ -41,12 +41,14 @@ int replace_file(const char *path, const char *content);
 char *read_file(const char *path);
 /* Start sluiced and wait (bounded) until it logged readiness. */
 int daemon_start(void);
-/* Start sluiced without waiting; then wait (bounded) for its readiness, -1 if it exits. */
+/* Start sluiced without waiting; then wait (bounded, times E2E_SLOW) for its readiness, -1 if
+ * it exits. */
 int daemon_spawn(void);
 int daemon_wait_ready(int timeout_ms);
-/* Send sig and wait for exit; returns the exit status (or 128+signal). */
 /* Send sig to the daemon under test; -1 (nothing sent) when none runs. */
 int daemon_signal(int sig);
+/* Send sig and wait (10 s times E2E_SLOW, then SIGKILL) for exit; returns the exit status
+ * (or 128+signal). */
 int daemon_stop(int sig);
 bool daemon_alive(void);
 /* Remove what the daemons left: the pinned data plane (sluicectl teardown: programs
@@ -62,6 +64,14 @@ int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */
 int vip_of(const char *name, bool v6, char *buf, size_t len);
 unsigned long long now_ms(void);
+/* E2E_SLOW=N (1-20, default 1): the machine is N times slower than the one the suite's times
+ * were set for (an emulated CPU: tests/vm). Waits for the daemon to do something (start, exit,
+ * log a line, answer through the agent) and the suite's time limit are N times as long; so are
+ * the configs' check intervals, check timeouts and ejection times (inputs.c) and the bounds the
+ * cases derive from them (slow_ms: "out within interval x threshold"); the claims and counts
+ * the cases assert stay the same. */
+int slow_factor(void);
+int slow_ms(int ms);
 
 /* ---- inputs (inputs.c): the base config and registry, with the current case's added ---- */
 /* An instance is written "ID SERVICE BACKEND [HEALTH] [weight=W]": BACKEND a backend of
@@ -164,7 +174,7 @@ struct netns_view {
 /* agent_start, then (in the cgroup) into a network namespace of its own as view says. */
 int agent_start_in(struct agent *a, const char *cgroup, const struct netns_view *view);
 int agent_send(struct agent *a, const struct request *rq);
-int agent_wait(struct agent *a, struct result *res, int timeout_ms);
+int agent_wait(struct agent *a, struct result *res, int timeout_ms); /* times E2E_SLOW */
 int agent_run(struct agent *a, const struct request *rq, struct result *res);
 void agent_stop(struct agent *a);
 
@@ -201,9 +211,9 @@ struct request req(enum op op, int family, const char *alias, bool v6vip, bool m
 		   int port, int count);
 /* count OP_TCP connects to alias:80 (IPv4) by the agent; all zero when it does not answer. */
 struct result connects(const char *alias, int count);
-/* alias:80 answers from backend name within timeout_ms. */
+/* alias:80 answers from backend name within timeout_ms (not scaled: cases assert on it). */
 bool routes_to(const char *alias, const char *name, int timeout_ms);
-/* Wait (bounded) until the log holds needle at least n times. */
+/* Wait (bounded, times E2E_SLOW) until the log holds needle at least n times. */
 void wait_log(const char *needle, int n, int timeout_ms);
 /* sluicectl --json services, parsed (NULL on failure), and one service of it. */
 struct json_t;

@@ -41,6 +41,38 @@ static json_t *parse(const char *text, const char *wrap)
 	return j;
 }
 
+/* obj's member key, a number of seconds, slow_factor() times as long. */
+static void scale_seconds(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v))
+		json_object_set_new(obj, key, json_integer(json_integer_value(v) * slow_factor()));
+	else if (json_is_real(v))
+		json_object_set_new(obj, key, json_real(json_real_value(v) * slow_factor()));
+}
+
+/* On a machine E2E_SLOW times slower, a service's time constants are that many times as long
+ * (ejection times, check intervals and timeouts), and so are the bounds the cases derive from
+ * them (slow_ms): connect loops take that much longer, and a 100 ms check timeout is not one
+ * on an emulated CPU. The claims stay the same (e.g. out within interval x threshold). */
+static void scale_times(json_t *svc)
+{
+	json_t *od = json_object_get(svc, "outlierDetection");
+	json_t *hc = json_object_get(svc, "healthCheck");
+
+	if (slow_factor() == 1)
+		return;
+	if (json_is_object(od)) {
+		scale_seconds(od, "baseEjectionSeconds");
+		scale_seconds(od, "maxEjectionSeconds");
+	}
+	if (json_is_object(hc)) {
+		scale_seconds(hc, "intervalSeconds");
+		scale_seconds(hc, "timeoutSeconds");
+	}
+}
+
 /* Append the services in text to list, except the one named drop. */
 static int add_services(json_t *list, const char *text, const char *drop)
 {
@@ -55,8 +87,10 @@ static int add_services(json_t *list, const char *text, const char *drop)
 	json_array_foreach(more, i, s) {
 		const char *name = json_string_value(json_object_get(s, "discoveryName"));
 
-		if (!drop || !name || strcmp(name, drop))
-			json_array_append(list, s);
+		if (drop && name && !strcmp(name, drop))
+			continue;
+		scale_times(s);
+		json_array_append(list, s);
 	}
 	json_decref(more);
 	return 0;

@@ -512,7 +512,7 @@ int agent_wait(struct agent *a, struct result *res, int timeout_ms)
 	struct pollfd p = { .fd = a->from, .events = POLLIN };
 
 	memset(res, 0, sizeof(*res));
-	if (poll(&p, 1, timeout_ms) != 1)
+	if (poll(&p, 1, slow_ms(timeout_ms)) != 1)
 		return -1;
 	return read(a->from, res, sizeof(*res)) == sizeof(*res) ? 0 : -1;
 }

@@ -119,22 +119,22 @@ static void test_sample(void **state)
 	if (ret)
 		fail_msg("%s: %d: %s", SAMPLE, ret, err.msg);
 	assert_string_equal(cfg.origin, SAMPLE);
-	assert_string_equal(cfg.namespace, "prod.local");
-	assert_true(cfg.enabled);
-	assert_int_equal(cfg.nservices, 2);
-	assert_string_equal(cfg.services[0].name, "orders");
-	assert_string_equal(cfg.services[0].port_name, "http");
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
-	assert_int_equal(cfg.services[0].naliases, 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders");
-	assert_int_equal(cfg.services[0].aliases[0].port, 8080);
-	assert_false(cfg.services[0].aliases[0].has_vip4);
-	assert_false(cfg.services[0].aliases[0].has_vip6);
-	assert_string_equal(cfg.services[1].name, "inventory");
-	assert_string_equal(cfg.services[1].port_name, "grpc");
-	assert_int_equal(cfg.services[1].naliases, 1);
-	assert_string_equal(cfg.services[1].aliases[0].dns_name, "inventory");
-	assert_int_equal(cfg.services[1].aliases[0].port, 9090);
+	assert_string_equal(cfg.namespaces[0].namespace, "prod.local");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_int_equal(cfg.namespaces[0].nservices, 2);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "orders");
+	assert_string_equal(cfg.namespaces[0].services[0].port_name, "http");
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[0].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "orders");
+	assert_int_equal(cfg.namespaces[0].services[0].aliases[0].port, 8080);
+	assert_false(cfg.namespaces[0].services[0].aliases[0].has_vip4);
+	assert_false(cfg.namespaces[0].services[0].aliases[0].has_vip6);
+	assert_string_equal(cfg.namespaces[0].services[1].name, "inventory");
+	assert_string_equal(cfg.namespaces[0].services[1].port_name, "grpc");
+	assert_int_equal(cfg.namespaces[0].services[1].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[1].aliases[0].dns_name, "inventory");
+	assert_int_equal(cfg.namespaces[0].services[1].aliases[0].port, 9090);
 	sl_config_free(&cfg);
 	assert_true(is_zeroed(&cfg));
 }
@@ -147,14 +147,14 @@ static void test_defaults(void **state)
 	(void)state;
 	parse_ok("{'namespace':'ns','services':[]}", &cfg);
 	assert_string_equal(cfg.origin, ORIGIN);
-	assert_string_equal(cfg.namespace, "ns");
-	assert_true(cfg.enabled);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
-	assert_true(cfg.vip_cidr4.v4);
-	assert_false(cfg.has_vip_cidr6);
-	assert_int_equal(cfg.nsources, 0);
+	assert_string_equal(cfg.namespaces[0].namespace, "ns");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, buf, sizeof(buf)), SL_DEFAULT_VIP_CIDR);
+	assert_true(cfg.namespaces[0].vip_cidr4.v4);
+	assert_false(cfg.namespaces[0].has_vip_cidr6);
+	assert_int_equal(cfg.namespaces[0].nsources, 0);
 	assert_string_equal(cfg.bpffs, SL_DEFAULT_BPFFS);
-	assert_string_equal(cfg.hosts_file, SL_DEFAULT_HOSTS_FILE);
+	assert_string_equal(cfg.namespaces[0].hosts_file, SL_DEFAULT_HOSTS_FILE);
 	assert_string_equal(cfg.state_file, SL_DEFAULT_STATE_FILE);
 	assert_string_equal(cfg.status_file, SL_DEFAULT_STATUS_FILE);
 	assert_null(cfg.cgroups);
@@ -165,8 +165,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.sockets, SLUICE_DEFAULT_MAX_SOCKETS);
 	assert_int_equal(cfg.limits.affinities, SLUICE_DEFAULT_MAX_AFFINITIES);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
-	assert_null(cfg.services);
-	assert_int_equal(cfg.nservices, 0);
+	assert_null(cfg.namespaces[0].services);
+	assert_int_equal(cfg.namespaces[0].nservices, 0);
 	sl_config_free(&cfg);
 }
 
@@ -189,38 +189,38 @@ static void test_every_field(void **state)
 		 "'vip':'10.200.0.7','vip6':'fd00:5::7',"
 		 "'clientAliases':[{'dnsName':'orders.prod_1.local','port':65535}]}]}",
 		 &cfg);
-	assert_string_equal(cfg.namespace, "prod_1.local");
-	assert_false(cfg.enabled);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
-	assert_true(cfg.allow_routable_vips);
-	assert_true(cfg.has_vip_cidr6);
-	assert_false(cfg.vip_cidr6.v4);
-	assert_string_equal(sl_cidr_format(&cfg.vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
-	assert_int_equal(cfg.nsources, 1);
-	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
-	assert_string_equal(cfg.sources[0].file, "/var/lib/sluice/instances.json");
+	assert_string_equal(cfg.namespaces[0].namespace, "prod_1.local");
+	assert_false(cfg.namespaces[0].enabled);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, buf, sizeof(buf)), "10.200.0.0/24");
+	assert_true(cfg.namespaces[0].allow_routable_vips);
+	assert_true(cfg.namespaces[0].has_vip_cidr6);
+	assert_false(cfg.namespaces[0].vip_cidr6.v4);
+	assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr6, buf, sizeof(buf)), "fd00:5::/112");
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/var/lib/sluice/instances.json");
 	assert_int_equal(cfg.ncgroups, 2);
-	assert_string_equal(cfg.cgroups[0], "/sys/fs/cgroup/a");
-	assert_string_equal(cfg.cgroups[1], "/sys/fs/cgroup/b.slice");
+	assert_string_equal(cfg.cgroups[0].path, "/sys/fs/cgroup/a");
+	assert_string_equal(cfg.cgroups[1].path, "/sys/fs/cgroup/b.slice");
 	assert_string_equal(cfg.bpffs, "/sys/fs/bpf/x");
-	assert_string_equal(cfg.hosts_file, "/run/x/hosts");
+	assert_string_equal(cfg.namespaces[0].hosts_file, "/run/x/hosts");
 	assert_string_equal(cfg.status_file, "/run/x/status.json");
 	assert_string_equal(cfg.state_file, "/var/lib/x/state.json");
 	assert_int_equal(cfg.limits.services, 1);
 	assert_int_equal(cfg.limits.backends, 4194304);
 	assert_int_equal(cfg.limits.frontends, 77);
 	assert_int_equal(cfg.limits.sockets, 16777216);
-	assert_int_equal(cfg.nservices, 1);
-	assert_string_equal(cfg.services[0].name, "orders");
-	assert_string_equal(cfg.services[0].port_name, "http");
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_UDP);
-	assert_int_equal(cfg.services[0].naliases, 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "orders.prod_1.local");
-	assert_int_equal(cfg.services[0].aliases[0].port, 65535);
-	assert_true(cfg.services[0].aliases[0].has_vip4);
-	assert_addr(&cfg.services[0].aliases[0].vip4, "10.200.0.7");
-	assert_true(cfg.services[0].aliases[0].has_vip6);
-	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00:5::7");
+	assert_int_equal(cfg.namespaces[0].nservices, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "orders");
+	assert_string_equal(cfg.namespaces[0].services[0].port_name, "http");
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[0].naliases, 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "orders.prod_1.local");
+	assert_int_equal(cfg.namespaces[0].services[0].aliases[0].port, 65535);
+	assert_true(cfg.namespaces[0].services[0].aliases[0].has_vip4);
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip4, "10.200.0.7");
+	assert_true(cfg.namespaces[0].services[0].aliases[0].has_vip6);
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip6, "fd00:5::7");
 	sl_config_free(&cfg);
 }
 
@@ -250,18 +250,18 @@ static void test_names(void **state)
 		      "{'portName':'p','discoveryName':'c.d-e','clientAliases':[{'port':3}]},"
 		      "{'portName':'noalias'}"),
 		 &cfg);
-	assert_int_equal(cfg.nservices, 4);
-	assert_string_equal(cfg.services[0].name, "a");
-	assert_null(cfg.services[0].port_name);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, "a");
-	assert_string_equal(cfg.services[1].name, "b_2");
-	assert_string_equal(cfg.services[1].port_name, "b_2");
-	assert_string_equal(cfg.services[1].aliases[0].dns_name, "b_2");
-	assert_string_equal(cfg.services[2].name, "c.d-e");
-	assert_string_equal(cfg.services[2].port_name, "p");
-	assert_string_equal(cfg.services[2].aliases[0].dns_name, "c.d-e");
-	assert_null(cfg.services[3].aliases);
-	assert_int_equal(cfg.services[3].naliases, 0);
+	assert_int_equal(cfg.namespaces[0].nservices, 4);
+	assert_string_equal(cfg.namespaces[0].services[0].name, "a");
+	assert_null(cfg.namespaces[0].services[0].port_name);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, "a");
+	assert_string_equal(cfg.namespaces[0].services[1].name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[1].port_name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[1].aliases[0].dns_name, "b_2");
+	assert_string_equal(cfg.namespaces[0].services[2].name, "c.d-e");
+	assert_string_equal(cfg.namespaces[0].services[2].port_name, "p");
+	assert_string_equal(cfg.namespaces[0].services[2].aliases[0].dns_name, "c.d-e");
+	assert_null(cfg.namespaces[0].services[3].aliases);
+	assert_int_equal(cfg.namespaces[0].services[3].naliases, 0);
 	sl_config_free(&cfg);
 }
 
@@ -277,8 +277,8 @@ static void test_name_length(void **state)
 	snprintf(text, sizeof(text), SVCS("{'discoveryName':'%s','clientAliases':[{'port':1}]}"),
 		 name);
 	parse_ok(text, &cfg);
-	assert_int_equal(strlen(cfg.services[0].name), SLUICE_NAME_LEN - 1);
-	assert_string_equal(cfg.services[0].aliases[0].dns_name, name);
+	assert_int_equal(strlen(cfg.namespaces[0].services[0].name), SLUICE_NAME_LEN - 1);
+	assert_string_equal(cfg.namespaces[0].services[0].aliases[0].dns_name, name);
 	sl_config_free(&cfg);
 
 	strcat(name, "y");
@@ -297,10 +297,10 @@ static void test_protocols(void **state)
 		      "{'discoveryName':'b','protocol':'both','clientAliases':[{'port':53}]},"
 		      "{'discoveryName':'t2','protocol':'tcp'}"),
 		 &cfg);
-	assert_int_equal(cfg.services[0].protocols, SL_PROTO_TCP);
-	assert_int_equal(cfg.services[1].protocols, SL_PROTO_UDP);
-	assert_int_equal(cfg.services[2].protocols, SL_PROTO_TCP | SL_PROTO_UDP);
-	assert_int_equal(cfg.services[3].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[0].protocols, SL_PROTO_TCP);
+	assert_int_equal(cfg.namespaces[0].services[1].protocols, SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[2].protocols, SL_PROTO_TCP | SL_PROTO_UDP);
+	assert_int_equal(cfg.namespaces[0].services[3].protocols, SL_PROTO_TCP);
 	sl_config_free(&cfg);
 }
 
@@ -322,39 +322,39 @@ static void test_fixed_vips(void **state)
 		       "{'discoveryName':'again','clientAliases':[{'dnsName':'orders','port':82,'vip':'127.255.0.10'}]}"),
 		 &cfg);
 	/* inherited from the service, both families, by both aliases */
-	al = &cfg.services[0].aliases[0];
+	al = &cfg.namespaces[0].services[0].aliases[0];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.10");
 	assert_addr(&al->vip6, "fd00:5::10");
-	al = &cfg.services[0].aliases[1];
+	al = &cfg.namespaces[0].services[0].aliases[1];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.10");
 	assert_addr(&al->vip6, "fd00:5::10");
 	/* own vip, inherited vip6 */
-	al = &cfg.services[1].aliases[0];
+	al = &cfg.namespaces[0].services[1].aliases[0];
 	assert_true(al->has_vip4 && al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.20");
 	assert_addr(&al->vip6, "fd00:5::20");
 	/* own vip6 overrides; no vip anywhere */
-	al = &cfg.services[1].aliases[1];
+	al = &cfg.namespaces[0].services[1].aliases[1];
 	assert_false(al->has_vip4);
 	assert_true(al->has_vip6);
 	assert_addr(&al->vip6, "fd00:5::21");
 	/* own vip overrides the service's */
-	al = &cfg.services[2].aliases[0];
+	al = &cfg.namespaces[0].services[2].aliases[0];
 	assert_true(al->has_vip4);
 	assert_false(al->has_vip6);
 	assert_addr(&al->vip4, "127.255.0.31");
-	al = &cfg.services[3].aliases[0];
+	al = &cfg.namespaces[0].services[3].aliases[0];
 	assert_false(al->has_vip4 || al->has_vip6);
-	al = &cfg.services[4].aliases[0];
+	al = &cfg.namespaces[0].services[4].aliases[0];
 	assert_true(al->has_vip4);
 	assert_addr(&al->vip4, "127.255.0.10");
 	/* the service keeps its own */
-	assert_true(cfg.services[0].has_vip4 && cfg.services[0].has_vip6);
-	assert_addr(&cfg.services[0].vip4, "127.255.0.10");
-	assert_addr(&cfg.services[0].vip6, "fd00:5::10");
-	assert_false(cfg.services[3].has_vip4 || cfg.services[3].has_vip6);
+	assert_true(cfg.namespaces[0].services[0].has_vip4 && cfg.namespaces[0].services[0].has_vip6);
+	assert_addr(&cfg.namespaces[0].services[0].vip4, "127.255.0.10");
+	assert_addr(&cfg.namespaces[0].services[0].vip6, "fd00:5::10");
+	assert_false(cfg.namespaces[0].services[3].has_vip4 || cfg.namespaces[0].services[3].has_vip6);
 	sl_config_free(&cfg);
 }
 
@@ -371,9 +371,9 @@ static void test_vip_range_edges(void **state)
 		 "{'discoveryName':'b','vip':'10.0.0.2','vip6':'fd00::1',"
 		 "'clientAliases':[{'port':1}]}]}",
 		 &cfg);
-	assert_addr(&cfg.services[0].aliases[0].vip4, "10.0.0.1");
-	assert_addr(&cfg.services[0].aliases[0].vip6, "fd00::3");
-	assert_addr(&cfg.services[1].aliases[0].vip4, "10.0.0.2");
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip4, "10.0.0.1");
+	assert_addr(&cfg.namespaces[0].services[0].aliases[0].vip6, "fd00::3");
+	assert_addr(&cfg.namespaces[0].services[1].aliases[0].vip4, "10.0.0.2");
 	sl_config_free(&cfg);
 }
 
@@ -384,11 +384,11 @@ static void test_registry_sources(void **state)
 
 	(void)state;
 	parse_ok(TOP("'registry':[{'file':'/a'},{'file':'/b'}]"), &cfg);
-	assert_int_equal(cfg.nsources, 2);
-	assert_string_equal(cfg.sources[0].file, "/a");
-	assert_string_equal(cfg.sources[1].file, "/b");
-	assert_true(sl_source_cfg_eq(&cfg.sources[0], &cfg.sources[0]));
-	assert_false(sl_source_cfg_eq(&cfg.sources[0], &cfg.sources[1]));
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/a");
+	assert_string_equal(cfg.namespaces[0].sources[1].file, "/b");
+	assert_true(sl_source_cfg_eq(&cfg.namespaces[0].sources[0], &cfg.namespaces[0].sources[0]));
+	assert_false(sl_source_cfg_eq(&cfg.namespaces[0].sources[0], &cfg.namespaces[0].sources[1]));
 	sl_config_free(&cfg);
 }
 
@@ -416,7 +416,7 @@ static void test_registry_paths(void **state)
 		snprintf(text, sizeof(text), TOP("'registry':{'file':'%s'}"), cases[i].file);
 		if (parse(text, cases[i].origin, &cfg, &err))
 			fail_msg("%s + %s: %s", cases[i].origin, cases[i].file, err.msg);
-		assert_string_equal(cfg.sources[0].file, cases[i].want);
+		assert_string_equal(cfg.namespaces[0].sources[0].file, cases[i].want);
 		assert_string_equal(cfg.origin, cases[i].origin);
 		sl_config_free(&cfg);
 	}
@@ -435,8 +435,8 @@ static void test_dns_source(void **state)
 
 	(void)state;
 	parse_ok(DNS_SRC(""), &cfg);
-	assert_int_equal(cfg.nsources, 1);
-	d = &cfg.sources[0];
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	d = &cfg.namespaces[0].sources[0];
 	assert_int_equal(d->kind, SL_SOURCE_DNS);
 	assert_int_equal(d->nservers, 0); /* resolv.conf's */
 	assert_int_equal(d->refresh_ms, 5000);
@@ -448,7 +448,7 @@ static void test_dns_source(void **state)
 	parse_ok(DNS_SRC("'servers':['10.0.0.2','[fd00::2]:53','10.0.0.3:5353','fd00::3',"
 			 "'[fd00::4]'],'refreshSeconds':10,'timeoutSeconds':0.5,'respectTtl':true"),
 		 &cfg);
-	d = &cfg.sources[0];
+	d = &cfg.namespaces[0].sources[0];
 	assert_int_equal(d->nservers, 5);
 	assert_addr(&d->servers[0].addr, "10.0.0.2");
 	assert_int_equal(d->servers[0].port, 53);
@@ -467,7 +467,7 @@ static void test_dns_source(void **state)
 
 	/* A default timeout yields to a shorter refresh. */
 	parse_ok(DNS_SRC("'refreshSeconds':1"), &cfg);
-	assert_int_equal(cfg.sources[0].timeout_ms, 1000);
+	assert_int_equal(cfg.namespaces[0].sources[0].timeout_ms, 1000);
 	sl_config_free(&cfg);
 }
 
@@ -478,15 +478,15 @@ static void test_dns_beside_file(void **state)
 
 	(void)state;
 	parse_ok(TOP("'registry':[{'file':'/a'},{'dns':{'servers':['10.0.0.2']}}]"), &cfg);
-	assert_int_equal(cfg.nsources, 2);
-	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
-	assert_int_equal(cfg.sources[1].kind, SL_SOURCE_DNS);
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_int_equal(cfg.namespaces[0].sources[1].kind, SL_SOURCE_DNS);
 	sl_config_free(&cfg);
 	parse_ok(TOP("'registry':{'dns':{},'file':'/a'}"), &cfg);
-	assert_int_equal(cfg.nsources, 2);
-	assert_int_equal(cfg.sources[0].kind, SL_SOURCE_FILE);
-	assert_string_equal(cfg.sources[0].file, "/a");
-	assert_int_equal(cfg.sources[1].kind, SL_SOURCE_DNS);
+	assert_int_equal(cfg.namespaces[0].nsources, 2);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_FILE);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/a");
+	assert_int_equal(cfg.namespaces[0].sources[1].kind, SL_SOURCE_DNS);
 	sl_config_free(&cfg);
 }
 
@@ -511,12 +511,12 @@ static void test_dns_source_eq(void **state)
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(variants); i++) {
 		parse_ok(variants[i], &a);
-		assert_int_equal(sl_source_cfg_copy(&copy, &a.sources[0]), 0);
-		assert_true(sl_source_cfg_eq(&copy, &a.sources[0]));
+		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
+		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
 		sl_source_cfg_release(&copy);
 		for (k = 0; k < ARRAY_SIZE(variants); k++) {
 			parse_ok(variants[k], &b);
-			if (sl_source_cfg_eq(&a.sources[0], &b.sources[0]) != (i == k))
+			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
 				fail_msg("%s vs %s", variants[i], variants[k]);
 			sl_config_free(&b);
 		}
@@ -531,18 +531,18 @@ static void test_service_dns(void **state)
 
 	(void)state;
 	parse_ok(SVCS("{'discoveryName':'orders'}"), &cfg);
-	svc = &cfg.services[0];
+	svc = &cfg.namespaces[0].services[0];
 	assert_string_equal(svc->dns.name, "orders.ns");
 	assert_int_equal(svc->dns.type, SL_DNS_SRV);
 	assert_int_equal(svc->dns.port, 0);
 	sl_config_free(&cfg);
 
 	parse_ok(SVCS("{'portName':'p','dns':{'type':'SRV'}}"), &cfg);
-	assert_string_equal(cfg.services[0].dns.name, "p.ns");
+	assert_string_equal(cfg.namespaces[0].services[0].dns.name, "p.ns");
 	sl_config_free(&cfg);
 
 	parse_ok(DNS_SVC("'dns':{'name':'Other.Example_1.com','type':'AAAA','port':8080}"), &cfg);
-	svc = &cfg.services[0];
+	svc = &cfg.namespaces[0].services[0];
 	assert_string_equal(svc->dns.name, "Other.Example_1.com");
 	assert_int_equal(svc->dns.type, SL_DNS_AAAA);
 	assert_int_equal(svc->dns.port, 8080);
@@ -550,9 +550,9 @@ static void test_service_dns(void **state)
 
 	/* A and AAAA take the service's port when the dns block has none. */
 	parse_ok(DNS_SVC("'port':9000,'dns':{'type':'A'}"), &cfg);
-	assert_int_equal(cfg.services[0].dns.type, SL_DNS_A);
-	assert_int_equal(cfg.services[0].dns.port, 0);
-	assert_int_equal(cfg.services[0].port, 9000);
+	assert_int_equal(cfg.namespaces[0].services[0].dns.type, SL_DNS_A);
+	assert_int_equal(cfg.namespaces[0].services[0].dns.port, 0);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 9000);
 	sl_config_free(&cfg);
 }
 
@@ -664,7 +664,7 @@ static void test_dns_default_name(void **state)
 	snprintf(text, sizeof(text), "{'namespace':'ns','registry':{'file':'/a'},"
 		 "'services':[{'discoveryName':'%sx'}]}", label);
 	parse_ok(text, &cfg);
-	assert_null(cfg.services[0].dns.name);
+	assert_null(cfg.namespaces[0].services[0].dns.name);
 	sl_config_free(&cfg);
 }
 
@@ -695,8 +695,8 @@ static void test_service_defaults(void **state)
 	(void)state;
 	parse_ok(SVCS("{'portName':'a'},{'portName':'b','protocol':'udp','clientAliases':[{'port':1}]}"),
 		 &cfg);
-	assert_service_defaults(&cfg.services[0]);
-	assert_service_defaults(&cfg.services[1]);
+	assert_service_defaults(&cfg.namespaces[0].services[0]);
+	assert_service_defaults(&cfg.namespaces[0].services[1]);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_AUTO);
 	sl_config_free(&cfg);
 }
@@ -720,7 +720,7 @@ static void test_service_new_fields(void **state)
 		 &cfg);
 	assert_int_equal(cfg.sockterm, SL_SOCKTERM_DIAG);
 	assert_int_equal(cfg.limits.affinities, 1000);
-	svc = &cfg.services[0];
+	svc = &cfg.namespaces[0].services[0];
 	assert_int_equal(svc->lb_policy, SLUICE_LB_LEAST_REQUEST);
 	assert_int_equal(svc->affinity_timeout_s, 600);
 	assert_int_equal(svc->panic_percent, 0);
@@ -757,16 +757,16 @@ static void test_lb_policy_and_affinity(void **state)
 		      "{'portName':'c','lbPolicy':'least_request','sessionAffinity':{'timeoutSeconds':86400}},"
 		      "{'portName':'d','panicThresholdPercent':100,'terminateTcp':false}"),
 		 &cfg);
-	assert_int_equal(cfg.services[0].lb_policy, SLUICE_LB_RANDOM);
-	assert_int_equal(cfg.services[0].affinity_timeout_s, 10800);
-	assert_int_equal(cfg.services[1].lb_policy, SLUICE_LB_ROUND_ROBIN);
-	assert_int_equal(cfg.services[1].affinity_timeout_s, 1);
-	assert_int_equal(cfg.services[2].lb_policy, SLUICE_LB_LEAST_REQUEST);
-	assert_int_equal(cfg.services[2].affinity_timeout_s, 86400);
-	assert_int_equal(cfg.services[3].lb_policy, SLUICE_LB_RANDOM);
-	assert_int_equal(cfg.services[3].affinity_timeout_s, 0);
-	assert_int_equal(cfg.services[3].panic_percent, 100);
-	assert_false(cfg.services[3].terminate_tcp);
+	assert_int_equal(cfg.namespaces[0].services[0].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.namespaces[0].services[0].affinity_timeout_s, 10800);
+	assert_int_equal(cfg.namespaces[0].services[1].lb_policy, SLUICE_LB_ROUND_ROBIN);
+	assert_int_equal(cfg.namespaces[0].services[1].affinity_timeout_s, 1);
+	assert_int_equal(cfg.namespaces[0].services[2].lb_policy, SLUICE_LB_LEAST_REQUEST);
+	assert_int_equal(cfg.namespaces[0].services[2].affinity_timeout_s, 86400);
+	assert_int_equal(cfg.namespaces[0].services[3].lb_policy, SLUICE_LB_RANDOM);
+	assert_int_equal(cfg.namespaces[0].services[3].affinity_timeout_s, 0);
+	assert_int_equal(cfg.namespaces[0].services[3].panic_percent, 100);
+	assert_false(cfg.namespaces[0].services[3].terminate_tcp);
 	sl_config_free(&cfg);
 }
 
@@ -780,7 +780,7 @@ static void test_health_defaults(void **state)
 		      "{'portName':'b','healthCheck':{'protocol':'http'}},"
 		      "{'portName':'c','healthCheck':{'protocol':'tcp','port':1}}"),
 		 &cfg);
-	hc = &cfg.services[0].health;
+	hc = &cfg.namespaces[0].services[0].health;
 	assert_true(hc->enabled);
 	assert_int_equal(hc->proto, SL_HC_TCP);
 	assert_null(hc->path);
@@ -791,7 +791,7 @@ static void test_health_defaults(void **state)
 	assert_int_equal(hc->healthy_threshold, 2);
 	assert_null(hc->expect);
 	assert_int_equal(hc->nexpect, 0);
-	hc = &cfg.services[1].health;
+	hc = &cfg.namespaces[0].services[1].health;
 	assert_true(hc->enabled);
 	assert_int_equal(hc->proto, SL_HC_HTTP);
 	assert_string_equal(hc->path, "/");
@@ -800,11 +800,11 @@ static void test_health_defaults(void **state)
 	assert_int_equal(hc->nexpect, 1);
 	assert_int_equal(hc->expect[0].lo, 200);
 	assert_int_equal(hc->expect[0].hi, 399);
-	hc = &cfg.services[2].health;
+	hc = &cfg.namespaces[0].services[2].health;
 	assert_int_equal(hc->proto, SL_HC_TCP);
 	assert_int_equal(hc->port, 1);
 	/* health checks leave outlier detection on */
-	assert_true(cfg.services[0].outlier.enabled);
+	assert_true(cfg.namespaces[0].services[0].outlier.enabled);
 	sl_config_free(&cfg);
 }
 
@@ -834,10 +834,10 @@ static void test_health_seconds(void **state)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{%s}}"), cases[i].hc);
 		parse_ok(text, &cfg);
-		if (cfg.services[0].health.interval_ms != cases[i].interval_ms ||
-		    cfg.services[0].health.timeout_ms != cases[i].timeout_ms)
+		if (cfg.namespaces[0].services[0].health.interval_ms != cases[i].interval_ms ||
+		    cfg.namespaces[0].services[0].health.timeout_ms != cases[i].timeout_ms)
 			fail_msg("%s: got %u/%u ms, want %u/%u", cases[i].hc,
-				 cfg.services[0].health.interval_ms, cfg.services[0].health.timeout_ms,
+				 cfg.namespaces[0].services[0].health.interval_ms, cfg.namespaces[0].services[0].health.timeout_ms,
 				 cases[i].interval_ms, cases[i].timeout_ms);
 		sl_config_free(&cfg);
 	}
@@ -868,7 +868,7 @@ static void test_expect_status(void **state)
 			 SVCS("{'portName':'a','healthCheck':{'protocol':'http','expectStatus':%s}}"),
 			 cases[i].expect);
 		parse_ok(text, &cfg);
-		hc = &cfg.services[0].health;
+		hc = &cfg.namespaces[0].services[0].health;
 		if (hc->nexpect != cases[i].n)
 			fail_msg("%s: %zu ranges, want %zu", cases[i].expect, hc->nexpect, cases[i].n);
 		for (j = 0; j < cases[i].n; j++)
@@ -894,7 +894,7 @@ static void test_health_path_length(void **state)
 	snprintf(text, sizeof(text), SVCS("{'portName':'a','healthCheck':{'protocol':'http','path':'%s'}}"),
 		 path);
 	parse_ok(text, &cfg);
-	assert_int_equal(strlen(cfg.services[0].health.path), 1024);
+	assert_int_equal(strlen(cfg.namespaces[0].services[0].health.path), 1024);
 	sl_config_free(&cfg);
 	path[1024] = 'p';
 	path[1025] = '\0';
@@ -933,7 +933,7 @@ static void test_outlier_forms(void **state)
 		snprintf(text, sizeof(text), SVCS("{'portName':'a','outlierDetection':%s}"),
 			 cases[i].od);
 		parse_ok(text, &cfg);
-		od = &cfg.services[0].outlier;
+		od = &cfg.namespaces[0].services[0].outlier;
 		if (od->enabled != cases[i].enabled || od->consecutive_failures != cases[i].failures ||
 		    od->base_ejection_ms != cases[i].base_ms || od->max_ejection_ms != cases[i].max_ms ||
 		    od->max_ejection_percent != cases[i].percent)
@@ -1272,7 +1272,7 @@ static void test_top_level_errors(void **state)
 		  { ORIGIN ": cgroups[1]: must be an absolute path", "got \"sys/fs/cgroup/x\"" } },
 		{ "cgroups empty path", TOP("'cgroups':['']"), { ORIGIN ": cgroups[0]: must be an absolute path" } },
 		{ "cgroups number", TOP("'cgroups':['/a','/b',7]"),
-		  { ORIGIN ": cgroups[2]: must be an absolute path, got 7" } },
+		  { ORIGIN ": cgroups[2]: must be an absolute path or {\"path\": PATH, \"namespace\": NS}, got 7" } },
 		{ "bpffs relative", TOP("'bpffs':'sys/fs/bpf'"),
 		  { ORIGIN ": bpffs: must be an absolute path", "got \"sys/fs/bpf\"" } },
 		{ "hostsFile relative", TOP("'hostsFile':'hosts'"), { ORIGIN ": hostsFile: must be an absolute path" } },
@@ -1348,6 +1348,95 @@ static void test_attach_rules(void **state)
 	sl_config_free(&cfg);
 }
 
+/* "namespaces": entries in the shape of the top level, taking its ranges and registry when
+ * they give none; names and hosts files unique; no namespace of the top level's own beside. */
+static void test_namespaces(void **state)
+{
+#define TWO(a, b) "{'vipCidr':'127.254.0.0/16','registry':{'file':'/r'},'namespaces':[" a "," b "]}"
+#define NSX(name, ...) "{'namespace':'" name "','services':[{'discoveryName':'db'," \
+		       "'clientAliases':[{'port':5432}]}]" __VA_ARGS__ "}"
+	static const struct bad_case cases[] = {
+		{ "namespaces not array", "{'namespaces':{}}",
+		  { ORIGIN ": namespaces: must be a non-empty array of namespaces" } },
+		{ "namespaces empty", "{'namespaces':[]}",
+		  { ORIGIN ": namespaces: must be a non-empty array of namespaces" } },
+		{ "entry without name", "{'namespaces':[{'services':[]}]}",
+		  { ORIGIN ": namespaces[0].namespace: required" } },
+		{ "entry without services", "{'namespaces':[{'namespace':'a'}]}",
+		  { ORIGIN ": namespaces[0].services: required" } },
+		{ "entry unknown key", "{'namespaces':[{'namespace':'a','services':[],'bpffs':'/x'}]}",
+		  { ORIGIN ": namespaces[0].bpffs: unknown field" } },
+		{ "same name twice", TWO(NSX("a"), NSX("a")),
+		  { ORIGIN ": namespaces[1].namespace: a is already the name of namespaces[0]" } },
+		{ "same hosts file", TWO(NSX("a", ",'hostsFile':'/h'"), NSX("b", ",'hostsFile':'/h'")),
+		  { ORIGIN ": namespaces[1].hostsFile: /h is already the hosts file of namespaces[0]" } },
+		{ "top namespace beside", "{'namespace':'x','namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": namespace: is one namespace's: with \"namespaces\", give it in each entry" } },
+		{ "top services beside", "{'services':[],'namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": services: is one namespace's" } },
+		{ "entry alias twice", "{'namespaces':[" NSX("a") ",{'namespace':'b','services':["
+		  "{'discoveryName':'x','clientAliases':[{'dnsName':'d','port':1}]},"
+		  "{'discoveryName':'y','clientAliases':[{'dnsName':'d','port':1}]}]}]}",
+		  { ORIGIN ": namespaces[1].services[1].clientAliases[0]: dnsName \"d\" port 1",
+		    "already an alias of namespaces[1].services[0].clientAliases[0]" } },
+		{ "entry vip outside its range", "{'namespaces':[{'namespace':'a','vipCidr':"
+		  "'127.1.0.0/24','services':[{'discoveryName':'x','vip':'127.255.0.5',"
+		  "'clientAliases':[{'port':1}]}]}]}",
+		  { ORIGIN ": namespaces[0].services[0].vip: 127.255.0.5 is outside vipCidr 127.1.0.0/24" } },
+		{ "attach unknown namespace", "{'attach':[{'preset':'ecs','namespace':'c'}],"
+		  "'namespaces':[" NSX("a") "," NSX("b") "]}",
+		  { ORIGIN ": attach[0].namespace: is not a namespace of this config (it has a, b)",
+		    "got \"c\"" } },
+		{ "cgroup unknown namespace", "{'cgroups':['/x',{'path':'/y','namespace':'c'}],"
+		  "'namespaces':[" NSX("a") "]}",
+		  { ORIGIN ": cgroups[1].namespace: is not a namespace of this config (it has a)" } },
+		{ "cgroup object without path", "{'cgroups':[{'namespace':'a'}],'namespaces':["
+		  NSX("a") "]}", { ORIGIN ": cgroups[0].path: required" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	assert_int_equal(parse(TWO(NSX("a"), NSX("b", ",'vipCidr':'127.253.0.0/16',"
+				   "'registry':{'file':'/rb'},'hostsFile':'/hb','enabled':false")),
+			       ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nnamespaces, 2);
+	assert_string_equal(cfg.namespaces[0].namespace, "a");
+	assert_true(cfg.namespaces[0].enabled);
+	assert_string_equal(cfg.namespaces[0].hosts_file, "/run/sluice/a/hosts");
+	assert_int_equal(cfg.namespaces[0].nsources, 1); /* the top level's */
+	assert_string_equal(cfg.namespaces[0].sources[0].file, "/r");
+	assert_int_equal(cfg.namespaces[0].vip_cidr4.prefix, 16);
+	assert_int_equal(sl_cidr_contains(&cfg.namespaces[0].vip_cidr4,
+					  &cfg.namespaces[0].vip_cidr4.base), true);
+	assert_string_equal(cfg.namespaces[1].hosts_file, "/hb");
+	assert_string_equal(cfg.namespaces[1].sources[0].file, "/rb");
+	assert_false(cfg.namespaces[1].enabled);
+	assert_ptr_equal(sl_config_namespace(&cfg, "b"), &cfg.namespaces[1]);
+	assert_ptr_equal(sl_config_namespace(&cfg, NULL), &cfg.namespaces[0]);
+	assert_null(sl_config_namespace(&cfg, "c"));
+	{
+		char a[SL_ADDR_STRLEN + 8], b[SL_ADDR_STRLEN + 8];
+
+		assert_string_equal(sl_cidr_format(&cfg.namespaces[0].vip_cidr4, a, sizeof(a)),
+				    "127.254.0.0/16");
+		assert_string_equal(sl_cidr_format(&cfg.namespaces[1].vip_cidr4, b, sizeof(b)),
+				    "127.253.0.0/16");
+	}
+	sl_config_free(&cfg);
+	/* One namespace, written out: as a file of the top level's shape, with its hosts file. */
+	assert_int_equal(parse("{'namespaces':[" NSX("only") "],'cgroups':[{'path':'/c',"
+			       "'namespace':'only'},'/d']}", ORIGIN, &cfg, &err), 0);
+	assert_int_equal(cfg.nnamespaces, 1);
+	assert_string_equal(cfg.cgroups[0].namespace, "only");
+	assert_null(cfg.cgroups[1].namespace);
+	assert_string_equal(cfg.cgroups[1].path, "/d");
+	sl_config_free(&cfg);
+#undef TWO
+#undef NSX
+}
+
 static void test_unknown_fields(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1379,7 +1468,8 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, statusFile, limits, socketTermination, metrics, services, "
+		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
+		  "statusFile, limits, socketTermination, metrics, services, namespaces, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
@@ -1441,7 +1531,7 @@ static void test_vip_range_safety(void **state)
 		assert_string_equal(err.msg, bad[i].want);
 	}
 	parse_ok(TOP("'vipCidr':'127.100.0.0/16'"), &cfg);
-	assert_false(cfg.allow_routable_vips);
+	assert_false(cfg.namespaces[0].allow_routable_vips);
 	sl_config_free(&cfg);
 	parse_ok(TOP("'vipCidr':'10.9.0.0/16','allowRoutableVips':true"), &cfg);
 	sl_config_free(&cfg);
@@ -1484,15 +1574,15 @@ static void test_health_status_and_port(void **state)
 
 	(void)state;
 	parse_ok(SVCS("{'portName':'a'}"), &cfg);
-	assert_false(cfg.services[0].health_or_else_all);
-	assert_int_equal(cfg.services[0].port, 0);
+	assert_false(cfg.namespaces[0].services[0].health_or_else_all);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 0);
 	sl_config_free(&cfg);
 	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY_OR_ELSE_ALL','port':8080}"), &cfg);
-	assert_true(cfg.services[0].health_or_else_all);
-	assert_int_equal(cfg.services[0].port, 8080);
+	assert_true(cfg.namespaces[0].services[0].health_or_else_all);
+	assert_int_equal(cfg.namespaces[0].services[0].port, 8080);
 	sl_config_free(&cfg);
 	parse_ok(SVCS("{'portName':'a','healthStatus':'HEALTHY'}"), &cfg);
-	assert_false(cfg.services[0].health_or_else_all);
+	assert_false(cfg.namespaces[0].services[0].health_or_else_all);
 	sl_config_free(&cfg);
 	assert_int_equal(parse(SVCS("{'portName':'a','healthStatus':'ALL'}"), ORIGIN, &cfg, &err),
 			 -EINVAL);
@@ -1755,7 +1845,7 @@ static void test_load(void **state)
 		fail_msg("%s: %s", path, err.msg);
 	assert_string_equal(cfg.origin, path);
 	snprintf(want, sizeof(want), "%s/instances.json", tmpdir);
-	assert_string_equal(cfg.sources[0].file, want);
+	assert_string_equal(cfg.namespaces[0].sources[0].file, want);
 	sl_config_free(&cfg);
 
 	/* errors in the file name the file, with the line for a syntax error */
@@ -1819,23 +1909,23 @@ static void test_config_free(void **state)
 	sl_config_free(&cfg);
 
 	/* partly filled: arrays with empty slots */
-	cfg.nservices = 2;
-	cfg.services = calloc(2, sizeof(*cfg.services));
-	assert_non_null(cfg.services);
-	cfg.services[0].name = strdup("x");
-	cfg.services[0].naliases = 3;
-	cfg.services[0].aliases = calloc(3, sizeof(*cfg.services[0].aliases));
-	assert_non_null(cfg.services[0].aliases);
-	cfg.services[0].aliases[0].dns_name = strdup("y");
+	cfg.top.nservices = 2;
+	cfg.top.services = calloc(2, sizeof(*cfg.top.services));
+	assert_non_null(cfg.top.services);
+	cfg.top.services[0].name = strdup("x");
+	cfg.top.services[0].naliases = 3;
+	cfg.top.services[0].aliases = calloc(3, sizeof(*cfg.top.services[0].aliases));
+	assert_non_null(cfg.top.services[0].aliases);
+	cfg.top.services[0].aliases[0].dns_name = strdup("y");
 	cfg.ncgroups = 2;
 	cfg.cgroups = calloc(2, sizeof(*cfg.cgroups));
 	assert_non_null(cfg.cgroups);
-	cfg.cgroups[0] = strdup("/a");
-	cfg.namespace = strdup("ns");
-	cfg.services[1].health.path = strdup("/h");
-	cfg.services[1].health.nexpect = 1;
-	cfg.services[1].health.expect = calloc(1, sizeof(*cfg.services[1].health.expect));
-	assert_non_null(cfg.services[1].health.expect);
+	cfg.cgroups[0].path = strdup("/a");
+	cfg.top.namespace = strdup("ns");
+	cfg.top.services[1].health.path = strdup("/h");
+	cfg.top.services[1].health.nexpect = 1;
+	cfg.top.services[1].health.expect = calloc(1, sizeof(*cfg.top.services[1].health.expect));
+	assert_non_null(cfg.top.services[1].health.expect);
 	sl_config_free(&cfg);
 	assert_true(is_zeroed(&cfg));
 }
@@ -1891,6 +1981,7 @@ int main(void)
 		cmocka_unit_test(test_load_unreadable),
 		cmocka_unit_test(test_config_free),
 		cmocka_unit_test(test_attach_rules),
+		cmocka_unit_test(test_namespaces),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

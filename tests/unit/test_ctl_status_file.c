@@ -77,7 +77,7 @@ static void good_file(void **state)
 	assert_null(st.registry.problem);
 	assert_null(st.registry.pending);
 	assert_int_equal(st.registry.instances, 12);
-	assert_int_equal(st.registry.bad_files, 0);
+	assert_int_equal(st.registry.failing_parts, 0);
 	assert_int_equal(st.registry.nunmatched, 2);
 	assert_string_equal(st.registry.unmatched[0].service, "x");
 	assert_string_equal(st.registry.unmatched[0].ns, "y");
@@ -115,7 +115,7 @@ static void every_degraded_item(void **state)
 			    "held: the registry cannot be read whole, the adopted maps serve|"
 			    "reload: sluice.json: namespace: required|"
 			    "registry /x: does not exist|"
-			    "registry /x: 2 bad files|"
+			    "registry /x: 2 failing parts|"
 			    "registry /new: a reload's, not read yet|"
 			    "cgroup /y: not attached");
 	ctl_status_free(&st);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* test_dns_msg.c: unit tests of the DNS answer reader (dns_msg.c) on messages built here: SRV with
- * additional addresses, CNAMEs, NXDOMAIN/NODATA/SERVFAIL/TC, and malformed ones refused. */
+/* test_dns_msg.c: unit tests of the DNS answer reader (dns_msg.c) on messages built here, byte by
+ * byte and with ldns's writer: SRV with additional addresses, CNAMEs, NXDOMAIN/NODATA/SERVFAIL/TC,
+ * records passed over, and malformed ones refused (the checks made on top of ldns among them). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <ldns/ldns.h>
 #include "inputs/dns_msg.h"
 
 /* A message under construction. */
@@ -83,6 +85,15 @@ static void rr_head(struct wire *w, uint16_t type, uint32_t ttl, uint16_t rdlen)
 	put16(w, 1);
 	put32(w, ttl);
 	put16(w, rdlen);
+}
+
+/* A response to web.ns, type qtype, whose one answer is a record at web.ns of type and rdlen,
+ * its rdata still to put. */
+static void one_rr(struct wire *w, uint16_t qtype, uint16_t type, uint16_t rdlen)
+{
+	start(w, RESPONSE, 1, 0, 0, "web.ns", qtype);
+	put_name(w, "web.ns");
+	rr_head(w, type, 1, rdlen);
 }
 
 static void rr_a(struct wire *w, const char *name, uint32_t ttl, const char *ip)
@@ -380,32 +391,24 @@ static void test_malformed(void **state)
 	put32(&w, 1);
 	refused(&w, "a NUL inside a label");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_A, 1, 3);
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 3);
 	put8(&w, 1);
 	put8(&w, 2);
 	put8(&w, 3);
 	refused(&w, "an A record of 3 bytes");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_AAAA);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_AAAA, 1, 4);
+	one_rr(&w, SL_DNS_T_AAAA, SL_DNS_T_AAAA, 4);
 	put32(&w, 1);
 	refused(&w, "an AAAA record of 4 bytes");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_SRV, 1, 6 + 3); /* the target runs past its rdata */
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6 + 3); /* the target runs past its rdata */
 	put16(&w, 1);
 	put16(&w, 1);
 	put16(&w, 80);
 	put_name(&w, "t1.web.ns");
 	refused(&w, "an SRV target past its rdata");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_SRV, 1, 6 + 1 + 2); /* two bytes after the target */
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6 + 1 + 2); /* two bytes after the target */
 	put16(&w, 1);
 	put16(&w, 1);
 	put16(&w, 80);
@@ -413,15 +416,203 @@ static void test_malformed(void **state)
 	put16(&w, 0);
 	refused(&w, "bytes after an SRV target");
 
-	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
-	put_name(&w, "web.ns");
-	rr_head(&w, SL_DNS_T_A, 1, 200); /* rdata past the end */
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 200); /* rdata past the end */
 	put32(&w, 1);
 	refused(&w, "rdata past the end");
 
 	start(&w, RESPONSE, 2, 0, 0, "web.ns", SL_DNS_T_A); /* says 2, holds 1 */
 	rr_a(&w, "web.ns", 1, "10.0.0.1");
 	refused(&w, "fewer records than counted");
+}
+
+/* A message ldns writes (its names compressed), from records in zone-file text: qr, the first
+ * record the question, then one section after another, "--" between them (answer, authority,
+ * additional). */
+static void ldns_built(struct wire *w, uint8_t rcode, const char *const *lines)
+{
+	ldns_pkt_section sec = LDNS_SECTION_ANSWER;
+	ldns_pkt *pkt = ldns_pkt_new();
+	uint8_t *wire = NULL;
+	ldns_rr *rr;
+	size_t size;
+
+	assert_non_null(pkt);
+	ldns_pkt_set_id(pkt, 0x4321);
+	ldns_pkt_set_qr(pkt, true);
+	ldns_pkt_set_rcode(pkt, rcode);
+	assert_int_equal(ldns_rr_new_question_frm_str(&rr, *lines++, NULL, NULL), LDNS_STATUS_OK);
+	assert_true(ldns_pkt_push_rr(pkt, LDNS_SECTION_QUESTION, rr));
+	for (; *lines; lines++) {
+		if (!strcmp(*lines, "--")) {
+			sec = sec == LDNS_SECTION_ANSWER ? LDNS_SECTION_AUTHORITY :
+							  LDNS_SECTION_ADDITIONAL;
+			continue;
+		}
+		assert_int_equal(ldns_rr_new_frm_str(&rr, *lines, 0, NULL, NULL), LDNS_STATUS_OK);
+		assert_true(ldns_pkt_push_rr(pkt, sec, rr));
+	}
+	assert_int_equal(ldns_pkt2wire(&wire, pkt, &size), LDNS_STATUS_OK);
+	assert_true(size <= sizeof(w->b));
+	memcpy(w->b, wire, size);
+	w->n = size;
+	free(wire);
+	ldns_pkt_free(pkt);
+}
+
+/* What ldns writes reads back: compressed names, every kept type, an SOA whose RNAME has a dot
+ * in its first label (a mailbox's; no name of ours, so not refused), other types and classes
+ * passed over. */
+static void test_ldns_written(void **state)
+{
+	static const char *const srv[] = {
+		"orders.prod.local. IN SRV",
+		"orders.prod.local. 20 IN SRV 1 7 8080 t1.orders.prod.local.",
+		"orders.prod.local. 15 IN SRV 2 3 8081 t2.orders.prod.local.",
+		"orders.prod.local. 5 IN TXT \"passed over\"",
+		"--",
+		"--",
+		"t1.orders.prod.local. 20 IN A 10.0.0.1",
+		"t2.orders.prod.local. 20 IN AAAA fd00::2",
+		"t2.orders.prod.local. 20 CH A 10.9.9.9",
+		NULL,
+	};
+	static const char *const nx[] = {
+		"gone.prod.local. IN SRV",
+		"--",
+		"prod.local. 300 IN SOA ns.prod.local. john\\.doe.prod.local. 1 60 60 600 45",
+		NULL,
+	};
+	const struct sl_dns_rr *rr;
+	struct sl_dns_msg m;
+	const char *why;
+	struct wire w;
+	size_t i = 0;
+
+	(void)state;
+	ldns_built(&w, LDNS_RCODE_NOERROR, srv);
+	assert_non_null(memchr(w.b + 12, 0xc0, w.n - 12)); /* compressed */
+	assert_int_equal(sl_dns_msg_parse(w.b, w.n, &m), 0);
+	assert_int_equal(m.id, 0x4321);
+	assert_string_equal(m.qname, "orders.prod.local");
+	assert_int_equal(m.qtype, SL_DNS_T_SRV);
+	assert_int_equal(m.nrr, 4);
+	assert_int_equal(sl_dns_msg_verdict(&m, &why), SL_DNS_RECORDS);
+	assert_int_equal(sl_dns_msg_min_ttl(&m), 15);
+	rr = sl_dns_msg_next(&m, &i, SL_DNS_T_SRV, "orders.prod.local");
+	assert_non_null(rr);
+	assert_int_equal(rr->priority, 1);
+	assert_int_equal(rr->weight, 7);
+	assert_int_equal(rr->port, 8080);
+	assert_string_equal(rr->target, "t1.orders.prod.local");
+	rr = sl_dns_msg_next(&m, &i, SL_DNS_T_SRV, "orders.prod.local");
+	assert_non_null(rr);
+	assert_string_equal(rr->target, "t2.orders.prod.local");
+	assert_string_equal(m.rr[2].name, "t1.orders.prod.local");
+	addr_is(&m.rr[2].addr, "10.0.0.1");
+	assert_int_equal(m.rr[3].section, SL_DNS_ADDITIONAL);
+	addr_is(&m.rr[3].addr, "fd00::2");
+	sl_dns_msg_free(&m);
+
+	ldns_built(&w, LDNS_RCODE_NXDOMAIN, nx);
+	assert_int_equal(sl_dns_msg_parse(w.b, w.n, &m), 0);
+	assert_int_equal(sl_dns_msg_verdict(&m, &why), SL_DNS_NONE);
+	assert_string_equal(why, "NXDOMAIN");
+	assert_int_equal(m.negative_ttl, 45);
+	sl_dns_msg_free(&m);
+}
+
+/* A record of a type passed over is passed over whole, even with bytes ldns does not read (an
+ * MX with two after its exchange): the next is read from where its RDLENGTH says. */
+static void test_passed_over(void **state)
+{
+	struct sl_dns_msg m;
+	struct wire w;
+	const char *why;
+
+	(void)state;
+	start(&w, RESPONSE, 2, 0, 0, "web.ns", SL_DNS_T_A);
+	put_name(&w, "web.ns");
+	rr_head(&w, 15 /* MX */, 1, (uint16_t)(2 + name_len("mx.ns") + 2));
+	put16(&w, 10);
+	put_name(&w, "mx.ns");
+	put16(&w, 0xc0ff); /* would be a pointer past the end, if read as the next record */
+	rr_a(&w, "web.ns", 9, "10.0.0.7");
+	assert_int_equal(sl_dns_msg_parse(w.b, w.n, &m), 0);
+	assert_int_equal(m.nrr, 1);
+	assert_int_equal(sl_dns_msg_verdict(&m, &why), SL_DNS_RECORDS);
+	addr_is(&m.rr[0].addr, "10.0.0.7");
+	sl_dns_msg_free(&m);
+}
+
+/* The checks dns_msg.c makes on top of ldns: a record's fields must fill its RDLENGTH (ldns
+ * reads a name past it, leaves bytes after it, and reads a record cut short as one with fewer
+ * fields), and names hold printable ASCII without dots or backslashes in a label (ldns takes
+ * any byte). */
+static void test_beyond_ldns(void **state)
+{
+	static const uint8_t bad_bytes[] = { '\\', ' ', 0x7f, 0xc3 };
+	struct wire w;
+	size_t i;
+
+	(void)state;
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_A, 0);
+	refused(&w, "an A record of 0 bytes");
+
+	one_rr(&w, SL_DNS_T_SRV, SL_DNS_T_SRV, 6); /* no target */
+	put16(&w, 1);
+	put16(&w, 1);
+	put16(&w, 80);
+	refused(&w, "an SRV record without its target");
+
+	one_rr(&w, SL_DNS_T_A, SL_DNS_T_CNAME, 0);
+	refused(&w, "a CNAME without its name");
+
+	start(&w, RESPONSE, 0, 1, 0, "web.ns", SL_DNS_T_A);
+	put_name(&w, "ns");
+	rr_head(&w, SL_DNS_T_SOA, 1, (uint16_t)(name_len("ns") + name_len("admin") + 8));
+	put_name(&w, "ns");
+	put_name(&w, "admin");
+	put32(&w, 1);
+	put32(&w, 60);
+	refused(&w, "an SOA without its MINIMUM");
+
+	start(&w, RESPONSE, 0, 1, 0, "web.ns", SL_DNS_T_A);
+	rr_soa(&w, "ns", 30, 5);
+	w.b[w.n - 21 - name_len("ns") - name_len("admin")]++; /* RDLENGTH's low byte */
+	put8(&w, 0);
+	refused(&w, "a byte after an SOA's MINIMUM");
+
+	/* An MX whose exchange runs past its rdata into what reads, from its RDLENGTH's end, as
+	 * an A record at the root: refused, not read as that. */
+	start(&w, RESPONSE, 2, 0, 0, "", SL_DNS_T_A);
+	put_name(&w, "");
+	rr_head(&w, 15 /* MX */, 1, 2 + 1);
+	put16(&w, 10);
+	put8(&w, 1);           /* the exchange: a label of one byte, */
+	put8(&w, 0);           /* that byte past the rdata (or there: the root owner), */
+	rr_head(&w, SL_DNS_T_A, 9, 4); /* then the root label (or there: the A record's type) */
+	put32(&w, 0x0a000007);
+	refused(&w, "a passed-over record's name past its rdata");
+
+	for (i = 0; i < sizeof(bad_bytes); i++) {
+		char what[40];
+
+		start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_A);
+		put8(&w, 3);
+		put8(&w, 'a');
+		put8(&w, bad_bytes[i]);
+		put8(&w, 'b');
+		put8(&w, 0);
+		rr_head(&w, SL_DNS_T_A, 1, 4);
+		put32(&w, 1);
+		snprintf(what, sizeof(what), "a byte 0x%02x inside a label", bad_bytes[i]);
+		refused(&w, what);
+	}
+	start(&w, RESPONSE, 1, 0, 0, "we\\b.ns", SL_DNS_T_A);
+	refused(&w, "a backslash in the question's name");
+	start(&w, RESPONSE, 1, 0, 0, "web.ns", SL_DNS_T_SRV);
+	rr_srv(&w, "web.ns", 1, 1, 1, 80, "t\x01.web.ns");
+	refused(&w, "a control byte in an SRV target");
 }
 
 /* A name of more than 253 characters is refused; one of 253 is read. */
@@ -454,6 +645,9 @@ int main(void)
 		cmocka_unit_test(test_ttl_top_bit),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_name_bounds),
+		cmocka_unit_test(test_ldns_written),
+		cmocka_unit_test(test_passed_over),
+		cmocka_unit_test(test_beyond_ldns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 /* Reverse the order of the config's services and of the instances. */
 static void reverse_inputs(struct world *w)
 {
-	size_t i, n = w->cfg.nservices;
+	size_t i, n = w->ns.nservices;
 
 	for (i = 0; i < n / 2; i++) {
 		struct sl_service_cfg s = w->svc[i];
@@ -244,7 +244,7 @@ static void test_vip_requests(void **state)
 	a->has_vip4 = true;
 	a->vip4 = fixed;
 
-	assert_int_equal(sl_vip_requests(&w.cfg, false, &req, &n), 0);
+	assert_int_equal(sl_vip_requests(&w.ns, false, &req, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(req[0].name, "zeta");
 	assert_false(req[0].fixed);
@@ -255,7 +255,7 @@ static void test_vip_requests(void **state)
 	assert_false(req[2].fixed);
 	free(req);
 
-	assert_int_equal(sl_vip_requests(&w.cfg, true, &req, &n), 0);
+	assert_int_equal(sl_vip_requests(&w.ns, true, &req, &n), 0);
 	assert_int_equal(n, 1); /* no vipCidr6: only the fixed vip6 */
 	assert_string_equal(req[0].name, "mid");
 	assert_true(req[0].fixed);
@@ -777,7 +777,7 @@ static void test_disabled(void **state)
 	fill_two_services(&w);
 	build(&w, NULL, &m1);
 	assert_int_equal(m1.nservices, 2);
-	w.cfg.enabled = false;
+	w.ns.enabled = false;
 	build(&w, &m1, &m2);
 	assert_int_equal(m2.nservices, 0);
 	assert_int_equal(m2.nfrontends, 0);
@@ -832,13 +832,111 @@ static void test_namespace_ids(void **state)
 
 	build(&w, &m1, &m2);
 	assert_int_equal(m2.namespaces[0].id, m1.namespaces[0].id);
-	w.cfg.namespace = "renamed";
+	w.ns.namespace = "renamed";
 	build(&w, &m2, &m3);
 	assert_int_equal(m3.nnamespaces, 1);
 	assert_string_equal(m3.namespaces[0].value.name, "renamed");
 	assert_int_not_equal(m3.namespaces[0].id, m2.namespaces[0].id);
 	for (i = 0; i < m3.nfrontends; i++)
 		assert_int_equal(m3.frontends[i].key.ns_id, m3.namespaces[0].id);
+	sl_model_free(&m1);
+	sl_model_free(&m2);
+	sl_model_free(&m3);
+}
+
+/* Two namespaces, each with a service db whose alias db:5432 has the same VIP: two
+ * frontends that differ by namespace, one VIP port counting both, each leading to its own
+ * service's backends; ids kept across a rebuild; a namespace that goes takes its own. */
+static void test_two_namespaces(void **state)
+{
+	struct world wa, wb;
+	struct sl_ns_cfg nss[2];
+	struct sl_config cfg;
+	struct sl_instances insts[2];
+	struct sl_vip_table v4[2], v6[2];
+	struct sl_model empty = {}, m1, m2, m3;
+	struct sl_build_input in;
+	struct sl_err err = { "" };
+	const struct sl_service_model *da, *db;
+	size_t i;
+
+	(void)state;
+	world_init(&wa);
+	world_init(&wb);
+	wa.ns.namespace = "a";
+	wb.ns.namespace = "b";
+	add_service(&wa, "db", SL_PROTO_TCP);
+	add_alias(&wa, "db", "db", 5432);
+	add_vip(&wa, "db", "127.255.0.5");
+	add_inst(&wa, "ia", "db", "10.0.0.1", NULL, 5432, SL_HEALTH_HEALTHY, 1)->namespace = NULL;
+	add_service(&wb, "db", SL_PROTO_TCP);
+	add_alias(&wb, "db", "db", 5432);
+	add_vip(&wb, "db", "127.255.0.5");
+	add_inst(&wb, "ib", "db", "10.0.9.9", NULL, 5432, SL_HEALTH_HEALTHY, 1)->namespace = "b";
+	add_inst(&wb, "ix", "db", "10.0.9.8", NULL, 5432, SL_HEALTH_HEALTHY, 1)->namespace = "a";
+	nss[0] = wa.ns;
+	nss[1] = wb.ns;
+	cfg = wa.cfg;
+	cfg.namespaces = nss;
+	cfg.nnamespaces = 2;
+	insts[0] = wa.insts;
+	insts[1] = wb.insts;
+	v4[0] = wa.vip4;
+	v4[1] = wb.vip4;
+	v6[0] = wa.vip6;
+	v6[1] = wb.vip6;
+	in = (struct sl_build_input){ .cfg = &cfg, .instances = insts, .vip4 = v4, .vip6 = v6,
+				      .current = &empty };
+	assert_int_equal(sl_model_build(&in, &wa.sids, &wa.bids, &m1, &err), 0);
+	assert_int_equal(m1.nnamespaces, 2);
+	assert_int_equal(m1.nservices, 2);
+	assert_int_equal(m1.nfrontends, 2);
+	assert_int_equal(m1.nvip_ports, 1);
+	assert_int_equal(m1.vip_ports[0].value.namespaces, 2);
+	da = sl_model_find_service_name(&m1, sl_model_find_namespace_name(&m1, "a")->id, "db");
+	db = sl_model_find_service_name(&m1, sl_model_find_namespace_name(&m1, "b")->id, "db");
+	assert_non_null(da);
+	assert_non_null(db);
+	assert_int_not_equal(da->id, db->id);
+	assert_int_equal(da->nbackends, 1);
+	assert_true(sl_addr_eq(&da->backends[0].addr, &wa.inst[0].addr4));
+	/* b's registry's instance of namespace a is not b's */
+	assert_int_equal(db->nbackends, 1);
+	assert_true(sl_addr_eq(&db->backends[0].addr, &wb.inst[0].addr4));
+	for (i = 0; i < m1.nfrontends; i++) {
+		const struct sl_service_model *s =
+			sl_model_find_service(&m1, m1.frontends[i].value.service_id);
+
+		assert_int_equal(s->ns_id, m1.frontends[i].key.ns_id);
+	}
+	assert_int_not_equal(m1.frontends[0].key.ns_id, m1.frontends[1].key.ns_id);
+	assert_memory_equal(m1.frontends[0].key.addr, m1.frontends[1].key.addr,
+			    sizeof(m1.frontends[0].key.addr));
+
+	/* Rebuilt: every id kept. */
+	in.current = &m1;
+	assert_int_equal(sl_model_build(&in, &wa.sids, &wa.bids, &m2, &err), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(m2.namespaces[i].id, m1.namespaces[i].id);
+		assert_int_equal(m2.services[i].id, m1.services[i].id);
+		assert_int_equal(m2.services[i].ns_id, m1.services[i].ns_id);
+	}
+	/* Namespace a goes: b keeps its ids, the VIP port counts one. */
+	cfg.namespaces = &nss[1];
+	cfg.nnamespaces = 1;
+	in.instances = &insts[1];
+	in.vip4 = &v4[1];
+	in.vip6 = &v6[1];
+	in.current = &m2;
+	assert_int_equal(sl_model_build(&in, &wa.sids, &wa.bids, &m3, &err), 0);
+	assert_int_equal(m3.nnamespaces, 1);
+	assert_string_equal(m3.namespaces[0].value.name, "b");
+	assert_int_equal(m3.namespaces[0].id, sl_model_find_namespace_name(&m2, "b")->id);
+	assert_int_equal(m3.nservices, 1);
+	assert_int_equal(m3.services[0].id,
+			 sl_model_find_service_name(&m2, m3.namespaces[0].id, "db")->id);
+	assert_int_equal(m3.nvip_ports, 1);
+	assert_int_equal(m3.vip_ports[0].value.namespaces, 1);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
 	sl_model_free(&m3);
@@ -1189,6 +1287,19 @@ static void test_health_or_else_all(void **state)
 	assert_int_equal(must_backend(s, "u1", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
 	sl_model_free(&m1);
 	sl_model_free(&m2);
+
+	/* An UNHEALTHY one of weight 0 stays out (it had made the whole build fail: a slot
+	 * table takes no weight 0; tests/fuzz/regressions/registry/unhealthy-weight-0.json). */
+	world_init(&w);
+	add_service(&w, "api", SL_PROTO_TCP)->health_or_else_all = true;
+	add_inst(&w, "u1", "api", "10.0.0.1", NULL, 80, SL_HEALTH_UNHEALTHY, 0);
+	add_inst(&w, "u2", "api", "10.0.0.2", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
+	build(&w, NULL, &m1);
+	s = svc_of(&m1, "api");
+	assert_int_equal(sl_service_nserving(s), 1);
+	assert_int_equal(must_backend(s, "u1", SLUICE_FAM_V4)->state, SLUICE_BACKEND_UNHEALTHY);
+	assert_int_equal(must_backend(s, "u2", SLUICE_FAM_V4)->state, SLUICE_BACKEND_SERVING);
+	sl_model_free(&m1);
 }
 
 /* A backend that left while ejected and comes back under a new id starts ejected; others
@@ -1326,6 +1437,7 @@ int main(void)
 		cmocka_unit_test(test_freed_id_not_reused_at_once),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_namespace_ids),
+		cmocka_unit_test(test_two_namespaces),
 		cmocka_unit_test(test_id_exhaustion),
 		cmocka_unit_test(test_frontend_limit),
 		cmocka_unit_test(test_too_many_serving),

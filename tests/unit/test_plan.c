@@ -68,6 +68,7 @@ static struct sluice_service service_value(const struct sl_service_model *s)
 	memcpy(v.name, s->name, sizeof(v.name));
 	v.nbackends = s->nbackends;
 	v.nserving = sl_service_nserving(s);
+	v.ns_id = s->ns_id;
 	return v;
 }
 
@@ -595,7 +596,7 @@ static void test_remove_service(void **state)
 	web = svc_of(&m1, "web");
 	remove_service(&w, "web");
 	build(&w, &m1, &m2);
-	assert_null(sl_model_find_service_name(&m2, "web"));
+	assert_null(sl_model_find_service_name(&m2, 0, "web"));
 
 	plan(&m1, &m2, &p);
 	assert_counts(&p, (struct counts){ .fd = 4, .sd = 1, .bd = 2 }, "remove web");
@@ -872,7 +873,7 @@ static void ch_no_vip6(struct world *w)
 
 static void ch_disable(struct world *w)
 {
-	w->cfg.enabled = false;
+	w->ns.enabled = false;
 }
 
 static void ch_api_down(struct world *w)

@@ -22,6 +22,10 @@
 	"{\"InstanceId\":\"" id "\",\"ServiceName\":\"" svc "\",\"Attributes\":{"          \
 	"\"AWS_INSTANCE_IPV4\":\"" ip "\",\"AWS_INSTANCE_PORT\":\"" port "\"}}"
 #define DOC(...) "{\"Instances\":[" __VA_ARGS__ "]}"
+/* An instance of svc at port 80 whose "InstanceId" key is written "\u0049nstanceId". */
+#define ESCAPED(id, ip)                                                                   \
+	"{\"\\u0049nstanceId\":\"" id "\",\"ServiceName\":\"svc\",\"Attributes\":{"          \
+	"\"AWS_INSTANCE_IPV4\":\"" ip "\",\"AWS_INSTANCE_PORT\":\"80\"}}"
 
 struct fixture {
 	char dir[64];
@@ -461,8 +465,9 @@ static void test_fifo_and_dir_replacing_files(void **state)
 	free(c);
 }
 
-/* What the files may hold in all is bounded; a file past it fails before it is parsed, and
- * the first files, in name order, keep their place. */
+/* What the files may hold in all is bounded; a file past it fails before it is parsed (or once
+ * parsed, when its InstanceId keys are spelt with escapes), and the first files, in name order,
+ * keep their place. */
 static void test_limits(void **state)
 {
 	static const char two[] = DOC(INST("svc", "a1", "10.0.0.1", "81") ","
@@ -485,6 +490,34 @@ static void test_limits(void **state)
 	assert_true(refresh_ok(src));
 	assert_string_equal(listing(src), "svc/a1:81,svc/a2:82");
 	assert_int_equal(sl_registry_file_bad_files(src), 1);
+	sl_registry_file_close(src);
+	remove_file(fx->dir, "b.json");
+
+	/* InstanceId keys spelt with escapes, which the count before parsing misses: counted
+	 * once parsed, and refused all the same. */
+	write_file(fx->dir, "a.json", DOC(ESCAPED("a1", "10.0.0.1") "," ESCAPED("a2", "10.0.0.2") ","
+					  ESCAPED("a3", "10.0.0.3") "," ESCAPED("a4", "10.0.0.4")));
+	src = open_ok(fx->dir);
+	sl_registry_file_set_limits(src, 1 << 20, 3);
+	assert_false(refresh_ok(src)); /* nothing before, nothing now */
+	assert_string_equal(listing(src), "");
+	assert_int_equal(sl_registry_file_bad_files(src), 1);
+	sl_registry_file_close(src);
+
+	/* Files kept unchanged past the limit (a file before them grew) leave no room for a new
+	 * one: the limit does not wrap around. */
+	write_file(fx->dir, "a.json", DOC(INST("svc", "a1", "10.0.0.1", "81")));
+	write_file(fx->dir, "b.json", DOC(INST("svc", "b1", "10.0.0.3", "83") ","
+					  INST("svc", "b2", "10.0.0.4", "84")));
+	src = open_ok(fx->dir);
+	sl_registry_file_set_limits(src, 1 << 20, 3);
+	assert_true(refresh_ok(src));
+	replace_file(fx->dir, "a.json", two);
+	write_file(fx->dir, "c.json", DOC(INST("svc", "c1", "10.0.0.5", "85")));
+	assert_true(refresh_ok(src));
+	/* b.json is kept as it was (read again or not, as its mtime allows); c.json is refused */
+	assert_string_equal(listing(src), "svc/a1:81,svc/a2:82,svc/b1:83,svc/b2:84");
+	assert_true(sl_registry_file_bad_files(src) >= 1);
 	sl_registry_file_close(src);
 }
 

@@ -42,10 +42,10 @@ static void put(const char *name, const char *text)
 	free(p);
 }
 
-static struct sl_config config(const char *a, const char *b)
+static struct sl_ns_cfg config(const char *a, const char *b)
 {
 	static struct sl_source_cfg src[2];
-	struct sl_config cfg = { .origin = "t.json", .limits.backends = 64 };
+	struct sl_ns_cfg cfg = { .namespace = "ns" };
 	char *pa = a ? path(a) : NULL, *pb = b ? path(b) : NULL;
 
 	free(src[0].file);
@@ -92,7 +92,7 @@ static bool settle(struct sl_sources *ss)
 
 static void test_merge_and_watch(void **state)
 {
-	struct sl_config cfg;
+	struct sl_ns_cfg cfg;
 	struct sl_sources ss;
 	struct sl_err err;
 
@@ -115,7 +115,7 @@ static void test_merge_and_watch(void **state)
 
 static void test_reload(void **state)
 {
-	struct sl_config cfg;
+	struct sl_ns_cfg cfg;
 	struct sl_sources ss;
 	struct sl_err err;
 	unsigned gen;

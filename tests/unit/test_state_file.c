@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* test_state_file.c: unit tests of the state file: round trip, its JSON form, a missing file,
- * malformed files named by file and field, atomic replacement and write errors. */
+ * malformed files named by file and field, the text parsed alone, atomic replacement and write
+ * errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -34,16 +35,28 @@ static void mk_table(struct sl_vip_table *t, const char *const *names, const cha
 	t->n = n;
 }
 
-/* The sample state: two IPv4 VIPs, one IPv6. */
+/* A state of one namespace, name, with no VIPs yet: st->ns[0]. */
+static struct sl_state_ns *mk_ns(struct sl_state *st, const char *name)
+{
+	st->ns = calloc(1, sizeof(*st->ns));
+	assert_non_null(st->ns);
+	st->nns = 1;
+	st->ns[0].namespace = strdup(name);
+	assert_non_null(st->ns[0].namespace);
+	return &st->ns[0];
+}
+
+/* The sample state: namespace prod, two IPv4 VIPs, one IPv6. */
 static void mk_state(struct sl_state *st)
 {
 	const char *n4[] = { "users", "orders.prod" };
 	const char *a4[] = { "127.255.0.9", "127.255.200.1" };
 	const char *n6[] = { "users" };
 	const char *a6[] = { "fd00:5::9" };
+	struct sl_state_ns *ns = mk_ns(st, "prod");
 
-	mk_table(&st->vip4, n4, a4, 2);
-	mk_table(&st->vip6, n6, a6, 1);
+	mk_table(&ns->vip4, n4, a4, 2);
+	mk_table(&ns->vip6, n6, a6, 1);
 }
 
 static void assert_same_table(const struct sl_vip_table *got, const struct sl_vip_table *want)
@@ -139,10 +152,46 @@ static void test_round_trip(void **state)
 	ret = sl_state_load(path, &got, &err);
 	if (ret)
 		fail_msg("load: %d: %s", ret, err.msg);
-	assert_same_table(&got.vip4, &st.vip4);
-	assert_same_table(&got.vip6, &st.vip6);
+	assert_int_equal(got.nns, 1);
+	assert_non_null(sl_state_find(&got, "prod"));
+	assert_null(sl_state_find(&got, "other"));
+	assert_same_table(&sl_state_find(&got, "prod")->vip4, &st.ns[0].vip4);
+	assert_same_table(&sl_state_find(&got, "prod")->vip6, &st.ns[0].vip6);
+	assert_int_equal(got.vip4.n + got.vip6.n, 0);
 	sl_state_free(&got);
 	sl_state_free(&st);
+	free(path);
+}
+
+/* A version 1 file (one namespace's tables at the top) is read; the first namespace of a
+ * config takes them, another gets none, a namespace of its own keeps its own. */
+static void test_version1(void **state)
+{
+	char *path = path_in(state, "state.json");
+	struct sl_ns_cfg nss[2] = { { .namespace = "first" }, { .namespace = "second" } };
+	struct sl_config cfg = { .namespaces = nss, .nnamespaces = 2 };
+	struct sl_vip_table v4[2], v6[2];
+	struct sl_err err = { "" };
+	struct sl_state got;
+
+	put_file(path, "{\"version\": 1, \"vip4\": {\"a\": \"127.255.0.1\"}, "
+		       "\"vip6\": {\"a\": \"fd00::1\"}}");
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	assert_int_equal(got.nns, 0);
+	assert_int_equal(got.vip4.n, 1);
+	sl_state_views(&got, &cfg, v4, v6);
+	assert_int_equal(v4[0].n, 1);
+	assert_int_equal(v6[0].n, 1);
+	assert_int_equal(v4[1].n + v6[1].n, 0);
+	sl_state_free(&got);
+	put_file(path, "{\"version\": 2, \"namespaces\": {\"second\": {\"vip4\": "
+		       "{\"b\": \"127.255.0.2\"}}}}");
+	assert_int_equal(sl_state_load(path, &got, &err), 0);
+	sl_state_views(&got, &cfg, v4, v6);
+	assert_int_equal(v4[0].n, 0); /* a version 2 file: the first has what it names */
+	assert_int_equal(v4[1].n, 1);
+	assert_string_equal(v4[1].v[0].name, "b");
+	sl_state_free(&got);
 	free(path);
 }
 
@@ -158,10 +207,11 @@ static void test_file_format(void **state)
 	assert_int_equal(sl_state_save(path, &st, &err), 0);
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	assert_non_null(root);
-	assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
-	v4 = json_object_get(root, "vip4");
-	v6 = json_object_get(root, "vip6");
-	assert_int_equal(json_object_size(root), 3);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 2);
+	assert_int_equal(json_object_size(root), 2);
+	assert_int_equal(json_object_size(json_object_get(root, "namespaces")), 1);
+	v4 = json_object_get(json_object_get(json_object_get(root, "namespaces"), "prod"), "vip4");
+	v6 = json_object_get(json_object_get(json_object_get(root, "namespaces"), "prod"), "vip6");
 	assert_int_equal(json_object_size(v4), 2);
 	assert_string_equal(json_string_value(json_object_get(v4, "users")), "127.255.0.9");
 	assert_string_equal(json_string_value(json_object_get(v4, "orders.prod")),
@@ -198,7 +248,7 @@ static void test_empty_round_trip(void **state)
 static void test_missing_file(void **state)
 {
 	char *path = path_in(state, "nowhere/state.json");
-	struct sl_state got = { { (void *)1, 4 }, { (void *)1, 4 } };
+	struct sl_state got = { .vip4 = { (void *)1, 4 }, .vip6 = { (void *)1, 4 } };
 	struct sl_err err = { "untouched" };
 
 	assert_int_equal(sl_state_load(path, &got, &err), 0);
@@ -227,6 +277,8 @@ static void check_malformed(void **state, const char *text, const char *want, bo
 	assert_int_equal(got.vip4.n, 0);
 	assert_null(got.vip6.v);
 	assert_int_equal(got.vip6.n, 0);
+	assert_null(got.ns);
+	assert_int_equal(got.nns, 0);
 	free(full);
 	free(path);
 }
@@ -238,10 +290,17 @@ static void test_malformed(void **state)
 	check_malformed(state, "", ":1:0: ", true);
 	check_malformed(state, "[1, 2]", ": the document must be a JSON object, got an array", false);
 	check_malformed(state, "{\"vip4\": {}}", ": version: required", false);
-	check_malformed(state, "{\"version\": 2}",
-			": version: must be 1, the only version known, got 2", false);
+	check_malformed(state, "{\"version\": 3}",
+			": version: must be 1 or 2, the versions known, got 3", false);
 	check_malformed(state, "{\"version\": \"1\"}",
-			": version: must be 1, the only version known, got \"1\"", false);
+			": version: must be 1 or 2, the versions known, got \"1\"", false);
+	check_malformed(state, "{\"version\": 2, \"namespaces\": []}",
+			": namespaces: must be an object, got []", false);
+	check_malformed(state, "{\"version\": 2, \"namespaces\": {\"\": {}}}",
+			": namespaces[\"\"]: a namespace name must not be empty", false);
+	check_malformed(state, "{\"version\": 2, \"namespaces\": {\"p\": {\"vip4\": "
+			"{\"a\": \"fd00::1\"}}}}",
+			": namespaces.p.vip4.a: must be an IPv4 address, got \"fd00::1\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"fd00::1\"}}",
 			": vip4.orders: must be an IPv4 address, got \"fd00::1\"", false);
 	check_malformed(state, "{\"version\": 1, \"vip4\": {\"orders\": \"127.255.0.300\"}}",
@@ -265,6 +324,42 @@ static void test_malformed(void **state)
 			"{\"version\": 1,"
 			" \"vip4\": {\"a\": \"127.255.0.1\", \"a\": \"127.255.0.2\"}}",
 			":1:", true);
+}
+
+/* The text parsed as the file would be: the tables, a NUL byte or a bad field refused with
+ * the origin named, nothing of the text quoted, and the state left empty. */
+static void test_parse_text(void **state)
+{
+	static const char good[] = "{\"version\": 1, \"vip4\": {\"users\": \"127.255.0.9\"},"
+				   " \"vip6\": {\"users\": \"fd00:5::9\"}}";
+	static const char nul[] = "{\"version\": 1}\0 trailing";
+	static const char garbage[] = "{\"version\": 1, \"vip4\": {\"a\": \"secret\"}} x";
+	static const char bad[] = "{\"version\": 1, \"vip4\": {\"a\": \"127.0.0.1\", \"b\": 1}}";
+	struct sl_state got = { .ns = (void *)1, .nns = 4, .vip4 = { (void *)1, 4 },
+				.vip6 = { (void *)1, 4 } };
+	struct sl_err err = { "" };
+
+	(void)state;
+	assert_int_equal(sl_state_parse(good, strlen(good), "(text)", &got, &err), 0);
+	assert_int_equal(got.vip4.n, 1);
+	assert_string_equal(got.vip4.v[0].name, "users");
+	assert_int_equal(got.vip6.n, 1);
+	assert_non_null(vip_of(&got.vip6, "users"));
+	sl_state_free(&got);
+
+	assert_int_equal(sl_state_parse(nul, sizeof(nul) - 1, "(text)", &got, &err), -EINVAL);
+	assert_string_equal(err.msg, "(text): byte 14: a NUL byte, not JSON text");
+	assert_int_equal(sl_state_parse(garbage, strlen(garbage), "(text)", &got, &err), -EINVAL);
+	assert_int_equal(strncmp(err.msg, "(text):1:", 9), 0);
+	assert_null(strstr(err.msg, "secret"));
+	assert_int_equal(sl_state_parse(bad, strlen(bad), "(text)", &got, &err), -EINVAL);
+	assert_string_equal(err.msg, "(text): vip4.b: must be a string, got 1");
+	assert_null(got.vip4.v);
+	assert_int_equal(got.vip4.n, 0);
+	assert_null(got.vip6.v);
+	assert_int_equal(got.vip6.n, 0);
+	assert_null(got.ns);
+	assert_int_equal(got.nns, 0);
 }
 
 static void test_unreadable(void **state)
@@ -304,7 +399,7 @@ static void test_atomic_replace(void **state)
 	 * and so is what it points at; the save leaves no temporary file behind. */
 	put_file(victim, "root:x:0:0");
 	assert_int_equal(symlink(victim, tmp), 0);
-	mk_table(&st2.vip4, n4, a4, 1);
+	mk_table(&mk_ns(&st2, "prod")->vip4, n4, a4, 1);
 	assert_int_equal(sl_state_save(path, &st2, &err), 0);
 	assert_int_equal(unlink(tmp), 0);
 	assert_int_equal(unlink(victim), 0);
@@ -314,8 +409,8 @@ static void test_atomic_replace(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_not_equal(sb.st_ino, ino);
 	assert_int_equal(sl_state_load(path, &got, &err), 0);
-	assert_same_table(&got.vip4, &st2.vip4);
-	assert_int_equal(got.vip6.n, 0);
+	assert_same_table(&got.ns[0].vip4, &st2.ns[0].vip4);
+	assert_int_equal(got.ns[0].vip6.n, 0);
 	sl_state_free(&got);
 	sl_state_free(&st);
 	sl_state_free(&st2);
@@ -340,9 +435,9 @@ static void test_save_errors(void **state)
 	assert_non_null(strstr(err.msg, strerror(ENOTDIR)));
 
 	/* A table of the wrong family is refused, and nothing written. */
-	st.vip6.v[0].vip = st.vip4.v[0].vip;
+	st.ns[0].vip6.v[0].vip = st.ns[0].vip4.v[0].vip;
 	assert_int_equal(sl_state_save(good, &st, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, ": vip6.users: must be an IPv6 address"));
+	assert_non_null(strstr(err.msg, ": namespaces.prod.vip6.users: must be an IPv6 address"));
 	assert_int_equal(strncmp(err.msg, good, strlen(good)), 0);
 	list_dir((char *)*state, names, sizeof(names));
 	assert_string_equal(names, "plain");
@@ -350,9 +445,10 @@ static void test_save_errors(void **state)
 
 	/* An empty name is named by its place, as reading names it. */
 	mk_state(&st);
-	st.vip4.v[0].name[0] = '\0';
+	st.ns[0].vip4.v[0].name[0] = '\0';
 	assert_int_equal(sl_state_save(good, &st, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, ": vip4[\"\"]: an alias name must not be empty"));
+	assert_non_null(strstr(err.msg, ": namespaces.prod.vip4[\"\"]: an alias name must not be "
+				    "empty"));
 	sl_state_free(&st);
 
 	/* The rename fails (a directory is in the way): the temporary file is removed. */
@@ -372,11 +468,13 @@ static void test_save_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_version1, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_format, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_empty_round_trip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_malformed, setup_dir, teardown_dir),
+		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomic_replace, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup_dir, teardown_dir),

@@ -26,7 +26,7 @@ static void test_unmatched(void **state)
 	add_inst(&w, "d", "apii", "10.0.0.4", NULL, 80, SL_HEALTH_HEALTHY, 1);
 	add_inst(&w, "e", "apii", "10.0.0.5", NULL, 80, SL_HEALTH_UNHEALTHY, 1);
 	add_inst(&w, "f", "zz", "10.0.0.6", NULL, 80, SL_HEALTH_HEALTHY, 1)->namespace = NULL;
-	assert_int_equal(sl_unmatched_find(&w.cfg, &w.insts, &v, &n), 0);
+	assert_int_equal(sl_unmatched_find(&w.ns, &w.insts, &v, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0].service, "api");
 	assert_string_equal(v[0].namespace, "other");
@@ -38,8 +38,8 @@ static void test_unmatched(void **state)
 	assert_null(v[2].namespace);
 	free(v);
 
-	w.cfg.enabled = false;
-	assert_int_equal(sl_unmatched_find(&w.cfg, &w.insts, &v, &n), 0);
+	w.cfg.namespaces[0].enabled = false;
+	assert_int_equal(sl_unmatched_find(&w.ns, &w.insts, &v, &n), 0);
 	assert_int_equal(n, 0);
 	assert_null(v);
 }

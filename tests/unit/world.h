@@ -13,6 +13,7 @@
  * be changed between two builds. */
 struct world {
 	struct sl_config cfg;
+	struct sl_ns_cfg ns; /* cfg's one namespace */
 	struct sl_service_cfg svc[MAX_SVC];
 	struct sl_alias_cfg alias[MAX_SVC][MAX_ALIAS];
 	struct sl_instance inst[MAX_INST];
@@ -34,13 +35,15 @@ static __attribute__((unused)) void world_init(struct world *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg.origin = "test.json";
-	w->cfg.namespace = "ns";
-	w->cfg.enabled = true;
+	w->cfg.namespaces = &w->ns;
+	w->cfg.nnamespaces = 1;
+	w->ns.namespace = "ns";
+	w->ns.enabled = true;
 	w->cfg.limits.services = 64;
 	w->cfg.limits.backends = 64;
 	w->cfg.limits.frontends = 64;
 	w->cfg.limits.sockets = 64;
-	w->cfg.services = w->svc;
+	w->ns.services = w->svc;
 	w->insts.v = w->inst;
 	w->vip4.v = w->v4;
 	w->vip6.v = w->v6;
@@ -52,13 +55,13 @@ static __attribute__((unused)) struct sl_service_cfg *add_service(struct world *
 {
 	struct sl_service_cfg *s;
 
-	assert_true(w->cfg.nservices < MAX_SVC);
-	s = &w->svc[w->cfg.nservices];
+	assert_true(w->ns.nservices < MAX_SVC);
+	s = &w->svc[w->ns.nservices];
 	memset(s, 0, sizeof(*s));
 	s->name = (char *)name;
 	s->protocols = protocols;
-	s->aliases = w->alias[w->cfg.nservices];
-	w->cfg.nservices++;
+	s->aliases = w->alias[w->ns.nservices];
+	w->ns.nservices++;
 	return s;
 }
 
@@ -66,7 +69,7 @@ static __attribute__((unused)) struct sl_service_cfg *find_service_cfg(struct wo
 {
 	size_t i;
 
-	for (i = 0; i < w->cfg.nservices; i++)
+	for (i = 0; i < w->ns.nservices; i++)
 		if (!strcmp(w->svc[i].name, name))
 			return &w->svc[i];
 	fail_msg("no service %s in the config", name);
@@ -77,10 +80,10 @@ static __attribute__((unused)) void remove_service(struct world *w, const char *
 {
 	size_t i = find_service_cfg(w, name) - w->svc, k;
 
-	memmove(&w->svc[i], &w->svc[i + 1], (w->cfg.nservices - i - 1) * sizeof(w->svc[0]));
-	memmove(&w->alias[i], &w->alias[i + 1], (w->cfg.nservices - i - 1) * sizeof(w->alias[0]));
-	w->cfg.nservices--;
-	for (k = 0; k < w->cfg.nservices; k++)
+	memmove(&w->svc[i], &w->svc[i + 1], (w->ns.nservices - i - 1) * sizeof(w->svc[0]));
+	memmove(&w->alias[i], &w->alias[i + 1], (w->ns.nservices - i - 1) * sizeof(w->alias[0]));
+	w->ns.nservices--;
+	for (k = 0; k < w->ns.nservices; k++)
 		w->svc[k].aliases = w->alias[k];
 }
 
@@ -182,7 +185,7 @@ static __attribute__((unused)) void build(struct world *w, const struct sl_model
 
 static __attribute__((unused)) const struct sl_service_model *svc_of(const struct sl_model *m, const char *name)
 {
-	const struct sl_service_model *s = sl_model_find_service_name(m, name);
+	const struct sl_service_model *s = sl_model_find_service_name(m, 0, name);
 
 	if (!s)
 		fail_msg("no service %s in the model", name);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* state_file.c: the state file {"version": 1, "vip4": {name: addr}, "vip6": {name: addr}},
- * read with every field checked, written to PATH.tmp and renamed over PATH. */
+/* state_file.c: the state file {"version": 2, "namespaces": {NS: {"vip4": {name: addr},
+ * "vip6": {...}}}} (version 1's top-level vip4 and vip6 read too), read with every field
+ * checked, written to PATH.tmp and renamed over PATH. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -13,16 +14,19 @@
 #include "lib/json.h"
 #include "files/state_file.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2     /* written */
+#define STATE_VERSION_OLD 1 /* read: one namespace's tables at the top */
 
-/* "version": the one this code writes. */
+/* "version": 1 or 2. */
 static int parse_version(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
 			 void *base)
 {
 	(void)row;
 	(void)base;
-	if (!json_is_integer(v) || json_integer_value(v) != STATE_VERSION)
-		return sl_json_fail_got(j, v, "must be %d, the only version known", STATE_VERSION);
+	if (!json_is_integer(v) || (json_integer_value(v) != STATE_VERSION &&
+				    json_integer_value(v) != STATE_VERSION_OLD))
+		return sl_json_fail_got(j, v, "must be %d or %d, the versions known",
+					STATE_VERSION_OLD, STATE_VERSION);
 	return 0;
 }
 
@@ -81,30 +85,98 @@ static int parse_vip6(struct sl_json *j, const struct sl_json_row *row, const js
 	return parse_table(j, v, false, sl_json_field(base, row));
 }
 
+static const struct sl_json_row ns_state_rows[] = {
+	{ "vip4", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state_ns, vip4), .parse = parse_vip4 },
+	{ "vip6", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state_ns, vip6), .parse = parse_vip6 },
+	{ 0 },
+};
+
+static const struct sl_json_row ns_state_obj = {
+	.type = SL_JSON_OBJECT, .rows = ns_state_rows, .open = true,
+};
+
+/* "namespaces": {NAME: {"vip4", "vip6"}}. */
+static int parse_namespaces(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			    void *base)
+{
+	struct sl_state *st = base;
+	const char *name;
+	size_t saved;
+	json_t *val;
+	int ret;
+
+	(void)row;
+	if (!json_is_object(v))
+		return sl_json_fail_got(j, v, "must be an object");
+	if (!json_object_size(v))
+		return 0;
+	st->ns = calloc(json_object_size(v), sizeof(*st->ns));
+	if (!st->ns)
+		return sl_json_oom(j);
+	json_object_foreach((json_t *)v, name, val) {
+		struct sl_state_ns *n = &st->ns[st->nns++];
+
+		saved = sl_json_push_key(j, name);
+		ret = !*name ? sl_json_fail(j, "a namespace name must not be empty") :
+		      sl_json_set_str(j, &n->namespace, name) ?:
+		      sl_json_object(j, &ns_state_obj, val, n);
+		sl_json_pop(j, saved);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* A table left out is empty; other keys pass. */
 static const struct sl_json_row state_rows[] = {
 	{ "version", SL_JSON_CUSTOM, .required = true, .parse = parse_version },
 	{ "vip4", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state, vip4), .parse = parse_vip4 },
 	{ "vip6", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_state, vip6), .parse = parse_vip6 },
+	{ "namespaces", SL_JSON_CUSTOM, .parse = parse_namespaces },
 	{ 0 },
 };
+
+void sl_state_views(const struct sl_state *st, const struct sl_config *cfg,
+		    struct sl_vip_table *v4, struct sl_vip_table *v6)
+{
+	static const struct sl_vip_table none;
+
+	for (size_t i = 0; i < cfg->nnamespaces; i++) {
+		const struct sl_state_ns *n = sl_state_find(st, cfg->namespaces[i].namespace);
+		bool old = !i && !st->nns; /* a version 1 file: the first namespace's */
+
+		v4[i] = n ? n->vip4 : old ? st->vip4 : none;
+		v6[i] = n ? n->vip6 : old ? st->vip6 : none;
+	}
+}
+
+const struct sl_state_ns *sl_state_find(const struct sl_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nns; i++)
+		if (!strcmp(st->ns[i].namespace, name))
+			return &st->ns[i];
+	return NULL;
+}
 
 static const struct sl_json_row state_doc = {
 	.type = SL_JSON_OBJECT, .rows = state_rows, .open = true,
 };
 
-static int parse_state(const char *path, const char *text, size_t len, struct sl_state *out,
-		       struct sl_err *err)
+int sl_state_parse(const char *text, size_t len, const char *origin, struct sl_state *out,
+		   struct sl_err *err)
 {
-	struct sl_json j = { .origin = path, .err = err, .quiet = true };
+	struct sl_json j = { .origin = origin, .err = err, .quiet = true };
 	json_t *root;
 	int ret;
 
+	memset(out, 0, sizeof(*out));
 	ret = sl_json_load(&j, text, len, &root);
 	if (ret)
 		return ret;
 	ret = sl_json_object(&j, &state_doc, root, out);
 	json_decref(root);
+	if (ret)
+		sl_state_free(out);
 	return ret;
 }
 
@@ -123,9 +195,7 @@ int sl_state_load(const char *path, struct sl_state *out, struct sl_err *err)
 			   ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
 	}
-	ret = parse_state(path, text, len, out, err);
-	if (ret)
-		sl_state_free(out);
+	ret = sl_state_parse(text, len, path, out, err);
 	free(text);
 	return ret;
 }
@@ -172,26 +242,49 @@ static int table_json(struct sl_json *j, const char *key, bool v4, const struct 
 	return ret;
 }
 
+/* One namespace's tables as {"vip4": {...}, "vip6": {...}}. */
+static int ns_json(struct sl_json *j, const struct sl_state_ns *n, json_t **out)
+{
+	json_t *v4 = NULL, *v6 = NULL;
+	size_t saved = sl_json_push_key(j, "namespaces");
+	int ret;
+
+	sl_json_push_key(j, n->namespace);
+	ret = table_json(j, "vip4", true, &n->vip4, &v4) ?:
+	      table_json(j, "vip6", false, &n->vip6, &v6);
+	sl_json_pop(j, saved);
+	*out = NULL;
+	if (!ret) {
+		*out = json_pack("{s:o, s:o}", "vip4", v4, "vip6", v6);
+		v4 = v6 = NULL;
+		ret = *out ? 0 : -ENOMEM;
+	}
+	json_decref(v4);
+	json_decref(v6);
+	return ret;
+}
+
 /* The file's text, ending in a newline. 0, -EINVAL (err set) or -ENOMEM. */
 static int state_text(const char *path, const struct sl_state *st, char **out,
 		      struct sl_err *err)
 {
 	struct sl_json j = { .origin = path, .err = err };
-	json_t *root = NULL, *v4 = NULL, *v6 = NULL;
+	json_t *root = NULL, *nss = json_object(), *one;
 	char *text = NULL;
-	int ret;
+	size_t i;
+	int ret = nss ? 0 : -ENOMEM;
 
 	*out = NULL;
-	ret = table_json(&j, "vip4", true, &st->vip4, &v4);
-	if (ret)
-		goto out;
-	ret = table_json(&j, "vip6", false, &st->vip6, &v6);
+	for (i = 0; !ret && i < st->nns; i++) {
+		ret = ns_json(&j, &st->ns[i], &one);
+		if (!ret && json_object_set_new(nss, st->ns[i].namespace, one))
+			ret = sl_json_fail(&j, "namespaces: a namespace name must be valid UTF-8");
+	}
 	if (ret)
 		goto out;
 	ret = -ENOMEM;
-	root = json_object();
-	if (!root || json_object_set_new(root, "version", json_integer(STATE_VERSION)) ||
-	    json_object_set(root, "vip4", v4) || json_object_set(root, "vip6", v6))
+	root = json_pack("{s:i, s:O}", "version", STATE_VERSION, "namespaces", nss);
+	if (!root)
 		goto out;
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!text || asprintf(out, "%s\n", text) < 0) {
@@ -201,14 +294,10 @@ static int state_text(const char *path, const struct sl_state *st, char **out,
 	ret = 0;
 out:
 	free(text);
-	json_decref(v4);
-	json_decref(v6);
+	json_decref(nss);
 	json_decref(root);
 	return ret;
 }
-
-
-
 
 int sl_state_save(const char *path, const struct sl_state *st, struct sl_err *err)
 {
@@ -228,6 +317,13 @@ void sl_state_free(struct sl_state *st)
 {
 	if (!st)
 		return;
+	for (size_t i = 0; i < st->nns; i++) {
+		free(st->ns[i].namespace);
+		sl_vip_table_free(&st->ns[i].vip4);
+		sl_vip_table_free(&st->ns[i].vip6);
+	}
+	free(st->ns);
 	sl_vip_table_free(&st->vip4);
 	sl_vip_table_free(&st->vip6);
+	memset(st, 0, sizeof(*st));
 }

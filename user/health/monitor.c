@@ -308,24 +308,46 @@ static const struct sl_service_cfg *service_cfg(const struct sl_service_cfg **by
 	return hit ? *hit : NULL;
 }
 
+/* The config of model service s: in the config's namespace of its namespace's name, the
+ * service of its name (each namespace's services sorted by name in by_name[k]). */
+static const struct sl_service_cfg *config_of(const struct sl_config *cfg, const struct sl_model *now,
+					      const struct sl_service_cfg ***by_name,
+					      const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *nm = sl_model_find_namespace(now, s->ns_id);
+	const struct sl_ns_cfg *ns = nm ? sl_config_namespace(cfg, nm->value.name) : NULL;
+
+	if (!ns)
+		return NULL;
+	return service_cfg(by_name[ns - cfg->namespaces], ns->nservices, s->name);
+}
+
 /* Every backend of a service with a healthCheck, draining ones excepted. */
 static int set_check_targets(struct sl_monitor *m, const struct sl_model *now,
 			     const struct sl_config *cfg)
 {
-	const struct sl_service_cfg **by_name;
+	const struct sl_service_cfg ***by_name;
 	struct sl_check_target *t = NULL;
-	size_t n = 0, cap = 0, i, j;
+	size_t n = 0, cap = 0, i, j, k;
 	int ret = -ENOMEM;
 
-	by_name = calloc(cfg->nservices + 1, sizeof(*by_name));
+	by_name = calloc(cfg->nnamespaces, sizeof(*by_name));
 	if (!by_name)
 		return -ENOMEM;
-	for (i = 0; i < cfg->nservices; i++)
-		by_name[i] = &cfg->services[i];
-	qsort(by_name, cfg->nservices, sizeof(*by_name), cmp_cfg_name);
+	for (k = 0; k < cfg->nnamespaces; k++) {
+		const struct sl_ns_cfg *ns = &cfg->namespaces[k];
+
+		by_name[k] = calloc(ns->nservices + 1, sizeof(**by_name));
+		if (!by_name[k])
+			goto out;
+		for (i = 0; i < ns->nservices; i++)
+			by_name[k][i] = &ns->services[i];
+		if (ns->nservices)
+			qsort(by_name[k], ns->nservices, sizeof(**by_name), cmp_cfg_name);
+	}
 	for (i = 0; i < now->nservices; i++) {
 		const struct sl_service_model *s = &now->services[i];
-		const struct sl_service_cfg *sc = service_cfg(by_name, cfg->nservices, s->name);
+		const struct sl_service_cfg *sc = config_of(cfg, now, by_name, s);
 
 		if (!sc || !sc->health.enabled)
 			continue;
@@ -347,6 +369,8 @@ static int set_check_targets(struct sl_monitor *m, const struct sl_model *now,
 	ret = sl_checker_set(m->checker, t, n);
 out:
 	free(t);
+	for (k = 0; k < cfg->nnamespaces; k++)
+		free(by_name[k]);
 	free(by_name);
 	return ret;
 }

@@ -92,6 +92,15 @@ static const struct sl_json_enum hc_protocols[] = {
 	{ NULL, 0 },
 };
 
+/* What the rows' functions read of the document beyond their own base (j->user). */
+struct parse_ctx {
+	struct sl_config *cfg;
+	struct sl_ns_cfg *ns; /* the namespace being read: &cfg->top, or an entry */
+	char prefix[48];      /* "" or "namespaces[N].", for the document checks' messages */
+};
+
+#define CTX(j) ((struct parse_ctx *)(j)->user)
+
 /* ---- values of their own kind (sl_json_parse_fn: each fills its row's field of base) ---- */
 
 /* "vipCidr" (struct sl_cidr): IPv4, at most /VIP_CIDR4_MAX_PREFIX. */
@@ -127,7 +136,7 @@ static int parse_cidr6(struct sl_json *j, const struct sl_json_row *row, const j
 static int parse_vip4(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
 		      void *base)
 {
-	const struct sl_cidr *range = &((struct sl_config *)j->user)->vip_cidr4;
+	const struct sl_cidr *range = &CTX(j)->ns->vip_cidr4;
 	char a[SL_ADDR_STRLEN], r[SL_ADDR_STRLEN + 8];
 	struct sl_addr addr;
 
@@ -150,7 +159,7 @@ static int parse_vip4(struct sl_json *j, const struct sl_json_row *row, const js
 static int parse_vip6(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
 		      void *base)
 {
-	const struct sl_config *cfg = j->user;
+	const struct sl_ns_cfg *cfg = CTX(j)->ns;
 	const struct sl_cidr *range = &cfg->vip_cidr6;
 	char a[SL_ADDR_STRLEN], r[SL_ADDR_STRLEN + 8];
 	struct sl_addr addr;
@@ -417,12 +426,25 @@ static int check_reserved(struct sl_json *j, const char *key, const struct sl_ci
  * 127.0.0.0/8 would send it to the network instead: refused unless asked for. */
 static int check_vip_ranges(struct sl_json *j, const json_t *obj, void *base)
 {
-	const struct sl_config *cfg = base;
+	struct sl_ns_cfg *cfg = base;
+	const struct sl_ns_cfg *top = &CTX(j)->cfg->top;
 	char shown[SL_ADDR_STRLEN + 8];
 	struct sl_cidr loopback;
 	int ret;
 
 	(void)obj;
+	if (cfg != top) { /* an entry of "namespaces" takes what it does not give from the top */
+		if (!cfg->has_vip_cidr4 && top->has_vip_cidr4)
+			cfg->vip_cidr4 = top->vip_cidr4;
+		if (!cfg->has_vip_cidr6 && top->has_vip_cidr6) {
+			cfg->has_vip_cidr6 = true;
+			cfg->vip_cidr6 = top->vip_cidr6;
+		}
+		if (!cfg->has_allow_routable_vips)
+			cfg->allow_routable_vips = top->allow_routable_vips;
+		if (!cfg->has_enabled)
+			cfg->enabled = top->enabled;
+	}
 	sl_cidr_parse("127.0.0.0/8", &loopback);
 	ret = check_reserved(j, "vipCidr", &cfg->vip_cidr4);
 	if (!ret && cfg->has_vip_cidr6)
@@ -580,7 +602,7 @@ static int check_service_dns(struct sl_json *j, const json_t *obj, void *base)
 	return 0;
 }
 
-static bool has_dns_source(const struct sl_config *cfg)
+static bool has_dns_source(const struct sl_ns_cfg *cfg)
 {
 	size_t i;
 
@@ -594,8 +616,9 @@ static bool has_dns_source(const struct sl_config *cfg)
  * an error only when a DNS source is to ask it (else the name stays NULL). */
 static int complete_service_dns(struct sl_json *j, const json_t *obj, void *base)
 {
-	const struct sl_config *cfg = j->user;
+	const struct sl_ns_cfg *cfg = CTX(j)->ns, *top = &CTX(j)->cfg->top;
 	struct sl_service_cfg *svc = base;
+	bool asked = has_dns_source(cfg) || (!cfg->nsources && has_dns_source(top));
 	const char *why;
 	char *name;
 	int ret = 0;
@@ -608,7 +631,7 @@ static int complete_service_dns(struct sl_json *j, const json_t *obj, void *base
 	why = dns_name_problem(name);
 	if (!why)
 		ret = sl_json_set_str(j, &svc->dns.name, name);
-	else if (has_dns_source(cfg))
+	else if (asked)
 		ret = sl_json_fail(j, "its DNS name %s (discoveryName.namespace) %s: give "
 				   "\"dns\": {\"name\": ...}", name, why);
 	free(name);
@@ -810,7 +833,7 @@ static const struct sl_json_row registry_obj_row = {
 	.type = SL_JSON_OBJECT, .rows = registry_obj_rows, .expect = REGISTRY_EXPECT,
 };
 
-static int append_source(struct sl_json *j, struct sl_config *cfg, struct sl_source_cfg *src)
+static int append_source(struct sl_json *j, struct sl_ns_cfg *cfg, struct sl_source_cfg *src)
 {
 	struct sl_source_cfg *v = realloc(cfg->sources, (cfg->nsources + 1) * sizeof(*v));
 
@@ -824,7 +847,7 @@ static int append_source(struct sl_json *j, struct sl_config *cfg, struct sl_sou
 
 /* Append the sources obj names to cfg (taken from obj); an object that names none is an
  * error. */
-static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry_obj *obj)
+static int add_sources(struct sl_json *j, struct sl_ns_cfg *cfg, struct registry_obj *obj)
 {
 	struct sl_source_cfg file = { .kind = SL_SOURCE_FILE, .file = obj->file };
 	int ret = 0;
@@ -843,7 +866,7 @@ static int add_sources(struct sl_json *j, struct sl_config *cfg, struct registry
 	return ret;
 }
 
-static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const json_t *v)
+static int read_registry_obj(struct sl_json *j, struct sl_ns_cfg *cfg, const json_t *v)
 {
 	struct registry_obj obj = { 0 };
 	int ret = sl_json_object(j, &registry_obj_row, v, &obj);
@@ -860,7 +883,7 @@ static int read_registry_obj(struct sl_json *j, struct sl_config *cfg, const jso
 static int parse_registry(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
 			  void *base)
 {
-	struct sl_config *cfg = base;
+	struct sl_ns_cfg *cfg = base;
 	const json_t *elem;
 	size_t i, saved;
 	int ret;
@@ -1012,7 +1035,6 @@ static int parse_match(struct sl_json *j, const struct sl_json_row *row, const j
 static int check_attach_rule(struct sl_json *j, const json_t *obj, void *base)
 {
 	struct sl_attach_rule_cfg *r = base;
-	const struct sl_config *cfg = j->user;
 
 	if (r->preset && (r->watch || r->match))
 		return sl_json_fail(j, "gives \"preset\" and \"%s\": a preset stands for "
@@ -1020,11 +1042,8 @@ static int check_attach_rule(struct sl_json *j, const json_t *obj, void *base)
 	if (!r->preset && (!r->watch || !r->match))
 		return sl_json_fail(j, "needs \"preset\" (\"ecs\", \"docker\" or "
 				    "\"kubernetes\"), or \"watch\" and \"match\"");
-	if (r->namespace && cfg && cfg->namespace && strcmp(r->namespace, cfg->namespace))
-		return sl_json_fail_key(j, "namespace", json_object_get(obj, "namespace"),
-					"is not a namespace of this config (it has %s)",
-					cfg->namespace);
-	return 0;
+	(void)obj;
+	return 0; /* its namespace is checked with the whole document (check_namespace_refs) */
 }
 
 static const struct sl_json_row attach_rows[] = {
@@ -1040,26 +1059,105 @@ static const struct sl_json_row attach_elem = { .type = SL_JSON_OBJECT, .rows = 
 	.expect = "must be an object: {\"preset\": NAME} or {\"watch\": DIR, \"match\": "
 		  "GLOB}, with \"namespace\" if wanted" };
 
-static const struct sl_json_row cgroup_elem = { .type = SL_JSON_ABS_PATH };
+/* A "cgroups" element: an absolute path, or {"path": PATH, "namespace": NS}. */
+static const struct sl_json_row cgroup_rows[] = {
+	{ "path", SL_JSON_ABS_PATH, SL_JSON_AT(struct sl_cgroup_cfg, path), .required = true },
+	{ "namespace", SL_JSON_NAME, SL_JSON_AT(struct sl_cgroup_cfg, namespace),
+	  .max = NAME_MAX_LEN },
+	{ 0 },
+};
+
+static const struct sl_json_row cgroup_obj = { .type = SL_JSON_OBJECT, .rows = cgroup_rows };
+
+static int parse_cgroup(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			void *base)
+{
+	struct sl_cgroup_cfg *cg = base;
+	const char *path;
+
+	(void)row;
+	if (json_is_object(v))
+		return sl_json_object(j, &cgroup_obj, v, cg);
+	if (!json_is_string(v))
+		return sl_json_fail_got(j, v, "must be an absolute path or {\"path\": PATH, "
+					"\"namespace\": NS}");
+	return sl_json_abs_path(j, v, &path) ?: sl_json_set_str(j, &cg->path, path);
+}
+
+static const struct sl_json_row cgroup_elem = { .type = SL_JSON_CUSTOM, .parse = parse_cgroup };
 static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows = service_rows };
 
-/* The VIP ranges come before the services whose VIPs must lie in them. */
+#define NS(f) SL_JSON_AT(struct sl_ns_cfg, f)
+
+/* A namespace's own fields, in a top level (struct sl_config, whose first member is its
+ * struct sl_ns_cfg) and in an entry of "namespaces" alike. The VIP ranges come before the
+ * services whose VIPs must lie in them; the registry before the services' DNS names. */
+#define NS_RANGE_ROWS(T) /* T: unused; the rows are struct sl_ns_cfg's */                   \
+	{ "enabled", SL_JSON_BOOL, NS(enabled), .def = true,                               \
+	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_enabled) },                             \
+	{ "vipCidr", SL_JSON_CUSTOM, NS(vip_cidr4), .def_str = SL_DEFAULT_VIP_CIDR,        \
+	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_vip_cidr4), .parse = parse_cidr4 },     \
+	{ "vipCidr6", SL_JSON_CUSTOM, NS(vip_cidr6),                                        \
+	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_vip_cidr6), .parse = parse_cidr6 },     \
+	{ "allowRoutableVips", SL_JSON_BOOL, NS(allow_routable_vips),                      \
+	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_allow_routable_vips) },                 \
+	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },                              \
+	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry }
+
+static const struct sl_json_row ns_rows[] = {
+	{ "namespace", SL_JSON_NAME, NS(namespace), .max = NAME_MAX_LEN, .required = true },
+	NS_RANGE_ROWS(struct sl_ns_cfg),
+	{ "hostsFile", SL_JSON_ABS_PATH, NS(hosts_file) },
+	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_ns_cfg, services, nservices),
+	  .elem = &service_elem, .required = true },
+	{ 0 },
+};
+
+static const struct sl_json_row ns_obj = { .type = SL_JSON_OBJECT, .rows = ns_rows,
+	.expect = "must be an object in the shape of a config's top level: namespace, services, "
+		  "vipCidr, registry, ..." };
+
+/* "namespaces": each entry read as a namespace of its own (what it does not give of the
+ * ranges, enabled and registry comes from the top level). */
+static int parse_namespaces(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			    void *base)
+{
+	struct parse_ctx *ctx = CTX(j);
+	struct sl_config *cfg = base;
+	const json_t *elem;
+	size_t i, saved;
+	int ret = 0;
+
+	(void)row;
+	if (!json_is_array(v) || !json_array_size(v))
+		return sl_json_fail_got(j, v, "must be a non-empty array of namespaces");
+	cfg->namespaces = calloc(json_array_size(v), sizeof(*cfg->namespaces));
+	if (!cfg->namespaces)
+		return sl_json_oom(j);
+	json_array_foreach(v, i, elem) {
+		saved = sl_json_push_index(j, i);
+		cfg->nnamespaces = i + 1; /* freed as a whole if it fails half read */
+		ctx->ns = &cfg->namespaces[i];
+		ret = sl_json_object(j, &ns_obj, elem, ctx->ns);
+		ctx->ns = &cfg->top;
+		sl_json_pop(j, saved);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The top level: a namespace's fields (its one namespace, or the defaults of "namespaces"),
+ * then the host's. */
 static const struct sl_json_row top_rows[] = {
-	{ "namespace", SL_JSON_NAME, TOP(namespace), .max = NAME_MAX_LEN, .required = true },
-	{ "enabled", SL_JSON_BOOL, TOP(enabled), .def = true },
-	{ "vipCidr", SL_JSON_CUSTOM, TOP(vip_cidr4), .def_str = SL_DEFAULT_VIP_CIDR,
-	  .parse = parse_cidr4 },
-	{ "vipCidr6", SL_JSON_CUSTOM, TOP(vip_cidr6),
-	  .has = SL_JSON_HAS(struct sl_config, has_vip_cidr6), .parse = parse_cidr6 },
-	{ "allowRoutableVips", SL_JSON_BOOL, TOP(allow_routable_vips) },
-	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },
-	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry },
+	{ "namespace", SL_JSON_NAME, NS(namespace), .max = NAME_MAX_LEN },
+	NS_RANGE_ROWS(struct sl_ns_cfg),
 	{ "cgroups", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, cgroups, ncgroups),
 	  .elem = &cgroup_elem, .expect = "must be an array of absolute paths" },
 	{ "attach", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, attach, nattach),
 	  .elem = &attach_elem, .expect = "must be an array of attach rules" },
 	{ "bpffs", SL_JSON_ABS_PATH, TOP(bpffs), .def_str = SL_DEFAULT_BPFFS },
-	{ "hostsFile", SL_JSON_ABS_PATH, TOP(hosts_file), .def_str = SL_DEFAULT_HOSTS_FILE },
+	{ "hostsFile", SL_JSON_ABS_PATH, NS(hosts_file) },
 	{ "stateFile", SL_JSON_ABS_PATH, TOP(state_file), .def_str = SL_DEFAULT_STATE_FILE },
 	{ "statusFile", SL_JSON_ABS_PATH, TOP(status_file), .def_str = SL_DEFAULT_STATUS_FILE },
 	{ "limits", SL_JSON_OBJECT, TOP(limits), .rows = limit_rows },
@@ -1067,18 +1165,23 @@ static const struct sl_json_row top_rows[] = {
 	  .def = SL_SOCKTERM_AUTO },
 	{ "metrics", SL_JSON_CUSTOM, TOP(metrics_listen), .def_str = SL_DEFAULT_METRICS_LISTEN,
 	  .parse = parse_metrics },
-	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_config, services, nservices),
-	  .elem = &service_elem, .required = true },
+	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_ns_cfg, services, nservices),
+	  .elem = &service_elem },
+	{ "namespaces", SL_JSON_CUSTOM, .parse = parse_namespaces },
 	{ .key = "logConfiguration", .type = SL_JSON_IGNORED },
 	{ 0 },
 };
 
 static const struct sl_json_row config_doc = { .type = SL_JSON_OBJECT, .rows = top_rows };
 
+_Static_assert(offsetof(struct sl_config, top) == 0,
+	       "the top level's namespace rows read into struct sl_config at offset 0");
+
 /* ---- checks across the document ---- */
 
 /* One service or alias, by its place in the document. */
 struct ref {
+	const char *pre; /* "" or "namespaces[N]." */
 	const struct sl_service_cfg *svc;
 	const struct sl_alias_cfg *al; /* NULL for a service */
 	size_t si, ai, seq;
@@ -1153,7 +1256,7 @@ static int cmp_vip6(const void *x, const void *y)
 
 static const char *alias_loc(const struct ref *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "services[%zu].clientAliases[%zu]", r->si, r->ai);
+	snprintf(buf, len, "%sservices[%zu].clientAliases[%zu]", r->pre, r->si, r->ai);
 	return buf;
 }
 
@@ -1166,9 +1269,10 @@ static const char *vip_loc(const json_t *services, const struct ref *r, bool v6,
 	const json_t *al = json_array_get(json_object_get(svc, "clientAliases"), r->ai);
 
 	if (json_object_get(al, key))
-		snprintf(buf, len, "services[%zu].clientAliases[%zu].%s", r->si, r->ai, key);
+		snprintf(buf, len, "%sservices[%zu].clientAliases[%zu].%s", r->pre, r->si, r->ai,
+			 key);
 	else
-		snprintf(buf, len, "services[%zu].%s", r->si, key);
+		snprintf(buf, len, "%sservices[%zu].%s", r->pre, r->si, key);
 	return buf;
 }
 
@@ -1182,7 +1286,7 @@ static const char *proto_name(unsigned protocols)
 /* Two services of one name. */
 static int check_service_names(struct sl_json *j, const json_t *services)
 {
-	const struct sl_config *cfg = j->user;
+	const struct sl_ns_cfg *cfg = CTX(j)->ns;
 	struct clash c = { 0 };
 	const char *field;
 	struct ref *r;
@@ -1194,6 +1298,7 @@ static int check_service_names(struct sl_json *j, const json_t *services)
 	if (!r)
 		return sl_json_oom(j);
 	for (i = 0; i < cfg->nservices; i++) {
+		r[i].pre = CTX(j)->prefix;
 		r[i].svc = &cfg->services[i];
 		r[i].si = r[i].seq = i;
 	}
@@ -1205,8 +1310,9 @@ static int check_service_names(struct sl_json *j, const json_t *services)
 	if (c.later) {
 		field = json_object_get(json_array_get(services, c.later->si), "discoveryName") ?
 				"discoveryName" : "portName";
-		sl_err_set(j->err, "%s: services[%zu].%s: service name \"%s\" is already the name of services[%zu]",
-			   j->origin, c.later->si, field, c.later->svc->name, c.first->si);
+		sl_err_set(j->err, "%s: %sservices[%zu].%s: service name \"%s\" is already the name "
+			   "of %sservices[%zu]", j->origin, CTX(j)->prefix, c.later->si, field,
+			   c.later->svc->name, CTX(j)->prefix, c.first->si);
 	}
 	free(r);
 	return c.later ? -EINVAL : 0;
@@ -1240,11 +1346,12 @@ static int check_name_ports(struct sl_json *j, struct ref *r, size_t n)
 	}
 	if (!c.later)
 		return 0;
-	return sl_err_set(j->err, "%s: %s: dnsName \"%s\" port %u (%s) is already an alias of %s (services[%zu], \"%s\")",
+	return sl_err_set(j->err, "%s: %s: dnsName \"%s\" port %u (%s) is already an alias of %s (%sservices[%zu], \"%s\")",
 			  j->origin, alias_loc(c.later, a, sizeof(a)), c.later->al->dns_name,
 			  c.later->al->port,
 			  proto_name(c.later->svc->protocols & c.first->svc->protocols),
-			  alias_loc(c.first, b, sizeof(b)), c.first->si, c.first->svc->name);
+			  alias_loc(c.first, b, sizeof(b)), c.first->pre, c.first->si,
+			  c.first->svc->name);
 }
 
 /* One dnsName given two different fixed VIPs of a family. */
@@ -1306,9 +1413,10 @@ static int check_vip_names(struct sl_json *j, const json_t *services, struct ref
 			  vip_loc(services, c.first, v6, vb, sizeof(vb)));
 }
 
-static int check_document(struct sl_json *j, const json_t *services)
+/* One namespace's services and aliases against each other. */
+static int check_services(struct sl_json *j, const json_t *services)
 {
-	const struct sl_config *cfg = j->user;
+	const struct sl_ns_cfg *cfg = CTX(j)->ns;
 	struct ref *r = NULL;
 	size_t i, k, n = 0;
 	int ret;
@@ -1326,6 +1434,7 @@ static int check_document(struct sl_json *j, const json_t *services)
 	n = 0;
 	for (i = 0; i < cfg->nservices; i++) {
 		for (k = 0; k < cfg->services[i].naliases; k++, n++) {
+			r[n].pre = CTX(j)->prefix;
 			r[n].svc = &cfg->services[i];
 			r[n].al = &cfg->services[i].aliases[k];
 			r[n].si = i;
@@ -1346,6 +1455,150 @@ static int check_document(struct sl_json *j, const json_t *services)
 	return ret;
 }
 
+/* ---- the document as a whole ---- */
+
+/* The names of the namespaces, "a, b, c", for messages. */
+static const char *ns_names(const struct sl_config *cfg, char *buf, size_t len)
+{
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < cfg->nnamespaces && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					cfg->namespaces[i].namespace);
+	return buf;
+}
+
+/* A namespace the rule or cgroup names must be one of the config's. */
+static int check_ns_ref(struct sl_json *j, const char *list, size_t i, const char *ns,
+			const json_t *arr)
+{
+	const struct sl_config *cfg = CTX(j)->cfg;
+	char names[512];
+	size_t saved;
+	int ret;
+
+	if (!ns || sl_config_namespace(cfg, ns))
+		return 0;
+	saved = sl_json_push_key(j, list);
+	sl_json_push_index(j, i);
+	ret = sl_json_fail_key(j, "namespace", json_object_get(json_array_get(arr, i), "namespace"),
+			       "is not a namespace of this config (it has %s)",
+			       ns_names(cfg, names, sizeof(names)));
+	sl_json_pop(j, saved);
+	return ret;
+}
+
+static int check_ns_refs(struct sl_json *j, const json_t *root)
+{
+	const struct sl_config *cfg = CTX(j)->cfg;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < cfg->nattach; i++)
+		ret = check_ns_ref(j, "attach", i, cfg->attach[i].namespace,
+				   json_object_get(root, "attach"));
+	for (i = 0; !ret && i < cfg->ncgroups; i++)
+		ret = check_ns_ref(j, "cgroups", i, cfg->cgroups[i].namespace,
+				   json_object_get(root, "cgroups"));
+	return ret;
+}
+
+/* An entry of "namespaces" completed from the top level: its registry when it gives none,
+ * its hosts file (/run/sluice/NAMESPACE/hosts). */
+static int complete_entry(struct sl_json *j, struct sl_ns_cfg *e)
+{
+	const struct sl_ns_cfg *top = &CTX(j)->cfg->top;
+	char path[PATH_MAX];
+	size_t i;
+
+	if (!e->nsources && top->nsources) {
+		e->sources = calloc(top->nsources, sizeof(*e->sources));
+		if (!e->sources)
+			return sl_json_oom(j);
+		for (i = 0; i < top->nsources; i++) {
+			if (sl_source_cfg_copy(&e->sources[i], &top->sources[i]))
+				return sl_json_oom(j);
+			e->nsources = i + 1;
+		}
+	}
+	if (e->hosts_file)
+		return 0;
+	snprintf(path, sizeof(path), SL_DEFAULT_RUN_DIR "/%s/hosts", e->namespace);
+	return sl_json_set_str(j, &e->hosts_file, path);
+}
+
+/* One namespace (the top level), or "namespaces" and no namespace of the top level's own;
+ * each namespace's services checked against each other; names and hosts files unique. */
+static int check_document(struct sl_json *j, const json_t *root)
+{
+	static const char *const one_only[] = { "namespace", "services", "hostsFile" };
+	struct parse_ctx *ctx = CTX(j);
+	struct sl_config *cfg = ctx->cfg;
+	const json_t *entries = json_object_get(root, "namespaces");
+	size_t i, k;
+	int ret = 0;
+
+	if (!cfg->namespaces) {
+		if (!cfg->top.namespace)
+			return sl_json_fail_key(j, "namespace", NULL, "required");
+		if (!json_object_get(root, "services"))
+			return sl_json_fail_key(j, "services", NULL, "required");
+		if (!cfg->top.hosts_file &&
+		    sl_json_set_str(j, &cfg->top.hosts_file, SL_DEFAULT_HOSTS_FILE))
+			return -ENOMEM;
+		/* The one namespace moves out of the top level (which holds no pointer to it:
+		 * a config is copied as a struct). */
+		cfg->namespaces = calloc(1, sizeof(*cfg->namespaces));
+		if (!cfg->namespaces)
+			return sl_json_oom(j);
+		cfg->namespaces[0] = cfg->top;
+		memset(&cfg->top, 0, sizeof(cfg->top));
+		cfg->nnamespaces = 1;
+		ctx->ns = &cfg->namespaces[0];
+		ret = check_services(j, json_object_get(root, "services")) ?: check_ns_refs(j, root);
+		ctx->ns = &cfg->top;
+		return ret;
+	}
+	for (i = 0; i < sizeof(one_only) / sizeof(one_only[0]); i++)
+		if (json_object_get(root, one_only[i]))
+			return sl_json_fail_key(j, one_only[i], json_object_get(root, one_only[i]),
+						"is one namespace's: with \"namespaces\", give it in "
+						"each entry");
+	for (i = 0; !ret && i < cfg->nnamespaces; i++) {
+		struct sl_ns_cfg *e = &cfg->namespaces[i];
+		size_t saved = sl_json_push_key(j, "namespaces");
+
+		sl_json_push_index(j, i);
+		for (k = 0; k < i; k++)
+			if (!strcmp(cfg->namespaces[k].namespace, e->namespace))
+				ret = sl_json_fail_key(j, "namespace", NULL, "%s is already the "
+						       "name of namespaces[%zu]", e->namespace, k);
+		ret = ret ?: complete_entry(j, e);
+		for (k = 0; !ret && k < i; k++)
+			if (!strcmp(cfg->namespaces[k].hosts_file, e->hosts_file))
+				ret = sl_json_fail_key(j, "hostsFile", NULL, "%s is already the "
+						       "hosts file of namespaces[%zu]", e->hosts_file,
+						       k);
+		snprintf(ctx->prefix, sizeof(ctx->prefix), "namespaces[%zu].", i);
+		ctx->ns = e;
+		sl_json_pop(j, saved);
+		ret = ret ?: check_services(j, json_object_get(json_array_get(entries, i),
+							      "services"));
+		ctx->ns = &cfg->top;
+		ctx->prefix[0] = '\0';
+	}
+	return ret ?: check_ns_refs(j, root);
+}
+
+const struct sl_ns_cfg *sl_config_namespace(const struct sl_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nnamespaces; i++)
+		if (!name || !strcmp(cfg->namespaces[i].namespace, name))
+			return &cfg->namespaces[i];
+	return NULL;
+}
+
 /* ---- entry points ---- */
 
 /* len bytes of text as a whole config, as sl_config_parse. */
@@ -1353,7 +1606,8 @@ static int parse_text(const char *text, size_t len, const char *origin, struct s
 		      struct sl_err *err)
 {
 	struct sl_config cfg = { 0 };
-	struct sl_json j = { .origin = origin ? origin : "(config)", .err = err, .user = &cfg };
+	struct parse_ctx ctx = { .cfg = &cfg, .ns = &cfg.top };
+	struct sl_json j = { .origin = origin ? origin : "(config)", .err = err, .user = &ctx };
 	json_t *root;
 	int ret;
 
@@ -1363,7 +1617,7 @@ static int parse_text(const char *text, size_t len, const char *origin, struct s
 		return ret;
 	ret = sl_json_set_str(&j, &cfg.origin, j.origin) ?:
 	      sl_json_object(&j, &config_doc, root, &cfg) ?:
-	      check_document(&j, json_object_get(root, "services"));
+	      check_document(&j, root);
 	json_decref(root);
 	if (ret)
 		sl_config_free(&cfg);
@@ -1396,15 +1650,13 @@ int sl_config_load(const char *path, struct sl_config *out, struct sl_err *err)
 	return ret;
 }
 
-void sl_config_free(struct sl_config *cfg)
+static void ns_free(struct sl_ns_cfg *ns)
 {
 	struct sl_service_cfg *svc;
 	size_t i, j;
 
-	if (!cfg)
-		return;
-	for (i = 0; i < cfg->nservices; i++) {
-		svc = &cfg->services[i];
+	for (i = 0; i < ns->nservices; i++) {
+		svc = &ns->services[i];
 		for (j = 0; j < svc->naliases; j++)
 			free(svc->aliases[j].dns_name);
 		free(svc->aliases);
@@ -1414,9 +1666,28 @@ void sl_config_free(struct sl_config *cfg)
 		free(svc->health.expect);
 		free(svc->dns.name);
 	}
-	free(cfg->services);
-	for (i = 0; i < cfg->ncgroups; i++)
-		free(cfg->cgroups[i]);
+	free(ns->services);
+	free(ns->namespace);
+	for (i = 0; i < ns->nsources; i++)
+		sl_source_cfg_release(&ns->sources[i]);
+	free(ns->sources);
+	free(ns->hosts_file);
+}
+
+void sl_config_free(struct sl_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->nnamespaces; i++)
+		ns_free(&cfg->namespaces[i]);
+	free(cfg->namespaces);
+	ns_free(&cfg->top);
+	for (i = 0; i < cfg->ncgroups; i++) {
+		free(cfg->cgroups[i].path);
+		free(cfg->cgroups[i].namespace);
+	}
 	free(cfg->cgroups);
 	for (i = 0; i < cfg->nattach; i++) {
 		free(cfg->attach[i].watch);
@@ -1425,12 +1696,7 @@ void sl_config_free(struct sl_config *cfg)
 	}
 	free(cfg->attach);
 	free(cfg->origin);
-	free(cfg->namespace);
-	for (i = 0; i < cfg->nsources; i++)
-		sl_source_cfg_release(&cfg->sources[i]);
-	free(cfg->sources);
 	free(cfg->bpffs);
-	free(cfg->hosts_file);
 	free(cfg->state_file);
 	free(cfg->status_file);
 	free(cfg->metrics_listen);

@@ -15,7 +15,8 @@
 
 #define SL_DEFAULT_CONFIG "/etc/sluice/sluice.json"
 #define SL_DEFAULT_BPFFS "/sys/fs/bpf/sluice"
-#define SL_DEFAULT_HOSTS_FILE "/run/sluice/hosts"
+#define SL_DEFAULT_RUN_DIR "/run/sluice"
+#define SL_DEFAULT_HOSTS_FILE SL_DEFAULT_RUN_DIR "/hosts"
 #define SL_DEFAULT_STATE_FILE "/var/lib/sluice/state.json"
 #define SL_DEFAULT_STATUS_FILE "/run/sluice/status.json"
 #define SL_DEFAULT_METRICS_LISTEN "127.0.0.1:9810"
@@ -159,23 +160,48 @@ struct sl_limits {
 	uint32_t affinities; /* "limits.affinities": session affinity entries */
 };
 
-struct sl_config {
-	char *origin;    /* file name the config came from, for messages */
+/* One namespace: a Cloud Map namespace's services, as this host serves them. A file without
+ * "namespaces" is one (its top level); with it, each entry is one, in the same shape. */
+struct sl_ns_cfg {
 	char *namespace; /* "namespace" (required) */
-	bool enabled;    /* "enabled", default true; false serves no service */
+	bool enabled;    /* "enabled", default true; false serves none of its services */
+	bool has_enabled;
 	struct sl_cidr vip_cidr4;  /* "vipCidr", IPv4, default 127.255.0.0/16 */
+	bool has_vip_cidr4;
 	bool has_vip_cidr6;
 	struct sl_cidr vip_cidr6;  /* "vipCidr6", IPv6; without it aliases get no IPv6 VIP
 				    * unless a fixed "vip6" is given */
 	bool allow_routable_vips;  /* "allowRoutableVips": a vipCidr outside 127.0.0.0/8 is
 				    * accepted (an unrewritten VIP then reaches the network) */
+	bool has_allow_routable_vips;
 	struct sl_source_cfg *sources; /* "registry": its sources, in the order written */
 	size_t nsources;
+	char *hosts_file;          /* "hostsFile": its aliases' names and VIPs; default
+				    * /run/sluice/hosts, or /run/sluice/NAMESPACE/hosts for an
+				    * entry of "namespaces" */
+	struct sl_service_cfg *services;
+	size_t nservices;
+};
+
+/* A cgroup of "cgroups": a path, or {"path", "namespace"}. */
+struct sl_cgroup_cfg {
+	char *path;
+	char *namespace; /* NULL: the config's first */
+};
+
+struct sl_config {
+	struct sl_ns_cfg top; /* first (the top level's rows read into it at offset 0): with
+			       * "namespaces", the defaults of its entries (vipCidr, vipCidr6,
+			       * allowRoutableVips, enabled, registry); without, empty once
+			       * parsed (its one namespace moved to namespaces[0]) */
+	struct sl_ns_cfg *namespaces; /* the namespaces, in order (one without "namespaces") */
+	size_t nnamespaces;           /* at least 1 */
+	char *origin;    /* file name the config came from, for messages */
 	char *bpffs;               /* "bpffs", default /sys/fs/bpf/sluice */
-	char *hosts_file;          /* "hostsFile", default /run/sluice/hosts */
 	char *state_file;          /* "stateFile", default /var/lib/sluice/state.json */
 	char *status_file;         /* "statusFile", default /run/sluice/status.json */
-	char **cgroups;            /* "cgroups": paths to attach at start */
+	struct sl_cgroup_cfg *cgroups; /* "cgroups": attached at start, each a task of its
+					* namespace */
 	size_t ncgroups;
 	struct sl_attach_rule_cfg *attach; /* "attach": rules that find task cgroups */
 	size_t nattach;
@@ -183,9 +209,10 @@ struct sl_config {
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
 	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default
 				    * 127.0.0.1:9810; NULL: "metrics": false */
-	struct sl_service_cfg *services;
-	size_t nservices;
 };
+
+/* The namespace named name, or the first (NULL name); NULL when there is none so named. */
+const struct sl_ns_cfg *sl_config_namespace(const struct sl_config *cfg, const char *name);
 
 /* Parse and check a whole config document. origin names it in messages. On error,
  * err says "origin: field.path: what is wrong" and *out is left zeroed. */

@@ -1,84 +1,149 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* dns_msg.c: a reader of DNS responses from the network, bounded at every step: names with
- * compression pointers (hops counted), records checked against their own length and the end. */
+/* dns_msg.c: DNS responses from the network read with ldns (names and their compression, the
+ * records, each type's rdata fields), with the checks ldns leaves out made on top. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ldns/ldns.h>
 #include "inputs/dns_msg.h"
 #include "lib/vec.h"
 
-#define HEADER_LEN 12
-#define RR_FIXED_LEN 10     /* type, class, TTL, rdlength */
-#define CLASS_IN 1
-#define MAX_POINTER_HOPS 64 /* more than a name of 127 labels can need */
+#define RR_FIXED_LEN 10     /* type, class, TTL, rdlength: after the owner name */
+#define RDLENGTH_OFF 8      /* rdlength within them */
 #define MAX_CNAME_HOPS 8
-#define NAME_MAX_CHARS 253  /* 255 bytes on the wire (RFC 1035 2.3.4) */
 #define TTL_TOP_BIT 0x80000000U
-#define SRV_FIXED_LEN 6     /* priority, weight, port */
-#define SOA_TAIL_LEN 20     /* serial, refresh, retry, expire, minimum */
-
-struct reader {
-	const uint8_t *buf;
-	size_t len;
-};
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#define SOA_MINIMUM 6       /* its field: after mname, rname, serial, refresh, retry, expire */
 
 static bool label_byte_ok(uint8_t c)
 {
 	return c > ' ' && c <= '~' && c != '.' && c != '\\';
 }
 
-/* The name at *off into out (dotted, no final dot, "" for the root); *off is left past it
- * where it is written (not where pointers lead). 0 or -EBADMSG. */
-static int read_name(const struct reader *r, size_t *off, char out[SL_DNS_NAME_LEN])
+/* A name ldns read (its labels uncompressed, each at most 63 bytes, 255 in all), into out:
+ * dotted, no final dot, "" for the root. ldns takes any byte in a label; a name with a dot, a
+ * backslash or a byte outside printable ASCII in one is refused here. (ldns_rdf2str would
+ * escape them, a printf per byte: fifty times the cost of reading the whole message.) 0 or
+ * -EBADMSG. */
+static int name_of(const ldns_rdf *rdf, char out[SL_DNS_NAME_LEN])
 {
-	size_t pos = *off, used = 0, end = 0;
-	unsigned hops = 0;
-	bool jumped = false;
+	const uint8_t *d;
+	size_t size, pos = 0, used = 0;
 
-	for (;;) {
-		uint8_t n;
+	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
+		return -EBADMSG;
+	d = ldns_rdf_data(rdf);
+	size = ldns_rdf_size(rdf);
+	while (pos < size && d[pos]) {
+		size_t n = d[pos++];
 
-		if (pos >= r->len)
-			return -EBADMSG;
-		n = r->buf[pos];
-		if ((n & 0xc0) == 0xc0) {
-			if (pos + 1 >= r->len || ++hops > MAX_POINTER_HOPS)
-				return -EBADMSG;
-			if (!jumped)
-				end = pos + 2;
-			jumped = true;
-			pos = (size_t)(get16(r->buf + pos) & 0x3fff);
-			continue;
-		}
-		if (n & 0xc0) /* 0x40 and 0x80: extended label types, never in answers */
-			return -EBADMSG;
-		if (!n)
-			break;
-		if (pos + 1 + n > r->len || used + n + (used ? 1 : 0) > NAME_MAX_CHARS)
+		if (pos + n > size || used + n + 1 >= SL_DNS_NAME_LEN)
 			return -EBADMSG;
 		if (used)
 			out[used++] = '.';
-		for (size_t i = 0; i < n; i++) {
-			if (!label_byte_ok(r->buf[pos + 1 + i]))
+		for (; n; n--) {
+			if (!label_byte_ok(d[pos]))
 				return -EBADMSG;
-			out[used++] = (char)r->buf[pos + 1 + i];
+			out[used++] = (char)d[pos++];
 		}
-		pos += 1 + (size_t)n;
 	}
 	out[used] = '\0';
-	*off = jumped ? end : pos + 1;
+	return 0;
+}
+
+/* rr's field i if it is there, of type t and size bytes, else NULL (ldns reads a record cut
+ * short within its rdata as one with fewer fields). */
+static const ldns_rdf *field(const ldns_rr *rr, size_t i, ldns_rdf_type t, size_t size)
+{
+	const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+	return f && ldns_rdf_get_type(f) == t && ldns_rdf_size(f) == size ? f : NULL;
+}
+
+/* The rdata of a kept record into out (its type set). 0 or -EBADMSG. */
+static int take_rdata(const ldns_rr *rr, struct sl_dns_rr *out)
+{
+	const ldns_rdf *f[3];
+	size_t i;
+
+	switch (out->type) {
+	case SL_DNS_T_A:
+		if (!(f[0] = field(rr, 0, LDNS_RDF_TYPE_A, 4)))
+			return -EBADMSG;
+		{
+			__be32 ip4;
+
+			memcpy(&ip4, ldns_rdf_data(f[0]), 4);
+			sl_addr_from_v4(&out->addr, ip4);
+		}
+		return 0;
+	case SL_DNS_T_AAAA:
+		if (!(f[0] = field(rr, 0, LDNS_RDF_TYPE_AAAA, 16)))
+			return -EBADMSG;
+		memcpy(out->addr.a, ldns_rdf_data(f[0]), 16);
+		return 0;
+	case SL_DNS_T_SRV: /* priority, weight, port, target */
+		for (i = 0; i < 3; i++)
+			if (!(f[i] = field(rr, i, LDNS_RDF_TYPE_INT16, 2)))
+				return -EBADMSG;
+		out->priority = ldns_rdf2native_int16(f[0]);
+		out->weight = ldns_rdf2native_int16(f[1]);
+		out->port = ldns_rdf2native_int16(f[2]);
+		return name_of(ldns_rr_rdf(rr, 3), out->target);
+	case SL_DNS_T_CNAME:
+		return name_of(ldns_rr_rdf(rr, 0), out->target);
+	}
+	return -EBADMSG;
+}
+
+/* The authority's SOA: min(its TTL, MINIMUM), per RFC 2308, into *negative. Its two names
+ * are not used and are left as ldns checks them (an RNAME's first label holds a dot where the
+ * mailbox does). 0 or -EBADMSG. */
+static int take_soa(const ldns_rr *rr, uint32_t ttl, uint32_t *negative)
+{
+	const ldns_rdf *minimum = field(rr, SOA_MINIMUM, LDNS_RDF_TYPE_PERIOD, 4);
+	uint32_t v;
+
+	if (!minimum)
+		return -EBADMSG;
+	v = ldns_rdf2native_int32(minimum);
+	*negative = ttl < v ? ttl : v;
+	return 0;
+}
+
+static bool kept_type(uint16_t type, enum sl_dns_section sec)
+{
+	if (type == SL_DNS_T_A || type == SL_DNS_T_AAAA)
+		return true;
+	return sec == SL_DNS_ANSWER && (type == SL_DNS_T_SRV || type == SL_DNS_T_CNAME);
+}
+
+/* The record at *pos, read by ldns into *rr, *pos left past it. ldns does not hold a record's
+ * fields to its RDLENGTH: a name in the rdata may run past it, and bytes after the last field
+ * are left, the next record then read from inside this one. So the end RDLENGTH gives is found
+ * first (after the owner name, which ldns reads again): a record ldns read past it is refused,
+ * and *exact says whether ldns read it all; *pos is left at that end. 0 or -EBADMSG. */
+static int read_rr(const uint8_t *buf, size_t len, size_t *pos, ldns_pkt_section sec,
+		   ldns_rr **rr, bool *exact)
+{
+	ldns_rdf *owner = NULL;
+	size_t p = *pos, end;
+
+	if (ldns_wire2dname(&owner, buf, len, &p) != LDNS_STATUS_OK)
+		return -EBADMSG;
+	ldns_rdf_deep_free(owner);
+	if (p + RR_FIXED_LEN > len)
+		return -EBADMSG;
+	end = p + RR_FIXED_LEN + ldns_read_uint16(buf + p + RDLENGTH_OFF);
+	if (ldns_wire2rr(rr, buf, len, pos, sec) != LDNS_STATUS_OK)
+		return -EBADMSG;
+	if (*pos > end) {
+		ldns_rr_free(*rr);
+		return -EBADMSG;
+	}
+	*exact = *pos == end;
+	*pos = end;
 	return 0;
 }
 
@@ -90,137 +155,100 @@ static struct sl_dns_rr *new_rr(struct sl_dns_msg *m)
 	return &m->rr[m->nrr];
 }
 
-/* The rdata of a record of type at [off, off + rdlen) into rr. 0 or -EBADMSG. */
-static int read_rdata(const struct reader *r, size_t off, size_t rdlen, struct sl_dns_rr *rr)
+/* A record of a section (NULL: the authority, of which only the SOA is read) into m; exact:
+ * ldns read all its rdata, which a record taken must have. Records of other classes and types
+ * are passed over. */
+static int take_rr(const ldns_rr *rr, bool exact, const enum sl_dns_section *sec,
+		   struct sl_dns_msg *m)
 {
-	size_t end = off + rdlen, p = off;
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	uint32_t ttl = ldns_rr_ttl(rr);
+	struct sl_dns_rr *out;
 
-	switch (rr->type) {
-	case SL_DNS_T_A:
-		if (rdlen != 4)
-			return -EBADMSG;
-		{
-			__be32 ip4;
-
-			memcpy(&ip4, r->buf + off, 4);
-			sl_addr_from_v4(&rr->addr, ip4);
-		}
+	if (ttl & TTL_TOP_BIT)
+		ttl = 0;
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 		return 0;
-	case SL_DNS_T_AAAA:
-		if (rdlen != 16)
-			return -EBADMSG;
-		memcpy(rr->addr.a, r->buf + off, 16);
-		return 0;
-	case SL_DNS_T_SRV:
-		if (rdlen < SRV_FIXED_LEN + 1)
-			return -EBADMSG;
-		rr->priority = get16(r->buf + off);
-		rr->weight = get16(r->buf + off + 2);
-		rr->port = get16(r->buf + off + 4);
-		p = off + SRV_FIXED_LEN;
-		if (read_name(r, &p, rr->target))
-			return -EBADMSG;
-		return p == end ? 0 : -EBADMSG;
-	case SL_DNS_T_CNAME:
-		if (read_name(r, &p, rr->target))
-			return -EBADMSG;
-		return p == end ? 0 : -EBADMSG;
+	if (!sec) {
+		if (type != SL_DNS_T_SOA)
+			return 0;
+		return exact ? take_soa(rr, ttl, &m->negative_ttl) : -EBADMSG;
 	}
-	return 0;
-}
-
-/* The SOA's rdata at off: min(ttl, MINIMUM), per RFC 2308. */
-static int read_soa(const struct reader *r, size_t off, size_t rdlen, uint32_t ttl,
-		    uint32_t *negative)
-{
-	char skip[SL_DNS_NAME_LEN];
-	size_t p = off;
-	uint32_t minimum;
-
-	if (read_name(r, &p, skip) || read_name(r, &p, skip) || p + SOA_TAIL_LEN != off + rdlen)
+	if (!kept_type(type, *sec))
+		return 0;
+	if (!exact)
 		return -EBADMSG;
-	minimum = get32(r->buf + p + 16);
-	*negative = ttl < minimum ? ttl : minimum;
+	out = new_rr(m);
+	if (!out)
+		return -ENOMEM;
+	out->section = *sec;
+	out->type = type;
+	out->ttl = ttl;
+	if (name_of(ldns_rr_owner(rr), out->name) || take_rdata(rr, out))
+		return -EBADMSG;
+	m->nrr++;
 	return 0;
 }
 
-static bool kept_type(uint16_t type, enum sl_dns_section sec)
-{
-	if (type == SL_DNS_T_A || type == SL_DNS_T_AAAA)
-		return true;
-	return sec == SL_DNS_ANSWER && (type == SL_DNS_T_SRV || type == SL_DNS_T_CNAME);
-}
-
-/* count records from *off of a section (NULL: the authority, only its SOA read). */
-static int read_section(const struct reader *r, size_t *off, unsigned count,
+/* count records from *pos of a section (NULL: the authority). */
+static int read_section(const uint8_t *buf, size_t len, size_t *pos, unsigned count,
 			const enum sl_dns_section *sec, struct sl_dns_msg *m)
 {
-	char name[SL_DNS_NAME_LEN];
+	ldns_pkt_section lsec = !sec ? LDNS_SECTION_AUTHORITY :
+				*sec == SL_DNS_ANSWER ? LDNS_SECTION_ANSWER :
+				LDNS_SECTION_ADDITIONAL;
 	unsigned i;
 
 	for (i = 0; i < count; i++) {
-		uint16_t type, cls, rdlen;
-		uint32_t ttl;
-		struct sl_dns_rr *rr;
+		ldns_rr *rr;
+		bool exact;
+		int ret;
 
-		if (read_name(r, off, name) || *off + RR_FIXED_LEN > r->len)
+		if (read_rr(buf, len, pos, lsec, &rr, &exact))
 			return -EBADMSG;
-		type = get16(r->buf + *off);
-		cls = get16(r->buf + *off + 2);
-		ttl = get32(r->buf + *off + 4);
-		if (ttl & TTL_TOP_BIT)
-			ttl = 0;
-		rdlen = get16(r->buf + *off + 8);
-		*off += RR_FIXED_LEN;
-		if (*off + rdlen > r->len)
-			return -EBADMSG;
-		if (cls == CLASS_IN && !sec && type == SL_DNS_T_SOA) {
-			if (read_soa(r, *off, rdlen, ttl, &m->negative_ttl))
-				return -EBADMSG;
-		} else if (cls == CLASS_IN && sec && kept_type(type, *sec)) {
-			rr = new_rr(m);
-			if (!rr)
-				return -ENOMEM;
-			rr->section = *sec;
-			rr->type = type;
-			rr->ttl = ttl;
-			memcpy(rr->name, name, sizeof(name));
-			if (read_rdata(r, *off, rdlen, rr))
-				return -EBADMSG;
-			m->nrr++;
-		}
-		*off += rdlen;
+		ret = take_rr(rr, exact, sec, m);
+		ldns_rr_free(rr);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+/* The question at *pos into out->qname and qtype; *pos left past it. 0 or -EBADMSG. */
+static int read_question(const uint8_t *buf, size_t len, size_t *pos, struct sl_dns_msg *out)
+{
+	ldns_rr *q;
+	int ret;
+
+	if (ldns_wire2rr(&q, buf, len, pos, LDNS_SECTION_QUESTION) != LDNS_STATUS_OK)
+		return -EBADMSG;
+	ret = name_of(ldns_rr_owner(q), out->qname);
+	out->qtype = (uint16_t)ldns_rr_get_type(q);
+	ldns_rr_free(q);
+	return ret;
 }
 
 int sl_dns_msg_parse(const uint8_t *buf, size_t len, struct sl_dns_msg *out)
 {
 	static const enum sl_dns_section answer = SL_DNS_ANSWER, additional = SL_DNS_ADDITIONAL;
-	const struct reader r = { buf, len };
-	size_t off = HEADER_LEN;
-	uint16_t flags;
+	size_t pos = LDNS_HEADER_SIZE;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->negative_ttl = UINT32_MAX;
-	if (len < HEADER_LEN || get16(buf + 4) != 1)
+	/* A response (QR) with one question. */
+	if (len < LDNS_HEADER_SIZE || LDNS_QDCOUNT(buf) != 1 || !LDNS_QR_WIRE(buf))
 		return -EBADMSG;
-	out->id = get16(buf);
-	flags = get16(buf + 2);
-	if (!(flags & 0x8000)) /* QR: a query, not a response */
-		return -EBADMSG;
-	out->truncated = flags & 0x0200;
-	out->rcode = flags & 0x000f;
-	if (read_name(&r, &off, out->qname) || off + 4 > len)
-		return -EBADMSG;
-	out->qtype = get16(buf + off);
-	off += 4;
-	ret = read_section(&r, &off, get16(buf + 6), &answer, out);
+	out->id = LDNS_ID_WIRE(buf);
+	out->truncated = LDNS_TC_WIRE(buf);
+	out->rcode = LDNS_RCODE_WIRE(buf);
+	ret = read_question(buf, len, &pos, out);
 	if (!ret)
-		ret = read_section(&r, &off, get16(buf + 8), NULL, out);
+		ret = read_section(buf, len, &pos, LDNS_ANCOUNT(buf), &answer, out);
 	if (!ret)
-		ret = read_section(&r, &off, get16(buf + 10), &additional, out);
+		ret = read_section(buf, len, &pos, LDNS_NSCOUNT(buf), NULL, out);
+	if (!ret)
+		ret = read_section(buf, len, &pos, LDNS_ARCOUNT(buf), &additional, out);
 	if (ret) {
 		sl_dns_msg_free(out);
 		return -EBADMSG;

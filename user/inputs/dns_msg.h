@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* dns_msg.h: DNS answers (RFC 1035 wire format, names decompressed) read into what the DNS
- * registry source needs: rcode, TC, the question, SRV/A/AAAA/CNAME records, the SOA's TTL. Pure. */
+/* dns_msg.h: DNS answers (RFC 1035 wire format, read with ldns) read into what the DNS registry
+ * source needs: rcode, TC, the question, SRV/A/AAAA/CNAME records, the SOA's TTL. Pure. */
 #ifndef SL_DNS_MSG_H
 #define SL_DNS_MSG_H
 
@@ -53,8 +53,9 @@ struct sl_dns_msg {
 };
 
 /* Read len bytes of a DNS response. 0, or -EBADMSG (nothing to free) when it is not one
- * (short, a question count other than 1, a name that loops or leaves the message, a label
- * of a dot, a NUL or a byte outside printable ASCII, a record past the end). */
+ * (short, a query, a question count other than 1, a name that loops or leaves the message, a
+ * label holding a dot, a backslash or a byte outside printable ASCII, a record past the end,
+ * rdata that a record taken does not fill exactly or that any record's fields run past). */
 int sl_dns_msg_parse(const uint8_t *buf, size_t len, struct sl_dns_msg *out);
 void sl_dns_msg_free(struct sl_dns_msg *m);
 

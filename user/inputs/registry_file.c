@@ -199,8 +199,9 @@ static int read_file(const char *path, size_t max, char **text, size_t *len, str
 	return ret;
 }
 
-/* Instances in a document, counted without parsing it (an upper bound: every "InstanceId"
- * key), so that an oversized one is refused before it is parsed. */
+/* Instances in a document, counted without parsing it (every "InstanceId" key as written:
+ * one spelt with escapes is not counted, so the parsed count is checked too), so that an
+ * oversized one is refused before it is parsed. */
 static size_t count_instances(const char *text)
 {
 	const char *p = text;
@@ -211,6 +212,13 @@ static size_t count_instances(const char *text)
 		p++;
 	}
 	return n;
+}
+
+/* The instances the files may still hold: none once those kept (unchanged, or failing at their
+ * last good content) have passed the limit. */
+static size_t instance_room(const struct sl_registry_file *src)
+{
+	return src->max_instances > src->instances ? src->max_instances - src->instances : 0;
 }
 
 /* Read and parse a file whose id changed into sc, within what the source may still take.
@@ -234,7 +242,7 @@ static int scan_read(struct sl_registry_file *src, const char *path, struct scan
 		/* Not trusted (have_id false): it is tried again on every refresh. */
 		snprintf(err.msg, sizeof(err.msg), "%s: cannot read: %s", path,
 			 ret == -EINVAL ? "not a regular file" : strerror(-ret));
-	} else if ((ninst = count_instances(text)) > src->max_instances - src->instances) {
+	} else if ((ninst = count_instances(text)) > instance_room(src)) {
 		sc->have_id = !file_id_racy(&sc->id);
 		snprintf(err.msg, sizeof(err.msg), "%s: holds up to %zu instances, more than the "
 			 "registry may hold in all (%zu, limits.backends); not parsed", path, ninst,
@@ -248,6 +256,13 @@ static int scan_read(struct sl_registry_file *src, const char *path, struct scan
 		if (ret == -ENOMEM)
 			goto out;
 		sc->ok = !ret;
+		if (sc->ok && sc->parsed.n > instance_room(src)) {
+			snprintf(err.msg, sizeof(err.msg), "%s: holds %zu instances, more than the "
+				 "registry may hold in all (%zu, limits.backends)", path,
+				 sc->parsed.n, src->max_instances);
+			sl_instances_free(&sc->parsed);
+			sc->ok = false;
+		}
 		if (sc->ok) {
 			src->bytes += len;
 			src->instances += sc->parsed.n;

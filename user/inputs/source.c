@@ -6,7 +6,7 @@
 
 #define NAME_PREFIX "registry "
 
-struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct sl_config *config,
+struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct sl_ns_cfg *config,
 				 size_t max_instances, struct sl_err *err)
 {
 	switch (cfg->kind) {

@@ -37,7 +37,7 @@ struct sl_source_ops {
 	/* The ops below are optional (NULL: the source has no such thing). */
 	/* A reload kept the source (configured the same): it learns the new config's
 	 * services. True when its instances changed. */
-	bool (*reconfigure)(struct sl_source *s, const struct sl_config *config);
+	bool (*reconfigure)(struct sl_source *s, const struct sl_ns_cfg *config);
 	/* Still reading for the first time, within a bound of its own: opening the registry
 	 * (sl_sources_open) waits for it, dispatching its fd. */
 	bool (*settling)(const struct sl_source *s);
@@ -55,7 +55,7 @@ struct sl_source {
 /* A source for cfg, read once (a DNS source: its queries sent, see settling), for config's
  * services. Instances are bounded (max, and 1 KiB each in bytes). NULL with err set only
  * when cfg names nothing usable or a resource is lacking. */
-struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct sl_config *config,
+struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct sl_ns_cfg *config,
 				 size_t max_instances, struct sl_err *err);
 void sl_source_free(struct sl_source *s);
 /* s's name without "registry ": a path, or "dns 10.0.0.2". */
@@ -66,7 +66,7 @@ struct sl_source *sl_source_file_open(const struct sl_source_cfg *cfg, size_t ma
 				      struct sl_err *err);
 /* The DNS source (source_dns.c). */
 struct sl_source *sl_source_dns_open(const struct sl_source_cfg *cfg,
-				     const struct sl_config *config, size_t max_instances,
+				     const struct sl_ns_cfg *config, size_t max_instances,
 				     struct sl_err *err);
 
 #endif

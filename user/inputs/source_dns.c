@@ -750,7 +750,7 @@ static void retire(struct dns_source *d, struct dns_service *s)
 }
 
 /* The services of config, each new (no state), in *out: 0 or -ENOMEM (none made). */
-static int make_services(struct dns_source *d, const struct sl_config *config,
+static int make_services(struct dns_source *d, const struct sl_ns_cfg *config,
 			 struct dns_service ***out)
 {
 	struct dns_service **v = calloc(config->nservices + 1, sizeof(*v));
@@ -771,7 +771,7 @@ static int make_services(struct dns_source *d, const struct sl_config *config,
 
 /* The services of config: those asked as before keep their state (and learn their port);
  * new ones are due now; those gone take their instances with them (*changed). */
-static int set_services(struct dns_source *d, const struct sl_config *config, bool *changed)
+static int set_services(struct dns_source *d, const struct sl_ns_cfg *config, bool *changed)
 {
 	struct dns_service **old = d->svc, **next, **found;
 	size_t nold = d->nsvc, i;
@@ -816,7 +816,7 @@ static int set_services(struct dns_source *d, const struct sl_config *config, bo
 	return 0;
 }
 
-static bool reconfigure(struct sl_source *src, const struct sl_config *config)
+static bool reconfigure(struct sl_source *src, const struct sl_ns_cfg *config)
 {
 	struct dns_source *d = of(src);
 	bool changed = false;
@@ -920,7 +920,7 @@ static int open_channel(struct dns_source *d, int c)
 }
 
 struct sl_source *sl_source_dns_open(const struct sl_source_cfg *cfg,
-				     const struct sl_config *config, size_t max_instances,
+				     const struct sl_ns_cfg *config, size_t max_instances,
 				     struct sl_err *err)
 {
 	struct dns_source *d = calloc(1, sizeof(*d));

@@ -121,7 +121,7 @@ static bool pending_reads(const struct sl_sources *ss)
 }
 
 /* want := cfg's sources; the ones not in use opened into pending. 0 or -errno (err). */
-static int stage(struct sl_sources *ss, const struct sl_config *cfg, struct sl_err *err)
+static int stage(struct sl_sources *ss, const struct sl_ns_cfg *cfg, struct sl_err *err)
 {
 	size_t i;
 
@@ -172,7 +172,7 @@ static void settle(struct sl_sources *ss)
 	remerge(ss);
 }
 
-int sl_sources_open(struct sl_sources *ss, const struct sl_config *cfg, size_t max_instances,
+int sl_sources_open(struct sl_sources *ss, const struct sl_ns_cfg *cfg, size_t max_instances,
 		    struct sl_err *err)
 {
 	int ret;
@@ -197,7 +197,7 @@ void sl_sources_close(struct sl_sources *ss)
 	memset(ss, 0, sizeof(*ss));
 }
 
-static bool same_as_in_use(const struct sl_sources *ss, const struct sl_config *cfg)
+static bool same_as_in_use(const struct sl_sources *ss, const struct sl_ns_cfg *cfg)
 {
 	size_t i;
 
@@ -211,7 +211,7 @@ static bool same_as_in_use(const struct sl_sources *ss, const struct sl_config *
 
 /* The sources in use learn cfg's services (those a reload keeps: every one, or those
  * configured as before). True when the merged instances changed. */
-static bool reconfigure(struct sl_sources *ss, const struct sl_config *cfg)
+static bool reconfigure(struct sl_sources *ss, const struct sl_ns_cfg *cfg)
 {
 	bool changed = false;
 	size_t i;
@@ -222,7 +222,7 @@ static bool reconfigure(struct sl_sources *ss, const struct sl_config *cfg)
 	return changed && remerge(ss);
 }
 
-bool sl_sources_reload(struct sl_sources *ss, const struct sl_config *cfg)
+bool sl_sources_reload(struct sl_sources *ss, const struct sl_ns_cfg *cfg)
 {
 	struct sl_err err;
 	size_t i;

@@ -24,14 +24,14 @@ struct sl_sources {
 /* Open the sources cfg names (none: no registry), waiting (each within its own bound) for
  * those that read for the first time in the background (DNS). A source that cannot be read
  * now is said and kept at nothing until it can. 0, or -errno with err set. */
-int sl_sources_open(struct sl_sources *ss, const struct sl_config *cfg, size_t max_instances,
+int sl_sources_open(struct sl_sources *ss, const struct sl_ns_cfg *cfg, size_t max_instances,
 		    struct sl_err *err);
 void sl_sources_close(struct sl_sources *ss);
 /* The sources of a reloaded config. Those configured as before are kept as they are (and
  * learn cfg's services: a DNS source asks the new names); new ones are opened; while a new
  * one cannot be read, the set in use keeps serving (pending) and sl_sources_tick tries
  * again. True when the set in use changed. */
-bool sl_sources_reload(struct sl_sources *ss, const struct sl_config *cfg);
+bool sl_sources_reload(struct sl_sources *ss, const struct sl_ns_cfg *cfg);
 /* fd is one of the sources' (sl_sources_fds): true when the merged instances changed. */
 bool sl_sources_dispatch(struct sl_sources *ss, int fd);
 /* Periodic work of every source (and a pending set): true when the merged instances (or the

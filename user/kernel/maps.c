@@ -123,6 +123,7 @@ static int read_services(const struct sl_maps *maps, struct sl_model *m)
 		memset(&m->services[m->nservices], 0, sizeof(*m->services));
 		bpf_map_lookup_elem(maps->service_policies, &key, &m->services[m->nservices].policy);
 		m->services[m->nservices].id = key;
+		m->services[m->nservices].ns_id = v.ns_id;
 		memcpy(m->services[m->nservices].name, v.name, sizeof(v.name));
 		m->services[m->nservices].name[SLUICE_NAME_LEN - 1] = '\0';
 		m->nservices++;
@@ -334,6 +335,7 @@ static int put_service(const struct sl_maps *m, const struct sl_service_op *op,
 	memcpy(v.name, s->name, sizeof(v.name));
 	v.nbackends = s->nbackends;
 	v.nserving = sl_service_nserving(s);
+	v.ns_id = s->ns_id;
 	if (bpf_map_update_elem(m->services, &s->id, &v, BPF_ANY))
 		return fail(err, "services", "update service", s->id);
 	return 0;

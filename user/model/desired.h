@@ -10,6 +10,8 @@
 #include "model/model.h"
 #include "model/vip.h"
 
+/* instances, prev_vip4 and prev_vip6 are arrays of cfg->nnamespaces, by namespace (NULL:
+ * none for any). */
 struct sl_desired_input {
 	const struct sl_config *cfg;
 	const struct sl_instances *instances;
@@ -21,7 +23,8 @@ struct sl_desired_input {
 };
 
 struct sl_desired {
-	struct sl_vip_table vip4, vip6; /* by alias name */
+	struct sl_vip_table *vip4, *vip6; /* cfg->nnamespaces each, by namespace: by alias name */
+	size_t nns;
 	struct sl_model model;
 };
 

@@ -109,12 +109,12 @@ const struct sl_service_model *sl_model_find_service(const struct sl_model *m, u
 }
 
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
-							  const char *name)
+							  uint32_t ns_id, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < m->nservices; i++)
-		if (!strcmp(m->services[i].name, name))
+		if ((!ns_id || m->services[i].ns_id == ns_id) && !strcmp(m->services[i].name, name))
 			return &m->services[i];
 	return NULL;
 }
@@ -233,7 +233,7 @@ static int cmp_request_seq(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
+int sl_vip_requests(const struct sl_ns_cfg *cfg, bool v6, struct sl_vip_request **req,
 		    size_t *n)
 {
 	struct sl_vip_request *r = NULL;
@@ -335,11 +335,13 @@ struct build {
 	const struct sl_build_input *in;
 	struct sl_id_alloc *service_ids, *backend_ids;
 	struct id_set used_services, used_backends;
-	const struct sl_instance **by_service; /* instances sorted by ServiceName */
-	const struct sl_service_model **cur_by_name; /* current services sorted by name */
+	const struct sl_ns_cfg *ns;          /* the namespace being built */
+	const struct sl_instance **by_service; /* its instances sorted by ServiceName */
+	const struct sl_service_model **cur_by_name; /* current services by namespace, name */
 	const struct sl_vip_entry **vip4, **vip6;    /* in->vip4 and vip6 sorted by name */
 	size_t ninst;
 	uint32_t ns_id;                       /* the namespace being built */
+	size_t ns_index;                      /* its place in cfg->namespaces */
 	size_t ns_cap;                        /* room in the model's namespaces */
 	struct sl_slot_backend *scratch;      /* SLUICE_MAX_SLOTS entries */
 	struct sluice_slot *slots;            /* SLUICE_MAX_SLOTS entries */
@@ -350,6 +352,8 @@ static int cmp_service_name(const void *a, const void *b)
 {
 	const struct sl_service_model *const *x = a, *const *y = b;
 
+	if ((*x)->ns_id != (*y)->ns_id)
+		return (*x)->ns_id < (*y)->ns_id ? -1 : 1;
 	return strcmp((*x)->name, (*y)->name);
 }
 
@@ -363,6 +367,7 @@ static const struct sl_service_model *current_named(const struct build *b, const
 	if (!n)
 		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
+	key.ns_id = b->ns_id;
 	hit = bsearch(&kp, b->cur_by_name, n, sizeof(*b->cur_by_name), cmp_service_name);
 	return hit ? *hit : NULL;
 }
@@ -437,7 +442,7 @@ static bool is_held(const struct build *b, const struct sl_service_model *svc,
 }
 
 /* Cloud Map's HEALTHY_OR_ELSE_ALL: when the registry serves none of them, the UNHEALTHY ones
- * serve (a draining one still does not). */
+ * serve (a draining one still does not, UNHEALTHY or not: weight 0 holds no slot). */
 static void health_or_else_all(struct sl_backend_model *v, size_t n)
 {
 	size_t i;
@@ -446,7 +451,7 @@ static void health_or_else_all(struct sl_backend_model *v, size_t n)
 		if (v[i].state == SLUICE_BACKEND_SERVING)
 			return;
 	for (i = 0; i < n; i++)
-		if (v[i].state == SLUICE_BACKEND_UNHEALTHY)
+		if (v[i].state == SLUICE_BACKEND_UNHEALTHY && v[i].weight)
 			v[i].state = SLUICE_BACKEND_SERVING;
 }
 
@@ -456,7 +461,7 @@ static void health_or_else_all(struct sl_backend_model *v, size_t n)
 static int build_backends(struct build *b, struct sl_service_model *svc,
 			  const struct sl_service_cfg *sc)
 {
-	const char *ns = b->in->cfg->namespace;
+	const char *ns = b->ns->namespace;
 	const struct sl_service_model *cur = current_named(b, svc->name);
 	size_t first, count, i, n = 0;
 	struct sl_backend_model *v;
@@ -566,13 +571,15 @@ static int add_frontends(struct build *b, struct sl_model *m, const struct sl_se
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const unsigned proto_bits[] = { SL_PROTO_TCP, SL_PROTO_UDP };
 	const struct sl_config *cfg = b->in->cfg;
+	const struct sl_vip_table *vt4 = b->in->vip4 ? &b->in->vip4[b->ns_index] : NULL;
+	const struct sl_vip_table *vt6 = b->in->vip6 ? &b->in->vip6[b->ns_index] : NULL;
 	size_t i, p, f;
 
 	for (i = 0; i < sc->naliases; i++) {
 		const struct sl_alias_cfg *a = &sc->aliases[i];
 		const struct sl_addr *vips[2] = {
-			sl_vip_find(b->vip4, b->vip4 ? b->in->vip4->n : 0, a->dns_name),
-			sl_vip_find(b->vip6, b->vip6 ? b->in->vip6->n : 0, a->dns_name),
+			sl_vip_find(b->vip4, b->vip4 ? vt4->n : 0, a->dns_name),
+			sl_vip_find(b->vip6, b->vip6 ? vt6->n : 0, a->dns_name),
 		};
 
 		for (f = 0; f < 2; f++) {
@@ -610,6 +617,7 @@ static int build_service(struct build *b, struct sl_model *m, const struct sl_se
 
 	memset(svc, 0, sizeof(*svc));
 	snprintf(svc->name, sizeof(svc->name), "%s", sc->name);
+	svc->ns_id = b->ns_id;
 	svc->id = cur ? cur->id : id_take(b->service_ids, &b->used_services);
 	if (!svc->id) {
 		sl_err_set(b->err, "limits.services (%u): no service id left for service %s",
@@ -727,6 +735,37 @@ static void mark_current_ids(struct build *b)
 	}
 }
 
+/* Namespace k of the config: its id, then its services from its own instances and VIPs. */
+static int build_ns(struct build *b, struct sl_model *m, size_t k, size_t *fcap)
+{
+	const struct sl_ns_cfg *ns = &b->in->cfg->namespaces[k];
+	const struct sl_instances *insts = b->in->instances ? &b->in->instances[k] : NULL;
+	size_t i;
+	int ret;
+
+	b->ns = ns;
+	b->ns_index = k;
+	b->ninst = insts ? insts->n : 0;
+	b->by_service = calloc(b->ninst + 1, sizeof(*b->by_service));
+	ret = !b->by_service ||
+	      sl_vip_index(b->in->vip4 ? &b->in->vip4[k] : NULL, &b->vip4) ||
+	      sl_vip_index(b->in->vip6 ? &b->in->vip6[k] : NULL, &b->vip6) ? -ENOMEM : 0;
+	for (i = 0; !ret && i < b->ninst; i++)
+		b->by_service[i] = &insts->v[i];
+	if (!ret && b->ninst)
+		qsort(b->by_service, b->ninst, sizeof(*b->by_service), cmp_inst_service);
+	if (!ret)
+		ret = build_namespace(b, m, ns->namespace, (uint32_t)k);
+	for (i = 0; !ret && i < ns->nservices; i++)
+		ret = build_service(b, m, &ns->services[i], fcap);
+	free(b->by_service);
+	free(b->vip4);
+	free(b->vip6);
+	b->by_service = NULL;
+	b->vip4 = b->vip6 = NULL;
+	return ret;
+}
+
 int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_ids,
 		   struct sl_id_alloc *backend_ids, struct sl_model *out, struct sl_err *err)
 {
@@ -734,38 +773,31 @@ int sl_model_build(const struct sl_build_input *in, struct sl_id_alloc *service_
 			   .err = err };
 	const struct sl_config *cfg = in->cfg;
 	struct sl_model m = {};
-	size_t i, fcap = 0;
+	size_t i, fcap = 0, nsvc = 0;
 	int ret = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
-	if (!cfg->enabled || !cfg->nservices)
-		return 0;
+	for (i = 0; i < cfg->nnamespaces; i++)
+		nsvc += cfg->namespaces[i].enabled ? cfg->namespaces[i].nservices : 0;
 	if (id_set_init(&b.used_services, service_ids->limit) ||
 	    id_set_init(&b.used_backends, backend_ids->limit))
 		goto out;
 	mark_current_ids(&b);
-	b.ninst = in->instances ? in->instances->n : 0;
-	b.by_service = calloc(b.ninst + 1, sizeof(*b.by_service));
 	b.cur_by_name = calloc(in->current->nservices + 1, sizeof(*b.cur_by_name));
 	b.scratch = calloc(SLUICE_MAX_SLOTS, sizeof(*b.scratch));
 	b.slots = calloc(SLUICE_MAX_SLOTS, sizeof(*b.slots));
-	m.services = calloc(cfg->nservices, sizeof(*m.services));
-	if (!b.by_service || !b.cur_by_name || !b.scratch || !b.slots || !m.services ||
-	    sl_vip_index(in->vip4, &b.vip4) || sl_vip_index(in->vip6, &b.vip6))
+	m.services = nsvc ? calloc(nsvc, sizeof(*m.services)) : NULL;
+	if (!b.cur_by_name || !b.scratch || !b.slots || (nsvc && !m.services))
 		goto out;
 	for (i = 0; i < in->current->nservices; i++)
 		b.cur_by_name[i] = &in->current->services[i];
 	if (in->current->nservices)
 		qsort(b.cur_by_name, in->current->nservices, sizeof(*b.cur_by_name),
 		      cmp_service_name);
-	for (i = 0; i < b.ninst; i++)
-		b.by_service[i] = &in->instances->v[i];
-	if (b.ninst)
-		qsort(b.by_service, b.ninst, sizeof(*b.by_service), cmp_inst_service);
-
-	ret = build_namespace(&b, &m, cfg->namespace, 0);
-	for (i = 0; !ret && i < cfg->nservices; i++)
-		ret = build_service(&b, &m, &cfg->services[i], &fcap);
+	ret = 0;
+	for (i = 0; !ret && i < cfg->nnamespaces; i++)
+		if (cfg->namespaces[i].enabled)
+			ret = build_ns(&b, &m, i, &fcap);
 	if (!ret)
 		ret = build_vip_ports(&m);
 	if (ret)
@@ -780,10 +812,7 @@ out:
 	sl_model_free(&m);
 	free(b.used_services.bits);
 	free(b.used_backends.bits);
-	free(b.by_service);
 	free(b.cur_by_name);
-	free(b.vip4);
-	free(b.vip6);
 	free(b.scratch);
 	free(b.slots);
 	return ret;

@@ -31,6 +31,7 @@ struct sl_table_model {
 
 struct sl_service_model {
 	uint32_t id;
+	uint32_t ns_id; /* its namespace's id (names are unique within one) */
 	char name[SLUICE_NAME_LEN];
 	struct sl_backend_model *backends; /* sorted by (addr, port) */
 	size_t nbackends;
@@ -102,10 +103,12 @@ struct sl_held {
 /* The order of sl_held: service name, then address, then port. */
 int sl_held_cmp(const struct sl_held_entry *a, const struct sl_held_entry *b);
 
+/* instances, vip4 and vip6 are arrays of cfg->nnamespaces, by namespace (each may be NULL:
+ * none for any namespace). */
 struct sl_build_input {
 	const struct sl_config *cfg;
-	const struct sl_instances *instances;
-	const struct sl_vip_table *vip4; /* by alias dnsName */
+	const struct sl_instances *instances; /* of each namespace's registry */
+	const struct sl_vip_table *vip4; /* each namespace's, by alias dnsName */
 	const struct sl_vip_table *vip6;
 	const struct sl_model *current;  /* ids to keep; may be empty */
 	struct sl_verdicts verdicts;     /* of the ids kept from current */
@@ -126,8 +129,9 @@ const struct sl_namespace_model *sl_model_find_namespace_name(const struct sl_mo
 /* The namespace of that id, or NULL. */
 const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *m, uint32_t id);
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id);
+/* The service of that name in namespace ns_id (0: in any, the first found), or NULL. */
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
-							  const char *name);
+							  uint32_t ns_id, const char *name);
 bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b);
 /* The backend of s at that address and port (backends are sorted), or NULL; s may be NULL. */
 const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
@@ -158,9 +162,9 @@ int sl_model_departures(const struct sl_model *old, const struct sl_model *now,
 /* The backend of s at b's address and port, if it has b's id (s may be NULL). */
 const struct sl_backend_model *sl_service_same_backend(const struct sl_service_model *s,
 						       const struct sl_backend_model *b);
-/* The VIP requests of a config, one per dnsName, for sl_vip_assign (v6: false for IPv4).
+/* The VIP requests of a namespace, one per dnsName, for sl_vip_assign (v6: false for IPv4).
  * Names point into cfg. Caller frees *req. -ENOMEM or 0. */
-int sl_vip_requests(const struct sl_config *cfg, bool v6, struct sl_vip_request **req,
+int sl_vip_requests(const struct sl_ns_cfg *cfg, bool v6, struct sl_vip_request **req,
 		    size_t *n);
 
 #endif

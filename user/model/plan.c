@@ -53,6 +53,7 @@ static int diff_service(const struct sl_service_model *old, const struct sl_serv
 	}
 	if (!old || old->nbackends != s->nbackends ||
 	    sl_service_nserving(old) != sl_service_nserving(s) || strcmp(old->name, s->name) ||
+	    old->ns_id != s->ns_id ||
 	    memcmp(&old->policy, &s->policy, sizeof(s->policy))) {
 		struct sl_service_op op = { s, !old };
 

@@ -27,7 +27,7 @@ static int cmp_inst(const void *a, const void *b)
 	return strcmp(x->service, y->service) ?: cmp_nullable(x->namespace, y->namespace);
 }
 
-int sl_unmatched_find(const struct sl_config *cfg, const struct sl_instances *in,
+int sl_unmatched_find(const struct sl_ns_cfg *cfg, const struct sl_instances *in,
 		      struct sl_unmatched **out, size_t *n)
 {
 	const struct sl_instance **miss = NULL;

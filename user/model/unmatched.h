@@ -14,10 +14,10 @@ struct sl_unmatched {
 	size_t count;
 };
 
-/* The (ServiceName, NamespaceName) pairs of instances that join no service of cfg, sorted by
- * service then namespace, into *out (malloc'd, NULL when none); none when cfg is not
- * enabled. 0 or -ENOMEM. */
-int sl_unmatched_find(const struct sl_config *cfg, const struct sl_instances *in,
+/* The (ServiceName, NamespaceName) pairs of the instances of namespace cfg's registry that join
+ * none of its services, sorted by service then namespace, into *out (malloc'd, NULL when none);
+ * none when cfg is not enabled. 0 or -ENOMEM. */
+int sl_unmatched_find(const struct sl_ns_cfg *cfg, const struct sl_instances *in,
 		      struct sl_unmatched **out, size_t *n);
 
 #endif

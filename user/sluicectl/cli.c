@@ -17,7 +17,7 @@
 /* '-': every argument in order (a command, its arguments, options after them too);
  * ':': a missing option argument told apart from an unknown option. */
 #define OPTSTRING "-:b:c:n:i:ojfhV"
-#define SHORT_OPTS (OPTSTRING + 2)
+#define SHORT_OPTS (&OPTSTRING[2])
 
 static const struct option long_opts[] = {
 	{ "bpffs", required_argument, NULL, 'b' },
@@ -166,7 +166,7 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "  -c, --config FILE  sluiced's config, for its \"bpffs\" and \"statusFile\"\n"
 	       "                     (default %s; missing: the defaults)\n"
 	       "  -n, --namespace NS attach: the namespace the cgroup's tasks resolve VIPs in\n"
-	       "                     (default: the config's first)\n"
+	       "                     (default: the config's first); services: its services only\n"
 	       "  -i, --interval SECONDS\n"
 	       "                     top: the time between two reads (default 1; "
 	       CTL_INTERVAL_RANGE ")\n"

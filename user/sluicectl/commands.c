@@ -65,6 +65,14 @@ static json_t *backend_json(const struct sl_maps *m, const uint32_t *cej,
 			 (int)client_ejections_of(cej, m, b->id));
 }
 
+/* The name of s's namespace ("?" when the maps do not have it). */
+static const char *ns_name(const struct sl_model *model, const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *ns = sl_model_find_namespace(model, s->ns_id);
+
+	return ns ? ns->value.name : "?";
+}
+
 static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 			       const struct sl_model *model, const struct sl_service_model *s)
 {
@@ -72,8 +80,8 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 	size_t i;
 
 	sl_maps_service_stats(m, s->id, &ss);
-	printf("%s (id %u): %zu backends, %u serving%s, %s, %llu refused\n", s->name, s->id,
-	       s->nbackends, sl_service_nserving(s),
+	printf("%s (id %u, namespace %s): %zu backends, %u serving%s, %s, %llu refused\n",
+	       s->name, s->id, ns_name(model, s), s->nbackends, sl_service_nserving(s),
 	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
 	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
 	for (i = 0; i < model->nfrontends; i++) {
@@ -106,7 +114,7 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 }
 
 static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
-			     const struct sl_model *model)
+			     const struct sl_model *model, uint32_t only_ns)
 {
 	json_t *arr = json_array();
 	size_t i, j;
@@ -114,16 +122,21 @@ static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
 	for (i = 0; i < model->nservices; i++) {
 		const struct sl_service_model *s = &model->services[i];
 		struct sluice_service_stats ss = {};
-		json_t *fes = json_array(), *bes = json_array();
+		json_t *fes, *bes;
 
+		if (only_ns && s->ns_id != only_ns)
+			continue;
+		fes = json_array();
+		bes = json_array();
 		sl_maps_service_stats(m, s->id, &ss);
 		for (j = 0; j < model->nfrontends; j++)
 			if (model->frontends[j].value.service_id == s->id)
 				json_array_append_new(fes, frontend_json(&model->frontends[j]));
 		for (j = 0; j < s->nbackends; j++)
 			json_array_append_new(bes, backend_json(m, cej, &s->backends[j]));
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
-						     "id", s->id, "name", s->name, "serving",
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
+						     "id", s->id, "name", s->name, "namespace",
+						     ns_name(model, s), "serving",
 						     sl_service_nserving(s), "lbPolicy",
 						     policy_name(s->policy.lb_policy), "panic",
 						     !!(s->policy.flags & SLUICE_POLICY_PANIC),
@@ -139,23 +152,37 @@ int cmd_services(struct ctl *c)
 	struct sl_model model;
 	struct sl_err err;
 	uint32_t *cej; /* by backend id: clients holding an ejection of it of their own */
-	size_t i;
+	uint32_t only = 0;
+	size_t i, shown = 0;
 	int ret = 0;
 
 	if (sl_maps_read_model(m, &model, &err))
 		return ctl_fail(c, "%s", err.msg);
+	if (c->o.ns) {
+		const struct sl_namespace_model *ns = sl_model_find_namespace_name(&model, c->o.ns);
+
+		if (!ns) {
+			sl_model_free(&model);
+			return ctl_fail(c, "namespace %s: not in the data plane", c->o.ns);
+		}
+		only = ns->id;
+	}
 	cej = calloc(m->health.n ? m->health.n : 1, sizeof(*cej));
 	if (cej && sl_client_ejections(m->client_health, cej, m->health.n)) {
 		free(cej);
 		cej = NULL; /* shown as none */
 	}
 	if (c->o.json) {
-		ret = ctl_print_json(services_json(m, cej, &model));
+		ret = ctl_print_json(services_json(m, cej, &model, only));
 	} else {
-		if (!model.nservices)
-			printf("no services\n");
-		for (i = 0; i < model.nservices; i++)
+		for (i = 0; i < model.nservices; i++) {
+			if (only && model.services[i].ns_id != only)
+				continue;
 			print_service_text(m, cej, &model, &model.services[i]);
+			shown++;
+		}
+		if (!shown)
+			printf("no services\n");
 	}
 	free(cej);
 	sl_model_free(&model);

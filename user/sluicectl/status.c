@@ -110,8 +110,8 @@ static void print_registry(const struct ctl_status *st)
 	if (!r->path)
 		printf("  registry: none\n");
 	else
-		printf("  registry %s: %u instances, %u bad file%s\n", r->path, r->instances,
-		       r->bad_files, r->bad_files == 1 ? "" : "s");
+		printf("  registry %s: %u instances, %u failing part%s\n", r->path, r->instances,
+		       r->failing_parts, r->failing_parts == 1 ? "" : "s");
 	for (i = 0; i < r->nunmatched; i++)
 		printf("  not in the config: service %s, namespace %s: %u instances\n",
 		       r->unmatched[i].service ? r->unmatched[i].service : "?",

@@ -43,7 +43,7 @@ static const struct sl_json_row unmatched_elem = {
 static const struct sl_json_row registry_rows[] = {
 	TEXT("path", struct ctl_registry_state, path),
 	TEXT("problem", struct ctl_registry_state, problem),
-	COUNT("badFiles", struct ctl_registry_state, bad_files),
+	COUNT("badFiles", struct ctl_registry_state, failing_parts),
 	COUNT("instances", struct ctl_registry_state, instances),
 	TEXT("pending", struct ctl_registry_state, pending),
 	{ "unmatched", SL_JSON_ARRAY,
@@ -213,9 +213,9 @@ size_t ctl_status_degraded(const struct ctl_status *st,
 		line(&l, "reload: %s", st->reload_error);
 	if (r->problem)
 		line(&l, "registry %s: %s", rpath, r->problem);
-	if (r->bad_files)
-		line(&l, "registry %s: %u bad file%s", rpath, r->bad_files,
-		     r->bad_files == 1 ? "" : "s");
+	if (r->failing_parts)
+		line(&l, "registry %s: %u failing part%s", rpath, r->failing_parts,
+		     r->failing_parts == 1 ? "" : "s");
 	if (r->pending)
 		line(&l, "registry %s: a reload's, not read yet", r->pending);
 	for (i = 0; i < st->ncgroups; i++)

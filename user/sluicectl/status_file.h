@@ -29,7 +29,9 @@ struct ctl_registry_state {
 	char *path;    /* null: no registry */
 	char *problem; /* what is wrong with it, or NULL */
 	char *pending; /* a registry a reload wants but that does not read yet, or NULL */
-	uint32_t bad_files, instances;
+	/* failing parts of any source (files that do not parse, names that do not answer): the
+	 * status file's badFiles, a name from when the registry was files only */
+	uint32_t failing_parts, instances;
 	struct ctl_unmatched *unmatched;
 	size_t nunmatched;
 };

@@ -11,6 +11,7 @@
 #include "kernel/tasks.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/vec.h"
 #include "model/desired.h"
 #include "model/plan.h"
 #include "model/unmatched.h"
@@ -18,9 +19,10 @@
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
-static const struct sl_instances *instances(const struct sl_daemon *d)
+/* Each namespace's instances, by namespace (the config's order). */
+static const struct sl_instances *instances(struct sl_daemon *d)
 {
-	return sl_sources_instances(&d->sources);
+	return sl_ns_sources_instances(&d->sources);
 }
 
 /* Destroy the sockets sluice routed to backends that were in old's tables and are in none of
@@ -51,7 +53,7 @@ static void terminate_departed(struct sl_daemon *d, const struct sl_model *old,
 /* Log each alias whose VIP of a family changed, appeared or went (tables are in request
  * order, not sorted: one lookup index each). */
 static void log_vip_changes(const struct sl_vip_table *old, const struct sl_vip_table *now,
-			    const char *family)
+			    const char *family, const char *ns)
 {
 	const struct sl_vip_entry **io = NULL, **in = NULL;
 	char a[SL_ADDR_STRLEN], b[SL_ADDR_STRLEN];
@@ -63,38 +65,69 @@ static void log_vip_changes(const struct sl_vip_table *old, const struct sl_vip_
 		const struct sl_addr *was = sl_vip_find(io, old->n, now->v[i].name);
 
 		if (!was)
-			pr_info("alias %s: %s %s", now->v[i].name, family,
+			pr_info("alias %s (%s): %s %s", now->v[i].name, ns, family,
 				sl_addr_format(&now->v[i].vip, a, sizeof(a)));
 		else if (!sl_addr_eq(was, &now->v[i].vip))
-			pr_info("alias %s: %s %s (was %s)", now->v[i].name, family,
+			pr_info("alias %s (%s): %s %s (was %s)", now->v[i].name, ns, family,
 				sl_addr_format(&now->v[i].vip, a, sizeof(a)),
 				sl_addr_format(was, b, sizeof(b)));
 	}
 	for (i = 0; i < old->n; i++)
 		if (!sl_vip_find(in, now->n, old->v[i].name))
-			pr_info("alias %s: %s %s released", old->v[i].name, family,
+			pr_info("alias %s (%s): %s %s released", old->v[i].name, ns, family,
 				sl_addr_format(&old->v[i].vip, a, sizeof(a)));
 out:
 	free(io);
 	free(in);
 }
 
+/* Each namespace's hosts file, from its VIPs in st. */
 static int write_hosts(const struct sl_daemon *d, const struct sl_state *st)
 {
-	char *content = sl_hosts_render(d->cfg.namespace, &st->vip4, &st->vip6);
-	struct sl_err err;
-	bool changed;
-	int ret;
+	int ret = 0;
 
-	if (!content)
-		return -ENOMEM;
-	ret = sl_hosts_write(d->cfg.hosts_file, content, &changed, &err);
-	free(content);
-	if (ret)
-		pr_err("hosts file: %s", err.msg);
-	else if (changed)
-		pr_info("hosts file %s updated", d->cfg.hosts_file);
+	for (size_t i = 0; i < d->cfg.nnamespaces; i++) {
+		const struct sl_ns_cfg *ns = &d->cfg.namespaces[i];
+		const struct sl_state_ns *vips = sl_state_find(st, ns->namespace);
+		static const struct sl_vip_table none;
+		char *content = sl_hosts_render(ns->namespace, vips ? &vips->vip4 : &none,
+						vips ? &vips->vip6 : &none);
+		struct sl_err err;
+		bool changed;
+
+		if (!content)
+			return -ENOMEM;
+		if (sl_hosts_write(ns->hosts_file, content, &changed, &err)) {
+			pr_err("hosts file: %s", err.msg);
+			ret = -EIO;
+		} else if (changed) {
+			pr_info("hosts file %s updated", ns->hosts_file);
+		}
+		free(content);
+	}
 	return ret;
+}
+
+/* The state the desired VIPs make (want's tables moved into it), or -ENOMEM. */
+static int next_state(const struct sl_daemon *d, struct sl_desired *want, struct sl_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ns = calloc(d->cfg.nnamespaces + 1, sizeof(*st->ns));
+	if (!st->ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->cfg.nnamespaces; i++) {
+		st->ns[i].namespace = strdup(d->cfg.namespaces[i].namespace);
+		if (!st->ns[i].namespace) {
+			sl_state_free(st);
+			return -ENOMEM;
+		}
+		st->nns = i + 1;
+		st->ns[i].vip4 = want->vip4[i];
+		st->ns[i].vip6 = want->vip6[i];
+		memset(&want->vip4[i], 0, sizeof(want->vip4[i]));
+		memset(&want->vip6[i], 0, sizeof(want->vip6[i]));
+	}
+	return 0;
 }
 
 /* After a failed apply the maps hold part of the plan: read back what they hold. */
@@ -140,19 +173,28 @@ static bool was_unmatched(const struct sl_daemon *d, const struct sl_unmatched *
  * and kept (copied) for the status. */
 static void note_unmatched(struct sl_daemon *d)
 {
-	struct sl_unmatched *v;
-	size_t n, i;
+	const struct sl_instances *in = instances(d);
+	struct sl_unmatched *v = NULL, *one;
+	size_t n = 0, cap = 0, k, i, m;
 
-	if (sl_unmatched_find(&d->cfg, instances(d), &v, &n))
-		return;
-	for (i = 0; i < n; i++) {
-		if (was_unmatched(d, &v[i]))
-			continue;
-		pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) match no "
-			"service of %s (namespace %s): not served",
-			d->sources.n ? sl_source_label(d->sources.v[0]) : "", v[i].count,
-			v[i].count == 1 ? "" : "s", v[i].service,
-			v[i].namespace ? v[i].namespace : "none", d->cfg.origin, d->cfg.namespace);
+	for (k = 0; k < d->cfg.nnamespaces; k++) {
+		const struct sl_ns_cfg *ns = &d->cfg.namespaces[k];
+		const struct sl_sources *ss = &d->sources.v[k];
+
+		if (sl_unmatched_find(ns, &in[k], &one, &m))
+			break;
+		for (i = 0; i < m; i++) {
+			if (!was_unmatched(d, &one[i]))
+				pr_warn("registry %s: %zu instance%s of service \"%s\" (namespace %s) "
+					"match no service of %s (namespace %s): not served",
+					ss->n ? sl_source_label(ss->v[0]) : "", one[i].count,
+					one[i].count == 1 ? "" : "s", one[i].service,
+					one[i].namespace ? one[i].namespace : "none", d->cfg.origin,
+					ns->namespace);
+			if (!sl_vec_room(v, n, cap))
+				v[n++] = one[i];
+		}
+		free(one);
 	}
 	unmatched_free(d);
 	for (i = 0; i < n; i++) {
@@ -182,7 +224,7 @@ static void count_reconcile(struct sl_daemon_counters *c, int ret, uint64_t ns)
 /* The registry cannot be read whole: its path, or files that have no good content. */
 static bool registry_incomplete(const struct sl_daemon *d)
 {
-	return sl_sources_incomplete(&d->sources);
+	return sl_ns_sources_incomplete(&d->sources);
 }
 
 int sl_daemon_reconcile(struct sl_daemon *d)
@@ -191,20 +233,30 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	struct sl_plan plan = {};
 	struct sl_err err = {};
 	struct sl_desired_input in;
+	struct sl_vip_table *prev4 = calloc(d->cfg.nnamespaces, sizeof(*prev4));
+	struct sl_vip_table *prev6 = calloc(d->cfg.nnamespaces, sizeof(*prev6));
+	bool vips_changed = !d->state.nns; /* a version 1 (or no) state: written anew */
+	struct sl_state next = {};
 	size_t nservers = 0, i;
 	uint64_t t0 = sl_now_ns();
-	int ret;
+	int ret = -ENOMEM;
+
+	if (!prev4 || !prev6)
+		goto out;
 
 	if (d->hold) {
 		if (registry_incomplete(d)) {
 			d->dirty = true; /* looked at again at every tick and registry change */
+			free(prev4);
+			free(prev6);
 			return -EAGAIN;
 		}
 		pr_info("the registry reads whole again: reconciling");
 		d->hold = false;
 	}
+	sl_state_views(&d->state, &d->cfg, prev4, prev6);
 	in = (struct sl_desired_input){ .cfg = &d->cfg, .instances = instances(d),
-					.prev_vip4 = &d->state.vip4, .prev_vip6 = &d->state.vip6,
+					.prev_vip4 = prev4, .prev_vip6 = prev6,
 					.current = &d->current,
 					.verdicts = sl_monitor_verdicts(d->monitor),
 					.held = sl_monitor_held(d->monitor) };
@@ -213,16 +265,23 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 		pr_err("%s; nothing changed, the last good state keeps serving", err.msg);
 		goto out;
 	}
-	if (!sl_vip_table_eq(&want.vip4, &d->state.vip4) ||
-	    !sl_vip_table_eq(&want.vip6, &d->state.vip6)) {
-		struct sl_state next = { want.vip4, want.vip6 };
+	for (i = 0; i < d->cfg.nnamespaces; i++) {
+		const char *ns = d->cfg.namespaces[i].namespace;
 
-		log_vip_changes(&d->state.vip4, &want.vip4, "vip");
-		log_vip_changes(&d->state.vip6, &want.vip6, "vip6");
-		ret = sl_state_save(d->cfg.state_file, &next, &err);
-		if (ret)
-			pr_err("%s (VIPs may change at the next start)", err.msg);
+		if (sl_vip_table_eq(&want.vip4[i], &prev4[i]) &&
+		    sl_vip_table_eq(&want.vip6[i], &prev6[i]) && sl_state_find(&d->state, ns))
+			continue;
+		log_vip_changes(&prev4[i], &want.vip4[i], "vip", ns);
+		log_vip_changes(&prev6[i], &want.vip6[i], "vip6", ns);
+		vips_changed = true;
 	}
+	vips_changed |= d->state.nns != d->cfg.nnamespaces; /* a namespace went */
+	ret = next_state(d, &want, &next);
+	if (ret)
+		goto out;
+	/* The VIPs are kept before the maps use them: a crash in between keeps them. */
+	if (vips_changed && sl_state_save(d->cfg.state_file, &next, &err))
+		pr_err("%s (VIPs may change at the next start)", err.msg);
 	ret = sl_plan_make(&d->current, &want.model, &plan);
 	if (ret)
 		goto out;
@@ -249,9 +308,8 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	d->current = want.model;
 	memset(&want.model, 0, sizeof(want.model));
 	sl_state_free(&d->state);
-	d->state.vip4 = want.vip4;
-	d->state.vip6 = want.vip6;
-	memset(&want, 0, sizeof(want));
+	d->state = next;
+	memset(&next, 0, sizeof(next));
 	write_hosts(d, &d->state);
 	note_unmatched(d);
 out:
@@ -259,6 +317,9 @@ out:
 	d->reconciled = !ret && !d->hold;
 	sl_plan_free(&plan);
 	sl_desired_free(&want);
+	sl_state_free(&next);
+	free(prev4);
+	free(prev6);
 	return ret;
 }
 
@@ -303,7 +364,8 @@ static size_t rules_failing(const struct sl_daemon *d)
 
 bool sl_daemon_degraded(const struct sl_daemon *d)
 {
-	return d->hold || sl_sources_incomplete(&d->sources) || d->sources.nwant ||
+	return d->hold || sl_ns_sources_incomplete(&d->sources) ||
+	       sl_ns_sources_pending(&d->sources) ||
 	       cgroups_failing(d) || rules_failing(d) || d->metrics_failed || d->reload_error[0];
 }
 
@@ -324,14 +386,14 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		ADD("; held: the registry cannot be read whole, the adopted maps serve");
 	else if (!d->reconciled)
 		ADD("; not in step with the config and registry (retrying)");
-	if (sl_sources_first_problem(&d->sources))
-		ADD("; %s: %s", sl_sources_first_problem(&d->sources)->name,
-		    sl_sources_first_problem(&d->sources)->ops->problem(
-			    sl_sources_first_problem(&d->sources)));
-	if (sl_sources_failing(&d->sources))
+	if (sl_ns_sources_first_problem(&d->sources))
+		ADD("; %s: %s", sl_ns_sources_first_problem(&d->sources)->name,
+		    sl_ns_sources_first_problem(&d->sources)->ops->problem(
+			    sl_ns_sources_first_problem(&d->sources)));
+	if (sl_ns_sources_failing(&d->sources))
 		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
-		    "answer)", sl_sources_failing(&d->sources));
-	if (d->sources.nwant)
+		    "answer)", sl_ns_sources_failing(&d->sources));
+	if (sl_ns_sources_pending(&d->sources))
 		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
 		ADD("; %zu configured cgroups not attached", cgroups_failing(d));
@@ -374,9 +436,9 @@ static bool listed(const struct sl_config *cfg, const char *path)
 	size_t i;
 
 	for (i = 0; i < cfg->ncgroups; i++) {
-		if (!strcmp(cfg->cgroups[i], path))
+		if (!strcmp(cfg->cgroups[i].path, path))
 			return true;
-		if (realpath(cfg->cgroups[i], real) && !strcmp(real, path))
+		if (realpath(cfg->cgroups[i].path, real) && !strcmp(real, path))
 			return true;
 	}
 	return false;
@@ -390,7 +452,7 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	if (!msg) {
 		if (*e)
 			pr_info("%s: cgroups[%zu]: %s attached now", d->cfg.origin, i,
-				d->cfg.cgroups[i]);
+				d->cfg.cgroups[i].path);
 		free(*e);
 		*e = NULL;
 		return;
@@ -402,15 +464,16 @@ static void set_cgroup_error(struct sl_daemon *d, size_t i, const char *msg)
 	*e = strdup(msg);
 }
 
-/* Make an attached cgroups[i] a task of the config's namespace (none yet: a config that
- * serves nothing, and nothing to resolve). NULL, or what failed. */
+/* Make an attached cgroups[i] a task of its namespace (not served: a namespace that is not
+ * enabled, and nothing to resolve). NULL, or what failed. */
 static const char *put_cgroup_task(struct sl_daemon *d, size_t i, struct sl_err *err)
 {
-	uint32_t ns = sl_namespace_id(&d->dp.maps, d->cfg.namespace);
+	const struct sl_ns_cfg *nc = sl_config_namespace(&d->cfg, d->cfg.cgroups[i].namespace);
+	uint32_t ns = nc ? sl_namespace_id(&d->dp.maps, nc->namespace) : 0;
 
 	if (!ns)
 		return NULL;
-	if (sl_tasks_put_path(&d->dp.maps, d->cfg.cgroups[i], false, ns, SLUICE_TASK_ATTACHED,
+	if (sl_tasks_put_path(&d->dp.maps, d->cfg.cgroups[i].path, false, ns, SLUICE_TASK_ATTACHED,
 			      err))
 		return err->msg;
 	return NULL;
@@ -437,13 +500,13 @@ static void sync_cgroups(struct sl_daemon *d)
 		return;
 	}
 	for (i = 0; i < d->ncgroup_errors; i++) {
-		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i]);
+		const struct sl_attachment_info *a = attached(v, n, d->cfg.cgroups[i].path);
 
 		if (a && a->alive && a->nlinks == sl_nprogs) {
 			set_cgroup_error(d, i, put_cgroup_task(d, i, &err));
 			continue;
 		}
-		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i],
+		if (sl_attach(d->dp.dir, d->dp.maps.attachments, d->cfg.cgroups[i].path,
 			      SLUICE_ATTACH_FROM_CONFIG, false, &err)) {
 			set_cgroup_error(d, i, err.msg);
 			continue;
@@ -453,7 +516,7 @@ static void sync_cgroups(struct sl_daemon *d)
 			continue;
 		}
 		if (!d->cgroup_errors[i])
-			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i],
+			pr_info("attached cgroup %s (%s: cgroups[%zu])", d->cfg.cgroups[i].path,
 				d->cfg.origin, i);
 		set_cgroup_error(d, i, NULL);
 	}
@@ -511,15 +574,19 @@ static void warn_vip_ranges(const struct sl_config *cfg)
 {
 	char r[SL_ADDR_STRLEN + 8];
 
-	if (cfg->has_vip_cidr6)
-		pr_warn("%s: vipCidr6 %s: an IPv6 VIP that sluice does not rewrite is routed like "
-			"any address (IPv6 has no loopback range to dead-end it): keep the range "
-			"unrouted on this host", cfg->origin,
-			sl_cidr_format(&cfg->vip_cidr6, r, sizeof(r)));
-	if (cfg->allow_routable_vips)
-		pr_warn("%s: vipCidr %s with allowRoutableVips: a VIP that sluice does not rewrite "
-			"goes to the network", cfg->origin,
-			sl_cidr_format(&cfg->vip_cidr4, r, sizeof(r)));
+	for (size_t i = 0; i < cfg->nnamespaces; i++) {
+		const struct sl_ns_cfg *ns = &cfg->namespaces[i];
+
+		if (ns->has_vip_cidr6)
+			pr_warn("%s: namespace %s: vipCidr6 %s: an IPv6 VIP that sluice does not "
+				"rewrite is routed like any address (IPv6 has no loopback range to "
+				"dead-end it): keep the range unrouted on this host", cfg->origin,
+				ns->namespace, sl_cidr_format(&ns->vip_cidr6, r, sizeof(r)));
+		if (ns->allow_routable_vips)
+			pr_warn("%s: namespace %s: vipCidr %s with allowRoutableVips: a VIP that "
+				"sluice does not rewrite goes to the network", cfg->origin,
+				ns->namespace, sl_cidr_format(&ns->vip_cidr4, r, sizeof(r)));
+	}
 }
 
 /* Task entries of attached cgroups whose attachment went (its cgroup is gone, or sluicectl
@@ -610,7 +677,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	if (ret)
 		return ret;
 	/* Bounded by what the maps can take, with room for instances of other services. */
-	ret = sl_sources_open(&d->sources, &d->cfg, 2 * (size_t)d->cfg.limits.backends, err);
+	ret = sl_ns_sources_open(&d->sources, &d->cfg, 2 * (size_t)d->cfg.limits.backends, err);
 	if (ret)
 		return ret;
 	if (d->dp.adopted && registry_incomplete(d)) {
@@ -632,7 +699,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 void sl_daemon_registry_ready(struct sl_daemon *d, int fd)
 {
 	/* Held, a file that goes or parses again lifts the hold without changing the list. */
-	if (sl_sources_dispatch(&d->sources, fd) || d->hold)
+	if (sl_ns_sources_dispatch(&d->sources, fd) || d->hold)
 		sl_daemon_reconcile(d);
 }
 
@@ -664,7 +731,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 	}
 	sl_config_free(&d->cfg);
 	d->cfg = cfg;
-	sl_sources_reload(&d->sources, &d->cfg);
+	sl_ns_sources_reload(&d->sources, &d->cfg);
 	pr_info("config %s reloaded", d->config_path);
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
@@ -689,7 +756,7 @@ bool sl_daemon_tick(struct sl_daemon *d)
 		gc_attached_tasks(d);
 	sl_rules_tick(d->rules);
 	/* A registry path that cannot be read may appear where nothing is watched yet. */
-	if (sl_sources_tick(&d->sources) || d->hold)
+	if (sl_ns_sources_tick(&d->sources) || d->hold)
 		d->dirty = true;
 	if (sl_monitor_tick(d->monitor, &d->current))
 		d->dirty = true;
@@ -705,7 +772,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 	sl_rules_close(d->rules);
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
-	sl_sources_close(&d->sources);
+	sl_ns_sources_close(&d->sources);
 	for (i = 0; i < d->ncgroup_errors; i++)
 		free(d->cgroup_errors[i]);
 	free(d->cgroup_errors);

@@ -9,7 +9,7 @@
 #include "files/state_file.h"
 #include "health/monitor.h"
 #include "inputs/config.h"
-#include "inputs/sources.h"
+#include "inputs/ns_sources.h"
 #include "kernel/dataplane.h"
 #include "kernel/sockterm.h"
 #include "model/model.h"
@@ -30,7 +30,7 @@ struct sl_daemon_counters {
 struct sl_daemon {
 	char *config_path;
 	struct sl_config cfg; /* the last good config */
-	struct sl_sources sources; /* the registry: its sources, merged */
+	struct sl_ns_sources sources; /* each namespace's registry: its sources, merged */
 	struct sl_dataplane dp;
 	struct sl_model current; /* what the maps hold */
 	struct sl_state state;   /* VIPs, as saved in the state file */

@@ -95,12 +95,14 @@ static void follow_sources(struct sl_daemon *d, int ep, struct watched *w)
 {
 	size_t i;
 
-	if (w->set && w->generation == d->sources.generation)
+	unsigned gen = sl_ns_sources_generation(&d->sources);
+
+	if (w->set && w->generation == gen)
 		return;
 	for (i = 0; i < w->n; i++)
 		epoll_ctl(ep, EPOLL_CTL_DEL, w->fds[i], NULL);
-	w->n = sl_sources_fds(&d->sources, w->fds, MAX_SOURCE_FDS);
-	w->generation = d->sources.generation;
+	w->n = sl_ns_sources_fds(&d->sources, w->fds, MAX_SOURCE_FDS);
+	w->generation = gen;
 	w->set = true;
 	for (i = 0; i < w->n; i++)
 		if (add_fd(ep, w->fds[i]))

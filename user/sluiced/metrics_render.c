@@ -16,11 +16,19 @@ struct backend_labels {
 	char addr[SL_ENDPOINT_STRLEN];
 };
 
+/* The name of service s's namespace. */
+static const char *ns_of(const struct sl_daemon *d, const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *ns = sl_model_find_namespace(&d->current, s->ns_id);
+
+	return ns ? ns->value.name : "";
+}
+
 static void label_backend(struct backend_labels *bl, const struct sl_daemon *d,
 			  const struct sl_service_model *s, const struct sl_backend_model *b)
 {
 	sl_endpoint_format(&b->addr, b->port, bl->addr, sizeof(bl->addr));
-	bl->l[0] = (struct sl_prom_label){ "namespace", d->cfg.namespace };
+	bl->l[0] = (struct sl_prom_label){ "namespace", ns_of(d, s) };
 	bl->l[1] = (struct sl_prom_label){ "service", s->name };
 	bl->l[2] = (struct sl_prom_label){ "instance_id", b->instance_id };
 	bl->l[3] = (struct sl_prom_label){ "address", bl->addr };
@@ -194,7 +202,7 @@ static void backend_metrics(struct sl_prom *p, const struct sl_daemon *d, const 
 static void service_metrics(struct sl_prom *p, const struct sl_daemon *d)
 {
 	const struct sl_model *m = &d->current;
-	struct sl_prom_label l[2] = { { "namespace", d->cfg.namespace }, { "service", NULL } };
+	struct sl_prom_label l[2] = { { "namespace", NULL }, { "service", NULL } };
 	size_t i;
 
 	sl_prom_family(p, "sluice_service_refused_total", "counter",
@@ -204,12 +212,14 @@ static void service_metrics(struct sl_prom *p, const struct sl_daemon *d)
 		struct sluice_service_stats ss = {};
 
 		sl_maps_service_stats(&d->dp.maps, m->services[i].id, &ss);
+		l[0].value = ns_of(d, &m->services[i]);
 		l[1].value = m->services[i].name;
 		sl_prom_sample(p, "sluice_service_refused_total", l, 2, (double)ss.refused);
 	}
 	sl_prom_family(p, "sluice_service_panic", "gauge",
 		       "1 while too few of the service's backends pass sluice's checks: all serve.");
 	for (i = 0; i < m->nservices; i++) {
+		l[0].value = ns_of(d, &m->services[i]);
 		l[1].value = m->services[i].name;
 		sl_prom_sample(p, "sluice_service_panic", l, 2,
 			       !!(m->services[i].policy.flags & SLUICE_POLICY_PANIC));
@@ -217,6 +227,7 @@ static void service_metrics(struct sl_prom *p, const struct sl_daemon *d)
 	sl_prom_family(p, "sluice_service_serving_backends", "gauge",
 		       "Backends in the service's slot tables.");
 	for (i = 0; i < m->nservices; i++) {
+		l[0].value = ns_of(d, &m->services[i]);
 		l[1].value = m->services[i].name;
 		sl_prom_sample(p, "sluice_service_serving_backends", l, 2,
 			       sl_service_nserving(&m->services[i]));
@@ -269,25 +280,35 @@ static void daemon_metrics(struct sl_prom *p, const struct sl_daemon *d)
 
 static void registry_metrics(struct sl_prom *p, const struct sl_daemon *d)
 {
-	const struct sl_sources *ss = &d->sources;
-	struct sl_prom_label l = { "source", NULL };
-	size_t i, unmatched = 0;
+	const struct sl_ns_sources *nss = &d->sources;
+	struct sl_prom_label l[2] = { { "namespace", NULL }, { "source", NULL } };
+	size_t i, k, unmatched = 0;
 
 	one(p, "sluice_registry_instances", "gauge", "Instances the registry's sources give.",
-	    (double)sl_sources_instances(ss)->n);
+	    (double)sl_ns_sources_count(nss));
 	sl_prom_family(p, "sluice_registry_source_up", "gauge",
 		       "1 when the source can be read, 0 while its last good content serves.");
-	for (i = 0; i < ss->n; i++) {
-		l.value = ss->v[i]->name;
-		sl_prom_sample(p, "sluice_registry_source_up", &l, 1,
-			       !ss->v[i]->ops->problem(ss->v[i]));
+	for (k = 0; k < nss->n; k++) {
+		const struct sl_sources *ss = &nss->v[k];
+
+		l[0].value = nss->names[k];
+		for (i = 0; i < ss->n; i++) {
+			l[1].value = ss->v[i]->name;
+			sl_prom_sample(p, "sluice_registry_source_up", l, 2,
+				       !ss->v[i]->ops->problem(ss->v[i]));
+		}
 	}
 	sl_prom_family(p, "sluice_registry_failing_parts", "gauge",
 		       "Parts of the source (files) that fail now, their last good content kept.");
-	for (i = 0; i < ss->n; i++) {
-		l.value = ss->v[i]->name;
-		sl_prom_sample(p, "sluice_registry_failing_parts", &l, 1,
-			       ss->v[i]->ops->failing(ss->v[i]));
+	for (k = 0; k < nss->n; k++) {
+		const struct sl_sources *ss = &nss->v[k];
+
+		l[0].value = nss->names[k];
+		for (i = 0; i < ss->n; i++) {
+			l[1].value = ss->v[i]->name;
+			sl_prom_sample(p, "sluice_registry_failing_parts", l, 2,
+				       ss->v[i]->ops->failing(ss->v[i]));
+		}
 	}
 	for (i = 0; i < d->nunmatched; i++)
 		unmatched += d->unmatched[i].count;

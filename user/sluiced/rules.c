@@ -139,7 +139,8 @@ int sl_rules_open(struct sl_rules **out, const struct sl_config *cfg, struct sl_
 	if (!ret && (!r->ns_names || !r->root_failed || !r->root_present))
 		ret = -ENOMEM;
 	for (i = 0; !ret && i < cfg->nattach; i++) {
-		const char *ns = cfg->attach[i].namespace ? cfg->attach[i].namespace : cfg->namespace;
+		const char *ns = cfg->attach[i].namespace ? cfg->attach[i].namespace :
+				 cfg->namespaces[0].namespace;
 
 		r->ns_names[i] = strdup(ns);
 		if (!r->ns_names[i])

@@ -80,13 +80,19 @@ static json_t *source_json(const struct sl_source *src)
 			 "problem", str_or_null(problem), "badFiles", (int)failing, "instances", n);
 }
 
-static json_t *sources_json(const struct sl_sources *ss)
+/* Every namespace's sources, each with its namespace. */
+static json_t *sources_json(const struct sl_ns_sources *nss)
 {
 	json_t *a = json_array();
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < ss->n; i++)
-		json_array_append_new(a, source_json(ss->v[i]));
+	for (k = 0; k < nss->n; k++)
+		for (i = 0; i < nss->v[k].n; i++) {
+			json_t *o = source_json(nss->v[k].v[i]);
+
+			json_object_set_new(o, "namespace", json_string(nss->names[k]));
+			json_array_append_new(a, o);
+		}
 	return a;
 }
 
@@ -94,8 +100,8 @@ static json_t *sources_json(const struct sl_sources *ss)
  * the source with a problem, else the first; problem; badFiles: failing parts of any kind). */
 static json_t *registry_json(const struct sl_daemon *d)
 {
-	const struct sl_sources *ss = &d->sources;
-	const struct sl_source *bad = sl_sources_first_problem(ss);
+	const struct sl_ns_sources *ss = &d->sources;
+	const struct sl_source *bad = sl_ns_sources_first_problem(ss);
 	json_t *un = json_array();
 	size_t i;
 
@@ -105,14 +111,18 @@ static json_t *registry_json(const struct sl_daemon *d)
 						    str_or_null(d->unmatched[i].namespace),
 						    "instances",
 						    (json_int_t)d->unmatched[i].count));
-	const struct sl_source *shown = bad ? bad : ss->n ? ss->v[0] : NULL;
+	const struct sl_source *shown = bad;
+
+	for (i = 0; !shown && i < ss->n; i++)
+		shown = ss->v[i].n ? ss->v[i].v[0] : NULL;
 
 	return json_pack("{s:o, s:o, s:i, s:I, s:o, s:o, s:o}", "path",
 			 str_or_null(shown ? sl_source_label(shown) : NULL), "problem",
 			 str_or_null(bad ? bad->ops->problem(bad) : NULL), "badFiles",
-			 (int)sl_sources_failing(ss), "instances",
-			 (json_int_t)sl_sources_instances(ss)->n, "pending",
-			 str_or_null(ss->nwant ? "a reload's sources, not read yet" : NULL),
+			 (int)sl_ns_sources_failing(ss), "instances",
+			 (json_int_t)sl_ns_sources_count(ss), "pending",
+			 str_or_null(sl_ns_sources_pending(ss) ? "a reload's sources, not read yet" :
+								 NULL),
 			 "sources", sources_json(ss), "unmatched", un);
 }
 
@@ -122,10 +132,40 @@ static json_t *cgroups_json(const struct sl_daemon *d)
 	size_t i;
 
 	for (i = 0; i < d->ncgroup_errors; i++)
-		json_array_append_new(a, json_pack("{s:s, s:b, s:o}", "path", d->cfg.cgroups[i],
+		json_array_append_new(a, json_pack("{s:s, s:b, s:o}", "path", d->cfg.cgroups[i].path,
 						   "attached", !d->cgroup_errors[i], "error",
 						   str_or_null(d->cgroup_errors[i])));
 	return a;
+}
+
+/* The config's namespaces: name, id in the maps (null: not served), hosts file, services;
+ * and the attach rules at work. */
+static json_t *namespaces_json(const struct sl_daemon *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < d->cfg.nnamespaces; i++) {
+		const struct sl_ns_cfg *ns = &d->cfg.namespaces[i];
+		const struct sl_namespace_model *m =
+			sl_model_find_namespace_name(&d->current, ns->namespace);
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:b, s:s, s:I}", "name",
+						   ns->namespace, "id",
+						   m ? json_integer(m->id) : json_null(), "enabled",
+						   ns->enabled, "hostsFile", ns->hosts_file,
+						   "services", (json_int_t)ns->nservices));
+	}
+	return a;
+}
+
+static json_t *rules_json(const struct sl_daemon *d)
+{
+	struct sl_rules_stats st;
+
+	sl_rules_stats(d->rules, &st);
+	return json_pack("{s:I, s:I, s:I, s:I, s:b}", "watched", (json_int_t)st.rules,
+			 "present", (json_int_t)st.present, "tasks", (json_int_t)st.tasks,
+			 "failing", (json_int_t)st.failing, "failed", d->rules_failed);
 }
 
 static json_t *status_json(const struct sl_daemon *d)
@@ -133,14 +173,15 @@ static json_t *status_json(const struct sl_daemon *d)
 	char line[1024], started[32];
 
 	sl_daemon_status_line(d, line, sizeof(line));
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}",
 			 "pid", (int)getpid(), "started", iso_time(d->started, started,
 								  sizeof(started)),
 			 "version", sl_version(), "config", d->config_path, "bpffs", d->cfg.bpffs,
 			 "ready", sl_daemon_ready(d), "status", line, "socketTermination",
 			 sl_sockterm_method_name(sl_sockterm_method(d->sockterm)), "held", d->hold,
 			 "reloadError", str_or_null(d->reload_error), "registry", registry_json(d),
-			 "cgroups", cgroups_json(d));
+			 "cgroups", cgroups_json(d), "namespaces", namespaces_json(d), "attach",
+			 rules_json(d));
 }
 
 void sl_status_publish(struct sl_daemon *d)
