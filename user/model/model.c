@@ -99,6 +99,13 @@ const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *
 	return bsearch(&key, m->namespaces, m->nnamespaces, sizeof(key), cmp_namespace_id);
 }
 
+const char *sl_model_service_ns_name(const struct sl_model *m, const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *ns = sl_model_find_namespace(m, s->ns_id);
+
+	return ns ? ns->value.name : "?";
+}
+
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id)
 {
 	struct sl_service_model key = { .id = id };

@@ -128,6 +128,8 @@ const struct sl_namespace_model *sl_model_find_namespace_name(const struct sl_mo
 							      const char *name);
 /* The namespace of that id, or NULL. */
 const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *m, uint32_t id);
+/* The name of s's namespace, "?" when m does not hold it. */
+const char *sl_model_service_ns_name(const struct sl_model *m, const struct sl_service_model *s);
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id);
 /* The service of that name in namespace ns_id (0: in any, the first found), or NULL. */
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,

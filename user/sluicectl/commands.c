@@ -65,14 +65,6 @@ static json_t *backend_json(const struct sl_maps *m, const uint32_t *cej,
 			 (int)client_ejections_of(cej, m, b->id));
 }
 
-/* The name of s's namespace ("?" when the maps do not have it). */
-static const char *ns_name(const struct sl_model *model, const struct sl_service_model *s)
-{
-	const struct sl_namespace_model *ns = sl_model_find_namespace(model, s->ns_id);
-
-	return ns ? ns->value.name : "?";
-}
-
 static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 			       const struct sl_model *model, const struct sl_service_model *s)
 {
@@ -81,7 +73,8 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 
 	sl_maps_service_stats(m, s->id, &ss);
 	printf("%s (id %u, namespace %s): %zu backends, %u serving%s, %s, %llu refused\n",
-	       s->name, s->id, ns_name(model, s), s->nbackends, sl_service_nserving(s),
+	       s->name, s->id, sl_model_service_ns_name(model, s), s->nbackends,
+	       sl_service_nserving(s),
 	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
 	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
 	for (i = 0; i < model->nfrontends; i++) {
@@ -136,7 +129,7 @@ static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
 			json_array_append_new(bes, backend_json(m, cej, &s->backends[j]));
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
 						     "id", s->id, "name", s->name, "namespace",
-						     ns_name(model, s), "serving",
+						     sl_model_service_ns_name(model, s), "serving",
 						     sl_service_nserving(s), "lbPolicy",
 						     policy_name(s->policy.lb_policy), "panic",
 						     !!(s->policy.flags & SLUICE_POLICY_PANIC),

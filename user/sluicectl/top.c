@@ -25,21 +25,6 @@ const struct top_counter_spec top_counters[TOP_NCOUNTERS] = {
 	[TOP_RECEIVED] = { "receivedBytes", "RECV/s", true },
 };
 
-/* The namespace a service is reached in: its frontends', else the config's first. */
-static const char *service_ns(const struct sl_model *m, uint32_t service_id)
-{
-	const struct sl_namespace_model *ns = NULL;
-	size_t i;
-
-	for (i = 0; i < m->nfrontends && !ns; i++)
-		if (m->frontends[i].value.service_id == service_id)
-			ns = sl_model_find_namespace(m, m->frontends[i].key.ns_id);
-	for (i = 0; i < m->nnamespaces && !ns; i++)
-		if (!m->namespaces[i].value.order)
-			ns = &m->namespaces[i];
-	return ns ? ns->value.name : "?";
-}
-
 static void read_backend(const struct sl_maps *m, const struct sl_backend_model *bm,
 			 struct top_backend *b)
 {
@@ -87,7 +72,7 @@ int top_read(const struct sl_maps *m, struct top_sample *out, struct sl_err *err
 		struct top_service *s = &out->s[i];
 
 		s->id = sm->id;
-		snprintf(s->ns, sizeof(s->ns), "%s", service_ns(&model, sm->id));
+		snprintf(s->ns, sizeof(s->ns), "%s", sl_model_service_ns_name(&model, sm));
 		snprintf(s->name, sizeof(s->name), "%s", sm->name);
 		s->serving = sl_service_nserving(sm);
 		sl_maps_service_stats(m, sm->id, &ss);
