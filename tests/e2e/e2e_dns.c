@@ -346,7 +346,7 @@ static size_t backends_of(const char *service)
 void t_dns_subsets(void)
 {
 	char lines[8192];
-	int all[MANY], pick[8], i, k, updates;
+	int all[MANY], pick[8], i, k, updates, before;
 	unsigned seed = 1;
 	size_t off = 0;
 
@@ -357,10 +357,13 @@ void t_dns_subsets(void)
 	}
 	expect(!update(lines), "knsupdate (targets)");
 	many_lines(lines, sizeof(lines), all, MANY); /* all 20 at first (a TCP answer) */
+	before = log_count("maps updated");
 	expect(!update(lines), "knsupdate (20 records)");
 	for (i = 0; i < 40 && backends_of("many") != MANY; i++)
 		usleep(100000);
 	expect(backends_of("many") == MANY, "many has %zu backends, not 20", backends_of("many"));
+	/* The maps are written before their log line: count from the line of that write. */
+	wait_log("maps updated", before + 1, 2000);
 	updates = log_count("maps updated");
 	for (i = 0; i < 16; i++) { /* 8 s: about 8 refreshes, each a new random 8 */
 		for (k = 0; k < 8; k++) {

@@ -84,13 +84,20 @@ static json_t *rule(void)
 	return json_pack("[{s:s, s:s}]", "watch", watch, "match", "task-*");
 }
 
+/* sluicectl attached no longer lists path (bounded wait: sluiced forgets a rule's tasks
+ * before it detaches the rule's directory). */
 static bool detached(const char *path)
 {
+	unsigned long long end = now_ms() + (unsigned)slow_ms(POLL_MS);
 	char *out = NULL;
 	bool listed;
 
-	ctl(&out, "attached", NULL);
-	listed = out && strstr(out, path);
+	do {
+		free(out);
+		out = NULL;
+		ctl(&out, "attached", NULL);
+		listed = out && strstr(out, path);
+	} while (listed && now_ms() < end && !usleep(10000));
 	free(out);
 	return !listed;
 }
