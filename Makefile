@@ -10,6 +10,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DATADIR ?= $(PREFIX)/share/sluice
 # yes: the man pages are installed gzipped; no: as they are.
 MANCOMPRESS ?= yes
 
@@ -83,8 +84,8 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	printf '+g%s%s' "$$(git rev-parse --short HEAD)" \
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
-.PHONY: FORCE all build-deps deps check layers docs unit unit-asan e2e e2e-unit check-kernels \
-	demo bench fuzz install uninstall deb clean
+.PHONY: FORCE all build-deps deps check layers docs dashboard unit unit-asan e2e e2e-unit \
+	check-kernels demo bench fuzz install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -244,6 +245,11 @@ e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
 docs: all
 	@tests/check-docs.sh $(BUILD)
 
+# The Grafana dashboard against the metrics sluiced renders, its PromQL through promtool
+# (tests/check-dashboard.sh; the e2e metrics case runs it against a real Prometheus too).
+dashboard:
+	@tests/check-dashboard.sh
+
 # The end-to-end tests and the systemd protocol with sluiced confined as sluiced.service
 # confines it (deploy/unit-sandbox.sh: its capabilities, syscall filter, read-only file system).
 e2e-unit: all $(BUILD)/e2e/e2e
@@ -252,7 +258,7 @@ e2e-unit: all $(BUILD)/e2e/e2e
 	@SLUICED_REAL=$(BUILD)/sluiced tests/check-notify.sh deploy/unit-sandbox.sh
 
 check: deps
-	@$(MAKE) --no-print-directory layers all docs unit unit-asan e2e
+	@$(MAKE) --no-print-directory layers all docs dashboard unit unit-asan e2e
 
 # The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
 # (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
@@ -322,7 +328,8 @@ bench:
 MAN_PAGES := $(wildcard man/*.[1-8])
 
 # The programs, the unit (its paths made BINDIR's and SYSCONFDIR's), the config (kept when
-# there is one) and registry directory, the man pages and the bash completion.
+# there is one) and registry directory, the man pages, the bash completion and the Grafana
+# dashboard.
 install: all
 	install -D -m 0755 $(BUILD)/sluiced $(DESTDIR)$(BINDIR)/sluiced
 	install -D -m 0755 $(BUILD)/sluicectl $(DESTDIR)$(BINDIR)/sluicectl
@@ -340,11 +347,14 @@ install: all
 		if [ "$(MANCOMPRESS)" = yes ]; then gzip -9nf $$d/$${p##*/} || exit 1; fi; \
 	done
 	install -D -m 0644 deploy/sluicectl.bash-completion $(DESTDIR)$(COMPLETIONDIR)/sluicectl
+	install -D -m 0644 deploy/grafana/sluice-dashboard.json \
+		$(DESTDIR)$(DATADIR)/grafana/sluice-dashboard.json
 
 # The config and registry stay: they are the admin's.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sluiced $(DESTDIR)$(BINDIR)/sluicectl $(DESTDIR)$(UNITDIR)/sluiced.service
-	rm -f $(DESTDIR)$(COMPLETIONDIR)/sluicectl
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/sluicectl $(DESTDIR)$(DATADIR)/grafana/sluice-dashboard.json
+	rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	@for p in $(MAN_PAGES); do \
 		f=$(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/}; \
 		echo "rm -f $$f $$f.gz"; rm -f $$f $$f.gz; \

@@ -4,9 +4,10 @@
 # when any is missing (needs root then). Prints nothing when all are there.
 # Usage: install-deps.sh [--bench | --deb | --kernels | --fuzz | --check] (--bench: also what
 # `make bench` compares against and plots with: iptables, HAProxy, wrk, gnuplot; --deb: also what
-# `make deb` and tests/check-deb.sh build and check the package with: debhelper, dpkg-dev,
-# fakeroot, lintian; --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1
-# kernel in a VM; --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
+# `make deb` and tests/check-deb.sh build, check and install the package with: debhelper,
+# dpkg-dev, fakeroot, lintian, debootstrap (a throwaway Debian 12 root to install it in);
+# --kernels: also qemu, for `make check-kernels`, which boots Debian 12's 6.1 kernel in a VM;
+# --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
 # --check: install nothing, name what is missing and fail, as the build does before its first
 # compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
 # knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace.
@@ -26,7 +27,7 @@ if [ "$mode" = --bench ]; then
 	pkgs+=(iptables haproxy wrk gnuplot-nox procps)
 fi
 if [ "$mode" = --deb ]; then
-	pkgs+=(debhelper dpkg-dev fakeroot lintian)
+	pkgs+=(debhelper dpkg-dev fakeroot lintian debootstrap)
 fi
 if [ "$mode" = --kernels ]; then
 	pkgs+=(qemu-system-x86)

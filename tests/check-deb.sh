@@ -4,7 +4,8 @@
 # this host: its control fields (version, the shared libraries dpkg-shlibdeps found), its
 # files, conffiles and maintainer scripts; then, unpacked in a directory of its own, the
 # programs run from it (--version; sluiced --check on its default config), the unit verifies
-# and keeps its exposure, the man pages render; lintian when it is there.
+# and keeps its exposure, the man pages render; lintian when it is there; then installed for
+# real in a throwaway Debian 12 root and purged (tests/check-deb-install.sh).
 # Usage: check-deb.sh BUILD-DIR (.ci/run runs it).
 set -euo pipefail
 
@@ -33,18 +34,25 @@ for lib in libbpf1 libjansson4 libcurl4 libmnl0 libmicrohttpd12 libc-ares2 libld
 		fail "Depends has no $lib: $depends"
 done
 ok "control: sluice $version, Depends: $depends"
+# The image (deploy/Containerfile) installs the same libraries by hand: every one Depends names.
+runtime=$(sed -n '/^FROM debian:12$/,$p' deploy/Containerfile | tr -s ' \\\n' ' ')
+for lib in $(echo "$depends" | tr ',' '\n' | sed 's/(.*//; s/|.*//' | tr -d ' '); do
+	[ "$lib" = libc6 ] || [[ " $runtime " == *" $lib "* ]] ||
+		fail "deploy/Containerfile: its runtime stage does not install $lib (Depends has it)"
+done
 
 # ---- files ----
 dpkg-deb --contents "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$tmp/contents"
 for f in /usr/sbin/sluiced /usr/sbin/sluicectl /lib/systemd/system/sluiced.service \
 	/etc/sluice/sluice.json /usr/share/man/man8/sluiced.8.gz \
 	/usr/share/man/man8/sluicectl.8.gz /usr/share/man/man5/sluice.json.5.gz \
-	/usr/share/bash-completion/completions/sluicectl /usr/share/doc/sluice/copyright; do
+	/usr/share/bash-completion/completions/sluicectl /usr/share/doc/sluice/copyright \
+	/usr/share/sluice/grafana/sluice-dashboard.json; do
 	grep -qxF "$f" "$tmp/contents" || fail "the package has no $f"
 done
 grep -q '^/etc/sluice/registry' "$tmp/contents" &&
 	fail "the package owns /etc/sluice/registry (the admin's: postinst makes it)"
-ok "files: the programs, the unit, the config, 3 man pages, the completion"
+ok "files: the programs, the unit, the config, 3 man pages, the completion, the dashboard"
 
 # ---- control archive: conffiles, maintainer scripts ----
 dpkg-deb --control "$deb" "$tmp/control"
@@ -117,6 +125,9 @@ if command -v lintian >/dev/null; then
 else
 	fail "lintian is not installed (deploy/install-deps.sh --deb)"
 fi
+
+# ---- installed for real, in a throwaway Debian 12 root (skipped when no mirror answers) ----
+tests/check-deb-install.sh "$build" "$deb" || fail "the package does not install, run and purge cleanly"
 
 if [ "$fails" -ne 0 ]; then
 	echo "check-deb: $fails check(s) failed" >&2

@@ -120,6 +120,18 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 		.after = t_attach_rule_after,
 	},
+	{
+		.name = "sluicectl top: the rates of connects made while it samples (completed, "
+			"refused, held open), as JSON; text to a pipe; the live view on a terminal",
+		.fn = t_ctl_top,
+		.daemon = OWN_DAEMON,
+		/* H10 does not listen: its connects are refused */
+		.services = "{'discoveryName': 'topweb', 'clientAliases': [{'port': 80}]},"
+			    "{'discoveryName': 'topdead', 'panicThresholdPercent': 0,"
+			    " 'outlierDetection': false, 'clientAliases': [{'port': 80}]}",
+		.instances = { "t1 topweb H9", "x1 topdead H10" },
+		.pool = { "H9" },
+	},
 	{ .name = "sluicectl usage errors: one line, exit 2; --json errors as JSON",
 	  .fn = t_ctl_usage },
 	{ .name = "sluicectl takes the bpffs from --config", .fn = t_ctl_config },

@@ -87,6 +87,8 @@ void t_ctl_status_file(void);
 void t_ctl_status_daemon(void);
 void t_ctl_teardown_refused(void);
 
+/* e2e_top.c */
+void t_ctl_top(void);
 /* e2e_namespaces.c */
 void t_two_namespaces(void);
 void t_two_namespaces_after(void);

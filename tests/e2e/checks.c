@@ -64,15 +64,20 @@ json_t *services_json(void)
 	return j;
 }
 
-json_t *service_named(json_t *root, const char *name)
+json_t *element_with(json_t *array, const char *key, const char *value)
 {
-	json_t *s;
+	json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(root, "services"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
-			return s;
+	json_array_foreach(array, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, key)) ?: "", value))
+			return e;
 	return NULL;
+}
+
+json_t *service_named(json_t *root, const char *name)
+{
+	return element_with(json_object_get(root, "services"), "name", name);
 }
 
 bool reload_with(const char *key, json_t *value)

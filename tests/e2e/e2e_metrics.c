@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* e2e_metrics.c: sluiced's /metrics as Prometheus sees it: promtool checks the text, and a real
- * Prometheus started here scrapes sluiced and answers a query with the connects the case made. */
+ * Prometheus started here scrapes sluiced and answers a query with the connects the case made;
+ * every expression of the Grafana dashboard (deploy/grafana) runs against it, on metrics it has. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -25,7 +27,7 @@ static int http_get(int port, const char *path, char **body)
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval tv = { .tv_sec = 10 };
 	size_t len = 0, cap = 1 << 16;
-	char req[512], *buf = malloc(cap), *start;
+	char *req = NULL, *buf = malloc(cap), *start;
 	int fd, status = -1;
 	ssize_t n;
 
@@ -36,7 +38,10 @@ static int http_get(int port, const char *path, char **body)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		goto out;
-	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	if (asprintf(&req, "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path) < 0) {
+		req = NULL;
+		goto out;
+	}
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
 		goto out;
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
@@ -58,6 +63,7 @@ static int http_get(int port, const char *path, char **body)
 out:
 	if (fd >= 0)
 		close(fd);
+	free(req);
 	free(buf);
 	return status;
 }
@@ -134,35 +140,54 @@ static pid_t start_prometheus(void)
 	return pid;
 }
 
-/* The value Prometheus answers for query (one series), or -1. */
-static double prom_query(const char *query)
+/* Prometheus' answer to an instant query (its JSON), or NULL when it does not answer 200. */
+static json_t *prom_api(const char *query)
 {
-	char path[600], enc[400], *body = NULL;
-	double v = -1;
-	json_t *j, *r;
-	size_t i, k = 0;
+	size_t i, k = 0, n = strlen(query);
+	char *path = malloc(3 * n + 32), *body = NULL;
+	json_t *j = NULL;
 
-	for (i = 0; query[i] && k + 4 < sizeof(enc); i++) {
+	if (!path)
+		return NULL;
+	k = (size_t)sprintf(path, "/api/v1/query?query=");
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)query[i];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '_')
-			enc[k++] = (char)c;
+			path[k++] = (char)c;
 		else
-			k += (size_t)snprintf(enc + k, sizeof(enc) - k, "%%%02X", c);
+			k += (size_t)sprintf(path + k, "%%%02X", c);
 	}
-	enc[k] = '\0';
-	snprintf(path, sizeof(path), "/api/v1/query?query=%s", enc);
-	if (http_get(PROM_PORT, path, &body) != 200) {
-		free(body);
-		return -1;
-	}
-	j = json_loads(body, 0, NULL);
-	r = json_array_get(json_object_get(json_object_get(j, "data"), "result"), 0);
-	if (r)
-		v = atof(json_string_value(json_array_get(json_object_get(r, "value"), 1)) ?: "-1");
-	json_decref(j);
+	path[k] = '\0';
+	if (http_get(PROM_PORT, path, &body) == 200)
+		j = json_loads(body, 0, NULL);
 	free(body);
+	free(path);
+	return j;
+}
+
+/* The results of an answer: an array (NULL when the query failed). */
+static json_t *prom_results(json_t *answer)
+{
+	if (strcmp(json_string_value(json_object_get(answer, "status")) ?: "", "success"))
+		return NULL;
+	return json_object_get(json_object_get(answer, "data"), "result");
+}
+
+/* A result's value as a number. */
+static double result_value(json_t *r)
+{
+	return atof(json_string_value(json_array_get(json_object_get(r, "value"), 1)) ?: "-1");
+}
+
+/* The value Prometheus answers for query (one series), or -1. */
+static double prom_query(const char *query)
+{
+	json_t *j = prom_api(query), *r = json_array_get(prom_results(j), 0);
+	double v = r ? result_value(r) : -1;
+
+	json_decref(j);
 	return v;
 }
 
@@ -202,8 +227,134 @@ out:
 	free(after);
 }
 
+#define DASHBOARD "deploy/grafana/sluice-dashboard.json"
+
+/* An expression of the dashboard as Grafana sends it: every node, namespace and service
+ * (.*), $__rate_interval a minute. malloc'd. */
+static char *concrete(const char *e)
+{
+	char *out = malloc(strlen(e) + 16), name[64];
+	size_t k = 0, n;
+
+	while (out && *e) {
+		if (*e != '$') {
+			out[k++] = *e++;
+			continue;
+		}
+		e += 1 + (e[1] == '{');
+		for (n = 0; (isalnum((unsigned char)*e) || *e == '_') && n + 1 < sizeof(name); e++)
+			name[n++] = *e;
+		name[n] = '\0';
+		e += *e == '}';
+		k += (size_t)sprintf(out + k, "%s", !strcmp(name, "__rate_interval") ||
+					!strcmp(name, "__interval") ? "1m" :
+					!strcmp(name, "__range") ? "1h" : ".*");
+	}
+	if (out)
+		out[k] = '\0';
+	return out;
+}
+
+/* Every panel's expressions (panels within rows too) into exprs, as [title, expr] pairs. */
+static void panel_exprs(json_t *panels, json_t *exprs)
+{
+	json_t *p, *t;
+	size_t i, j;
+
+	json_array_foreach(panels, i, p) {
+		json_array_foreach(json_object_get(p, "targets"), j, t)
+			json_array_append_new(exprs, json_pack("[O, O]", json_object_get(p, "title"),
+							       json_object_get(t, "expr")));
+		panel_exprs(json_object_get(p, "panels"), exprs);
+	}
+}
+
+/* The dashboard's variables' label_values(SELECTOR, LABEL) selectors into exprs. */
+static void variable_exprs(json_t *dash, json_t *exprs)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(dash, "templating"), "list"), i, v) {
+		const char *q = json_string_value(json_object_get(json_object_get(v, "query"),
+								  "query"));
+		const char *comma = q ? strrchr(q, ',') : NULL;
+
+		if (q && comma && !strncmp(q, "label_values(", 13))
+			json_array_append_new(exprs, json_pack("[s, s%]", "variable", q + 13,
+							       (size_t)(comma - q - 13)));
+	}
+}
+
+/* Whether a metric name (the sluice_ word at e) is in names, an array of Prometheus' results
+ * of count by (__name__). */
+static bool scraped(json_t *names, const char *e, size_t len)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(names, i, r) {
+		const char *n = json_string_value(json_object_get(json_object_get(r, "metric"),
+								  "__name__"));
+
+		if (n && strlen(n) == len && !strncmp(n, e, len))
+			return true;
+	}
+	return false;
+}
+
+/* Every expression of the Grafana dashboard as Prometheus takes it: accepted, on metrics it
+ * scraped from sluiced; the connect rate panel shows web's connects. */
+static void t_dashboard_queries(void)
+{
+	json_t *dash = json_load_file(DASHBOARD, 0, NULL), *exprs = json_array(), *pair;
+	json_t *names_answer = prom_api("count by (__name__) ({__name__=~\"sluice_.+\"})");
+	json_t *names = prom_results(names_answer);
+	int queries = 0, web_rate = 0;
+	size_t i;
+
+	expect(dash, "%s does not load", DASHBOARD);
+	expect(json_array_size(names) >= 30, "prometheus has %zu sluice_ metrics",
+	       json_array_size(names));
+	panel_exprs(json_object_get(dash, "panels"), exprs);
+	variable_exprs(dash, exprs);
+	json_array_foreach(exprs, i, pair) {
+		const char *title = json_string_value(json_array_get(pair, 0)) ?: "?";
+		const char *expr = json_string_value(json_array_get(pair, 1)) ?: "";
+		char *q = concrete(expr);
+		json_t *answer = q ? prom_api(q) : NULL, *results = prom_results(answer), *r;
+		const char *e;
+		size_t j;
+
+		expect(results, "dashboard: %s: prometheus does not take %s", title, q ?: expr);
+		queries += results != NULL;
+		for (e = strstr(expr, "sluice_"); e; e = strstr(e + 1, "sluice_")) {
+			size_t len = strspn(e, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+			if (e == expr || !(isalnum((unsigned char)e[-1]) || e[-1] == '_'))
+				expect(scraped(names, e, len), "dashboard: %s: %.*s: prometheus has no "
+				       "such metric from sluiced", title, (int)len, e);
+		}
+		json_array_foreach(results, j, r)
+			if (!strcmp(title, "Connect rate by service") &&
+			    !strcmp(json_string_value(json_object_get(json_object_get(r, "metric"),
+								      "service")) ?: "", "web") &&
+			    result_value(r) > 0)
+				web_rate++;
+		json_decref(answer);
+		free(q);
+	}
+	expect(json_array_size(exprs) >= 30 && queries == (int)json_array_size(exprs),
+	       "dashboard: %d of %zu expressions taken", queries, json_array_size(exprs));
+	expect(web_rate == 1, "dashboard: the connect rate panel shows no connects to web");
+	json_decref(exprs);
+	json_decref(names_answer);
+	json_decref(dash);
+}
+
 /* /metrics passes promtool and holds the connects a client made; a real Prometheus scraping
- * sluiced answers a query with them; /healthz and /readyz answer. */
+ * sluiced answers a query with them, and every expression of the dashboard; /healthz and /readyz
+ * answer. */
 void t_metrics_scraped(void)
 {
 	struct request rq = req(OP_TCP, AF_INET, "web", false, false, 80, 25);
@@ -242,6 +393,7 @@ void t_metrics_scraped(void)
 	snprintf(want, sizeof(want), "%.0f", before + 25);
 	expect(got == before + 25, "prometheus says %.0f connects to w1, want %s", got, want);
 	t_metrics_traffic();
+	t_dashboard_queries();
 	if (prom > 0) {
 		kill(prom, SIGTERM);
 		waitpid(prom, &st, 0);

@@ -219,6 +219,8 @@ void wait_log(const char *needle, int n, int timeout_ms);
 struct json_t;
 struct json_t *services_json(void);
 struct json_t *service_named(struct json_t *root, const char *name);
+/* The first object of array whose member key is the string value, or NULL. */
+struct json_t *element_with(struct json_t *array, const char *key, const char *value);
 /* One member of the config file set to value (taken), then SIGHUP; true once reloaded. */
 bool reload_with(const char *key, struct json_t *value);
 /* How many of count connects to alias:80 reach backend (the rest reach others or fail). */

@@ -99,6 +99,13 @@ const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *
 	return bsearch(&key, m->namespaces, m->nnamespaces, sizeof(key), cmp_namespace_id);
 }
 
+const char *sl_model_service_ns_name(const struct sl_model *m, const struct sl_service_model *s)
+{
+	const struct sl_namespace_model *ns = sl_model_find_namespace(m, s->ns_id);
+
+	return ns ? ns->value.name : "?";
+}
+
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id)
 {
 	struct sl_service_model key = { .id = id };
@@ -159,6 +166,17 @@ bool sl_backend_in_table(const struct sl_service_model *s, const struct sl_backe
 	if (s->policy.flags & SLUICE_POLICY_PANIC)
 		return registry_serves(b);
 	return b->state == SLUICE_BACKEND_SERVING;
+}
+
+const char *sl_backend_state_name(uint8_t state)
+{
+	static const char *const names[] = {
+		[SLUICE_BACKEND_SERVING] = "serving", [SLUICE_BACKEND_UNHEALTHY] = "unhealthy",
+		[SLUICE_BACKEND_DRAINING] = "draining", [SLUICE_BACKEND_CHECK_FAILED] = "check-failed",
+		[SLUICE_BACKEND_EJECTED] = "ejected",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) && names[state] ? names[state] : "unknown";
 }
 
 uint32_t sl_service_nserving(const struct sl_service_model *s)

@@ -128,6 +128,8 @@ const struct sl_namespace_model *sl_model_find_namespace_name(const struct sl_mo
 							      const char *name);
 /* The namespace of that id, or NULL. */
 const struct sl_namespace_model *sl_model_find_namespace(const struct sl_model *m, uint32_t id);
+/* The name of s's namespace, "?" when m does not hold it. */
+const char *sl_model_service_ns_name(const struct sl_model *m, const struct sl_service_model *s);
 const struct sl_service_model *sl_model_find_service(const struct sl_model *m, uint32_t id);
 /* The service of that name in namespace ns_id (0: in any, the first found), or NULL. */
 const struct sl_service_model *sl_model_find_service_name(const struct sl_model *m,
@@ -136,6 +138,9 @@ bool sl_table_eq(const struct sl_table_model *a, const struct sl_table_model *b)
 /* The backend of s at that address and port (backends are sorted), or NULL; s may be NULL. */
 const struct sl_backend_model *sl_service_find_backend(const struct sl_service_model *s,
 						       const struct sl_addr *addr, uint16_t port);
+/* A backend state's name: "serving", "unhealthy" (the registry's), "draining",
+ * "check-failed", "ejected"; "unknown" for any other value. */
+const char *sl_backend_state_name(uint8_t state);
 /* Number of backends in the slot tables. */
 uint32_t sl_service_nserving(const struct sl_service_model *s);
 /* Whether a backend of s is in its slot tables (serving, or any but draining in panic). */

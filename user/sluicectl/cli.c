@@ -16,13 +16,15 @@
 
 /* '-': every argument in order (a command, its arguments, options after them too);
  * ':': a missing option argument told apart from an unknown option. */
-#define OPTSTRING "-:b:c:n:jfhV"
+#define OPTSTRING "-:b:c:n:i:ojfhV"
 #define SHORT_OPTS (&OPTSTRING[2])
 
 static const struct option long_opts[] = {
 	{ "bpffs", required_argument, NULL, 'b' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "namespace", required_argument, NULL, 'n' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "once", no_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
@@ -61,6 +63,20 @@ static void positional(struct ctl_opts *o, const char *arg)
 	o->nargs++;
 }
 
+/* --interval SECONDS: a number of seconds in [CTL_INTERVAL_MIN, CTL_INTERVAL_MAX]. */
+static bool parse_interval(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= CTL_INTERVAL_MIN && v <= CTL_INTERVAL_MAX))
+		return false;
+	*out = v;
+	return true;
+}
+
 int ctl_parse(int argc, char **argv, struct ctl_opts *o, struct sl_err *err)
 {
 	bool failed = false;
@@ -85,6 +101,14 @@ int ctl_parse(int argc, char **argv, struct ctl_opts *o, struct sl_err *err)
 			break;
 		case 'n':
 			o->ns = optarg;
+			break;
+		case 'i':
+			if (!parse_interval(optarg, &o->interval))
+				first_error(err, &failed, "option '--interval' takes seconds, "
+					    CTL_INTERVAL_RANGE ", not '%s'", optarg);
+			break;
+		case 'o':
+			o->once = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -142,7 +166,12 @@ void ctl_print_usage(const struct ctl_cmd *cmds, size_t n)
 	       "  -c, --config FILE  sluiced's config, for its \"bpffs\" and \"statusFile\"\n"
 	       "                     (default %s; missing: the defaults)\n"
 	       "  -n, --namespace NS attach: the namespace the cgroup's tasks resolve VIPs in\n"
-	       "                     (default: the config's first); services: only its\n"
+	       "                     (default: the config's first); services: its services only\n"
+	       "  -i, --interval SECONDS\n"
+	       "                     top: the time between two reads (default 1; "
+	       CTL_INTERVAL_RANGE ")\n"
+	       "  -o, --once         top: one sample, after one interval, then exit (also when\n"
+	       "                     stdout is no terminal)\n"
 	       "  -j, --json         machine-readable output; errors as {\"error\": ...} on\n"
 	       "                     stdout\n"
 	       "  -f, --force        attach: the cgroup2 root too; teardown: even while sluiced\n"
@@ -227,7 +256,9 @@ void ctl_warn(const char *fmt, ...)
 
 int ctl_print_json(json_t *root)
 {
-	char *s = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	/* Reals (top's rates) as they were rounded, not as their binary value's 17 digits. */
+	char *s = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				    JSON_REAL_PRECISION(12)) : NULL;
 
 	json_decref(root);
 	if (!s)

@@ -10,6 +10,10 @@
 #include "kernel/maps.h"
 
 #define CTL_MAX_ARGS 4 /* positional arguments kept (more are counted, for the usage error) */
+/* --interval: its bounds, and the words the usage and its error give them. */
+#define CTL_INTERVAL_MIN 0.1
+#define CTL_INTERVAL_MAX 3600
+#define CTL_INTERVAL_RANGE "0.1 to 3600"
 
 /* What a command needs set up before its handler runs. */
 enum ctl_need {
@@ -23,7 +27,8 @@ struct ctl_opts {
 	const char *bpffs;  /* --bpffs DIR, or NULL */
 	const char *config; /* --config FILE, or NULL */
 	const char *ns;     /* --namespace NS, or NULL */
-	bool json, force, help, version;
+	double interval;    /* --interval SECONDS, or 0 (not given) */
+	bool json, force, help, version, once;
 	const char *cmd;    /* the command's name, or NULL */
 	const char *args[CTL_MAX_ARGS]; /* its arguments */
 	int nargs;          /* how many were given (may exceed CTL_MAX_ARGS) */

@@ -14,23 +14,6 @@
 #include "sluicectl/commands.h"
 #include "sluicectl/daemon.h"
 
-static const char *state_name(uint8_t s)
-{
-	switch (s) {
-	case SLUICE_BACKEND_SERVING:
-		return "serving";
-	case SLUICE_BACKEND_UNHEALTHY:
-		return "unhealthy";
-	case SLUICE_BACKEND_DRAINING:
-		return "draining";
-	case SLUICE_BACKEND_CHECK_FAILED:
-		return "check-failed";
-	case SLUICE_BACKEND_EJECTED:
-		return "ejected";
-	}
-	return "unknown";
-}
-
 static const char *policy_name(uint8_t p)
 {
 	switch (p) {
@@ -76,18 +59,10 @@ static json_t *backend_json(const struct sl_maps *m, const uint32_t *cej,
 	return json_pack("{s:i, s:s, s:s, s:i, s:i, s:s, s:I, s:I, s:i, s:i, s:i}", "id", b->id,
 			 "instance", b->instance_id, "address",
 			 sl_addr_format(&b->addr, addr, sizeof(addr)), "port", b->port, "weight",
-			 b->weight, "state", state_name(b->state), "connects",
+			 b->weight, "state", sl_backend_state_name(b->state), "connects",
 			 (json_int_t)st.connects, "datagrams", (json_int_t)st.datagrams,
 			 "active", (int)h.active, "failures", (int)h.failures, "clientEjections",
 			 (int)client_ejections_of(cej, m, b->id));
-}
-
-/* The name of s's namespace ("?" when the maps do not have it). */
-static const char *ns_name(const struct sl_model *model, const struct sl_service_model *s)
-{
-	const struct sl_namespace_model *ns = sl_model_find_namespace(model, s->ns_id);
-
-	return ns ? ns->value.name : "?";
 }
 
 static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
@@ -98,7 +73,8 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 
 	sl_maps_service_stats(m, s->id, &ss);
 	printf("%s (id %u, namespace %s): %zu backends, %u serving%s, %s, %llu refused\n",
-	       s->name, s->id, ns_name(model, s), s->nbackends, sl_service_nserving(s),
+	       s->name, s->id, sl_model_service_ns_name(model, s), s->nbackends,
+	       sl_service_nserving(s),
 	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
 	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
 	for (i = 0; i < model->nfrontends; i++) {
@@ -124,7 +100,7 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 		h = sl_health_map_read(&m->health, b->id);
 		printf("  backend %-24s %-12s weight %-5u connects %-8llu datagrams %-8llu "
 		       "active %-5u failures %-3u client-ejections %-3u %s\n", ap,
-		       state_name(b->state), b->weight, (unsigned long long)st.connects,
+		       sl_backend_state_name(b->state), b->weight, (unsigned long long)st.connects,
 		       (unsigned long long)st.datagrams, h.active, h.failures,
 		       client_ejections_of(cej, m, b->id), b->instance_id);
 	}
@@ -153,7 +129,7 @@ static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
 			json_array_append_new(bes, backend_json(m, cej, &s->backends[j]));
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
 						     "id", s->id, "name", s->name, "namespace",
-						     ns_name(model, s), "serving",
+						     sl_model_service_ns_name(model, s), "serving",
 						     sl_service_nserving(s), "lbPolicy",
 						     policy_name(s->policy.lb_policy), "panic",
 						     !!(s->policy.flags & SLUICE_POLICY_PANIC),

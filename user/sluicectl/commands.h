@@ -25,6 +25,9 @@ void ctl_attachments_print(const struct sl_attachment_info *v, size_t n, const c
 /* tasks.c */
 int cmd_tasks(struct ctl *c);
 
+/* top.c */
+int cmd_top(struct ctl *c);
+
 /* status.c */
 int cmd_status(struct ctl *c);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* main.c: sluicectl's command table, a row per command (name, handler, usage, what it needs);
- * options and dispatch are cli.c's, the commands commands.c's and status.c's. */
+ * options and dispatch are cli.c's, the commands commands.c's, status.c's, tasks.c's and top.c's. */
 #include "sluicectl/commands.h"
 
 static int cmd_help(struct ctl *c);
@@ -9,6 +9,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "status", cmd_status, NULL, "is sluiced serving and ready; what is degraded",
 	  0, 0, CTL_NEEDS_BPFFS | CTL_NEEDS_STATUS },
 	{ "services", cmd_services, NULL, "services, aliases, VIPs, backends, state, counters",
+	  0, 0, CTL_NEEDS_MAPS },
+	{ "top", cmd_top, NULL, "per-backend rates, live: connects, failures, bytes, active",
 	  0, 0, CTL_NEEDS_MAPS },
 	{ "attach", cmd_attach, "CGROUP", "route a cgroup's connects (its root: --force)",
 	  1, 1, CTL_NEEDS_MAPS },

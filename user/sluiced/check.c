@@ -10,17 +10,6 @@
 #include "model/desired.h"
 #include "sluiced/check.h"
 
-static const char *state_name(uint8_t s)
-{
-	static const char *const names[] = {
-		[SLUICE_BACKEND_SERVING] = "serving", [SLUICE_BACKEND_UNHEALTHY] = "unhealthy",
-		[SLUICE_BACKEND_DRAINING] = "draining", [SLUICE_BACKEND_CHECK_FAILED] = "check-failed",
-		[SLUICE_BACKEND_EJECTED] = "ejected",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
-}
-
 static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_model *m)
 {
 	char a[SL_ENDPOINT_STRLEN];
@@ -61,7 +50,7 @@ static void print_model(FILE *out, const struct sl_config *cfg, const struct sl_
 
 			fprintf(out, "  backend %s %s weight %u %s\n",
 				sl_endpoint_format(&b->addr, b->port, a, sizeof(a)), b->instance_id,
-				b->weight, state_name(b->state));
+				b->weight, sl_backend_state_name(b->state));
 		}
 	}
 }

@@ -10,12 +10,6 @@
 #include "lib/version.h"
 #include "sluiced/metrics_render.h"
 
-static const char *const state_names[] = {
-	[SLUICE_BACKEND_SERVING] = "serving",     [SLUICE_BACKEND_UNHEALTHY] = "unhealthy",
-	[SLUICE_BACKEND_DRAINING] = "draining",   [SLUICE_BACKEND_CHECK_FAILED] = "check-failed",
-	[SLUICE_BACKEND_EJECTED] = "ejected",
-};
-
 /* A backend's labels (namespace, service, instance, address) in the caller's buffers. */
 struct backend_labels {
 	struct sl_prom_label l[5];
@@ -199,8 +193,7 @@ static void backend_metrics(struct sl_prom *p, const struct sl_daemon *d, const 
 		       "check-failed or ejected.");
 	for (i = 0; i < n; i++) {
 		label_backend(&bl, d, v[i].s, v[i].b);
-		bl.l[4] = (struct sl_prom_label){ "state", v[i].b->state < 5 ?
-						  state_names[v[i].b->state] : "unknown" };
+		bl.l[4] = (struct sl_prom_label){ "state", sl_backend_state_name(v[i].b->state) };
 		sl_prom_sample(p, "sluice_backend_state", bl.l, 5, 1);
 	}
 	free(v);
