@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -227,6 +228,45 @@ out:
 	free(after);
 }
 
+/* A registry file that fails and reads again: sluice_registry_reads_total counts each
+ * result, sluice_registry_last_success_timestamp_seconds moves with the good read only. */
+static void t_metrics_registry(void)
+{
+	char path[400], *a = scrape(), *b = NULL, *c = NULL;
+	double ok0, bad0, ts0;
+	time_t t0 = time(NULL);
+
+	snprintf(path, sizeof(path), "%s/main.json", B.registry);
+	expect(a != NULL, "/metrics does not answer");
+	if (!a)
+		return;
+	ok0 = sample(a, "sluice_registry_reads_total", "result=\"ok\"", NULL);
+	bad0 = sample(a, "sluice_registry_reads_total", "result=\"failed\"", NULL);
+	ts0 = sample(a, "sluice_registry_last_success_timestamp_seconds", "source=", NULL);
+	expect(ok0 >= 1 && ts0 > 0 && ts0 <= (double)t0,
+	       "before: %.0f good reads, the last at %.0f (now %lld)", ok0, ts0, (long long)t0);
+	sleep(1); /* the next good read's second differs */
+	expect(!replace_file(path, "{\"Instances\": ["), "write a bad registry file");
+	usleep(400000);
+	b = scrape();
+	expect(b && sample(b, "sluice_registry_reads_total", "result=\"failed\"", NULL) > bad0,
+	       "a failed read is not counted");
+	expect(b && sample(b, "sluice_registry_last_success_timestamp_seconds", "source=",
+			   NULL) == ts0, "a failed read moved the last success");
+	expect(b && sample(b, "sluice_registry_source_up", "source=", NULL) == 1,
+	       "a bad file (its path reads) took the source down");
+	expect(!write_registry(NULL, NULL), "restore the registry");
+	usleep(400000);
+	c = scrape();
+	expect(c && sample(c, "sluice_registry_reads_total", "result=\"ok\"", NULL) > ok0,
+	       "a good read is not counted");
+	expect(c && sample(c, "sluice_registry_last_success_timestamp_seconds", "source=",
+			   NULL) > ts0, "a good read did not move the last success");
+	free(a);
+	free(b);
+	free(c);
+}
+
 #define DASHBOARD "deploy/grafana/sluice-dashboard.json"
 
 /* An expression of the dashboard as Grafana sends it: every node, namespace and service
@@ -393,6 +433,7 @@ void t_metrics_scraped(void)
 	snprintf(want, sizeof(want), "%.0f", before + 25);
 	expect(got == before + 25, "prometheus says %.0f connects to w1, want %s", got, want);
 	t_metrics_traffic();
+	t_metrics_registry();
 	t_dashboard_queries();
 	if (prom > 0) {
 		kill(prom, SIGTERM);

@@ -2,6 +2,7 @@
 /* source.c: opening a registry source of the kind its config names, and freeing any. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "inputs/source.h"
 
 #define NAME_PREFIX "registry "
@@ -23,6 +24,16 @@ void sl_source_free(struct sl_source *s)
 {
 	if (s)
 		s->ops->free(s);
+}
+
+void sl_source_count(struct sl_source *s, bool ok)
+{
+	if (ok) {
+		s->reads.ok++;
+		s->reads.last_ok = time(NULL);
+	} else {
+		s->reads.failed++;
+	}
 }
 
 const char *sl_source_label(const struct sl_source *s)

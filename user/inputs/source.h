@@ -46,10 +46,18 @@ struct sl_source_ops {
 	size_t (*failing_parts)(const struct sl_source *s, struct sl_source_part *out, size_t max);
 };
 
+/* What a source's reads came to, for the metrics: a read is one refresh of a file source,
+ * one answer (or failure) of a service's queries in a DNS source. */
+struct sl_source_reads {
+	unsigned long long ok, failed;
+	time_t last_ok; /* wall clock of the last read that succeeded; 0: none yet */
+};
+
 struct sl_source {
 	const struct sl_source_ops *ops;
 	struct sl_source_cfg cfg; /* what it was opened for (owned) */
 	char *name;               /* for messages: "registry /etc/sluice/registry" */
+	struct sl_source_reads reads; /* kept by the source (sl_source_count) */
 };
 
 /* A source for cfg, read once (a DNS source: its queries sent, see settling), for config's
@@ -58,6 +66,8 @@ struct sl_source {
 struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct sl_ns_cfg *config,
 				 size_t max_instances, struct sl_err *err);
 void sl_source_free(struct sl_source *s);
+/* Count one read of s that succeeded (ok) or failed. */
+void sl_source_count(struct sl_source *s, bool ok);
 /* s's name without "registry ": a path, or "dns 10.0.0.2". */
 const char *sl_source_label(const struct sl_source *s);
 

@@ -298,6 +298,7 @@ static void finish(struct dns_service *s)
 	s->busy = false;
 	d->waiting -= first;
 	s->outcome = true;
+	sl_source_count(&d->base, !s->fail);
 	if (s->fail) {
 		set_cause(s, s->fail, true);
 	} else {
@@ -330,6 +331,7 @@ static void finish_none(struct dns_service *s, const char *why, uint32_t negativ
 	s->busy = false;
 	d->waiting -= first;
 	s->outcome = true;
+	sl_source_count(&d->base, true);
 	if (sl_dns_set_clear(&s->set))
 		d->dirty = true;
 	s->last_ok = time(NULL);

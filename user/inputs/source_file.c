@@ -34,8 +34,10 @@ static int fd_of(const struct sl_source *s)
 static bool refresh(struct file_source *f)
 {
 	bool changed = false;
+	int ret = sl_registry_file_refresh(f->reg, &changed); /* what fails is said there */
 
-	sl_registry_file_refresh(f->reg, &changed); /* a path it cannot read is said there */
+	sl_source_count(&f->base, !ret && !sl_registry_file_problem(f->reg) &&
+				  !sl_registry_file_bad_files(f->reg));
 	return changed;
 }
 
@@ -107,7 +109,6 @@ struct sl_source *sl_source_file_open(const struct sl_source_cfg *cfg, size_t ma
 				      struct sl_err *err)
 {
 	struct file_source *f = calloc(1, sizeof(*f));
-	bool changed;
 
 	if (!f) {
 		sl_err_set(err, "registry %s: out of memory", cfg->file);
@@ -132,7 +133,7 @@ struct sl_source *sl_source_file_open(const struct sl_source_cfg *cfg, size_t ma
 		goto fail;
 	}
 	sl_registry_file_set_limits(f->reg, max_instances * BYTES_PER_INSTANCE, max_instances);
-	sl_registry_file_refresh(f->reg, &changed);
+	refresh(f);
 	return &f->base;
 fail:
 	free_file(&f->base);

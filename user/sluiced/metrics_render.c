@@ -281,7 +281,8 @@ static void daemon_metrics(struct sl_prom *p, const struct sl_daemon *d)
 static void registry_metrics(struct sl_prom *p, const struct sl_daemon *d)
 {
 	const struct sl_ns_sources *nss = &d->sources;
-	struct sl_prom_label l[2] = { { "namespace", NULL }, { "source", NULL } };
+	struct sl_prom_label l[3] = { { "namespace", NULL }, { "source", NULL },
+				      { "result", NULL } };
 	size_t i, k, unmatched = 0;
 
 	one(p, "sluice_registry_instances", "gauge", "Instances the registry's sources give.",
@@ -308,6 +309,36 @@ static void registry_metrics(struct sl_prom *p, const struct sl_daemon *d)
 			l[1].value = ss->v[i]->name;
 			sl_prom_sample(p, "sluice_registry_failing_parts", l, 2,
 				       ss->v[i]->ops->failing(ss->v[i]));
+		}
+	}
+	sl_prom_family(p, "sluice_registry_reads_total", "counter",
+		       "Reads of the source (a file source's refreshes, a DNS source's answers "
+		       "per service) by result: ok, or failed (its last good content kept).");
+	for (k = 0; k < nss->n; k++) {
+		const struct sl_sources *ss = &nss->v[k];
+
+		l[0].value = nss->names[k];
+		for (i = 0; i < ss->n; i++) {
+			l[1].value = ss->v[i]->name;
+			l[2].value = "ok";
+			sl_prom_sample(p, "sluice_registry_reads_total", l, 3,
+				       (double)ss->v[i]->reads.ok);
+			l[2].value = "failed";
+			sl_prom_sample(p, "sluice_registry_reads_total", l, 3,
+				       (double)ss->v[i]->reads.failed);
+		}
+	}
+	sl_prom_family(p, "sluice_registry_last_success_timestamp_seconds", "gauge",
+		       "When the source last read well (Unix time; 0: not yet): the age of its "
+		       "last good answer is time() minus this.");
+	for (k = 0; k < nss->n; k++) {
+		const struct sl_sources *ss = &nss->v[k];
+
+		l[0].value = nss->names[k];
+		for (i = 0; i < ss->n; i++) {
+			l[1].value = ss->v[i]->name;
+			sl_prom_sample(p, "sluice_registry_last_success_timestamp_seconds", l, 2,
+				       (double)ss->v[i]->reads.last_ok);
 		}
 	}
 	for (i = 0; i < d->nunmatched; i++)
