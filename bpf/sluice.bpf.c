@@ -8,9 +8,20 @@
 
 enum route_kind { ROUTE_CONNECT, ROUTE_DATAGRAM };
 
+/* What a service's table gave: a backend, none (no table, or an empty one), or only backends
+ * at maxConnectionsPerBackend. */
+enum pick_result { PICK_OK, PICK_NONE, PICK_FULL };
+
+/* Keepalive probes a routed connection idle for idleTimeoutSeconds gets before the kernel
+ * resets it (each idleTimeoutSeconds / 3 apart, at least 1 s). */
+#define IDLE_PROBES 3
+
 /* Set by sluiced before it loads the programs: the cookie of its own network namespace
  * (0: unknown, then none is sluiced's). */
 const volatile __u64 sluiced_netns_cookie = 0;
+/* The kernel's HZ (jiffies per second), set by sluiced; 0: unknown, then connectTimeoutMs
+ * leaves the SYN's first retransmission timeout at the kernel's (1 s). */
+const volatile __u32 kernel_hz = 0;
 
 /* The address in a sock_addr context, as IPv6 or v4-mapped. */
 static __always_inline void ctx_addr(const struct bpf_sock_addr *ctx, bool v6, __be32 addr[4])
@@ -56,6 +67,13 @@ static __always_inline bool usable(const struct sluice_backend_health *h, bool p
 static __always_inline __u32 active_of(const struct sluice_backend_health *h)
 {
 	return h ? h->active : 0;
+}
+
+/* It may take one more connection: below max (maxConnectionsPerBackend; 0: no limit), its
+ * established and connecting ones counted. */
+static __always_inline bool has_room(const struct sluice_backend_health *h, __u32 max)
+{
+	return !max || !h || h->active + h->connecting < max;
 }
 
 /* The client a connect or datagram comes from, as far as ejections for one client need it:
@@ -173,8 +191,8 @@ static __always_inline bool pick_round_robin(const struct slots *t, __u32 idx, _
 }
 
 /* Least request, power of two choices: of two draws, the one with fewer active connections,
- * a usable one over one that is not; the first on a tie. */
-static __always_inline bool pick_least_request(const struct slots *t, bool panic,
+ * a usable one with room over one that is not; the first on a tie. */
+static __always_inline bool pick_least_request(const struct slots *t, bool panic, __u32 max,
 					       struct pick *p)
 {
 	const struct sluice_backend_health *h, *h2;
@@ -187,7 +205,8 @@ static __always_inline bool pick_least_request(const struct slots *t, bool panic
 		return false;
 	h = health_of(slot->backend_id);
 	h2 = health_of(slot2->backend_id);
-	if (usable(h2, panic) && (!usable(h, panic) || active_of(h2) < active_of(h))) {
+	if (usable(h2, panic) && has_room(h2, max) &&
+	    (!usable(h, panic) || !has_room(h, max) || active_of(h2) < active_of(h))) {
 		slot = slot2;
 		h = h2;
 		k = k2;
@@ -196,17 +215,20 @@ static __always_inline bool pick_least_request(const struct slots *t, bool panic
 	return true;
 }
 
-/* scan_step's state: the table, the pick's index, its size, the client (netns, now); a
- * usable slot goes to out. */
+/* scan_step's state: the table, the pick's index, its size, the client (netns, now), the
+ * service's panic and maxConnectionsPerBackend; a usable slot with room goes to out (found),
+ * the first with room, usable or not, to room. */
 struct scan_ctx {
 	void *table;
-	__u32 start, n;
+	__u32 start, n, max;
+	bool panic, found, has_room_slot;
 	__u64 netns, now;
 	struct sluice_slot *out;
+	struct sluice_slot room;
 };
 
-/* bpf_loop step: slot start+1+i of the table, taken if its backend is ejected neither for
- * every client nor for this one. */
+/* bpf_loop step: slot start+1+i of the table, taken if its backend has room and is ejected
+ * neither for every client nor for this one. */
 static long scan_step(__u32 i, void *data)
 {
 	const struct sluice_backend_health *h;
@@ -220,36 +242,60 @@ static long scan_step(__u32 i, void *data)
 	if (!slot)
 		return SL_LOOP_CONTINUE;
 	h = health_of(slot->backend_id);
-	if (!usable(h, false) ||
-	    (ejected_for_some(h, c->now) && client_ejected(c->netns, slot->backend_id, c->now)))
+	if (!has_room(h, c->max))
+		return SL_LOOP_CONTINUE;
+	if (!c->has_room_slot) {
+		c->room = *slot;
+		c->has_room_slot = true;
+	}
+	if (!usable(h, c->panic) ||
+	    (!c->panic && ejected_for_some(h, c->now) &&
+	     client_ejected(c->netns, slot->backend_id, c->now)))
 		return SL_LOOP_CONTINUE;
 	*c->out = *slot;
+	c->found = true;
 	return SL_LOOP_BREAK;
 }
 
 /* The pick, copied out (the table may be swapped for a new one as soon as we return). A
  * backend ejected since sluiced built the table, by the data plane for every client or for
- * this client alone, is passed over for the next one that is not; when all are, the pick
- * stands. */
-static __always_inline void take(const struct slots *t, const struct pick *p, bool panic,
-				 struct client *cl, struct sluice_slot *out)
+ * this client alone, or at maxConnectionsPerBackend, is passed over for the next one that is
+ * none of these; when every one is ejected, the pick stands (or, when it is full, the first
+ * with room). False (PICK_FULL) when every backend is full. */
+static __always_inline bool take(const struct slots *t, const struct pick *p, bool panic,
+				 __u32 max, struct client *cl, struct sluice_slot *out)
 {
+	bool room = has_room(p->h, max);
 	struct scan_ctx sc;
 
 	*out = *p->slot;
-	if (t->n == 1 ||
-	    (usable(p->h, panic) && !ejected_for(cl, out->backend_id, p->h, panic)))
-		return;
+	if (room && usable(p->h, panic) && !ejected_for(cl, out->backend_id, p->h, panic))
+		return true;
+	if (t->n == 1)
+		return room;
 	client_fill(cl);
-	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .netns = cl->netns,
-				.now = cl->now, .out = out };
+	sc = (struct scan_ctx){ .table = t->table, .start = p->k, .n = t->n, .max = max,
+				.panic = panic, .netns = cl->netns, .now = cl->now, .out = out };
 	bpf_loop(t->n - 1, scan_step, &sc, 0);
+	if (sc.found || room)
+		return true;
+	if (!sc.has_room_slot)
+		return false;
+	*out = sc.room;
+	return true;
+}
+
+/* The service's maxConnectionsPerBackend for a connect (datagrams have no connections). */
+static __always_inline __u32 max_of(const struct sluice_policy *pol, enum route_kind kind)
+{
+	return pol && kind == ROUTE_CONNECT ? pol->max_connections : 0;
 }
 
 /* A backend from the service's table for family fam, by its policy (random without one):
  * open the table, the policy picks, take() copies out. */
-static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
-				      struct client *cl, struct sluice_slot *out)
+static __always_inline enum pick_result pick_slot(__u32 service_id, __u32 fam,
+						  const struct sluice_policy *pol, __u32 max,
+						  struct client *cl, struct sluice_slot *out)
 {
 	__u32 idx = SLUICE_SET_INDEX(service_id, fam);
 	bool panic = pol && (pol->flags & SLUICE_POLICY_PANIC);
@@ -259,66 +305,75 @@ static __always_inline bool pick_slot(__u32 service_id, __u32 fam, const struct 
 	__u8 lb;
 
 	if (!open_slots(idx, &t))
-		return false;
+		return PICK_NONE;
 	lb = pol ? pol->lb_policy : SLUICE_LB_RANDOM;
 	if (lb == SLUICE_LB_LEAST_REQUEST) {
-		if (!pick_least_request(&t, panic, &p))
-			return false;
+		if (!pick_least_request(&t, panic, max, &p))
+			return PICK_NONE;
 	} else {
 		if (lb != SLUICE_LB_ROUND_ROBIN || !pick_round_robin(&t, idx, &k))
 			k = pick_random(&t);
 		if (!pick_at(&t, k, &p))
-			return false;
+			return PICK_NONE;
 	}
-	take(&t, &p, panic, cl, out);
-	return true;
+	return take(&t, &p, panic, max, cl, out) ? PICK_OK : PICK_FULL;
 }
 
-/* A backend sluiced still counts as serving and the data plane has not ejected, for every
- * client or for this one. */
-static __always_inline bool still_serving(__u32 backend_id, bool panic, struct client *cl)
+/* A backend sluiced still counts as serving, with room, and the data plane has not ejected,
+ * for every client or for this one. */
+static __always_inline bool still_serving(__u32 backend_id, bool panic, __u32 max,
+					  struct client *cl)
 {
 	const struct sluice_backend_health *h = health_of(backend_id);
 
-	return h && (h->flags & SLUICE_HEALTH_SERVING) && usable(h, panic) &&
+	return h && (h->flags & SLUICE_HEALTH_SERVING) && usable(h, panic) && has_room(h, max) &&
 	       !ejected_for(cl, backend_id, h, panic);
 }
 
 /* pick_slot, with session affinity: a client (its cgroup) keeps the backend it had while
  * that one serves and the client came back within the timeout. */
-static __always_inline bool choose(__u32 service_id, __u32 fam, const struct sluice_policy *pol,
-				   struct client *cl, struct sluice_slot *out)
+static __always_inline enum pick_result choose(__u32 service_id, __u32 fam,
+					       const struct sluice_policy *pol, __u32 max,
+					       struct client *cl, struct sluice_slot *out)
 {
 	struct sluice_affinity_key ak = {};
 	struct sluice_affinity *a, na = {};
+	enum pick_result r;
 	__u64 now;
 
 	if (!pol || !pol->affinity_timeout_ns)
-		return pick_slot(service_id, fam, pol, cl, out);
+		return pick_slot(service_id, fam, pol, max, cl, out);
 	ak.cgroup_id = bpf_get_current_cgroup_id();
 	ak.set_index = SLUICE_SET_INDEX(service_id, fam);
 	now = bpf_ktime_get_ns();
 	cl->now = now;
 	a = bpf_map_lookup_elem(&affinities, &ak);
 	if (a && now - a->last_ns < pol->affinity_timeout_ns &&
-	    still_serving(a->slot.backend_id, pol->flags & SLUICE_POLICY_PANIC, cl)) {
+	    still_serving(a->slot.backend_id, pol->flags & SLUICE_POLICY_PANIC, max, cl)) {
 		*out = a->slot;
 		a->last_ns = now;
-		return true;
+		return PICK_OK;
 	}
-	if (!pick_slot(service_id, fam, pol, cl, out))
-		return false;
+	r = pick_slot(service_id, fam, pol, max, cl, out);
+	if (r != PICK_OK)
+		return r;
 	na.slot = *out;
 	na.last_ns = now;
 	bpf_map_update_elem(&affinities, &ak, &na, BPF_ANY);
-	return true;
+	return PICK_OK;
 }
 
-static __always_inline void count_refused(__u32 service_id)
+/* A connect or datagram refused: no backend serves (r PICK_NONE), or every one is at
+ * maxConnectionsPerBackend (PICK_FULL, Envoy's upstream_cx_overflow). */
+static __always_inline void count_refused(__u32 service_id, enum pick_result r)
 {
 	struct sluice_service_stats *st = bpf_map_lookup_elem(&service_stats, &service_id);
 
-	if (st)
+	if (!st)
+		return;
+	if (r == PICK_FULL)
+		st->overflow++;
+	else
 		st->refused++;
 }
 
@@ -433,7 +488,8 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	const struct sluice_policy *pol;
 	struct sluice_sock_route *rt;
 	struct sluice_slot slot;
-	__u32 fam;
+	enum pick_result r;
+	__u32 fam, max;
 
 	fe = frontend_of(ctx, v6, &fk);
 	if (!fe)
@@ -451,9 +507,12 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	/* An IPv4 socket reaches IPv4 backends only; an IPv6 one prefers the VIP's family
 	 * and falls back to the other (v4 backends as ::ffff:a.b.c.d on dual-stack sockets). */
 	fam = (v6 && !is_v4_mapped(fk.addr)) ? SLUICE_FAM_V6 : SLUICE_FAM_V4;
-	if (!choose(fe->service_id, fam, pol, &cl, &slot) &&
-	    !(v6 && choose(fe->service_id, fam ^ 1, pol, &cl, &slot))) {
-		count_refused(fe->service_id);
+	max = max_of(pol, kind);
+	r = choose(fe->service_id, fam, pol, max, &cl, &slot);
+	if (r == PICK_NONE && v6)
+		r = choose(fe->service_id, fam ^ 1, pol, max, &cl, &slot);
+	if (r != PICK_OK) {
+		count_refused(fe->service_id, r);
 		return -ECONNREFUSED;
 	}
 	if (rt)
@@ -723,6 +782,7 @@ static __always_inline bool counted_op(const struct bpf_sock_ops *skops)
 {
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_TIMEOUT_INIT:
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		return true;
 	case BPF_SOCK_OPS_RTO_CB:
@@ -752,13 +812,93 @@ static __always_inline __u32 connect_bucket(__u64 us)
 	return SLUICE_CONNECT_BUCKETS - 1;
 }
 
-/* A routed connect sends its SYN: from now on, its state changes and retransmission
- * timeouts; its connect time runs. */
-static __always_inline void on_connect(struct bpf_sock_ops *skops, struct sluice_sock_route *rt)
+/* connectTimeoutMs for a connect about to send its SYN: the connect fails ETIMEDOUT once it
+ * has not been established for that long (TCP_USER_TIMEOUT, unless the application set its
+ * own, taken off once established), and its SYN is first sent again after a third of it
+ * (the first retransmission timeout, BPF_SOCK_OPS_TIMEOUT_INIT: one retransmission within
+ * the timeout, and passive health sees the drop then), when the kernel's HZ is known. */
+static __always_inline void set_connect_timeout(struct bpf_sock_ops *skops,
+						struct bpf_sock *sk,
+						struct sluice_sock_route *rt, __u32 ms)
 {
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	int val = (int)ms;
+
+	if (tp && !tp->inet_conn.icsk_user_timeout &&
+	    !bpf_setsockopt(skops, SOL_TCP, TCP_USER_TIMEOUT, &val, sizeof(val)))
+		rt->flags |= SLUICE_SOCK_USER_TIMEOUT;
+	if (kernel_hz) {
+		__u64 j = (__u64)ms * kernel_hz / 3000;
+
+		rt->syn_rto_jiffies = j ? (__u32)j : 1;
+	}
+}
+
+/* A routed connect sends its SYN: from now on, its state changes and retransmission
+ * timeouts; its connect time runs; the service's connect timeout applies, and it counts as
+ * connecting where backends take a bounded number of connections. */
+static __always_inline void on_connect(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+				       struct sluice_sock_route *rt)
+{
+	const struct sluice_policy *pol = bpf_map_lookup_elem(&service_policies, &rt->service_id);
+	struct sluice_backend_health *h;
+
 	rt->syn_ns = bpf_ktime_get_ns();
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | BPF_SOCK_OPS_RTO_CB_FLAG);
+	if (!pol)
+		return;
+	if (pol->connect_timeout_ms)
+		set_connect_timeout(skops, sk, rt, pol->connect_timeout_ms);
+	if (pol->max_connections && !(rt->flags & SLUICE_SOCK_PENDING)) {
+		h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+		if (h) {
+			__sync_fetch_and_add(&h->connecting, 1);
+			rt->flags |= SLUICE_SOCK_PENDING;
+		}
+	}
+}
+
+/* No longer connecting (established, or closed before): out of the backend's count. */
+static __always_inline void end_pending(struct sluice_sock_route *rt)
+{
+	struct sluice_backend_health *h;
+
+	if (!(rt->flags & SLUICE_SOCK_PENDING))
+		return;
+	rt->flags &= ~SLUICE_SOCK_PENDING;
+	h = bpf_map_lookup_elem(&backend_health, &rt->backend_id);
+	if (h)
+		__sync_fetch_and_sub(&h->connecting, 1);
+}
+
+/* Established: the connect timeout is over; idleTimeoutSeconds turns keepalive on (unless
+ * the application did itself): a peer that answers none of IDLE_PROBES probes after that
+ * much idle time has its connection reset. */
+static __always_inline void after_connect(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					  struct sluice_sock_route *rt)
+{
+	const struct sluice_policy *pol = bpf_map_lookup_elem(&service_policies, &rt->service_id);
+	struct tcp_sock *tp;
+	int zero = 0, one = 1, idle, intvl, probes = IDLE_PROBES;
+	__u32 secs;
+
+	if (rt->flags & SLUICE_SOCK_USER_TIMEOUT) {
+		rt->flags &= ~SLUICE_SOCK_USER_TIMEOUT;
+		bpf_setsockopt(skops, SOL_TCP, TCP_USER_TIMEOUT, &zero, sizeof(zero));
+	}
+	if (!pol || !pol->idle_timeout_s)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || (tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags & (1UL << SOCK_KEEPOPEN)))
+		return;
+	secs = pol->idle_timeout_s;
+	idle = (int)secs;
+	intvl = secs / IDLE_PROBES ? (int)(secs / IDLE_PROBES) : 1;
+	if (!bpf_setsockopt(skops, SOL_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) &&
+	    !bpf_setsockopt(skops, SOL_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) &&
+	    !bpf_setsockopt(skops, SOL_TCP, TCP_KEEPCNT, &probes, sizeof(probes)))
+		bpf_setsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 }
 
 /* Its SYN's first retransmission timeout: a failure (true), once, unless it got established. */
@@ -777,6 +917,8 @@ static __always_inline void on_established(struct bpf_sock_ops *skops, struct bp
 	if (rt->flags & (SLUICE_SOCK_ESTABLISHED | SLUICE_SOCK_CLOSED))
 		return;
 	rt->flags |= SLUICE_SOCK_ESTABLISHED;
+	end_pending(rt);
+	after_connect(skops, sk, rt);
 	/* Retransmissions of an established connection say nothing of the backend. */
 	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_RTO_CB_FLAG);
 	t = traffic_of(rt->backend_id);
@@ -805,6 +947,7 @@ static __always_inline bool on_close(struct bpf_sock_ops *skops, struct bpf_sock
 	if (rt->flags & SLUICE_SOCK_CLOSED)
 		return false;
 	rt->flags |= SLUICE_SOCK_CLOSED;
+	end_pending(rt);
 	if (rt->flags & SLUICE_SOCK_ESTABLISHED) {
 		struct sluice_backend_traffic *t = traffic_of(rt->backend_id);
 
@@ -854,7 +997,11 @@ int sluice_sockops(struct bpf_sock_ops *skops)
 		return SL_SOCKOPS_OK;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		on_connect(skops, rt);
+		on_connect(skops, sk, rt);
+		break;
+	case BPF_SOCK_OPS_TIMEOUT_INIT:
+		if (rt->syn_rto_jiffies)
+			skops->reply = rt->syn_rto_jiffies;
 		break;
 	case BPF_SOCK_OPS_RTO_CB:
 		failed = on_syn_timeout(rt);

@@ -27,6 +27,13 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define ECONNREFUSED 111
+#define SOL_SOCKET 1
+#define SO_KEEPALIVE 9
+#define SOL_TCP 6
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define TCP_USER_TIMEOUT 18
 
 /* Addresses are IPv6 or v4-mapped (::ffff:a.b.c.d), __be32[4] in network byte order. */
 

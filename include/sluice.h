@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 6
+#define SLUICE_ABI_VERSION 7
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -76,6 +76,9 @@ enum sluice_lb_policy {
 #define SLUICE_SOCK_CLOSED (1U << 3)      /* TCP: its end was counted */
 #define SLUICE_SOCK_FAILED (1U << 4)      /* TCP: counted as a failed connect (refused, ICMP
 					   * error, SYN timed out) */
+#define SLUICE_SOCK_PENDING (1U << 5)     /* TCP: counted in backend_health.connecting */
+#define SLUICE_SOCK_USER_TIMEOUT (1U << 6) /* TCP: connectTimeoutMs set its TCP_USER_TIMEOUT
+					    * for the connect (taken off once established) */
 
 /* sluice_backend_health.run_netns: the failures in a row are not one client's (they came
  * from two network namespaces, or from sluiced's): reaching consecutiveFailures ejects the
@@ -211,7 +214,8 @@ struct sluice_backend_traffic {
 
 /* service_stats value (per CPU), by service id. */
 struct sluice_service_stats {
-	__u64 refused; /* connects and datagrams refused: no serving backend */
+	__u64 refused;  /* connects and datagrams refused: no serving backend */
+	__u64 overflow; /* TCP connects refused: every backend held maxConnectionsPerBackend */
 };
 
 /* sock_vips key: a socket and the backend it was sent to. */
@@ -249,6 +253,13 @@ struct sluice_policy {
 	__u64 affinity_timeout_ns;     /* session affinity idle timeout; 0: none */
 	__u64 ejection_ns;             /* baseEjectionSeconds: how long a client's own ejection
 					* (client_health) holds; the kernel lets it lapse */
+	__u32 connect_timeout_ms;      /* connectTimeoutMs: a TCP connect not established by
+					* then fails (ETIMEDOUT); 0: the kernel's own */
+	__u32 idle_timeout_s;          /* timeout.idleTimeoutSeconds: keepalive probes on a
+					* routed connection idle that long; 0: none */
+	__u32 max_connections;         /* maxConnectionsPerBackend: a backend holding that many
+					* (established and connecting) takes no more; 0: none */
+	__u32 pad2;
 };
 
 /* backend_health value, by backend id (array, mmapable: sluiced reads and writes single
@@ -266,6 +277,9 @@ struct sluice_backend_health {
 					* then: connects look theirs up only before */
 	__u64 client_entries_until_ns; /* an entry of it (failures or ejection) may hold until
 					* then: established connects reset theirs only before */
+	__u32 connecting; /* TCP connects under way (SYN sent, not yet established or closed)
+			   * of a service with maxConnectionsPerBackend */
+	__u32 pad;
 };
 
 /* sock_routes value (socket storage): where sluice routed a connected socket, and what
@@ -280,7 +294,8 @@ struct sluice_sock_route {
 	__be32 backend[4]; /* the backend it went to instead (IPv6 or v4-mapped) */
 	__be16 vip_port;
 	__be16 backend_port;
-	__u32 pad2;
+	__u32 syn_rto_jiffies; /* TCP: its SYN's first retransmission timeout (connectTimeoutMs);
+				* 0: the kernel's */
 	__u64 syn_ns; /* TCP: when its SYN went (bpf_ktime_get_ns), for the connect time */
 };
 

@@ -246,6 +246,25 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2" },
 	},
 	{
+		.name = "connectTimeoutMs: connects to a backend that drops SYNs fail in time; "
+			"idleTimeoutSeconds: keepalive on routed connections",
+		.fn = t_connect_timeout,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'slow', 'connectTimeoutMs': 300,"
+			    " 'timeout': {'idleTimeoutSeconds': 30}, 'clientAliases': [{'port': 80}]}",
+		.instances = { "s1 slow H1" },
+	},
+	{
+		.name = "maxConnectionsPerBackend: a full backend is passed over, all full refuse "
+			"(overflow)",
+		.fn = t_max_connections,
+		.daemon = OWN_DAEMON,
+		.services = "{'discoveryName': 'capped', 'maxConnectionsPerBackend': 2,"
+			    " 'clientAliases': [{'port': 80}]}",
+		.instances = { "c1 capped H2", "c2 capped H3" },
+		.pool = { "H2", "H3" },
+	},
+	{
 		.name = "maxEjectionPercent: of two dead backends, only one is ejected",
 		.fn = t_ejection_cap,
 		.daemon = OWN_DAEMON,

@@ -115,6 +115,13 @@ enum op {
 	OP_TCP_PENDING, /* count nonblocking connects opened together, each closed once it
 			 * completes or fails, the rest (abandoned) after duration_ms, 0: at
 			 * once, while they connect */
+	OP_TCP_OPTS, /* a connect, then the connected socket's options: sockopts */
+};
+
+/* OP_TCP_OPTS: what getsockopt says of a connected socket (-1: it could not say). */
+struct sockopts {
+	int keepalive, keepidle, keepintvl, keepcnt; /* SO_KEEPALIVE, TCP_KEEP* */
+	int user_timeout;                            /* TCP_USER_TIMEOUT (ms) */
 };
 
 struct request {
@@ -135,6 +142,7 @@ struct result {
 	int port_changed;  /* OP_UDP_KEEP: the unconnected socket's local port changed */
 	char late_name[16]; /* OP_UDP_KEEP: who answered the unconnected socket later */
 	int abandoned;     /* OP_TCP_PENDING: closed while still connecting */
+	struct sockopts opts; /* OP_TCP_OPTS */
 	unsigned long long first_fail_at, last_fail_at; /* now_ms() of failures, 0: none */
 	int n;
 	char names[MAX_NAMES][16];

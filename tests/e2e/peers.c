@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -283,6 +284,37 @@ static void open_many(const struct request *rq, const struct sockaddr_storage *d
 		close(fds[i]);
 }
 
+/* An int option of fd (-1 when getsockopt fails). */
+static int sockopt_of(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	return getsockopt(fd, level, name, &v, &len) ? -1 : v;
+}
+
+/* OP_TCP_OPTS: one connect, then its options (the backend's name is not read: a listener of
+ * an agent's own namespace writes none). */
+static void tcp_opts(const struct request *rq, const struct sockaddr_storage *dst,
+		     socklen_t dlen, struct result *res)
+{
+	int fd = socket(rq->family, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (const void *)dst, dlen)) {
+		failed(res, fd);
+		return;
+	}
+	res->ok++;
+	res->opts = (struct sockopts){
+		.keepalive = sockopt_of(fd, SOL_SOCKET, SO_KEEPALIVE),
+		.keepidle = sockopt_of(fd, IPPROTO_TCP, TCP_KEEPIDLE),
+		.keepintvl = sockopt_of(fd, IPPROTO_TCP, TCP_KEEPINTVL),
+		.keepcnt = sockopt_of(fd, IPPROTO_TCP, TCP_KEEPCNT),
+		.user_timeout = sockopt_of(fd, IPPROTO_TCP, TCP_USER_TIMEOUT),
+	};
+	close(fd);
+}
+
 /* OP_TCP_PENDING */
 static void pending(const struct request *rq, const struct sockaddr_storage *dst,
 		    socklen_t dlen, struct result *res)
@@ -396,6 +428,8 @@ void run_request(const struct request *rq, struct result *res)
 		return udp_keep(rq, &dst, dlen, res);
 	if (rq->op == OP_TCP_PENDING)
 		return pending(rq, &dst, dlen, res);
+	if (rq->op == OP_TCP_OPTS)
+		return tcp_opts(rq, &dst, dlen, res);
 	if (rq->op != OP_TCP_LOOP) {
 		for (i = 0; i < rq->count; i++)
 			exchange(rq, &dst, dlen, res);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "inputs/config.h"
+#include "model/model.h"
 #include "sluice.h"
 
 #define ORIGIN "sluice.json"
@@ -770,6 +771,40 @@ static void test_lb_policy_and_affinity(void **state)
 	sl_config_free(&cfg);
 }
 
+/* Connection limits: connectTimeoutMs, maxConnectionsPerBackend, and ECS's "timeout" object
+ * (idleTimeoutSeconds applied, perRequestTimeoutSeconds taken and marked, to be said). */
+static void test_connection_limits(void **state)
+{
+	struct sl_config cfg;
+	struct sluice_policy pol;
+	const struct sl_service_cfg *sv;
+
+	(void)state;
+	parse_ok(SVCS("{'portName':'a','connectTimeoutMs':250,'maxConnectionsPerBackend':100,"
+		      "'timeout':{'idleTimeoutSeconds':300,'perRequestTimeoutSeconds':15}},"
+		      "{'portName':'b','timeout':{}},{'portName':'c'}"),
+		 &cfg);
+	sv = cfg.namespaces[0].services;
+	assert_int_equal(sv[0].connect_timeout_ms, 250);
+	assert_int_equal(sv[0].max_connections, 100);
+	assert_int_equal(sv[0].idle_timeout_s, 300);
+	assert_true(sv[0].has_per_request_timeout);
+	sl_policy_from_config(&sv[0], &pol);
+	assert_int_equal(pol.connect_timeout_ms, 250);
+	assert_int_equal(pol.max_connections, 100);
+	assert_int_equal(pol.idle_timeout_s, 300);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(sv[i].connect_timeout_ms, 0);
+		assert_int_equal(sv[i].max_connections, 0);
+		assert_int_equal(sv[i].idle_timeout_s, 0);
+		assert_false(sv[i].has_per_request_timeout);
+		sl_policy_from_config(&sv[i], &pol);
+		assert_int_equal(pol.connect_timeout_ms + pol.max_connections + pol.idle_timeout_s,
+				 0);
+	}
+	sl_config_free(&cfg);
+}
+
 static void test_health_defaults(void **state)
 {
 	const struct sl_health_check_cfg *hc;
@@ -1038,6 +1073,22 @@ static void test_routing_errors(void **state)
 		  { ORIGIN ": limits.affinities: must be an integer from 1 to 16777216" } },
 		{ "limits affinity typo", TOP("'limits':{'affinity':5}"),
 		  { ORIGIN ": limits.affinity: unknown field" } },
+		{ "connectTimeoutMs zero", SVCS("{'portName':'a','connectTimeoutMs':0}"),
+		  { ORIGIN ": services[0].connectTimeoutMs: must be an integer from 10 to 600000, got 0" } },
+		{ "connectTimeoutMs long", SVCS("{'portName':'a','connectTimeoutMs':600001}"),
+		  { ORIGIN ": services[0].connectTimeoutMs: must be an integer from 10 to 600000" } },
+		{ "connectTimeoutMs seconds", SVCS("{'portName':'a','connectTimeoutMs':'1s'}"),
+		  { ORIGIN ": services[0].connectTimeoutMs: must be an integer", "got \"1s\"" } },
+		{ "maxConnections zero", SVCS("{'portName':'a','maxConnectionsPerBackend':0}"),
+		  { ORIGIN ": services[0].maxConnectionsPerBackend: must be an integer from 1 to 1000000, got 0" } },
+		{ "maxConnections negative", SVCS("{'portName':'a','maxConnectionsPerBackend':-5}"),
+		  { ORIGIN ": services[0].maxConnectionsPerBackend: must be an integer from 1", "got -5" } },
+		{ "timeout number", SVCS("{'portName':'a','timeout':30}"),
+		  { ORIGIN ": services[0].timeout: must be an object {\"idleTimeoutSeconds\": N}", "got 30" } },
+		{ "idle too long", SVCS("{'portName':'a','timeout':{'idleTimeoutSeconds':32768}}"),
+		  { ORIGIN ": services[0].timeout.idleTimeoutSeconds: must be an integer from 0 to 32767, got 32768" } },
+		{ "timeout typo", SVCS("{'portName':'a','timeout':{'idleTimeout':30}}"),
+		  { ORIGIN ": services[0].timeout.idleTimeout: unknown field (known: idleTimeoutSeconds, perRequestTimeoutSeconds)" } },
 		{ "service field typo", SVCS("{'portName':'a','lbpolicy':'random'}"),
 		  { ORIGIN ": services[0].lbpolicy: unknown field", "outlierDetection" } },
 	};
@@ -1473,8 +1524,8 @@ static void test_unknown_field_lists(void **state)
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
-		  "terminateTcp, healthStatus, port, healthCheck, outlierDetection, clientAliases, dns, "
-		  "ingressPortOverride, timeout, tls)" },
+		  "terminateTcp, connectTimeoutMs, maxConnectionsPerBackend, timeout, healthStatus, port, "
+		  "healthCheck, outlierDetection, clientAliases, dns, ingressPortOverride, tls)" },
 		{ SVCS("{'portName':'a','clientAliases':[{'port':1,'x':1}]}"),
 		  ORIGIN ": services[0].clientAliases[0].x: unknown field (known: dnsName, port, vip, vip6)" },
 		{ HC("'x':1"), ORIGIN ": services[0].healthCheck.x: unknown field (known: protocol, path, "
@@ -1934,6 +1985,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_status_and_port),
+		cmocka_unit_test(test_connection_limits),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_vip_range_safety),
 		cmocka_unit_test(test_sample),

@@ -27,6 +27,11 @@
 
 #define DEFAULT_AFFINITY_TIMEOUT_S 10800
 #define MAX_AFFINITY_TIMEOUT_S 86400
+#define MIN_CONNECT_TIMEOUT_MS 10       /* a few jiffies: the SYN's timer cannot go below */
+#define MAX_CONNECT_TIMEOUT_MS 600000   /* ten minutes: beyond, the kernel's own is shorter */
+#define MAX_IDLE_TIMEOUT_S 32767        /* TCP_KEEPIDLE's bound */
+#define MAX_CONNECTIONS_PER_BACKEND 1000000
+#define MAX_REQUEST_TIMEOUT_S 2147483647 /* ECS takes any 32-bit number */
 #define DEFAULT_PANIC_PERCENT 50
 #define HC_DEFAULT_INTERVAL_MS 5000
 #define HC_DEFAULT_TIMEOUT_MS 2000
@@ -667,6 +672,16 @@ static const struct sl_json_row affinity_rows[] = { /* fill the service */
 	{ 0 },
 };
 
+/* "timeout", as ECS Service Connect's: fill the service. perRequestTimeoutSeconds is taken
+ * (an ECS config carries it) but sluice works at L4: it is said at start, not applied. */
+static const struct sl_json_row timeout_rows[] = {
+	{ "idleTimeoutSeconds", SL_JSON_INT, SVC(idle_timeout_s), .max = MAX_IDLE_TIMEOUT_S },
+	{ "perRequestTimeoutSeconds", SL_JSON_INT, SVC(per_request_timeout_s),
+	  .max = MAX_REQUEST_TIMEOUT_S,
+	  .has = SL_JSON_HAS(struct sl_service_cfg, has_per_request_timeout) },
+	{ 0 },
+};
+
 static const struct sl_json_row status_row = { .type = SL_JSON_CUSTOM, .parse = parse_status };
 
 static const struct sl_json_row health_rows[] = {
@@ -728,6 +743,12 @@ static const struct sl_json_row service_rows[] = {
 	{ "panicThresholdPercent", SL_JSON_PERCENT, SVC(panic_percent),
 	  .def = DEFAULT_PANIC_PERCENT },
 	{ "terminateTcp", SL_JSON_BOOL, SVC(terminate_tcp) },
+	{ "connectTimeoutMs", SL_JSON_INT, SVC(connect_timeout_ms), .min = MIN_CONNECT_TIMEOUT_MS,
+	  .max = MAX_CONNECT_TIMEOUT_MS },
+	{ "maxConnectionsPerBackend", SL_JSON_INT, SVC(max_connections), .min = 1,
+	  .max = MAX_CONNECTIONS_PER_BACKEND },
+	{ "timeout", SL_JSON_OBJECT, .rows = timeout_rows,
+	  .expect = "must be an object {\"idleTimeoutSeconds\": N}" },
 	{ "healthStatus", SL_JSON_CHOICE, SVC(health_or_else_all), .names = health_statuses,
 	  .def = false },
 	{ "port", SL_JSON_PORT, SVC(port) },
@@ -742,7 +763,6 @@ static const struct sl_json_row service_rows[] = {
 	  .expect = "must be an object {\"name\", \"type\", \"port\"}" },
 	{ .type = SL_JSON_CHECK, .check = complete_service_dns },
 	{ .key = "ingressPortOverride", .type = SL_JSON_IGNORED }, /* ECS fields sluice has no use for */
-	{ .key = "timeout", .type = SL_JSON_IGNORED },
 	{ .key = "tls", .type = SL_JSON_IGNORED },
 	{ 0 },
 };

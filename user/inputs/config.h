@@ -82,6 +82,14 @@ struct sl_service_cfg {
 	uint8_t lb_policy;           /* "lbPolicy": enum sluice_lb_policy, default random */
 	uint32_t affinity_timeout_s; /* "sessionAffinity": {"timeoutSeconds"}; 0: none */
 	uint32_t panic_percent;      /* "panicThresholdPercent", default 50; 0: no panic mode */
+	uint32_t connect_timeout_ms; /* "connectTimeoutMs": TCP connects fail by then; 0: the
+				      * kernel's own (about 2 minutes of SYN retransmissions) */
+	uint32_t max_connections;    /* "maxConnectionsPerBackend"; 0: no limit */
+	uint32_t idle_timeout_s;     /* "timeout": {"idleTimeoutSeconds"}: keepalive on routed
+				      * connections idle that long; 0: none */
+	uint32_t per_request_timeout_s; /* "timeout": {"perRequestTimeoutSeconds"}: L7, not
+					 * applied (said at start when given) */
+	bool has_per_request_timeout;
 	bool terminate_tcp;          /* "terminateTcp", default false */
 	bool health_or_else_all;     /* "healthStatus": "HEALTHY" (default: the registry's
 				      * UNHEALTHY never serve) or "HEALTHY_OR_ELSE_ALL" (when

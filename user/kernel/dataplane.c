@@ -18,6 +18,7 @@
 #include "kernel/attach.h"
 #include "kernel/bpffs.h"
 #include "kernel/dataplane.h"
+#include "kernel/hz.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "sluice.skel.h"
@@ -97,6 +98,21 @@ static int check_pinned(struct sluice *skel, struct sl_err *err)
 					  path, what, have, want);
 	}
 	return 0;
+}
+
+/* The kernel's HZ, for connectTimeoutMs's first SYN retransmission timeout (in jiffies). */
+static __u32 kernel_hz(void)
+{
+	const char *from = NULL;
+	unsigned int hz = sl_kernel_hz(&from);
+
+	if (hz)
+		pr_debug("kernel HZ %u (%s)", hz, from);
+	else
+		pr_warn("the kernel's HZ is unknown (no /boot/config-RELEASE, /proc/config.gz or "
+			"/proc/timer_list): connectTimeoutMs bounds a connect, but its SYN is first "
+			"sent again after the kernel's 1 s");
+	return hz;
 }
 
 /* The cookie of sluiced's own network namespace, which the programs compare a client's with:
@@ -216,6 +232,7 @@ int sl_dataplane_open(struct sl_dataplane *dp, const char *dir, const struct sl_
 		goto fail;
 	set_limits(maps, lim);
 	dp->skel->rodata->sluiced_netns_cookie = own_netns_cookie();
+	dp->skel->rodata->kernel_hz = kernel_hz();
 	ret = check_pinned(dp->skel, err);
 	if (ret)
 		goto fail;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "lib/json.h"
 
-#define LIST_LEN 256 /* the names a message lists */
+#define LIST_LEN 640 /* the names a message lists (within an error message's 1024) */
 
 /* ---- the path ---- */
 

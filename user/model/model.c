@@ -198,6 +198,9 @@ void sl_policy_from_config(const struct sl_service_cfg *sc, struct sluice_policy
 		pol->ejection_ns = (uint64_t)sc->outlier.base_ejection_ms * 1000000ULL;
 	}
 	pol->affinity_timeout_ns = (uint64_t)sc->affinity_timeout_s * 1000000000ULL;
+	pol->connect_timeout_ms = sc->connect_timeout_ms;
+	pol->idle_timeout_s = sc->idle_timeout_s;
+	pol->max_connections = sc->max_connections;
 }
 
 /* Panic mode (Envoy's healthy_panic_threshold): of the backends the registry serves, fewer

@@ -41,6 +41,14 @@ static json_t *frontend_json(const struct sl_frontend_model *f)
 			 "protocol", proto_name(f->key.proto));
 }
 
+/* The service's connection limits, as the config names them (0: none). */
+static json_t *limits_json(const struct sluice_policy *pol)
+{
+	return json_pack("{s:i, s:i, s:i}", "connectTimeoutMs", (int)pol->connect_timeout_ms,
+			 "idleTimeoutSeconds", (int)pol->idle_timeout_s, "maxConnectionsPerBackend",
+			 (int)pol->max_connections);
+}
+
 /* Clients (network namespaces) holding an ejection of backend id of their own. */
 static uint32_t client_ejections_of(const uint32_t *by_id, const struct sl_maps *m, uint32_t id)
 {
@@ -72,11 +80,15 @@ static void print_service_text(const struct sl_maps *m, const uint32_t *cej,
 	size_t i;
 
 	sl_maps_service_stats(m, s->id, &ss);
-	printf("%s (id %u, namespace %s): %zu backends, %u serving%s, %s, %llu refused\n",
+	printf("%s (id %u, namespace %s): %zu backends, %u serving%s, %s, %llu refused",
 	       s->name, s->id, sl_model_service_ns_name(model, s), s->nbackends,
 	       sl_service_nserving(s),
 	       s->policy.flags & SLUICE_POLICY_PANIC ? " (panic: routing to all)" : "",
 	       policy_name(s->policy.lb_policy), (unsigned long long)ss.refused);
+	if (s->policy.max_connections)
+		printf(", %llu over %u connections a backend",
+		       (unsigned long long)ss.overflow, s->policy.max_connections);
+	printf("\n");
 	for (i = 0; i < model->nfrontends; i++) {
 		const struct sl_frontend_model *f = &model->frontends[i];
 		char vip[SL_ENDPOINT_STRLEN];
@@ -127,14 +139,17 @@ static json_t *services_json(const struct sl_maps *m, const uint32_t *cej,
 				json_array_append_new(fes, frontend_json(&model->frontends[j]));
 		for (j = 0; j < s->nbackends; j++)
 			json_array_append_new(bes, backend_json(m, cej, &s->backends[j]));
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:I, s:o, s:o}",
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:I, s:I, s:o,"
+						     " s:o, s:o}",
 						     "id", s->id, "name", s->name, "namespace",
 						     sl_model_service_ns_name(model, s), "serving",
 						     sl_service_nserving(s), "lbPolicy",
 						     policy_name(s->policy.lb_policy), "panic",
 						     !!(s->policy.flags & SLUICE_POLICY_PANIC),
-						     "refused", (json_int_t)ss.refused, "aliases",
-						     fes, "backends", bes));
+						     "refused", (json_int_t)ss.refused, "overflow",
+						     (json_int_t)ss.overflow, "limits",
+						     limits_json(&s->policy), "aliases", fes,
+						     "backends", bes));
 	}
 	return json_pack("{s:o}", "services", arr);
 }

@@ -569,13 +569,20 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 
 
 /* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
- * somewhere else than a dead end. */
-static void warn_vip_ranges(const struct sl_config *cfg)
+ * somewhere else than a dead end; a request timeout, which works at L7, not sluice's L4. */
+static void warn_config(const struct sl_config *cfg)
 {
 	char r[SL_ADDR_STRLEN + 8];
 
 	for (size_t i = 0; i < cfg->nnamespaces; i++) {
 		const struct sl_ns_cfg *ns = &cfg->namespaces[i];
+
+		for (size_t k = 0; k < ns->nservices; k++)
+			if (ns->services[k].has_per_request_timeout)
+				pr_warn("%s: namespace %s: service %s: timeout.perRequestTimeoutSeconds "
+					"is not applied: sluice routes connections (L4) and sees no "
+					"requests; idleTimeoutSeconds and connectTimeoutMs are",
+					cfg->origin, ns->namespace, ns->services[k].name);
 
 		if (ns->has_vip_cidr6)
 			pr_warn("%s: namespace %s: vipCidr6 %s: an IPv6 VIP that sluice does not "
@@ -659,7 +666,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	ret = sl_config_load(config_path, &d->cfg, err);
 	if (ret)
 		return ret;
-	warn_vip_ranges(&d->cfg);
+	warn_config(&d->cfg);
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
 		pr_err("%s; starting with no VIP assignments", serr.msg);
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
@@ -716,7 +723,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 		return -EINVAL;
 	}
 	d->reload_error[0] = '\0';
-	warn_vip_ranges(&cfg);
+	warn_config(&cfg);
 	if (strcmp(cfg.bpffs, d->cfg.bpffs) ||
 	    memcmp(&cfg.limits, &d->cfg.limits, sizeof(cfg.limits))) {
 		pr_warn("%s: bpffs and limits take effect at the next start; keeping %s and the "

@@ -216,6 +216,17 @@ static void service_metrics(struct sl_prom *p, const struct sl_daemon *d)
 		l[1].value = m->services[i].name;
 		sl_prom_sample(p, "sluice_service_refused_total", l, 2, (double)ss.refused);
 	}
+	sl_prom_family(p, "sluice_service_overflow_total", "counter",
+		       "TCP connects refused: every backend held maxConnectionsPerBackend (Envoy: "
+		       "upstream_cx_overflow).");
+	for (i = 0; i < m->nservices; i++) {
+		struct sluice_service_stats ss = {};
+
+		sl_maps_service_stats(&d->dp.maps, m->services[i].id, &ss);
+		l[0].value = ns_of(d, &m->services[i]);
+		l[1].value = m->services[i].name;
+		sl_prom_sample(p, "sluice_service_overflow_total", l, 2, (double)ss.overflow);
+	}
 	sl_prom_family(p, "sluice_service_panic", "gauge",
 		       "1 while too few of the service's backends pass sluice's checks: all serve.");
 	for (i = 0; i < m->nservices; i++) {
