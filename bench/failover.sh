@@ -28,7 +28,7 @@ fi
 quick=${BENCH_QUICK:-0}
 [ "$quick" = 1 ] && repeat=${BENCH_REPEAT:-1} || repeat=${BENCH_REPEAT:-3}
 rate=${BENCH_RATE:-1000}
-modes=${BENCH_MODES:-"passive active both registry passive-bh active-bh"}
+modes=${BENCH_MODES:-"passive active both registry passive-bh passive-bh-ct active-bh"}
 out=${BENCH_OUT:-$root/BENCHMARKS.md}
 reg_delay=5      # registry-only: the registry drops the dead instance this long after its death
 kill_at=2        # seconds of load before the death
@@ -36,6 +36,7 @@ kill_at=2        # seconds of load before the death
 vip=127.255.0.10
 vport=8080
 victim=2         # which of the 4 backends dies
+ct_ms=150        # passive-bh-ct: the service's connectTimeoutMs
 runs="$build/bench/failover-runs"   # per-run summaries, failed connects, sluiced logs
 
 cg2=$(bench_cgroup2)
@@ -103,6 +104,7 @@ config() { # MODE
 	local health
 	case $1 in
 	passive|passive-bh) health="$outlier_on" ;;
+	passive-bh-ct) health="$outlier_on, \"connectTimeoutMs\": $ct_ms" ;;
 	active|active-bh) health="$outlier_off, $check" ;;
 	both) health="$outlier_on, $check" ;;
 	registry) health="$outlier_off" ;;
@@ -132,6 +134,7 @@ label() {
 	both) echo "passive + active" ;;
 	registry) echo "registry-only (registry drops it after ${reg_delay} s, assumed)" ;;
 	passive-bh) echo "passive, blackholed" ;;
+	passive-bh-ct) echo "passive, blackholed, connectTimeoutMs $ct_ms" ;;
 	active-bh) echo "active-only, blackholed" ;;
 	*) return 1 ;;
 	esac
@@ -144,6 +147,7 @@ tail_s() { # MODE: seconds of load after the death (enough to see the recovery)
 	active) [ "$q" = 1 ] && echo 3 || echo 3.5 ;;
 	registry) echo "$((reg_delay + 1)).5" ;;
 	passive-bh) [ "$q" = 1 ] && echo 4 || echo 4.5 ;;
+	passive-bh-ct) echo 1.5 ;;
 	active-bh) [ "$q" = 1 ] && echo 4.5 || echo 5 ;;
 	esac
 }
@@ -177,7 +181,7 @@ start_run() {
 # The client's connect timeout: 1 s, 3 s where the backend is blackholed (a client that waits
 # longer than the kernel's first SYN retransmission, which passive detection counts).
 connect_timeout() {
-	case $1 in *-bh) echo 3 ;; *) echo 1 ;; esac
+	case $1 in *-bh|*-bh-ct) echo 3 ;; *) echo 1 ;; esac
 }
 
 # One run of MODE (number N): load, the death at kill_at, recovery; the summary in runs/.
@@ -194,7 +198,7 @@ run_one() {
 	[ -s "$tmp/ready" ] || { echo "bench: the load did not start" >&2; return 1; }
 	sleep "$kill_at"
 	case $mode in
-	*-bh) "$build/bench/failover" stamp "$tmp/kill" ip addr del "10.9.0.2$victim/32" dev lo ;;
+	*-bh|*-bh-ct) "$build/bench/failover" stamp "$tmp/kill" ip addr del "10.9.0.2$victim/32" dev lo ;;
 	*) "$build/bench/failover" kill "${servers[$((victim - 1))]}" "$tmp/kill" ;;
 	esac
 	if [ "$mode" = registry ]; then
@@ -205,7 +209,7 @@ run_one() {
 	load=
 	grep '"err"' "$tmp/records.jsonl" > "$base.failed.jsonl" || true
 	stop_run
-	case $mode in *-bh) ip addr add "10.9.0.2$victim/32" dev lo ;; esac
+	case $mode in *-bh|*-bh-ct) ip addr add "10.9.0.2$victim/32" dev lo ;; esac
 	echo "$dur" > "$base.dur"
 }
 
@@ -249,6 +253,7 @@ row() {
 	read -r fm fmin fmax < <(printf '%s\n' "${failv[@]}" | stats)
 	case $mode in
 	*-bh) notes+=("blackholed: SYNs dropped, so connects to it time out (3 s)") ;;
+	*-bh-ct) notes+=("blackholed: SYNs dropped, connects to it fail at ${ct_ms} ms") ;;
 	*) notes+=("kill -9: connects to it are refused (RST)") ;;
 	esac
 	e=
@@ -320,6 +325,10 @@ $table
   timeout (1 s), so the backend is ejected about 1 s after the death whatever the clients' own
   connect timeout (3 s here; a client without one waits out Linux's SYN retries, about 127 s);
   the connects sent to it in that second still fail, when their clients give up.
+- Blackholed, with connectTimeoutMs ${ct_ms}: the SYN's first retransmission timeout is a third of
+  it (BPF_SOCK_OPS_TIMEOUT_INIT), so passive health counts the failure then and ejects the
+  backend at its 3rd; each connect sent to it fails at ${ct_ms} ms (TCP_USER_TIMEOUT) rather than
+  at the client's own 3 s.
 - Registry-only is an assumption: a registry that notices the death ${reg_delay} s after it and
   rewrites the file; the figure is that delay plus sluiced's reaction to the file change.
 

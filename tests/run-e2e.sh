@@ -19,7 +19,13 @@ slow=${E2E_SLOW:-1}
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 timeout $((300 * slow)) "$1" "$2" "$3" \
 	"${@:4}"
 rc=$?
+# Test cgroups are named sluice-e2e-PID[-...] after the run that made them: those of a run
+# still going (another e2e run at the same time) are its own.
 for d in "$cg2"/sluice-e2e-*; do
-	[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	[ -d "$d" ] || continue
+	pid=${d##*/sluice-e2e-}
+	pid=${pid%%-*}
+	[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
+	rmdir "$d" 2>/dev/null
 done
 exit $rc
