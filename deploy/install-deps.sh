@@ -10,7 +10,8 @@
 # --fuzz: also clang's runtimes for `make fuzz`: libFuzzer and the sanitizers;
 # --check: install nothing, name what is missing and fail, as the build does before its first
 # compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
-# knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace.
+# knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace;
+# etcd (etcd-server, etcdctl from etcd-client) the cluster the etcd source's cases start there.
 set -euo pipefail
 
 mode=${1:-}
@@ -18,7 +19,7 @@ mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev libldns-dev)
 if [ "$mode" != --check ]; then
-	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils)
+	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils etcd-server etcd-client)
 	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
 	# deployment files.
 	pkgs+=(groff-base man-db systemd python3 python3-yaml)
@@ -57,9 +58,10 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The benchmarks start HAProxy, and the tests Prometheus and Knot, themselves, in network
 # namespaces of their own; a service a package started on the host would only sit idle (or
-# hold a port: Knot's 53).
-for svc in haproxy prometheus knot; do
-	if [[ " ${missing[*]} " == *" $svc "* ]] && command -v systemctl >/dev/null &&
+# hold a port: Knot's 53, etcd's 2379).
+for svc in haproxy prometheus knot etcd; do
+	pkg=$svc; [ "$svc" = etcd ] && pkg=etcd-server
+	if [[ " ${missing[*]} " == *" $pkg "* ]] && command -v systemctl >/dev/null &&
 	   systemctl is-system-running >/dev/null 2>&1; then
 		systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	fi

@@ -152,6 +152,7 @@ while todo:
 # Tables a custom parser reads (not reached through .rows or .elem): their sections, by hand.
 custom = {'registry_obj_rows': 'registry', 'metrics_rows': 'metrics',
           'dns_source_rows': 'registry.dns', 'ns_rows': 'namespaces[]',
+          'etcd_source_rows': 'registry.etcd', 'etcd_tls_rows': 'registry.etcd.tls',
           'cgroup_rows': 'cgroups[]'}
 reached = set(t for t, _ in order)
 for table in tables:

@@ -472,6 +472,85 @@ static void test_dns_source(void **state)
 	sl_config_free(&cfg);
 }
 
+/* ---- the etcd source ---- */
+
+#define ETCD_SRC(...) TOP("'registry':{'etcd':{" __VA_ARGS__ "}}")
+
+static void test_etcd_source(void **state)
+{
+	const struct sl_source_cfg *d;
+	struct sl_source_cfg copy;
+	struct sl_config cfg;
+	char buf[256];
+
+	(void)state;
+	parse_ok(ETCD_SRC("'endpoints':['http://10.0.0.5:2379/','http://etcd2:2379']"), &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	d = &cfg.namespaces[0].sources[0];
+	assert_int_equal(d->kind, SL_SOURCE_ETCD);
+	assert_int_equal(d->nendpoints, 2);
+	assert_string_equal(d->endpoints[0], "http://10.0.0.5:2379"); /* the "/" dropped */
+	assert_string_equal(d->prefix, "/sluice/");
+	assert_int_equal(d->timeout_ms, 2000);
+	assert_int_equal(d->resync_ms, 300000);
+	assert_null(d->username);
+	assert_null(d->tls_ca);
+	assert_string_equal(sl_source_cfg_label(d, buf, sizeof(buf)),
+			    "etcd /sluice/ http://10.0.0.5:2379, http://etcd2:2379");
+	assert_int_equal(sl_source_cfg_copy(&copy, d), 0);
+	assert_true(sl_source_cfg_eq(&copy, d));
+	copy.resync_ms++;
+	assert_false(sl_source_cfg_eq(&copy, d));
+	sl_source_cfg_release(&copy);
+	sl_config_free(&cfg);
+
+	parse_ok(ETCD_SRC("'endpoints':['https://e1:2379'],'prefix':'/fleet/','tls':{'ca':'/c.pem',"
+			  "'cert':'/k.crt','key':'/k.key'},'username':'u','password':'p',"
+			  "'timeoutSeconds':1,'resyncSeconds':60"), &cfg);
+	d = &cfg.namespaces[0].sources[0];
+	assert_string_equal(d->prefix, "/fleet/");
+	assert_string_equal(d->tls_ca, "/c.pem");
+	assert_string_equal(d->tls_key, "/k.key");
+	assert_string_equal(d->password, "p");
+	assert_int_equal(d->resync_ms, 60000);
+	assert_int_equal(sl_source_cfg_copy(&copy, d), 0);
+	assert_true(sl_source_cfg_eq(&copy, d));
+	assert_string_equal(copy.username, "u");
+	sl_source_cfg_release(&copy);
+	sl_config_free(&cfg);
+}
+
+static void test_etcd_source_bad(void **state)
+{
+	static const struct bad_case c[] = {
+		{ "no endpoints", ETCD_SRC("'prefix':'/x/'"),
+		  { "registry.etcd", "endpoints", "required" } },
+		{ "empty endpoints", ETCD_SRC("'endpoints':[]"),
+		  { "registry.etcd.endpoints", "at least one member" } },
+		{ "not a URL", ETCD_SRC("'endpoints':['10.0.0.5:2379']"),
+		  { "registry.etcd.endpoints[0]", "http:// or https://", "10.0.0.5:2379" } },
+		{ "a path", ETCD_SRC("'endpoints':['http://e/v3']"),
+		  { "registry.etcd.endpoints[0]", "without a path" } },
+		{ "prefix without /", ETCD_SRC("'endpoints':['http://e'],'prefix':'/sluice'"),
+		  { "registry.etcd.prefix", "must end in \"/\"" } },
+		{ "user alone", ETCD_SRC("'endpoints':['http://e'],'username':'u'"),
+		  { "registry.etcd.password", "is needed with \"username\"" } },
+		{ "tls over http", ETCD_SRC("'endpoints':['http://e'],'tls':{'ca':'/c'}"),
+		  { "registry.etcd.endpoints", "\"http://e\" is http://", "every endpoint" } },
+		{ "cert without key", ETCD_SRC("'endpoints':['https://e'],'tls':{'cert':'/c'}"),
+		  { "registry.etcd.tls", "\"cert\" and \"key\" go together" } },
+		{ "relative ca", ETCD_SRC("'endpoints':['https://e'],'tls':{'ca':'c.pem'}"),
+		  { "registry.etcd.tls.ca" } },
+		{ "unknown key", ETCD_SRC("'endpoints':['http://e'],'endpoint':'x'"),
+		  { "registry.etcd", "endpoint" } },
+		{ "short resync", ETCD_SRC("'endpoints':['http://e'],'resyncSeconds':5"),
+		  { "registry.etcd.resyncSeconds", "at least 10" } },
+	};
+
+	(void)state;
+	run_bad_cases(c, sizeof(c) / sizeof(c[0]));
+}
+
 /* The array form, file and dns side by side, and one object naming both (file first). */
 static void test_dns_beside_file(void **state)
 {
@@ -1303,10 +1382,10 @@ static void test_top_level_errors(void **state)
 		{ "registry string", TOP("'registry':'/x.json'"),
 		  { ORIGIN ": registry: must be an object naming its sources", "got \"/x.json\"" } },
 		{ "registry empty", TOP("'registry':{}"),
-		  { ORIGIN ": registry: names no source: give \"file\": PATH or \"dns\": {...}" } },
+		  { ORIGIN ": registry: names no source: give \"file\": PATH, \"dns\": {...} or \"etcd\": {...}" } },
 		{ "registry empty array", TOP("'registry':[]"),
 		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}, "
-		    "{\"dns\": {...}}) or a non-empty array of them, got []" } },
+		    "{\"dns\": {...}}, {\"etcd\": {...}}) or a non-empty array of them, got []" } },
 		{ "registry array element", TOP("'registry':[{'file':'a'},{'file':2}]"),
 		  { ORIGIN ": registry[1].file: must be a non-empty path, got 2" } },
 		{ "registry array not object", TOP("'registry':[{'file':'a'},'b']"),
@@ -2000,6 +2079,8 @@ int main(void)
 		cmocka_unit_test(test_registry_paths),
 		cmocka_unit_test(test_registry_sources),
 		cmocka_unit_test(test_dns_source),
+		cmocka_unit_test(test_etcd_source),
+		cmocka_unit_test(test_etcd_source_bad),
 		cmocka_unit_test(test_dns_beside_file),
 		cmocka_unit_test(test_dns_source_eq),
 		cmocka_unit_test(test_service_dns),

@@ -58,6 +58,16 @@
 #define DNS_PORT 53
 #define DNS_NAME_MAX 253
 #define DNS_LABEL_MAX 63
+#define ETCD_DEFAULT_PREFIX "/sluice/"
+#define ETCD_PREFIX_MAX 200
+#define ETCD_URL_MAX 256
+#define ETCD_MAX_ENDPOINTS 16
+#define ETCD_DEFAULT_TIMEOUT_MS 2000
+#define ETCD_MAX_TIMEOUT_SECONDS 60
+#define ETCD_DEFAULT_RESYNC_MS 300000
+#define ETCD_MIN_RESYNC_MS 10000
+#define ETCD_MAX_RESYNC_SECONDS 86400
+#define ETCD_CRED_MAX 128
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -202,6 +212,52 @@ static int parse_registry_file(struct sl_json *j, const struct sl_json_row *row,
 	ret = sl_json_set_str(j, out, joined);
 	free(joined);
 	return ret;
+}
+
+#define ETCD_ENDPOINT_EXPECT "must be an http:// or https:// URL of an etcd member's client " \
+			     "address (http://10.0.0.5:2379), without a path"
+
+/* "registry"."etcd"."endpoints"[i] (char *): http[s]://host[:port], a "/" at most after. */
+static int parse_etcd_endpoint(struct sl_json *j, const struct sl_json_row *row,
+			       const json_t *v, void *base)
+{
+	const char *s, *host;
+	size_t i, len;
+
+	if (sl_json_string(j, v, 1, ETCD_URL_MAX, &s))
+		return -EINVAL;
+	host = !strncmp(s, "http://", 7) ? s + 7 : !strncmp(s, "https://", 8) ? s + 8 : NULL;
+	if (!host || !*host || *host == '/' || *host == ':')
+		return sl_json_fail_got(j, v, ETCD_ENDPOINT_EXPECT);
+	len = strlen(host);
+	if (host[len - 1] == '/')
+		len--;
+	for (i = 0; i < len; i++)
+		if (host[i] <= ' ' || host[i] > '~' || strchr("/?#@\\", host[i]))
+			return sl_json_fail_got(j, v, ETCD_ENDPOINT_EXPECT);
+	if (asprintf((char **)sl_json_field(base, row), "%.*s", (int)(host - s + len), s) < 0)
+		return sl_json_oom(j);
+	return 0;
+}
+
+/* "registry"."etcd"."prefix" (char *): printable, ending in '/' (keys are
+ * PREFIX<namespace>/<service>/<instance-id>). */
+static int parse_etcd_prefix(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			     void *base)
+{
+	const char *s;
+	size_t i, len;
+
+	if (sl_json_string(j, v, 1, ETCD_PREFIX_MAX, &s))
+		return -EINVAL;
+	len = strlen(s);
+	for (i = 0; i < len; i++)
+		if (s[i] < ' ' || s[i] > '~')
+			return sl_json_fail_got(j, v, "must be printable ASCII");
+	if (s[len - 1] != '/')
+		return sl_json_fail_got(j, v, "must end in \"/\" (keys are PREFIX<namespace>/"
+					"<service>/<instance-id>)");
+	return sl_json_set_str(j, sl_json_field(base, row), s);
 }
 
 #define DNS_SERVER_EXPECT "must be an IP address, with a port or not (10.0.0.2, 10.0.0.2:53, " \
@@ -819,6 +875,8 @@ struct registry_obj {
 	char *file;
 	bool has_dns;
 	struct sl_source_cfg dns;
+	bool has_etcd;
+	struct sl_source_cfg etcd;
 };
 
 #define DNS(f) SL_JSON_AT(struct sl_source_cfg, f)
@@ -838,7 +896,68 @@ static const struct sl_json_row dns_source_rows[] = {
 	{ 0 },
 };
 
-#define REGISTRY_EXPECT "must be an object naming its sources ({\"file\": PATH}, {\"dns\": {...}})"
+/* An etcd source: endpoints and credentials that go together; TLS only over https. */
+static int check_etcd_source(struct sl_json *j, const json_t *obj, void *base)
+{
+	struct sl_source_cfg *c = base;
+	size_t i;
+
+	if (!c->nendpoints)
+		return sl_json_fail_key(j, "endpoints", json_object_get(obj, "endpoints"),
+					"must name at least one member");
+	if (c->nendpoints > ETCD_MAX_ENDPOINTS)
+		return sl_json_fail_key(j, "endpoints", NULL, "at most %d members",
+					ETCD_MAX_ENDPOINTS);
+	if (!c->username != !c->password)
+		return sl_json_fail_key(j, c->username ? "password" : "username", NULL,
+					"is needed with \"%s\" (etcd's auth takes both)",
+					c->username ? "username" : "password");
+	if (!c->tls_cert != !c->tls_key)
+		return sl_json_fail_key(j, "tls", json_object_get(obj, "tls"),
+					"\"cert\" and \"key\" go together (a client certificate)");
+	for (i = 0; (c->tls_ca || c->tls_cert) && i < c->nendpoints; i++)
+		if (strncmp(c->endpoints[i], "https://", 8))
+			return sl_json_fail_key(j, "endpoints", json_object_get(obj, "endpoints"),
+						"\"%s\" is http:// but \"tls\" is given: every "
+						"endpoint must be https://", c->endpoints[i]);
+	if (c->timeout_ms > c->resync_ms)
+		return sl_json_fail_key(j, "timeoutSeconds", json_object_get(obj, "timeoutSeconds"),
+					"must be at most resyncSeconds (%g)", c->resync_ms / 1000.0);
+	if (c->resync_ms < ETCD_MIN_RESYNC_MS)
+		return sl_json_fail_key(j, "resyncSeconds", json_object_get(obj, "resyncSeconds"),
+					"must be at least %g", ETCD_MIN_RESYNC_MS / 1000.0);
+	return 0;
+}
+
+static const struct sl_json_row etcd_endpoint_elem = { .type = SL_JSON_CUSTOM,
+						       .parse = parse_etcd_endpoint };
+
+static const struct sl_json_row etcd_tls_rows[] = {
+	{ "ca", SL_JSON_ABS_PATH, DNS(tls_ca) },
+	{ "cert", SL_JSON_ABS_PATH, DNS(tls_cert) },
+	{ "key", SL_JSON_ABS_PATH, DNS(tls_key) },
+	{ 0 },
+};
+
+static const struct sl_json_row etcd_source_rows[] = {
+	{ "endpoints", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_source_cfg, endpoints, nendpoints),
+	  .elem = &etcd_endpoint_elem, .required = true,
+	  .expect = "must be an array of URLs ([\"http://10.0.0.5:2379\", ...])" },
+	{ "prefix", SL_JSON_CUSTOM, DNS(prefix), .def_str = ETCD_DEFAULT_PREFIX,
+	  .parse = parse_etcd_prefix },
+	{ "tls", SL_JSON_OBJECT, .rows = etcd_tls_rows,
+	  .expect = "must be an object ({\"ca\": PATH, \"cert\": PATH, \"key\": PATH})" },
+	{ "username", SL_JSON_STRING, DNS(username), .min = 1, .max = ETCD_CRED_MAX },
+	{ "password", SL_JSON_STRING, DNS(password), .min = 1, .max = ETCD_CRED_MAX },
+	{ "timeoutSeconds", SL_JSON_SECONDS, DNS(timeout_ms), .max = ETCD_MAX_TIMEOUT_SECONDS,
+	  .def = ETCD_DEFAULT_TIMEOUT_MS },
+	{ "resyncSeconds", SL_JSON_SECONDS, DNS(resync_ms), .max = ETCD_MAX_RESYNC_SECONDS,
+	  .def = ETCD_DEFAULT_RESYNC_MS },
+	{ .type = SL_JSON_CHECK, .check = check_etcd_source },
+	{ 0 },
+};
+
+#define REGISTRY_EXPECT "must be an object naming its sources ({\"file\": PATH}, {\"dns\": {...}}, {\"etcd\": {...}})"
 
 static const struct sl_json_row registry_obj_rows[] = {
 	{ "file", SL_JSON_CUSTOM, SL_JSON_AT(struct registry_obj, file),
@@ -846,6 +965,9 @@ static const struct sl_json_row registry_obj_rows[] = {
 	{ "dns", SL_JSON_OBJECT, SL_JSON_AT(struct registry_obj, dns), .rows = dns_source_rows,
 	  .has = SL_JSON_HAS(struct registry_obj, has_dns), .given_only = true,
 	  .expect = "must be an object ({\"servers\": [...], \"refreshSeconds\": N, ...})" },
+	{ "etcd", SL_JSON_OBJECT, SL_JSON_AT(struct registry_obj, etcd), .rows = etcd_source_rows,
+	  .has = SL_JSON_HAS(struct registry_obj, has_etcd), .given_only = true,
+	  .expect = "must be an object ({\"endpoints\": [URL, ...], \"prefix\": ...})" },
 	{ 0 },
 };
 
@@ -872,8 +994,9 @@ static int add_sources(struct sl_json *j, struct sl_ns_cfg *cfg, struct registry
 	struct sl_source_cfg file = { .kind = SL_SOURCE_FILE, .file = obj->file };
 	int ret = 0;
 
-	if (!obj->file && !obj->has_dns)
-		return sl_json_fail(j, "names no source: give \"file\": PATH or \"dns\": {...}");
+	if (!obj->file && !obj->has_dns && !obj->has_etcd)
+		return sl_json_fail(j, "names no source: give \"file\": PATH, \"dns\": {...} or "
+				    "\"etcd\": {...}");
 	if (obj->file) {
 		obj->file = NULL;
 		ret = append_source(j, cfg, &file);
@@ -882,6 +1005,10 @@ static int add_sources(struct sl_json *j, struct sl_ns_cfg *cfg, struct registry
 	if (!ret && obj->has_dns) {
 		obj->dns.kind = SL_SOURCE_DNS;
 		ret = append_source(j, cfg, &obj->dns);
+	}
+	if (!ret && obj->has_etcd) {
+		obj->etcd.kind = SL_SOURCE_ETCD;
+		ret = append_source(j, cfg, &obj->etcd);
 	}
 	return ret;
 }
@@ -895,6 +1022,7 @@ static int read_registry_obj(struct sl_json *j, struct sl_ns_cfg *cfg, const jso
 		ret = add_sources(j, cfg, &obj);
 	free(obj.file);
 	sl_source_cfg_release(&obj.dns);
+	sl_source_cfg_release(&obj.etcd);
 	return ret;
 }
 
@@ -936,12 +1064,80 @@ static bool servers_eq(const struct sl_source_cfg *a, const struct sl_source_cfg
 	return true;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool etcd_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
+{
+	size_t i;
+
+	if (a->nendpoints != b->nendpoints)
+		return false;
+	for (i = 0; i < a->nendpoints; i++)
+		if (strcmp(a->endpoints[i], b->endpoints[i]))
+			return false;
+	return str_eq(a->prefix, b->prefix) && str_eq(a->tls_ca, b->tls_ca) &&
+	       str_eq(a->tls_cert, b->tls_cert) && str_eq(a->tls_key, b->tls_key) &&
+	       str_eq(a->username, b->username) && str_eq(a->password, b->password) &&
+	       a->timeout_ms == b->timeout_ms && a->resync_ms == b->resync_ms;
+}
+
+/* The etcd fields of src duplicated into dst: 0 or -ENOMEM (then what was not duplicated is
+ * NULL, and dst releases as a whole). */
+static int etcd_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src)
+{
+	char **to[] = { &dst->prefix, &dst->tls_ca, &dst->tls_cert, &dst->tls_key, &dst->username,
+			&dst->password };
+	char *const from[] = { src->prefix, src->tls_ca, src->tls_cert, src->tls_key,
+			       src->username, src->password };
+	int ret = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(to) / sizeof(to[0]); i++)
+		if (from[i] && !(*to[i] = strdup(from[i])))
+			ret = -ENOMEM;
+	if (!src->nendpoints)
+		return ret;
+	dst->endpoints = calloc(src->nendpoints, sizeof(char *));
+	if (!dst->endpoints)
+		return -ENOMEM;
+	dst->nendpoints = src->nendpoints;
+	for (i = 0; i < src->nendpoints; i++)
+		if (!(dst->endpoints[i] = strdup(src->endpoints[i])))
+			ret = -ENOMEM;
+	return ret;
+}
+
+static void etcd_release(struct sl_source_cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nendpoints; i++)
+		free(c->endpoints[i]);
+	free(c->endpoints);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->prefix);
+	free(c->tls_ca);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->username);
+	free(c->password);
+	c->endpoints = NULL;
+	c->nendpoints = 0;
+	c->prefix = c->tls_ca = c->tls_cert = c->tls_key = c->username = c->password = NULL;
+}
+
 bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
 {
 	if (a->kind != b->kind)
 		return false;
 	if (a->kind == SL_SOURCE_FILE)
 		return !strcmp(a->file, b->file);
+	if (a->kind == SL_SOURCE_ETCD)
+		return etcd_eq(a, b);
 	return servers_eq(a, b) && a->refresh_ms == b->refresh_ms &&
 	       a->timeout_ms == b->timeout_ms && a->respect_ttl == b->respect_ttl;
 }
@@ -949,6 +1145,10 @@ bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg 
 int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src)
 {
 	*dst = *src;
+	dst->endpoints = NULL; /* the etcd fields, duplicated below */
+	dst->nendpoints = 0;
+	dst->prefix = dst->tls_ca = dst->tls_cert = dst->tls_key = NULL;
+	dst->username = dst->password = NULL;
 	dst->file = src->file ? strdup(src->file) : NULL;
 	dst->servers = src->nservers ? calloc(src->nservers, sizeof(*dst->servers)) : NULL;
 	if ((src->file && !dst->file) || (src->nservers && !dst->servers)) {
@@ -957,6 +1157,10 @@ int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *sr
 	}
 	if (src->nservers)
 		memcpy(dst->servers, src->servers, src->nservers * sizeof(*dst->servers));
+	if (etcd_copy(dst, src)) {
+		sl_source_cfg_release(dst);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -967,6 +1171,7 @@ void sl_source_cfg_release(struct sl_source_cfg *c)
 	c->file = NULL;
 	c->servers = NULL;
 	c->nservers = 0;
+	etcd_release(c);
 }
 
 const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t len)
@@ -976,6 +1181,13 @@ const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t
 
 	if (c->kind == SL_SOURCE_FILE) {
 		snprintf(buf, len, "%s", c->file);
+		return buf;
+	}
+	if (c->kind == SL_SOURCE_ETCD) {
+		off = (size_t)snprintf(buf, len, "etcd %s", c->prefix);
+		for (i = 0; i < c->nendpoints && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : " ",
+						c->endpoints[i]);
 		return buf;
 	}
 	off = (size_t)snprintf(buf, len, "dns%s", c->nservers ? "" : " (resolv.conf)");

@@ -106,6 +106,7 @@ struct sl_service_cfg {
 enum sl_source_kind {
 	SL_SOURCE_FILE = 0, /* "file": a discover-instances document or a directory of them */
 	SL_SOURCE_DNS,      /* "dns": the records Cloud Map publishes in Route 53 */
+	SL_SOURCE_ETCD,     /* "etcd": instance keys in an etcd cluster, watched */
 };
 
 /* A DNS server of "registry"."dns"."servers". */
@@ -123,6 +124,13 @@ struct sl_source_cfg {
 	uint32_t refresh_ms;  /* "refreshSeconds", default 5 (1 to 3600) */
 	uint32_t timeout_ms;  /* "timeoutSeconds", default 2; at most the refresh */
 	bool respect_ttl;     /* "respectTtl": ask again no sooner than the answer's TTL */
+	/* SL_SOURCE_ETCD (timeout_ms too: "timeoutSeconds", a connect's and a request's): */
+	char **endpoints;     /* "endpoints": http:// or https:// URLs, tried in turn */
+	size_t nendpoints;
+	char *prefix;         /* "prefix", default "/sluice/": keys PREFIX<namespace>/... */
+	char *tls_ca, *tls_cert, *tls_key; /* "tls": {"ca", "cert", "key"}: PEM files */
+	char *username, *password; /* "username", "password": etcd's auth (both or neither) */
+	uint32_t resync_ms;   /* "resyncSeconds", default 300: a full re-list this often */
 };
 
 /* The same source, configured the same way (a reload keeps it). */

@@ -204,6 +204,47 @@ int sl_registry_parse(const char *text, const char *origin, struct sl_instances 
 	return 0;
 }
 
+/* key, absent from obj, set to want; given, it must be want. */
+static int key_default(struct sl_json *j, json_t *obj, const char *key, const char *want)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!want)
+		return 0;
+	if (!v)
+		return json_object_set_new(obj, key, json_string(want)) ? sl_json_oom(j) : 0;
+	if (!json_is_string(v) || strcmp(json_string_value(v), want))
+		return sl_json_fail_key(j, key, v, "must be \"%s\" (the key's) or left out", want);
+	return 0;
+}
+
+int sl_registry_instance_parse(const char *text, size_t len, const char *origin, const char *id,
+			       const char *service, const char *ns, struct sl_instance *out,
+			       struct sl_err *err)
+{
+	struct sl_json j = { .origin = origin, .err = err };
+	json_t *root;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = sl_json_load(&j, text, len, &root);
+	if (ret)
+		return ret;
+	ret = key_default(&j, root, "InstanceId", id) ?:
+	      key_default(&j, root, "ServiceName", service) ?:
+	      key_default(&j, root, "NamespaceName", ns) ?:
+	      sl_json_object(&j, &instance, root, out);
+	json_decref(root);
+	if (ret)
+		instance_free(out);
+	return ret;
+}
+
+void sl_instance_free(struct sl_instance *in)
+{
+	instance_free(in);
+}
+
 void sl_instances_free(struct sl_instances *list)
 {
 	size_t i;

@@ -42,6 +42,14 @@ struct sl_instances {
  * left empty. */
 int sl_registry_parse(const char *text, const char *origin, struct sl_instances *out,
 		      struct sl_err *err);
+/* Parse one instance (a JSON object in the shape of one of Instances[]) of len bytes of text,
+ * as a key of a store (etcd) holds it: InstanceId, ServiceName and NamespaceName default to
+ * id, service and ns (ns may be NULL), and one given must be the same. On error, err says
+ * "origin: Attributes.AWS_INSTANCE_PORT: what is wrong" and *out is left empty. */
+int sl_registry_instance_parse(const char *text, size_t len, const char *origin, const char *id,
+			       const char *service, const char *ns, struct sl_instance *out,
+			       struct sl_err *err);
+void sl_instance_free(struct sl_instance *in);
 void sl_instances_free(struct sl_instances *list);
 /* Deep-copy src's instances onto the end of dst. 0 or -ENOMEM. */
 int sl_instances_append(struct sl_instances *dst, const struct sl_instances *src);

@@ -78,5 +78,9 @@ struct sl_source *sl_source_file_open(const struct sl_source_cfg *cfg, size_t ma
 struct sl_source *sl_source_dns_open(const struct sl_source_cfg *cfg,
 				     const struct sl_ns_cfg *config, size_t max_instances,
 				     struct sl_err *err);
+/* The etcd source (source_etcd.c). */
+struct sl_source *sl_source_etcd_open(const struct sl_source_cfg *cfg,
+				      const struct sl_ns_cfg *config, size_t max_instances,
+				      struct sl_err *err);
 
 #endif

@@ -49,6 +49,16 @@ static json_t *servers_json(const struct sl_source_cfg *c)
 	return a;
 }
 
+static json_t *endpoints_json(const struct sl_source_cfg *c)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nendpoints; i++)
+		json_array_append_new(a, json_string(c->endpoints[i]));
+	return a;
+}
+
 /* The parts that fail now: when each last answered, and why it fails. */
 static json_t *failing_json(const struct sl_source *src)
 {
@@ -71,6 +81,11 @@ static json_t *source_json(const struct sl_source *src)
 	json_int_t n = (json_int_t)src->ops->instances(src)->n;
 	unsigned failing = src->ops->failing(src);
 
+	if (src->cfg.kind == SL_SOURCE_ETCD)
+		return json_pack("{s:s, s:o, s:s, s:o, s:i, s:I, s:o}", "kind", "etcd", "endpoints",
+				 endpoints_json(&src->cfg), "prefix", src->cfg.prefix, "problem",
+				 str_or_null(problem), "failingKeys", (int)failing, "instances", n,
+				 "failing", failing_json(src));
 	if (src->cfg.kind == SL_SOURCE_DNS)
 		return json_pack("{s:s, s:o, s:o, s:i, s:I, s:o}", "kind", "dns", "servers",
 				 servers_json(&src->cfg), "problem", str_or_null(problem),
