@@ -25,6 +25,12 @@
 	"{'registry': {'dns': {'servers': ['127.0.0.53'], 'refreshSeconds': 1,"           \
 	"                      'timeoutSeconds': 0.5}}}"
 #define DNS_ORDERS "{'discoveryName': 'orders', 'clientAliases': [{'port': 80}]}"
+/* The etcd source: three members on 127.0.0.41-43 (e2e_etcd.c); ETCD_ONE: the first alone. */
+#define ETCD_REGISTRY                                                                    \
+	"{'registry': {'etcd': {'endpoints': ['http://127.0.0.41:2379', 'http://127.0.0.42:2379'," \
+	"                                     'http://127.0.0.43:2379'], 'timeoutSeconds': 0.5}}}"
+#define ETCD_ONE                                                                         \
+	"{'registry': {'etcd': {'endpoints': ['http://127.0.0.41:2379'], 'timeoutSeconds': 0.5}}}"
 
 const struct e2e_case cases[] = {
 	{ .name = "hosts file maps every alias to its VIP", .fn = t_hosts_file },
@@ -224,6 +230,38 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2", "H5" },
 		.before = dns_server_start,
 		.after = dns_server_stop,
+	},
+	{
+		.name = "etcd: instances put and deleted are served and gone within milliseconds; a "
+			"bad value or key is refused naming the key and changes nothing",
+		.fn = t_etcd_watch,
+		.daemon = OWN_DAEMON,
+		.fields = ETCD_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3", "H4", "H5" },
+		.before = etcd_cluster_start,
+		.after = etcd_cluster_stop,
+	},
+	{
+		.name = "etcd: a member killed changes nothing; every member down, the last state "
+			"serves and the status says since when; back, changes arrive",
+		.fn = t_etcd_members,
+		.daemon = OWN_DAEMON,
+		.fields = ETCD_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3" },
+		.before = etcd_cluster_start,
+		.after = etcd_cluster_stop,
+	},
+	{
+		.name = "etcd: a compacted revision re-lists; sluiced restarts with no failed connect",
+		.fn = t_etcd_compaction,
+		.daemon = OWN_DAEMON,
+		.fields = ETCD_ONE,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3", "H4" },
+		.before = etcd_cluster_start,
+		.after = etcd_cluster_stop,
 	},
 	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "

@@ -137,6 +137,14 @@ void t_dns_server_down(void);
 void t_dns_subsets(void);
 void t_dns_reload(void);
 
+/* e2e_etcd.c: a three-member etcd cluster in the test's network namespace, its keys put and
+ * deleted with etcdctl */
+int etcd_cluster_start(void);
+void etcd_cluster_stop(void);
+void t_etcd_watch(void);
+void t_etcd_members(void);
+void t_etcd_compaction(void);
+
 /* e2e_tenant.c */
 void t_tenant_attack(void);
 void t_two_clients(void);
