@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cases.h"
+#include "inputs/etcd_msg.h"
 
 #define MEMBERS 3
 #define KEY(id) "/sluice/e2e.local/orders/" id
@@ -54,6 +55,25 @@ static int etcdctl(const char *a, const char *b, const char *c)
 
 	snprintf(eps, sizeof(eps), "--endpoints=http://%s:2379,http://%s:2379,http://%s:2379",
 		 member_addr[0], member_addr[1], member_addr[2]);
+	return run(argv);
+}
+
+/* One transaction through the gateway (curl: etcdctl's txn reads its operations from a
+ * terminal): delete key del_key and put put_key, at one revision. */
+static int txn(const char *del_key, const char *put_key, const char *value)
+{
+	char *dk = sl_base64_encode(del_key, strlen(del_key));
+	char *pk = sl_base64_encode(put_key, strlen(put_key));
+	char *pv = sl_base64_encode(value, strlen(value));
+	char body[2048], url[64];
+	char *argv[] = { "curl", "-sf", "-X", "POST", url, "-d", body, NULL };
+
+	snprintf(url, sizeof(url), "http://%s:2379/v3/kv/txn", member_addr[1]);
+	snprintf(body, sizeof(body), "{\"success\": [{\"requestDeleteRange\": {\"key\": \"%s\"}},"
+		 " {\"requestPut\": {\"key\": \"%s\", \"value\": \"%s\"}}]}", dk, pk, pv);
+	free(dk);
+	free(pk);
+	free(pv);
 	return run(argv);
 }
 
@@ -258,6 +278,15 @@ void t_etcd_watch(void)
 	printf("    an instance deleted: no connect reached it after %ld ms\n", ms);
 	expect(reach_any(h2h3, &failed) == 20 && !failed, "the others do not serve");
 
+	/* a transaction: o2 deleted and o4 put at one revision, both taken */
+	expect(!txn(KEY("o2"), KEY("o4"), instance_of("H4")), "a transaction through the gateway");
+	expect(reached_after("orders", "H4", SEEN_MS) >= 0, "a transaction's put is not taken");
+	expect(gone_after("orders", "H2", SEEN_MS) >= 0, "a transaction's delete is not taken");
+	expect(!put(KEY("o2"), instance_of("H2")), "etcdctl put");
+	expect(reached_after("orders", "H2", SEEN_MS) >= 0, "o2 put again is not taken");
+	expect(!del(KEY("o4")), "etcdctl del");
+	expect(gone_after("orders", "H4", SEEN_MS) >= 0, "o4 deleted is not taken");
+
 	/* a bad value of o3: refused, naming the key and the field; o3 keeps serving */
 	expect(!put(KEY("o3"), bad), "etcdctl put");
 	wait_log(KEY("o3") ": Attributes.AWS_INSTANCE_PORT: must be", 1, 3000);
@@ -279,6 +308,8 @@ void t_etcd_watch(void)
 	expect(log_count("key /sluice/e2e.local/orders: not") == 1, "a key of the wrong shape "
 	       "is not refused");
 	expect(alias_hits("orders", "H4", 20) == 0, "the key of the wrong shape serves");
+	expect(alias_hits("orders", "H2", 20) > 0 || alias_hits("orders", "H2", 20) > 0,
+	       "o2 no longer serves");
 
 	/* good again, and the stray key deleted: nothing fails */
 	expect(!put(KEY("o3"), instance_of("H5")) && !del("/sluice/e2e.local/orders"), "etcdctl");

@@ -309,12 +309,13 @@ static void take_range(struct etcd_source *d, const struct sl_etcd_range *r)
 	start(d);
 }
 
-/* One event of the watch, in revision order: those up to the last seen were applied. */
-static void take_event(struct etcd_source *d, const struct sl_etcd_event *ev)
+/* One event of the watch, in revision order: those up to base (the revision seen before its
+ * message; a transaction's events share one) were applied. */
+static void take_event(struct etcd_source *d, const struct sl_etcd_event *ev, int64_t base)
 {
 	int ret;
 
-	if (ev->kv.mod_revision <= d->rev)
+	if (ev->kv.mod_revision <= base)
 		return;
 	ret = ev->type == SL_ETCD_PUT ? sl_etcd_store_put(&d->store, &ev->kv, time(NULL)) :
 					sl_etcd_store_delete(&d->store, ev->kv.key);
@@ -332,6 +333,7 @@ static bool take_watch_line(struct etcd_source *d, const char *line, size_t len)
 {
 	struct sl_err err = { { 0 } };
 	struct sl_etcd_watch w;
+	int64_t base;
 	size_t i;
 	int ret;
 
@@ -359,8 +361,9 @@ static bool take_watch_line(struct etcd_source *d, const char *line, size_t len)
 			     w.cancel_reason ? w.cancel_reason : "no reason given") < 0)
 			d->abort_why = NULL;
 	}
+	base = d->rev;
 	for (i = 0; !w.canceled && i < w.n && !d->abort_relist; i++)
-		take_event(d, &w.events[i]);
+		take_event(d, &w.events[i], base);
 	/* a progress notification: every event up to its revision was sent */
 	if (!w.created && !w.canceled && !w.n && w.revision > d->rev)
 		d->rev = w.revision;
