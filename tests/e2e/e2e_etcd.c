@@ -362,6 +362,20 @@ void t_etcd_members(void)
 	expect(reach_any(h123, &failed) == 20 && !failed,
 	       "with every member down, the last state does not serve (%d failed)", failed);
 
+	/* sluiced restarts while the cluster is down: the adopted maps are held, none fails */
+	rq.duration_ms = 3000;
+	expect(!agent_send(&agent, &rq), "agent");
+	usleep(300000);
+	expect(daemon_stop(SIGTERM) == 0, "SIGTERM: sluiced did not exit cleanly");
+	expect(!daemon_spawn(), "sluiced did not start again with the cluster down");
+	wait_log("changing nothing until it can", 1, DOWN_MS);
+	expect(log_count("changing nothing until it can") == 1, "the restart does not hold the "
+	       "adopted maps");
+	expect(!agent_wait(&agent, &res, 20000), "agent");
+	expect(res.failed == 0 && res.ok > 50, "connects across a restart with the cluster down: "
+	       "%d ok, %d failed (errno %d)", res.ok, res.failed, res.last_errno);
+	printf("    restarted with every member down: %d connects, none failed\n", res.ok);
+
 	for (i = 0; i < MEMBERS; i++)
 		member_start(i);
 	expect(cluster_writable(), "the cluster does not come back");
@@ -371,6 +385,8 @@ void t_etcd_members(void)
 	src = etcd_status(no_failing_key, DOWN_MS);
 	expect(src, "the status still says the cluster is unreachable");
 	json_decref(src);
+	expect(log_count("the registry reads whole again") == 1, "the hold is not released");
+	expect(!daemon_wait_ready(3000), "not ready after the hold lifted");
 	expect(reach_any((const char *const[]){ "H2", "H3", NULL }, &failed) == 20, "o2 and o3 "
 	       "do not serve");
 	(void)h12;

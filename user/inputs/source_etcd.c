@@ -66,6 +66,7 @@ struct etcd_source {
 	time_t down_since;      /* first failure since the last good answer; 0: none */
 	time_t last_good;
 	char *last_error;
+	char *ep_error[16];     /* each endpoint's last failure, said once (config: at most 16) */
 	char *refused;          /* a whole re-list refused (too many keys), or NULL */
 	struct sl_etcd_store store;
 	struct sl_instances all;
@@ -169,10 +170,12 @@ static void fail_request(struct etcd_source *d, const char *fmt, ...)
 	sl_source_count(&d->base, false);
 	if (!d->down_since)
 		d->down_since = time(NULL);
-	if (!d->last_error || strcmp(d->last_error, why))
+	if (d->endpoint < 16 && (!d->ep_error[d->endpoint] || strcmp(d->ep_error[d->endpoint], why)))
 		pr_warn("%s: %s; keeping its last good instances (%zu), down since %s", d->base.name,
 			why, d->all.n, iso(d->down_since, since, sizeof(since)));
 	set_str(&d->last_error, why);
+	if (d->endpoint < 16)
+		set_str(&d->ep_error[d->endpoint], why);
 	d->failures++;
 	d->endpoint = (d->endpoint + 1) % nendpoints(d);
 	round = d->failures / (unsigned)nendpoints(d);
@@ -189,8 +192,12 @@ static void fail_request(struct etcd_source *d, const char *fmt, ...)
 /* An answer from the cluster: it is reachable. */
 static void good_contact(struct etcd_source *d)
 {
+	size_t i;
+
 	if (d->down_since)
 		pr_info("%s: %s answers again", d->base.name, endpoint(d));
+	for (i = 0; i < 16; i++)
+		set_str(&d->ep_error[i], NULL);
 	d->failures = 0;
 	d->down_since = 0;
 	d->last_good = time(NULL);
@@ -672,6 +679,7 @@ static bool settling(const struct sl_source *s)
 static void free_etcd(struct sl_source *src)
 {
 	struct etcd_source *d = of(src);
+	size_t i;
 
 	end_request(d);
 	if (d->multi)
@@ -689,6 +697,8 @@ static void free_etcd(struct sl_source *src)
 	free(d->token);
 	free(d->ns_prefix);
 	free(d->last_error);
+	for (i = 0; i < 16; i++)
+		free(d->ep_error[i]);
 	free(d->refused);
 	sl_source_cfg_release(&src->cfg);
 	free(src->name);
