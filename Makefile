@@ -310,8 +310,10 @@ $(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-# The DNS source driven alone against a real server (bench/dns.sh).
-$(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-deps
+# The DNS source driven alone against a real server (bench/dns.sh); the etcd source against
+# a real cluster (bench/etcd.sh).
+$(BUILD)/bench/dns-refresh $(BUILD)/bench/etcd-watch: $(BUILD)/bench/%: bench/%.c \
+		$(BUILD)/libsluice.a | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)

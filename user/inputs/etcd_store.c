@@ -248,19 +248,19 @@ int sl_etcd_store_replace(struct sl_etcd_store *st, const struct sl_etcd_kv *kvs
 
 int sl_etcd_store_instances(const struct sl_etcd_store *st, struct sl_instances *out)
 {
-	struct sl_instances one;
+	struct sl_instances good = { .v = calloc(st->ngood + 1, sizeof(*good.v)) };
 	size_t i;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < st->n; i++) {
-		if (!st->v[i].has_good)
-			continue;
-		one.v = (struct sl_instance *)&st->v[i].good;
-		one.n = 1;
-		if (sl_instances_append(out, &one)) {
-			sl_instances_free(out);
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	if (!good.v)
+		return -ENOMEM;
+	for (i = 0; i < st->n; i++) /* shallow: the copies are sl_instances_append's */
+		if (st->v[i].has_good)
+			good.v[good.n++] = st->v[i].good;
+	ret = sl_instances_append(out, &good);
+	free(good.v);
+	if (ret)
+		sl_instances_free(out);
+	return ret;
 }
