@@ -153,6 +153,7 @@ while todo:
 custom = {'registry_obj_rows': 'registry', 'metrics_rows': 'metrics',
           'dns_source_rows': 'registry.dns', 'ns_rows': 'namespaces[]',
           'etcd_source_rows': 'registry.etcd', 'etcd_tls_rows': 'registry.etcd.tls',
+          'registration_rows': 'registration',
           'cgroup_rows': 'cgroups[]'}
 reached = set(t for t, _ in order)
 for table in tables:

@@ -254,6 +254,21 @@ const struct e2e_case cases[] = {
 		.after = etcd_cluster_stop,
 	},
 	{
+		.name = "etcd: this host's instances published under a lease, changed and removed "
+			"with the file, put again under a new lease when it is revoked, gone "
+			"within the TTL of a killed sluiced",
+		.fn = t_etcd_registration,
+		.daemon = OWN_DAEMON,
+		.fields = "{'registry': {'etcd': {'endpoints': ['http://127.0.0.41:2379', "
+			  "'http://127.0.0.42:2379', 'http://127.0.0.43:2379'], "
+			  "'timeoutSeconds': 0.5}}, 'registration': {'path': 'registration', "
+			  "'ttlSeconds': 2}}",
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3", "H4" },
+		.before = etcd_registration_start,
+		.after = etcd_cluster_stop,
+	},
+	{
 		.name = "etcd: a compacted revision re-lists; sluiced restarts with no failed connect",
 		.fn = t_etcd_compaction,
 		.daemon = OWN_DAEMON,

@@ -144,6 +144,8 @@ void etcd_cluster_stop(void);
 void t_etcd_watch(void);
 void t_etcd_members(void);
 void t_etcd_compaction(void);
+int etcd_registration_start(void);
+void t_etcd_registration(void);
 
 /* e2e_tenant.c */
 void t_tenant_attack(void);

@@ -444,3 +444,106 @@ void t_etcd_compaction(void)
 	expect(!put(KEY("o4"), instance_of("H4")), "etcdctl put");
 	expect(reached_after("orders", "H4", SEEN_MS) >= 0, "the restarted sluiced does not watch");
 }
+
+/* The value etcd holds at key ("" when none), into buf. */
+static const char *get(const char *key, char *buf, size_t len)
+{
+	char cmd[1024], path[512];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/get.out", etcd_dir);
+	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=http://%s:2379,http://%s:2379"
+		 " --command-timeout=3s get --print-value-only '%s' > %s 2>/dev/null",
+		 member_addr[1], member_addr[2], key, path);
+	buf[0] = '\0';
+	if (system(cmd) == 0 && (f = fopen(path, "r"))) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ms until key holds (want true) or lacks (false) a value, or -1 after timeout_ms. */
+static long key_after(const char *key, bool want, int timeout_ms)
+{
+	unsigned long long t0 = now_ms(), end = t0 + timeout_ms;
+	char buf[2048];
+
+	do {
+		if (!!*get(key, buf, sizeof(buf)) == want)
+			return (long)(now_ms() - t0);
+		usleep(20000);
+	} while (now_ms() < end);
+	return -1;
+}
+
+static int write_registration(const char *ids_on)
+{
+	char path[512], doc[4096];
+	size_t off;
+
+	snprintf(path, sizeof(path), "%s/registration", B.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/registration/host.json", B.dir);
+	off = (size_t)snprintf(doc, sizeof(doc), "{\"Instances\": [");
+	if (ids_on)
+		off += (size_t)snprintf(doc + off, sizeof(doc) - off, "{\"InstanceId\": \"r1\", "
+					"\"ServiceName\": \"orders\", \"Attributes\": "
+					"{\"AWS_INSTANCE_IPV4\": \"%s\", \"AWS_INSTANCE_PORT\": "
+					"\"%d\"}}", pool_addr(ids_on), POOL_PORT);
+	snprintf(doc + off, sizeof(doc) - off, "]}");
+	return replace_file(path, doc);
+}
+
+/* The cluster, and this host's registration file with r1 on H3 before sluiced starts. */
+int etcd_registration_start(void)
+{
+	return etcd_cluster_start() ?: write_registration("H3");
+}
+
+/* This host's own instances: published under a lease (the same sluiced then routes to them
+ * through the watch), changed and removed as the file says; the lease revoked: granted again
+ * and the key put again; sluiced killed: the key leaves etcd within the lease's TTL. */
+void t_etcd_registration(void)
+{
+	char buf[2048], cmd[1024];
+	long ms;
+
+	expect(key_after(KEY("r1"), true, 5000) >= 0, "r1 is not published");
+	expect(strstr(get(KEY("r1"), buf, sizeof(buf)), pool_addr("H3")) != NULL,
+	       "r1's value does not name H3: %s", buf);
+	expect(reached_after("orders", "H3", SEEN_MS) >= 0, "the registered instance is not served");
+
+	expect(!write_registration("H4"), "registration file");
+	expect(reached_after("orders", "H4", SEEN_MS) >= 0, "the registration's change is not served");
+	expect(!write_registration(NULL), "registration file");
+	ms = key_after(KEY("r1"), false, 3000);
+	expect(ms >= 0, "r1 removed from the file stays in etcd");
+	expect(gone_after("orders", "H4", SEEN_MS) >= 0, "a deregistered instance still serves");
+	expect(!write_registration("H3"), "registration file");
+	expect(reached_after("orders", "H3", SEEN_MS) >= 0, "registered again, r1 is not served");
+
+	/* every lease revoked: the next keepalive finds it gone; granted again, r1 put again */
+	snprintf(cmd, sizeof(cmd), "for l in $(ETCDCTL_API=3 etcdctl --endpoints=http://%s:2379 lease "
+		 "list | sed -n 's/^\\([0-9a-f]*\\)$/\\1/p'); do ETCDCTL_API=3 etcdctl "
+		 "--endpoints=http://%s:2379 lease revoke $l >/dev/null; done", member_addr[1],
+		 member_addr[1]);
+	expect(system(cmd) == 0, "etcdctl lease revoke");
+	expect(key_after(KEY("r1"), false, 2000) >= 0, "revoking the lease left r1");
+	wait_log("granting another and putting every key again", 1, 3000);
+	expect(log_count("granting another and putting every key again") == 1,
+	       "the lost lease is not said");
+	ms = key_after(KEY("r1"), true, 3000);
+	expect(ms >= 0, "r1 is not put again under a new lease");
+	printf("    lease revoked: r1 put again after %ld ms\n", ms);
+	expect(reached_after("orders", "H3", SEEN_MS) >= 0, "r1 is not served again");
+
+	/* sluiced killed: its lease expires, r1 leaves etcd within the TTL (2 s) */
+	expect(!daemon_signal(SIGKILL), "SIGKILL");
+	ms = key_after(KEY("r1"), false, 2000 + 2000);
+	expect(ms >= 0, "r1 stays in etcd after its sluiced died");
+	printf("    sluiced killed: r1 gone from etcd after %ld ms (ttlSeconds 2)\n", ms);
+	daemon_stop(SIGKILL);
+}

@@ -518,6 +518,20 @@ static void test_etcd_source(void **state)
 	assert_string_equal(copy.username, "u");
 	sl_source_cfg_release(&copy);
 	sl_config_free(&cfg);
+
+	/* registration: a relative path from the config's directory, the TTL's default */
+	parse_ok(TOP("'registration':{'path':'reg'}"), &cfg);
+	assert_true(cfg.registration.enabled);
+	assert_int_equal(cfg.registration.ttl_ms, 10000);
+	assert_non_null(strstr(cfg.registration.path, "reg"));
+	sl_config_free(&cfg);
+	parse_ok(TOP("'registration':{'path':'/r','ttlSeconds':2.5}"), &cfg);
+	assert_string_equal(cfg.registration.path, "/r");
+	assert_int_equal(cfg.registration.ttl_ms, 2500);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'metrics':false"), &cfg);
+	assert_false(cfg.registration.enabled);
+	sl_config_free(&cfg);
 }
 
 static void test_etcd_source_bad(void **state)
@@ -545,6 +559,10 @@ static void test_etcd_source_bad(void **state)
 		  { "registry.etcd", "endpoint" } },
 		{ "short resync", ETCD_SRC("'endpoints':['http://e'],'resyncSeconds':5"),
 		  { "registry.etcd.resyncSeconds", "at least 10" } },
+		{ "registration without path", TOP("'registration':{'ttlSeconds':3}"),
+		  { "registration", "path", "required" } },
+		{ "registration TTL", TOP("'registration':{'path':'/r','ttlSeconds':1}"),
+		  { "registration.ttlSeconds", "at least 2" } },
 	};
 
 	(void)state;

@@ -1381,6 +1381,29 @@ static int parse_namespaces(struct sl_json *j, const struct sl_json_row *row, co
 
 /* The top level: a namespace's fields (its one namespace, or the defaults of "namespaces"),
  * then the host's. */
+#define REGISTRATION_DEFAULT_TTL_MS 10000
+#define REGISTRATION_MIN_TTL_MS 2000
+#define REGISTRATION_MAX_TTL_SECONDS 3600
+
+static int check_registration(struct sl_json *j, const json_t *obj, void *base)
+{
+	const struct sl_registration_cfg *r = base;
+
+	if (r->ttl_ms < REGISTRATION_MIN_TTL_MS)
+		return sl_json_fail_key(j, "ttlSeconds", json_object_get(obj, "ttlSeconds"),
+					"must be at least %g", REGISTRATION_MIN_TTL_MS / 1000.0);
+	return 0;
+}
+
+static const struct sl_json_row registration_rows[] = {
+	{ "path", SL_JSON_CUSTOM, SL_JSON_AT(struct sl_registration_cfg, path), .required = true,
+	  .parse = parse_registry_file },
+	{ "ttlSeconds", SL_JSON_SECONDS, SL_JSON_AT(struct sl_registration_cfg, ttl_ms),
+	  .max = REGISTRATION_MAX_TTL_SECONDS, .def = REGISTRATION_DEFAULT_TTL_MS },
+	{ .type = SL_JSON_CHECK, .check = check_registration },
+	{ 0 },
+};
+
 static const struct sl_json_row top_rows[] = {
 	{ "namespace", SL_JSON_NAME, NS(namespace), .max = NAME_MAX_LEN },
 	NS_RANGE_ROWS(struct sl_ns_cfg),
@@ -1400,6 +1423,9 @@ static const struct sl_json_row top_rows[] = {
 	{ "services", SL_JSON_ARRAY, SL_JSON_ARRAY_AT(struct sl_ns_cfg, services, nservices),
 	  .elem = &service_elem },
 	{ "namespaces", SL_JSON_CUSTOM, .parse = parse_namespaces },
+	{ "registration", SL_JSON_OBJECT, TOP(registration), .rows = registration_rows,
+	  .has = SL_JSON_HAS(struct sl_config, registration.enabled), .given_only = true,
+	  .expect = "must be an object ({\"path\": PATH, \"ttlSeconds\": N})" },
 	{ .key = "logConfiguration", .type = SL_JSON_IGNORED },
 	{ 0 },
 };
@@ -1932,5 +1958,6 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->state_file);
 	free(cfg->status_file);
 	free(cfg->metrics_listen);
+	free(cfg->registration.path);
 	memset(cfg, 0, sizeof(*cfg));
 }

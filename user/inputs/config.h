@@ -199,6 +199,14 @@ struct sl_ns_cfg {
 	size_t nservices;
 };
 
+/* "registration": this host's own instances, published in the registry's etcd cluster. */
+struct sl_registration_cfg {
+	bool enabled;    /* "registration" given */
+	char *path;      /* "path": a file or a directory of *.json, in the registry file's shape
+			  * (relative: to the config's directory) */
+	uint32_t ttl_ms; /* "ttlSeconds", default 10: the lease's TTL, kept alive every third */
+};
+
 /* A cgroup of "cgroups": a path, or {"path", "namespace"}. */
 struct sl_cgroup_cfg {
 	char *path;
@@ -223,6 +231,7 @@ struct sl_config {
 	size_t nattach;
 	struct sl_limits limits;
 	enum sl_sockterm_mode sockterm; /* "socketTermination" */
+	struct sl_registration_cfg registration;
 	char *metrics_listen;      /* "metrics": {"listen": "ADDR:PORT"}, default
 				    * 127.0.0.1:9810; NULL: "metrics": false */
 };

@@ -399,6 +399,43 @@ int sl_etcd_auth_parse(const char *text, size_t len, char **token, struct sl_err
 	return ret;
 }
 
+int sl_etcd_lease_parse(const char *text, size_t len, int64_t *id, int64_t *ttl,
+			struct sl_err *err)
+{
+	const json_t *res;
+	json_t *root;
+	int ret;
+
+	*id = *ttl = 0;
+	ret = load(text, len, "lease response", &root, err);
+	if (ret)
+		return ret;
+	res = json_object_get(root, "result");
+	if (!res)
+		res = root;
+	ret = !json_is_object(res) ? fail(err, -EINVAL, "lease response: not an object") :
+	      !json_is_object(json_object_get(res, "header")) ?
+	      fail(err, -EINVAL, "lease response: no header") :
+	      get_int64(res, "ID", "lease response", id, err) ?:
+	      get_int64(res, "TTL", "lease response", ttl, err);
+	json_decref(root);
+	return ret;
+}
+
+int sl_etcd_done_parse(const char *text, size_t len, struct sl_err *err)
+{
+	json_t *root;
+	int ret;
+
+	ret = load(text, len, "response", &root, err);
+	if (ret)
+		return ret;
+	ret = json_is_object(json_object_get(root, "header")) ? 0 :
+	      fail(err, -EINVAL, "response: no header");
+	json_decref(root);
+	return ret;
+}
+
 /* ---- requests ---- */
 
 /* prefix's range end: its last byte that is not 0xff plus one, what follows dropped ("\0":
@@ -476,6 +513,45 @@ char *sl_etcd_watch_request(const char *prefix, int64_t start_revision)
 char *sl_etcd_auth_request(const char *user, const char *password)
 {
 	return dump(json_pack("{s:s, s:s}", "name", user, "password", password));
+}
+
+static json_t *int64_str(int64_t n)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%lld", (long long)n);
+	return json_string(s);
+}
+
+char *sl_etcd_grant_request(int64_t ttl_s)
+{
+	return dump(json_pack("{s:o}", "TTL", int64_str(ttl_s)));
+}
+
+char *sl_etcd_keepalive_request(int64_t id)
+{
+	return dump(json_pack("{s:o}", "ID", int64_str(id)));
+}
+
+char *sl_etcd_put_request(const char *key, const char *value, int64_t lease)
+{
+	char *k = sl_base64_encode(key, strlen(key)), *v = sl_base64_encode(value, strlen(value));
+	json_t *o = k && v ? json_pack("{s:s, s:s}", "key", k, "value", v) : NULL;
+
+	free(k);
+	free(v);
+	if (o && lease)
+		json_object_set_new(o, "lease", int64_str(lease));
+	return dump(o);
+}
+
+char *sl_etcd_delete_request(const char *key)
+{
+	char *k = sl_base64_encode(key, strlen(key));
+	json_t *o = k ? json_pack("{s:s}", "key", k) : NULL;
+
+	free(k);
+	return dump(o);
 }
 
 /* ---- keys ---- */

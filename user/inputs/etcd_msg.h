@@ -56,12 +56,24 @@ void sl_etcd_watch_free(struct sl_etcd_watch *w);
 /* An authenticate response's token (malloc'd) into *token. */
 int sl_etcd_auth_parse(const char *text, size_t len, char **token, struct sl_err *err);
 
+/* A lease grant's or keepalive's answer (a keepalive's as its stream writes it, in
+ * {"result": ...}): its ID and TTL (0: the lease is gone). */
+int sl_etcd_lease_parse(const char *text, size_t len, int64_t *id, int64_t *ttl,
+			struct sl_err *err);
+/* A put's or delete's answer: 0 when it has a header (done); errors as above. */
+int sl_etcd_done_parse(const char *text, size_t len, struct sl_err *err);
+
 /* Request bodies (malloc'd JSON; NULL: out of memory). The range of keys starting with
  * prefix: [prefix, prefix with its last byte + 1). limit 0: no limit. */
 char *sl_etcd_range_request(const char *prefix, int64_t limit);
 /* A watch of the prefix from start_revision on, with progress notifications. */
 char *sl_etcd_watch_request(const char *prefix, int64_t start_revision);
 char *sl_etcd_auth_request(const char *user, const char *password);
+char *sl_etcd_grant_request(int64_t ttl_s);
+char *sl_etcd_keepalive_request(int64_t id);
+/* A put of key (value of value_len bytes) under lease id (0: none). */
+char *sl_etcd_put_request(const char *key, const char *value, int64_t lease);
+char *sl_etcd_delete_request(const char *key);
 
 /* A key below ns_prefix ("/sluice/prod/") as "<service>/<instance-id>", both non-empty,
  * printable, without '/' more; their copies into *service and *id. -EINVAL (err says why,

@@ -18,6 +18,7 @@
 #include "sluiced/metrics.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
+#include "sluiced/registrar.h"
 
 /* Each namespace's instances, by namespace (the config's order). */
 static const struct sl_instances *instances(struct sl_daemon *d)
@@ -647,6 +648,21 @@ static void start_rules(struct sl_daemon *d)
 	sl_rules_start(d->rules, &d->dp);
 }
 
+/* The config's "registration" to work: the registrar kept when configured the same (its
+ * lease with it), else a new one (the old lease left to expire). */
+static void sync_registrar(struct sl_daemon *d)
+{
+	struct sl_err err;
+
+	if (d->registrar && sl_registrar_same(d->registrar, &d->cfg))
+		return;
+	sl_registrar_close(d->registrar);
+	d->registrar = sl_registrar_open(&d->cfg, &err);
+	d->registrar_generation++;
+	if (!d->registrar && err.msg[0])
+		pr_err("%s: %s", d->cfg.origin, err.msg);
+}
+
 void sl_daemon_rules_ready(struct sl_daemon *d)
 {
 	sl_rules_dispatch(d->rules);
@@ -697,6 +713,7 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 		pr_warn("first reconcile incomplete; retrying");
 	sync_cgroups(d);
 	start_rules(d);
+	sync_registrar(d);
 	sl_daemon_sync_metrics(d);
 	if (sl_monitor_tick(d->monitor, &d->current)) /* ejections the adopted maps hold */
 		sl_daemon_reconcile(d);
@@ -743,6 +760,7 @@ int sl_daemon_reload(struct sl_daemon *d)
 	sl_daemon_reconcile(d);
 	sync_cgroups(d);
 	start_rules(d);
+	sync_registrar(d);
 	sl_daemon_sync_metrics(d);
 	return 0;
 }
@@ -777,6 +795,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 	size_t i;
 
 	sl_rules_close(d->rules);
+	sl_registrar_close(d->registrar);
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);
 	sl_ns_sources_close(&d->sources);

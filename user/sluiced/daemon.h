@@ -44,6 +44,8 @@ struct sl_daemon {
 	struct sl_rules *rules;     /* the config's attach rules at work; NULL: none */
 	bool rules_failed;          /* they could not be set to work (said) */
 	unsigned rules_generation;  /* changes whenever rules does: the loop's fd follows */
+	struct sl_registrar *registrar; /* "registration" at work; NULL: none */
+	unsigned registrar_generation;  /* changes whenever registrar does */
 	char **cgroup_errors;       /* by index in cfg.cgroups: why it is not attached, or NULL */
 	size_t ncgroup_errors;
 	struct sl_unmatched *unmatched; /* registry instances no service takes (names copied) */

@@ -19,6 +19,7 @@
 #include "sluiced/metrics.h"
 #include "sluiced/metrics_render.h"
 #include "sluiced/notify.h"
+#include "sluiced/registrar.h"
 #include "sluiced/status.h"
 
 #define TICK_SEC 2                      /* housekeeping period */
@@ -146,6 +147,19 @@ static void follow_rules(const struct sl_daemon *d, int ep, unsigned *gen, int *
 		pr_err("event loop: watching the attach rules' cgroups: %s", strerror(errno));
 }
 
+/* The registrar's fd in the loop, following its reopening on a reload. */
+static void follow_registrar(const struct sl_daemon *d, int ep, unsigned *gen, int *fd)
+{
+	if (d->registrar_generation == *gen)
+		return;
+	if (*fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_DEL, *fd, NULL);
+	*gen = d->registrar_generation;
+	*fd = d->registrar ? sl_registrar_fd(d->registrar) : -1;
+	if (*fd >= 0 && add_fd(ep, *fd) && errno != EEXIST)
+		pr_err("event loop: watching the registration: %s", strerror(errno));
+}
+
 /* With WatchdogSec=, WATCHDOG=1 every half of the timeout, from the loop itself: a loop
  * stuck anywhere stops the pings, and systemd restarts sluiced. */
 static int open_watchdog(int ep, int *wd)
@@ -181,8 +195,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 static int run(struct sl_daemon *d, int sfd)
 {
 	struct watched watched = { .set = false };
-	unsigned metrics_gen = 0, rules_gen = 0;
-	int metrics_fd = -1, rules_fd = -1;
+	unsigned metrics_gen = 0, rules_gen = 0, registrar_gen = 0;
+	int metrics_fd = -1, rules_fd = -1, registrar_fd = -1;
 	int ep = -1, tick = -1, wd = -1, ret;
 	struct epoll_event evs[8];
 
@@ -197,6 +211,7 @@ static int run(struct sl_daemon *d, int sfd)
 		follow_sources(d, ep, &watched);
 		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
 		follow_rules(d, ep, &rules_gen, &rules_fd);
+		follow_registrar(d, ep, &registrar_gen, &registrar_fd);
 		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
 			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
 		sl_notify_state(d);
@@ -233,6 +248,8 @@ static int run(struct sl_daemon *d, int sfd)
 					sl_metrics_answer(d->metrics, sl_metrics_render(d));
 			} else if (fd == rules_fd) {
 				sl_daemon_rules_ready(d);
+			} else if (fd == registrar_fd && d->registrar) {
+				sl_registrar_dispatch(d->registrar);
 			} else if (watched_fd(&watched, fd)) {
 				sl_daemon_registry_ready(d, fd);
 			} else if (fd == tick) {
