@@ -137,7 +137,7 @@ static void top_json_rates(void)
 	pid = top_start(path, args);
 	/* Its first read done: what follows falls between its two reads. */
 	expect(wait_sleeping(pid, 2000), "sluicectl top never waited for its second read");
-	hold.duration_ms = 2000;
+	hold.duration_ms = (int)(want_secs * 1000) + slow_ms(1000); /* open past the 2nd read */
 	expect(!agent_send(&holder, &hold), "the holder agent takes no request");
 	expect(!agent_run(&agent, &web, &res) && count_of(&res, "H9") == WEB_CONNECTS,
 	       "%d connects to topweb reached H9, want %d", count_of(&res, "H9"), WEB_CONNECTS);
@@ -146,7 +146,8 @@ static void top_json_rates(void)
 	       DEAD_CONNECTS);
 	st = wait_bounded(pid, slow_ms(5000));
 	expect(st == 0, "sluicectl top --once --json exited %d", st);
-	expect(!agent_wait(&holder, &held, 10000) && count_of(&held, "H9") == HELD,
+	expect(!agent_wait(&holder, &held, hold.duration_ms + 10000) &&
+	       count_of(&held, "H9") == HELD,
 	       "the holder's connections: %d reached H9, want %d", count_of(&held, "H9"), HELD);
 	agent_stop(&holder);
 
