@@ -76,6 +76,13 @@ static json_t *source_json(const struct sl_source *src)
 				 servers_json(&src->cfg), "problem", str_or_null(problem),
 				 "failingNames", (int)failing, "instances", n, "failing",
 				 failing_json(src));
+	if (src->cfg.kind == SL_SOURCE_CLOUDMAP)
+		return json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:I, s:o}", "kind", "cloudMap",
+				 "region", src->cfg.region, "namespace",
+				 str_or_null(src->cfg.cm_namespace), "endpoint",
+				 str_or_null(src->cfg.endpoint), "problem", str_or_null(problem),
+				 "failingServices", (int)failing, "instances", n, "failing",
+				 failing_json(src));
 	return json_pack("{s:s, s:s, s:o, s:i, s:I}", "kind", "file", "path", src->cfg.file,
 			 "problem", str_or_null(problem), "badFiles", (int)failing, "instances", n);
 }
