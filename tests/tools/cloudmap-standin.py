@@ -208,8 +208,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, 'SerializationException', 'bad body')
         name = req.get('ServiceName')
         entry['service'] = name
-        svc = st.get('services', {}).get(name)
-        if req.get('NamespaceName') != st.get('namespace', 'e2e') or svc is None:
+        svc = st.get('services', {}).get(name, {'revision': 0, 'instances': []})
+        if req.get('NamespaceName') != st.get('namespace', 'e2e'):
             entry.update(status=400, error='ServiceNotFound')
             log(entry)
             return self.error(400, 'ServiceNotFound', 'Service not found.')

@@ -177,6 +177,8 @@ static void back_off(struct cm_source *d)
 	uint64_t ms = d->base.cfg.poll_ms;
 	unsigned i;
 
+	if (sl_now_ns() < d->gate_ns)
+		return; /* answers of the round the backoff already holds back */
 	for (i = 0; i < d->throttles && ms < cap; i++)
 		ms *= 2;
 	if (ms > cap)
