@@ -277,7 +277,7 @@ void t_cm_instances(void)
  * answer and a bad signature change nothing either. */
 void t_cm_failures(void)
 {
-	char *why;
+	char *why, *out = NULL;
 	int before, during;
 
 	expect(routes_to("orders", "H1", 3000) && routes_to("orders", "H2", 3000),
@@ -299,6 +299,13 @@ void t_cm_failures(void)
 	expect(log_count("orders: HTTP 400 ThrottlingException: Rate exceeded; keeping its last "
 			 "good set (2 instances)") == 1, "the throttling not said once");
 	expect(either("orders", "H1", "H2") == 20, "the last good set does not serve throttled");
+	expect(ctl(&out, "--config", B.config, "status", NULL) == 1,
+	       "sluicectl status does not say degraded");
+	/* every service is throttled: the source has a problem */
+	expect(out && strstr(out, "degraded: registry cloudMap us-east-1 e2e at "
+				  "http://127.0.0.60:8780: no service answers (") &&
+	       strstr(out, "5 failing parts"), "sluicectl status: %s", out ? out : "");
+	free(out);
 	put_state(ORDERS2);
 	wait_log("orders: answers again", 1, 70000);
 	expect(log_count("orders: answers again") == 1, "answering again not said");

@@ -202,8 +202,7 @@ static void on_done(void *arg, long status, const char *body, size_t len, const 
 	if (c->closing)
 		return;
 	if (!status)
-		return set_problem(c, "%s %s: %s", stage_name(st),
-				   st == ECS_GET ? c->chain.url : c->chain.url, cerr);
+		return set_problem(c, "%s %s: %s", stage_name(st), c->chain.url, cerr);
 	if (status != 200)
 		return set_problem(c, "%s: HTTP %ld", stage_name(st), status);
 	switch (st) {
@@ -318,6 +317,12 @@ struct sl_cm_creds *sl_cm_creds_new(struct sl_http *h, const char *label, uint32
 		c->settled = true;
 	}
 	return c;
+}
+
+void sl_cm_creds_closing(struct sl_cm_creds *c)
+{
+	if (c)
+		c->closing = true;
 }
 
 void sl_cm_creds_free(struct sl_cm_creds *c)

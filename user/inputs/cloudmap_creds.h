@@ -15,7 +15,9 @@ struct sl_cm_creds;
  * with label. NULL when out of memory. */
 struct sl_cm_creds *sl_cm_creds_new(struct sl_http *h, const char *label, uint32_t timeout_ms,
 				    sl_getenv_fn get, void *arg);
-/* Cancel nothing: free it only after h (whose callbacks it then ignores). */
+/* Before h is freed: the callbacks of its requests left are ignored from now on. */
+void sl_cm_creds_closing(struct sl_cm_creds *c);
+/* Free it, after h. */
 void sl_cm_creds_free(struct sl_cm_creds *c);
 /* Start a fetch when one is due (none yet, their refresh time, a retry's): the monotonic ns
  * it next wants to be woken at, 0: none. */

@@ -552,6 +552,7 @@ static void free_cm(struct sl_source *src)
 	d->closing = true;
 	for (i = 0; i < d->nsvc; i++)
 		retire(d, d->svc[i]);
+	sl_cm_creds_closing(d->creds);
 	sl_http_free(d->http); /* calls back every request left: their services go */
 	sl_cm_creds_free(d->creds);
 	sl_instances_free(&d->all);
