@@ -164,38 +164,6 @@ void cloudmap_stop(void)
 	}
 }
 
-static long reached_after(const char *alias, const char *backend, int timeout_ms)
-{
-	unsigned long long t0 = now_ms();
-
-	return routes_to(alias, backend, timeout_ms) ? (long)(now_ms() - t0) : -1;
-}
-
-static long gone_after(const char *alias, const char *backend, int timeout_ms)
-{
-	unsigned long long t0 = now_ms(), end = t0 + timeout_ms;
-
-	do {
-		if (alias_hits(alias, backend, 20) == 0)
-			return (long)(now_ms() - t0);
-		usleep(20000);
-	} while (now_ms() < end);
-	return -1;
-}
-
-/* The status file's failing entry for service (NULL if none), of root. */
-static json_t *failing_entry(json_t *root, const char *name)
-{
-	json_t *src, *e;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(json_object_get(root, "registry"), "sources"), i, src)
-		json_array_foreach(json_object_get(src, "failing"), k, e)
-			if (!strcmp(json_string_value(json_object_get(e, "name")) ?: "", name))
-				return e;
-	return NULL;
-}
-
 /* Wait (bounded) until the status lists service failing with an error holding needle; its
  * error then (malloc'd) or NULL. */
 static char *failing_with(const char *service, const char *needle, int timeout_ms)
@@ -225,13 +193,6 @@ static bool not_failing(const char *service)
 
 	json_decref(root);
 	return ok;
-}
-
-static int either(const char *alias, const char *a, const char *b)
-{
-	struct result res = connects(alias, 20);
-
-	return count_of(&res, a) + count_of(&res, b);
 }
 
 /* Tasks come, change and go as Cloud Map's table says: a new revision is fetched within a

@@ -490,6 +490,28 @@ static void test_dns_beside_file(void **state)
 	sl_config_free(&cfg);
 }
 
+/* Each of n configs' first source equals its own copy and none of the others'. */
+static void expect_distinct_sources(const char *const *variants, size_t n)
+{
+	struct sl_config a, b;
+	struct sl_source_cfg copy;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		parse_ok(variants[i], &a);
+		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
+		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
+		sl_source_cfg_release(&copy);
+		for (k = 0; k < n; k++) {
+			parse_ok(variants[k], &b);
+			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
+				fail_msg("%s vs %s", variants[i], variants[k]);
+			sl_config_free(&b);
+		}
+		sl_config_free(&a);
+	}
+}
+
 /* A DNS source is the same one when every option is. */
 static void test_dns_source_eq(void **state)
 {
@@ -504,24 +526,8 @@ static void test_dns_source_eq(void **state)
 		DNS_SRC(""),
 		TOP("'registry':{'file':'/a'}"),
 	};
-	struct sl_config a, b;
-	struct sl_source_cfg copy;
-	size_t i, k;
-
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		parse_ok(variants[i], &a);
-		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
-		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
-		sl_source_cfg_release(&copy);
-		for (k = 0; k < ARRAY_SIZE(variants); k++) {
-			parse_ok(variants[k], &b);
-			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
-				fail_msg("%s vs %s", variants[i], variants[k]);
-			sl_config_free(&b);
-		}
-		sl_config_free(&a);
-	}
+	expect_distinct_sources(variants, ARRAY_SIZE(variants));
 }
 
 /* ---- the Cloud Map source ---- */
@@ -633,24 +639,8 @@ static void test_cloudmap_source_eq(void **state)
 		CM_SRC(",'endpoint':'https://x'"),
 		DNS_SRC(""),
 	};
-	struct sl_config a, b;
-	struct sl_source_cfg copy;
-	size_t i, k;
-
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		parse_ok(variants[i], &a);
-		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
-		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
-		sl_source_cfg_release(&copy);
-		for (k = 0; k < ARRAY_SIZE(variants); k++) {
-			parse_ok(variants[k], &b);
-			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
-				fail_msg("%s vs %s", variants[i], variants[k]);
-			sl_config_free(&b);
-		}
-		sl_config_free(&a);
-	}
+	expect_distinct_sources(variants, ARRAY_SIZE(variants));
 }
 
 static void test_service_dns(void **state)
