@@ -275,6 +275,17 @@ const struct e2e_case cases[] = {
 		.after = cloudmap_stop,
 	},
 	{
+		.name = "cloudMap: a reload that adds a service keeps the source and asks it; one "
+			"removed is forgotten",
+		.fn = t_cm_reload,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H5" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
+	},
+	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "
 			"after its ejection",
 		.fn = t_passive,

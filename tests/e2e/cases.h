@@ -147,5 +147,6 @@ void t_cm_instances(void);
 void t_cm_failures(void);
 void t_cm_imds(void);
 void t_cm_ecs(void);
+void t_cm_reload(void);
 
 #endif

@@ -356,3 +356,32 @@ void t_cm_ecs(void)
 	expect(seen("ecs-creds", NULL) == 1, "credentials fetched %d times", seen("ecs-creds", NULL));
 	expect(seen("\"key\": \"ASIA", "DiscoverInstances") > 0, "the task role's keys not used");
 }
+
+/* A reload that adds a service keeps the source (its sets and credentials) and asks the new
+ * one at once; one that removes a service forgets it, a request of it perhaps under way. */
+void t_cm_reload(void)
+{
+	static const char late[] = "{'discoveryName': 'late', 'clientAliases': [{'port': 80}]}";
+	char vip[64];
+	int i;
+
+	put_state("{'services': {'orders': {'revision': 1, 'instances': ["
+		  "{'id': 't1', 'ip': '127.0.0.21'}, {'id': 't2', 'ip': '127.0.0.22'}]},"
+		  "'late': {'revision': 1, 'instances': [{'id': 'l1', 'ip': '127.0.0.25'}]}}}");
+	expect(routes_to("orders", "H1", 3000), "orders does not serve");
+	expect(!write_config(NULL, late), "write config");
+	daemon_signal(SIGHUP);
+	for (i = 0; i < 300 && vip_of("late", false, vip, sizeof(vip)); i++)
+		usleep(10000);
+	expect(reached_after("late", "H5", SEEN_MS) >= 0, "the service added is not asked");
+	expect(log_count("registry: 1 source now") == 0, "the Cloud Map source was opened anew");
+	expect(log_count("services of namespace e2e at") == 0, "the source was opened again (%d)",
+	       log_count("services of namespace e2e at"));
+	expect(either("orders", "H1", "H2") == 20, "orders changed");
+	expect(!write_config("orders", late), "write config");
+	daemon_signal(SIGHUP);
+	wait_log("alias orders: vip", 1, 3000); /* released */
+	usleep(2500000);
+	expect(alias_hits("late", "H5", 10) == 10, "late does not serve after orders went");
+	expect(daemon_alive(), "sluiced died forgetting a service");
+}
