@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	struct sl_dns_server server;
 	struct sl_source_cfg scfg = { .kind = SL_SOURCE_DNS, .servers = &server, .nservers = 1,
 				      .refresh_ms = REFRESH_MS, .timeout_ms = TIMEOUT_MS };
-	struct sl_config cfg = { .namespace = NAMESPACE };
+	struct sl_ns_cfg cfg = { .namespace = NAMESPACE };
 	struct pending *pend = calloc(MAX_PENDING, sizeof(*pend));
 	double *lat = calloc(MAX_PENDING, sizeof(*lat)), t0, c0, end, next_change, started;
 	size_t names, seconds, per_round, npend = 0, nlat = 0, late = 0, i, round = 0;
@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 			return 1;
 		svc[i].dns.type = SL_DNS_SRV;
 	}
-	cfg.namespaces[0].services = svc;
-	cfg.namespaces[0].nservices = names;
+	cfg.services = svc;
+	cfg.nservices = names;
 
 	started = now_s();
 	src = sl_source_open(&scfg, &cfg, 8 * names + 1024, &err);
