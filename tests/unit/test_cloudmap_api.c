@@ -192,12 +192,27 @@ static void test_errors(void **state)
 	assert_string_equal(why, "HTTP 400");
 }
 
+/* Throttled rounds: the poll doubling to a minute (or a longer poll), from its upper half. */
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(sl_cm_backoff_ms(1000, 0, 0.0), 500);
+	assert_int_equal(sl_cm_backoff_ms(1000, 0, 0.999999), 999);
+	assert_int_equal(sl_cm_backoff_ms(1000, 1, 0.0), 1000);
+	assert_int_equal(sl_cm_backoff_ms(1000, 3, 0.5), 6000);
+	assert_int_equal(sl_cm_backoff_ms(5000, 20, 0.0), 30000); /* capped at 60 s */
+	assert_int_equal(sl_cm_backoff_ms(5000, 100, 0.999999), 59999);
+	assert_int_equal(sl_cm_backoff_ms(120000, 5, 0.0), 60000); /* a longer poll caps it */
+	assert_int_equal(sl_cm_backoff_ms(1001, 0, 0.0), 501);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bodies),       cmocka_unit_test(test_instances),
 		cmocka_unit_test(test_bad_answers),  cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_revision),     cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,3 +232,16 @@ enum sl_cm_fail sl_cm_parse_error(long status, const char *body, size_t len,
 		return SL_CM_FAIL_AUTH;
 	return SL_CM_FAIL_REQUEST;
 }
+
+uint64_t sl_cm_backoff_ms(uint32_t poll_ms, unsigned rounds, double draw)
+{
+	uint64_t cap = poll_ms > SL_CM_BACKOFF_MAX_MS ? poll_ms : SL_CM_BACKOFF_MAX_MS;
+	uint64_t ms = poll_ms;
+	unsigned i;
+
+	for (i = 0; i < rounds && ms < cap; i++)
+		ms *= 2;
+	if (ms > cap)
+		ms = cap;
+	return ms - ms / 2 + (uint64_t)((double)(ms / 2) * draw);
+}

@@ -51,4 +51,11 @@ enum sl_cm_fail {
 enum sl_cm_fail sl_cm_parse_error(long status, const char *body, size_t len,
 				  const char *error_type, char *why, size_t why_len);
 
+#define SL_CM_BACKOFF_MAX_MS 60000 /* throttling backs off up to this (or the poll interval) */
+
+/* The wait after rounds throttled rounds in a row (0: the first): the poll interval doubling
+ * per round up to SL_CM_BACKOFF_MAX_MS (or poll_ms if longer), drawn from the upper half of that
+ * (equal jitter) by draw in [0, 1). */
+uint64_t sl_cm_backoff_ms(uint32_t poll_ms, unsigned rounds, double draw);
+
 #endif

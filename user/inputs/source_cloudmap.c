@@ -20,7 +20,6 @@
 #define MAX_IN_FLIGHT 16      /* requests under way at once (Cloud Map throttles an account) */
 #define MAX_BODY (2 * 1024 * 1024) /* a DiscoverInstances answer of 1000 instances fits */
 #define JITTER 0.1            /* polls fall within +-10% of pollSeconds */
-#define BACKOFF_MAX_MS 60000  /* throttling backs off up to this (or pollSeconds) */
 #define LOG_BURST 10
 #define NS_PER_MS 1000000ULL
 
@@ -170,26 +169,21 @@ static bool take(struct cm_service *s, struct sl_instances *fresh)
 	return true;
 }
 
-/* Throttled (or a server error): every request waits, exponentially longer, jittered. */
+/* Throttled (or a server error): every request waits, exponentially longer, jittered; the
+ * other answers of a round the wait already holds back do not add to it. */
 static void back_off(struct cm_source *d)
 {
-	uint64_t cap = d->base.cfg.poll_ms > BACKOFF_MAX_MS ? d->base.cfg.poll_ms : BACKOFF_MAX_MS;
-	uint64_t ms = d->base.cfg.poll_ms;
-	unsigned i;
+	uint64_t ms, now = sl_now_ns();
 
-	if (sl_now_ns() < d->gate_ns)
-		return; /* answers of the round the backoff already holds back */
-	for (i = 0; i < d->throttles && ms < cap; i++)
-		ms *= 2;
-	if (ms > cap)
-		ms = cap;
-	d->throttles++;
-	ms = ms / 2 + (uint64_t)((double)(ms / 2) * draw(d)); /* equal jitter */
-	if (sl_now_ns() + ms * NS_PER_MS > d->gate_ns)
-		d->gate_ns = sl_now_ns() + ms * NS_PER_MS;
+	if (now < d->gate_ns)
+		return;
+	ms = sl_cm_backoff_ms(d->base.cfg.poll_ms, d->throttles++, draw(d));
+	d->gate_ns = now + ms * NS_PER_MS;
 	if (d->throttles == 1)
 		pr_warn("%s: throttled: backing off (%.1f s, doubling up to %.0f s while it lasts)",
-			d->base.name, (double)ms / 1000, (double)cap / 1000);
+			d->base.name, (double)ms / 1000,
+			(d->base.cfg.poll_ms > SL_CM_BACKOFF_MAX_MS ? d->base.cfg.poll_ms :
+			 SL_CM_BACKOFF_MAX_MS) / 1000.0);
 }
 
 static void answered(struct call *c, long status, const char *body, size_t len,
