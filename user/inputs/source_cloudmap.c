@@ -52,6 +52,7 @@ struct cm_source {
 	uint64_t rng;
 	struct sl_instances all;
 	bool dirty, over_limit, closing;
+	bool had_creds;           /* at the last start_due (else services fail) */
 	unsigned logged, unlogged;
 };
 
@@ -296,6 +297,11 @@ static void start_due(struct cm_source *d)
 	uint64_t now = sl_now_ns();
 	size_t i;
 
+	if (cr && !d->had_creds) /* credentials again: those that failed for want of them */
+		for (i = 0; i < d->nsvc; i++)
+			if (!d->svc[i]->busy && d->svc[i]->failing && d->svc[i]->due_ns > now)
+				d->svc[i]->due_ns = now;
+	d->had_creds = cr != NULL;
 	if (now < d->gate_ns)
 		return;
 	for (i = 0; i < d->nsvc && sl_http_in_flight(d->http) < MAX_IN_FLIGHT; i++) {
