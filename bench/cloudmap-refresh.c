@@ -13,33 +13,10 @@
 #include "inputs/source.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
+#include "refresh.h"
 
 #define NAMESPACE "bench"
 #define MAX_PENDING 4096
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* The stand-in's table: each service's instances and revision, written atomically. */
 static int put_state(const char *path, json_t *services)
