@@ -235,11 +235,15 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, json.dumps({'Instances': out, 'InstancesRevision': svc.get('revision', 1)}))
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops the SYNs of a burst of connects
+
+
 def main():
     servers = []
     for spec in sys.argv[3:]:
         host, port = spec.rsplit(':', 1)
-        srv = ThreadingHTTPServer((host, int(port)), Handler)
+        srv = Server((host, int(port)), Handler)
         srv.daemon_threads = True
         servers.append(srv)
     for srv in servers[1:]:
