@@ -1125,12 +1125,15 @@ bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg 
 
 int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src)
 {
+	bool copied;
+
 	*dst = *src;
 	dst->file = src->file ? strdup(src->file) : NULL;
 	dst->servers = src->nservers ? calloc(src->nservers, sizeof(*dst->servers)) : NULL;
-	if (!dup_in_place(&dst->region) | !dup_in_place(&dst->cm_namespace) |
-	    !dup_in_place(&dst->endpoint) || (src->file && !dst->file) ||
-	    (src->nservers && !dst->servers)) {
+	copied = dup_in_place(&dst->region); /* each tried: release frees what was made */
+	copied &= dup_in_place(&dst->cm_namespace);
+	copied &= dup_in_place(&dst->endpoint);
+	if (!copied || (src->file && !dst->file) || (src->nservers && !dst->servers)) {
 		sl_source_cfg_release(dst);
 		return -ENOMEM;
 	}
