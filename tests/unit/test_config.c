@@ -626,6 +626,33 @@ static void test_cloudmap_errors(void **state)
 	run_bad_cases(cases, ARRAY_SIZE(cases));
 }
 
+/* Entries of "namespaces" take the top level's Cloud Map source, each asking for its own
+ * namespace; a top-level HEALTHY filter refuses an entry's service that falls back. */
+static void test_cloudmap_namespaces(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "inherited HEALTHY",
+		  "{'registry':{'cloudMap':{'region':'us-east-1','healthStatus':'HEALTHY'}},"
+		  "'namespaces':[{'namespace':'a','services':[{'discoveryName':'x',"
+		  "'healthStatus':'HEALTHY_OR_ELSE_ALL','clientAliases':[{'port':80}]}]}]}",
+		  { ORIGIN ": namespaces[0].services[0].healthStatus: the registry's cloudMap "
+		    "source asks for HEALTHY instances only" } },
+	};
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok("{'registry':{'cloudMap':{'region':'eu-west-1'}},'namespaces':["
+		 "{'namespace':'a','services':[]},{'namespace':'b','services':[],"
+		 "'registry':{'cloudMap':{'region':'eu-west-1','namespace':'b.local'}}}]}", &cfg);
+	assert_int_equal(cfg.nnamespaces, 2);
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_CLOUDMAP);
+	assert_null(cfg.namespaces[0].sources[0].cm_namespace); /* "a", when it opens */
+	assert_string_equal(cfg.namespaces[1].sources[0].cm_namespace, "b.local");
+	sl_config_free(&cfg);
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
 static void test_cloudmap_source_eq(void **state)
 {
 	static const char *const variants[] = {
@@ -2073,6 +2100,7 @@ int main(void)
 		cmocka_unit_test(test_cloudmap_source),
 		cmocka_unit_test(test_cloudmap_errors),
 		cmocka_unit_test(test_cloudmap_source_eq),
+		cmocka_unit_test(test_cloudmap_namespaces),
 		cmocka_unit_test(test_service_dns),
 		cmocka_unit_test(test_dns_errors),
 		cmocka_unit_test(test_dns_default_name),
