@@ -48,6 +48,8 @@ struct cm_source {
 	size_t nsvc, waiting, nfailing;
 	uint64_t settle_until_ns;
 	uint64_t gate_ns;         /* throttled: no request before */
+	uint64_t gate_set_ns;     /* when gate_ns was last set: answers to requests sent
+				   * earlier belong to a round already counted */
 	unsigned throttles;       /* throttled answers in a row */
 	uint64_t rng;
 	struct sl_instances all;
@@ -58,6 +60,7 @@ struct cm_source {
 
 struct call {
 	struct cm_service *svc;
+	uint64_t sent_ns;
 	bool full;
 	char *body;
 };
@@ -170,16 +173,18 @@ static bool take(struct cm_service *s, struct sl_instances *fresh)
 	return true;
 }
 
-/* Throttled (or a server error): every request waits, exponentially longer, jittered; the
- * other answers of a round the wait already holds back do not add to it. */
-static void back_off(struct cm_source *d)
+/* Throttled (or a server error) answering a request sent at sent_ns: every request waits,
+ * exponentially longer, jittered; answers to requests sent before the wait began (of a round
+ * already counted) do not add to it. */
+static void back_off(struct cm_source *d, uint64_t sent_ns)
 {
 	uint64_t ms, now = sl_now_ns();
 
-	if (now < d->gate_ns)
+	if (sent_ns < d->gate_set_ns)
 		return;
 	ms = sl_cm_backoff_ms(d->base.cfg.poll_ms, d->throttles++, draw(d));
 	d->gate_ns = now + ms * NS_PER_MS;
+	d->gate_set_ns = now;
 	if (d->throttles == 1)
 		pr_warn("%s: throttled: backing off (%.1f s, doubling up to %.0f s while it lasts)",
 			d->base.name, (double)ms / 1000,
@@ -206,7 +211,7 @@ static void answered(struct call *c, long status, const char *body, size_t len,
 		switch (sl_cm_parse_error(status, body, len, etype, why, sizeof(why))) {
 		case SL_CM_FAIL_THROTTLED:
 		case SL_CM_FAIL_SERVER:
-			back_off(d);
+			back_off(d, c->sent_ns);
 			break;
 		case SL_CM_FAIL_AUTH:
 			sl_cm_creds_refused(d->creds);
@@ -216,7 +221,8 @@ static void answered(struct call *c, long status, const char *body, size_t len,
 		}
 		return outcome(s, why);
 	}
-	d->throttles = 0;
+	if (c->sent_ns >= d->gate_set_ns) /* not an answer from before the throttling */
+		d->throttles = 0;
 	if (!c->full) {
 		if (sl_cm_parse_revision(body, len, &rev, &err))
 			return outcome(s, err.msg);
@@ -268,6 +274,7 @@ static void ask(struct cm_source *d, struct cm_service *s, const struct sl_aws_c
 
 	if (c) {
 		c->svc = s;
+		c->sent_ns = sl_now_ns();
 		c->full = full;
 		c->body = full ? sl_cm_instances_body(&q) : sl_cm_revision_body(&q);
 		rq.body = c->body;
