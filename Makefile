@@ -310,14 +310,16 @@ $(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-# The DNS source driven alone against a real server (bench/dns.sh).
-$(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-deps
+# The DNS source driven alone against a real server (bench/dns.sh), the Cloud Map source
+# against the tests' stand-in (bench/cloudmap.sh).
+$(BUILD)/bench/dns-refresh $(BUILD)/bench/cloudmap-refresh: $(BUILD)/bench/%: bench/%.c \
+		$(BUILD)/libsluice.a | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
 
 BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
-	dns-refresh taskclass)
+	dns-refresh cloudmap-refresh taskclass)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)

@@ -24,6 +24,12 @@
 #define DNS_REGISTRY                                                                     \
 	"{'registry': {'dns': {'servers': ['127.0.0.53'], 'refreshSeconds': 1,"           \
 	"                      'timeoutSeconds': 0.5}}}"
+/* The Cloud Map API source: the stand-in on 127.0.0.60:8780 (e2e_cloudmap.c), polled every
+ * second, a full fetch every 3. */
+#define CM_REGISTRY                                                                      \
+	"{'registry': {'cloudMap': {'region': 'us-east-1', 'namespace': 'e2e',"             \
+	"  'endpoint': 'http://127.0.0.60:8780', 'pollSeconds': 1, 'fullSeconds': 3,"       \
+	"  'timeoutSeconds': 1}}}"
 #define DNS_ORDERS "{'discoveryName': 'orders', 'clientAliases': [{'port': 80}]}"
 
 const struct e2e_case cases[] = {
@@ -224,6 +230,60 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2", "H5" },
 		.before = dns_server_start,
 		.after = dns_server_stop,
+	},
+	{
+		.name = "cloudMap: instances appear, change and go; a health change without a new "
+			"revision is seen by the full fetch",
+		.fn = t_cm_instances,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: throttling backs off and keeps serving; a malformed answer, a bad "
+			"address and a refused signature change nothing and the status says why",
+		.fn = t_cm_failures,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: IMDSv2 credentials refreshed before they expire; expired ones keep "
+			"the last good set and the status says why",
+		.fn = t_cm_imds,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2" },
+		.before = cloudmap_start_imds,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: ECS container credentials from 169.254.170.2",
+		.fn = t_cm_ecs,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1" },
+		.before = cloudmap_start_ecs,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: a reload that adds a service keeps the source and asks it; one "
+			"removed is forgotten",
+		.fn = t_cm_reload,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H5" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
 	},
 	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "

@@ -141,4 +141,15 @@ void t_dns_reload(void);
 void t_tenant_attack(void);
 void t_two_clients(void);
 
+/* e2e_cloudmap.c: the Cloud Map API source against the suite's stand-in for AWS. */
+int cloudmap_start_env(void);
+int cloudmap_start_imds(void);
+int cloudmap_start_ecs(void);
+void cloudmap_stop(void);
+void t_cm_instances(void);
+void t_cm_failures(void);
+void t_cm_imds(void);
+void t_cm_ecs(void);
+void t_cm_reload(void);
+
 #endif

@@ -79,4 +79,9 @@ struct sl_source *sl_source_dns_open(const struct sl_source_cfg *cfg,
 				     const struct sl_ns_cfg *config, size_t max_instances,
 				     struct sl_err *err);
 
+/* The Cloud Map API source (source_cloudmap.c). */
+struct sl_source *sl_source_cloudmap_open(const struct sl_source_cfg *cfg,
+					  const struct sl_ns_cfg *config, size_t max_instances,
+					  struct sl_err *err);
+
 #endif

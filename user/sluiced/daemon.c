@@ -391,8 +391,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		    sl_ns_sources_first_problem(&d->sources)->ops->problem(
 			    sl_ns_sources_first_problem(&d->sources)));
 	if (sl_ns_sources_failing(&d->sources))
-		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
-		    "answer)", sl_ns_sources_failing(&d->sources));
+		ADD("; %u registry parts fail (files that do not parse, DNS names or Cloud Map "
+		    "services that do not answer)", sl_ns_sources_failing(&d->sources));
 	if (sl_ns_sources_pending(&d->sources))
 		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
