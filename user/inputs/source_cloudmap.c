@@ -136,6 +136,7 @@ static void outcome(struct cm_service *s, const char *cause)
 	s->outcome = true;
 	if (!cause)
 		s->last_ok = time(NULL);
+	sl_source_count(&d->base, !cause);
 	set_cause(s, cause);
 	if (!s->gone && (cause || !s->full_next)) /* a moved revision is fetched at once */
 		schedule(s, d->base.cfg.poll_ms, first && !cause);

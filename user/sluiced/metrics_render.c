@@ -323,7 +323,7 @@ static void registry_metrics(struct sl_prom *p, const struct sl_daemon *d)
 		}
 	}
 	sl_prom_family(p, "sluice_registry_reads_total", "counter",
-		       "Reads of the source (a file source's refreshes, a DNS source's answers "
+		       "Reads of the source (a file source's refreshes, DNS and Cloud Map answers "
 		       "per service) by result: ok, or failed (its last good content kept).");
 	for (k = 0; k < nss->n; k++) {
 		const struct sl_sources *ss = &nss->v[k];
