@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 # The control plane, in the order data flows (README: How the control plane works):
 # lib (helpers) -> inputs (config, registry) -> model (pure) -> health -> files, kernel;
 # sluiced/ and sluicectl/ hold the two programs.
-STAGES := lib inputs model health files kernel
+STAGES := lib inputs model health files kernel names
 LIB_SRCS := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
 SLUICED_SRCS := $(wildcard user/sluiced/*.c)
 SLUICECTL_SRCS := $(wildcard user/sluicectl/*.c)

@@ -106,6 +106,16 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "names: a task's DNS (glibc, kdig, python; UDP and TCP; A, AAAA, NODATA) "
+			"answers its aliases, its own server answers the rest (a 1,250-byte "
+			"answer, truncation and the retry over TCP)",
+		.fn = t_names_dns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
 		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
 			"backends only; a task moved by a reload; a hosts file each",
 		.fn = t_two_namespaces,

@@ -174,6 +174,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 	for (k = 0; k < SL_MONITOR_NFDS; k++)
 		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
 			return -errno;
+	if (d->names && add_fd(*ep, sl_names_fd(d->names)))
+		return -errno;
 	arm(*tick, TICK_SEC, 0, true);
 	return open_watchdog(*ep, wd);
 }
@@ -231,6 +233,8 @@ static int run(struct sl_daemon *d, int sfd)
 			} else if (fd == metrics_fd) {
 				if (d->metrics && sl_metrics_wanted(d->metrics))
 					sl_metrics_answer(d->metrics, sl_metrics_render(d));
+			} else if (d->names && fd == sl_names_fd(d->names)) {
+				sl_names_dispatch(d->names);
 			} else if (fd == rules_fd) {
 				sl_daemon_rules_ready(d);
 			} else if (watched_fd(&watched, fd)) {

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* e2e_names.c: names without mounts: a task's resolver (dnsmasq, started here, with records
+ * of its own) asked through glibc, kdig and python; aliases answered by sluiced's answerer,
+ * everything else by dnsmasq, over UDP and TCP; a SIGKILLed sluiced leaves DNS working. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cases.h"
+
+#define SERVER "127.0.0.54"     /* the task's DNS server (dnsmasq) */
+#define TRAP4 "10.6.6.6"        /* dnsmasq's own answer for the alias name: seen only when
+				 * sluice does not answer */
+#define EXT4 "10.9.8.7"
+#define EXT6 "fd00:e2e::7"
+#define BIG_STRINGS 6           /* TXT strings of 200 bytes: a ~1,250-byte answer */
+#define CMD_TIMEOUT "10"        /* seconds a tool may take (timeout(1)) */
+#define CMD_OUT 16384
+
+static pid_t dnsmasq = -1;
+static bool resolv_mounted;
+
+/* dnsmasq on SERVER:53 with its own records, and /etc/resolv.conf (in the bench's mount
+ * namespace) naming it. */
+int names_before(void)
+{
+	char resolv[400], big[BIG_STRINGS * 204 + 64], *p = big;
+	int i;
+
+	p += sprintf(p, "--txt-record=big.test");
+	for (i = 0; i < BIG_STRINGS; i++) {
+		*p++ = ',';
+		memset(p, 'a' + i, 200);
+		p += 200;
+	}
+	*p = '\0';
+	dnsmasq = fork();
+	if (dnsmasq == 0) {
+		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+		       "--no-daemon", "--bind-interfaces", "--listen-address=" SERVER, "--port=53",
+		       "--user=root", "--pid-file", "--conf-file=/dev/null",
+		       "--host-record=ext.test," EXT4 "," EXT6, "--host-record=orders," TRAP4,
+		       "--address=/nx.test/", "--edns-packet-max=4096", big,
+		       "--log-facility=/dev/null", (char *)NULL);
+		_exit(127);
+	}
+	if (dnsmasq < 0)
+		return -1;
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", B.dir);
+	if (write_file(resolv, "nameserver " SERVER "\noptions timeout:1 attempts:3\n") ||
+	    mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL)) {
+		fprintf(stderr, "e2e: names: /etc/resolv.conf: %s\n", strerror(errno));
+		return -1;
+	}
+	resolv_mounted = true;
+	usleep(200000); /* dnsmasq binds at once; the checks below wait for answers anyway */
+	return 0;
+}
+
+void names_after(void)
+{
+	if (resolv_mounted)
+		umount2("/etc/resolv.conf", MNT_DETACH);
+	resolv_mounted = false;
+	if (dnsmasq > 0) {
+		kill(dnsmasq, SIGTERM);
+		waitpid(dnsmasq, NULL, 0);
+	}
+	dnsmasq = -1;
+}
+
+/* Run argv in the attached cgroup (a task), its output in out; its exit status. */
+static int in_task(char *out, size_t len, char *const argv[])
+{
+	char procs[400];
+	int pipefd[2], st = -1;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	out[0] = '\0';
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", B.cgroup);
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(procs, O_WRONLY);
+
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(126);
+		close(fd);
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (pid > 0 && got + 1 < len && (n = read(pipefd[0], out + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(pipefd[0]);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid)
+		return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return -1;
+}
+
+#define TASK(out, ...) in_task(out, CMD_OUT, (char *const[]){ "timeout", CMD_TIMEOUT, __VA_ARGS__, NULL })
+
+/* kdig's short answer to a question, as the task asks its server. */
+static int dig(char *out, const char *name, const char *type, const char *opt)
+{
+	return TASK(out, "kdig", "+short", (char *)opt, "@" SERVER, (char *)name, (char *)type);
+}
+
+static bool answering(void)
+{
+	wait_log("names: answering DNS in network namespace", 1, slow_ms(5000));
+	return log_count("names: answering DNS in network namespace") >= 1;
+}
+
+void t_names_dns(void)
+{
+	char *out = malloc(CMD_OUT), vip4[64], vip6[64];
+
+	if (!out)
+		return;
+	expect(!vip_of("orders", false, vip4, sizeof(vip4)) &&
+	       !vip_of("orders", true, vip6, sizeof(vip6)), "orders has no VIPs");
+	expect(answering(), "no answerer");
+	/* glibc through nsswitch (getent hosts: IPv6 first; getaddrinfo's AI_ADDRCONFIG would
+	 * see no address but loopback here) */
+	expect(TASK(out, "getent", "hosts", "orders") == 0 && strstr(out, vip6),
+	       "getent hosts orders: %s (want %s)", out, vip6);
+	expect(TASK(out, "getent", "hosts", "orders.e2e.local") == 0 && strstr(out, vip6),
+	       "getent hosts orders.e2e.local: %s (want %s)", out, vip6);
+	expect(TASK(out, "python3", "-c", "import socket; print(socket.getaddrinfo('orders', 80, "
+		    "socket.AF_INET, socket.SOCK_STREAM)[0][4][0])") == 0 && strstr(out, vip4),
+	       "python getaddrinfo orders: %s (want %s)", out, vip4);
+	/* kdig: UDP and TCP, A, AAAA, NODATA for another type, any case */
+	expect(dig(out, "orders", "A", "+notcp") == 0 && strstr(out, vip4) && !strstr(out, TRAP4),
+	       "kdig orders A: %s", out);
+	expect(dig(out, "OrDeRs.E2E.LOCAL", "AAAA", "+tcp") == 0 && strstr(out, vip6),
+	       "kdig +tcp orders.e2e.local AAAA: %s", out);
+	expect(dig(out, "orders", "MX", "+notcp") == 0 && out[0] == '\0',
+	       "kdig orders MX: %s (want NODATA)", out);
+	/* other names: the task's own server's answers */
+	expect(dig(out, "ext.test", "A", "+notcp") == 0 && strstr(out, EXT4), "kdig ext.test: %s",
+	       out);
+	expect(dig(out, "ext.test", "AAAA", "+tcp") == 0 && strstr(out, EXT6),
+	       "kdig +tcp ext.test AAAA: %s", out);
+	expect(TASK(out, "getent", "hosts", "ext.test") == 0 && strstr(out, EXT6),
+	       "getent hosts ext.test: %s", out);
+	expect(TASK(out, "kdig", "@" SERVER, "no.nx.test", "A") == 0 && strstr(out, "NXDOMAIN"),
+	       "kdig no.nx.test: %s", out);
+	/* a ~1,250-byte answer: in one datagram with EDNS, truncated without (kdig retries over
+	 * TCP), and the TC flag kept when it does not */
+	expect(TASK(out, "kdig", "+bufsize=1400", "+notcp", "@" SERVER, "big.test", "TXT") == 0 &&
+	       strstr(out, "ffffffff") && strstr(out, "aaaaaaaa") && !strstr(out, " TC"),
+	       "kdig big.test TXT over UDP: %s", out);
+	expect(TASK(out, "kdig", "+ignore", "+notcp", "@" SERVER, "big.test", "TXT") == 0 &&
+	       strstr(out, " tc"), "kdig big.test TXT without EDNS: no TC flag: %s", out);
+	expect(TASK(out, "kdig", "@" SERVER, "big.test", "TXT") == 0 &&
+	       strstr(out, "ffffffff") && strstr(out, "TCP"),
+	       "kdig big.test TXT: no retry over TCP: %s", out);
+	free(out);
+}
