@@ -116,6 +116,16 @@ const struct e2e_case cases[] = {
 		.after = names_after,
 	},
 	{
+		.name = "names: a task in a network namespace of its own; an alias added while it "
+			"runs answers at once; SIGKILL of sluiced: its DNS goes to its own server "
+			"again",
+		.fn = t_names_netns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_netns_before,
+		.after = names_after,
+	},
+	{
 		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
 			"backends only; a task moved by a reload; a hosts file each",
 		.fn = t_two_namespaces,

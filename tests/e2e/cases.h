@@ -71,7 +71,9 @@ void t_reverse_entries_released(void);
 /* e2e_names.c */
 int names_before(void);
 void names_after(void);
+int names_netns_before(void);
 void t_names_dns(void);
+void t_names_netns(void);
 
 /* e2e_lifecycle.c */
 extern const char extra_service[];

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,11 +25,13 @@
 #define CMD_OUT 16384
 
 static pid_t dnsmasq = -1;
+static pid_t holder = -1;  /* a task's long-lived process in the task's own netns */
+static int task_ns = -1;   /* that netns (the one dnsmasq made), or -1: the bench's */
 static bool resolv_mounted;
 
 /* dnsmasq on SERVER:53 with its own records, and /etc/resolv.conf (in the bench's mount
  * namespace) naming it. */
-int names_before(void)
+static int start_server(bool own_netns)
 {
 	char resolv[400], big[BIG_STRINGS * 204 + 64], *p = big;
 	int i;
@@ -42,6 +45,8 @@ int names_before(void)
 	*p = '\0';
 	dnsmasq = fork();
 	if (dnsmasq == 0) {
+		if (own_netns && (unshare(CLONE_NEWNET) || lo_up()))
+			_exit(126);
 		execlp("dnsmasq", "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
 		       "--no-daemon", "--bind-interfaces", "--listen-address=" SERVER, "--port=53",
 		       "--user=root", "--pid-file", "--conf-file=/dev/null",
@@ -60,11 +65,38 @@ int names_before(void)
 	}
 	resolv_mounted = true;
 	usleep(200000); /* dnsmasq binds at once; the checks below wait for answers anyway */
+	if (own_netns) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)dnsmasq);
+		task_ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (task_ns < 0)
+			return -1;
+	}
 	return 0;
+}
+
+int names_before(void)
+{
+	return start_server(false);
+}
+
+/* dnsmasq and the task in a network namespace of their own (as a container's). */
+int names_netns_before(void)
+{
+	return start_server(true);
 }
 
 void names_after(void)
 {
+	if (holder > 0) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+	}
+	holder = -1;
+	if (task_ns >= 0)
+		close(task_ns);
+	task_ns = -1;
 	if (resolv_mounted)
 		umount2("/etc/resolv.conf", MNT_DETACH);
 	resolv_mounted = false;
@@ -75,26 +107,37 @@ void names_after(void)
 	dnsmasq = -1;
 }
 
+/* A child in the attached cgroup and the task's network namespace (a task's process). */
+static pid_t task_fork(void)
+{
+	char procs[400];
+	pid_t pid;
+	int fd;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", B.cgroup);
+	pid = fork();
+	if (pid)
+		return pid;
+	fd = open(procs, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1 || (task_ns >= 0 && setns(task_ns, CLONE_NEWNET)))
+		_exit(126);
+	close(fd);
+	return 0;
+}
+
 /* Run argv in the attached cgroup (a task), its output in out; its exit status. */
 static int in_task(char *out, size_t len, char *const argv[])
 {
-	char procs[400];
 	int pipefd[2], st = -1;
 	size_t got = 0;
 	ssize_t n;
 	pid_t pid;
 
 	out[0] = '\0';
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", B.cgroup);
 	if (pipe(pipefd))
 		return -1;
-	pid = fork();
+	pid = task_fork();
 	if (pid == 0) {
-		int fd = open(procs, O_WRONLY);
-
-		if (fd < 0 || write(fd, "0", 1) != 1)
-			_exit(126);
-		close(fd);
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
 		close(pipefd[0]);
@@ -119,10 +162,25 @@ static int dig(char *out, const char *name, const char *type, const char *opt)
 	return TASK(out, "kdig", "+short", (char *)opt, "@" SERVER, (char *)name, (char *)type);
 }
 
-static bool answering(void)
+/* The answerers opened (one per network namespace a task uses) at least n. */
+static bool answering(int n)
 {
-	wait_log("names: answering DNS in network namespace", 1, slow_ms(5000));
-	return log_count("names: answering DNS in network namespace") >= 1;
+	wait_log("names: answering DNS in network namespace", n, slow_ms(5000));
+	return log_count("names: answering DNS in network namespace") >= n;
+}
+
+/* Ask until an answer has want in it, for at most timeout_ms (the answer is printed on
+ * failure). */
+static bool answers(char *out, const char *name, const char *want, int timeout_ms)
+{
+	unsigned long long end = now_ms() + (unsigned long long)timeout_ms;
+
+	do {
+		if (dig(out, name, "A", "+notcp") == 0 && strstr(out, want))
+			return true;
+		usleep(100000);
+	} while (now_ms() < end);
+	return false;
 }
 
 void t_names_dns(void)
@@ -133,7 +191,7 @@ void t_names_dns(void)
 		return;
 	expect(!vip_of("orders", false, vip4, sizeof(vip4)) &&
 	       !vip_of("orders", true, vip6, sizeof(vip6)), "orders has no VIPs");
-	expect(answering(), "no answerer");
+	expect(answering(1), "no answerer");
 	/* glibc through nsswitch (getent hosts: IPv6 first; getaddrinfo's AI_ADDRCONFIG would
 	 * see no address but loopback here) */
 	expect(TASK(out, "getent", "hosts", "orders") == 0 && strstr(out, vip6),
@@ -169,5 +227,47 @@ void t_names_dns(void)
 	expect(TASK(out, "kdig", "@" SERVER, "big.test", "TXT") == 0 &&
 	       strstr(out, "ffffffff") && strstr(out, "TCP"),
 	       "kdig big.test TXT: no retry over TCP: %s", out);
+	free(out);
+}
+
+/* The task in a network namespace of its own: the answerer enters it; an alias added while the
+ * task runs answers at once; after SIGKILL of sluiced, the lease runs out and the task's DNS
+ * goes to its own server again (the alias name then gets dnsmasq's own answer). */
+void t_names_netns(void)
+{
+	char *out = malloc(CMD_OUT), vip4[64];
+
+	if (!out)
+		return;
+	holder = task_fork();
+	if (holder == 0) {
+		execlp("sleep", "sleep", "120", (char *)NULL);
+		_exit(127);
+	}
+	/* one answerer for the bench's namespace (the agent's), one for the task's */
+	expect(answering(2), "no answerer in the task's network namespace");
+	expect(!vip_of("orders", false, vip4, sizeof(vip4)), "orders has no VIP");
+	expect(dig(out, "orders", "A", "+notcp") == 0 && strstr(out, vip4), "kdig orders: %s",
+	       out);
+	expect(dig(out, "ext.test", "AAAA", "+tcp") == 0 && strstr(out, EXT6),
+	       "kdig +tcp ext.test AAAA: %s", out);
+	expect(TASK(out, "getent", "hosts", "ext.test") == 0 && strstr(out, EXT6),
+	       "getent hosts ext.test: %s", out);
+	/* an alias added while the task runs */
+	expect(dig(out, "late", "A", "+notcp") == 0 && !strstr(out, "127.255."),
+	       "late answered before it was added: %s", out);
+	expect(!write_config(NULL, "{'discoveryName': 'late', 'clientAliases': [{'port': 80}]}") &&
+	       !daemon_signal(SIGHUP), "reload");
+	wait_log("alias late (e2e.local): vip ", 1, slow_ms(5000));
+	expect(!vip_of("late", false, vip4, sizeof(vip4)), "late has no VIP");
+	expect(answers(out, "late", vip4, slow_ms(2000)), "kdig late: %s (want %s)", out, vip4);
+	/* SIGKILL: within the lease, queries go to dnsmasq again */
+	expect(daemon_stop(SIGKILL) == 128 + SIGKILL, "kill -9");
+	expect(answers(out, "orders", TRAP4, slow_ms(10000)),
+	       "after SIGKILL, orders is not dnsmasq's own (%s): the redirect stayed", out);
+	expect(dig(out, "ext.test", "A", "+notcp") == 0 && strstr(out, EXT4),
+	       "after SIGKILL: kdig ext.test: %s", out);
+	expect(TASK(out, "getent", "hosts", "ext.test") == 0 && strstr(out, EXT6),
+	       "after SIGKILL: getent hosts ext.test: %s", out);
 	free(out);
 }
