@@ -524,6 +524,8 @@ static int conn_upstream(struct conn *c)
 	if (ret)
 		return ret;
 	c->ufd = j.fd;
+	if (sl_maps_mark_exempt(a->env->maps, c->ufd))
+		return -errno;
 	sl = to_sockaddr(j.family, &server, &ss);
 	if (connect(c->ufd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)
 		return -errno;
@@ -755,6 +757,9 @@ static int watch_all(struct sl_answerer *a)
 			return -errno;
 	}
 	for (i = 0; i < NUPSTREAM; i++) {
+		/* never redirected, whatever cgroup sluiced runs in (its own is no task) */
+		if (sl_maps_mark_exempt(a->env->maps, a->up[i]))
+			return -errno;
 		a->upio[i] = (struct sl_answerer_io){ .a = a, .kind = IO_UPSTREAM, .idx = (uint8_t)i };
 		if (watch(a, EPOLL_CTL_ADD, a->up[i], EPOLLIN, &a->upio[i]))
 			return -errno;

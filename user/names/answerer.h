@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "names/alias_names.h"
+#include "kernel/maps.h"
 #include "lib/err.h"
 #include "sluice.h"
 
@@ -21,6 +22,7 @@
 struct sl_answerer_env {
 	int ep;          /* the epoll set its sockets join (data.ptr: a struct sl_answerer_io) */
 	int sock_vips_fd; /* where the data plane wrote each query's server */
+	const struct sl_maps *maps; /* the answerer's own sockets are marked exempt there */
 	const struct sl_alias_names *names; /* the current names (the module swaps them) */
 	struct sl_answerer_stats *stats;
 };

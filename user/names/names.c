@@ -44,7 +44,7 @@ static void drop_entry(struct sl_names *n, struct sl_answerer *a)
 {
 	uint64_t cookie = sl_answerer_cookie(a);
 
-	bpf_map_delete_elem(n->o.dns_answerers_fd, &cookie);
+	bpf_map_delete_elem(n->o.maps->dns_answerers, &cookie);
 }
 
 /* Remove every entry of dns_answerers (an earlier sluiced's, whose sockets are gone). */
@@ -85,9 +85,9 @@ int sl_names_open(struct sl_names **out, const struct sl_names_opts *o, struct s
 		sl_names_free(n);
 		return ret;
 	}
-	n->env = (struct sl_answerer_env){ .ep = n->ep, .sock_vips_fd = o->sock_vips_fd,
-					   .names = &n->names, .stats = &n->stats };
-	clear_map(o->dns_answerers_fd);
+	n->env = (struct sl_answerer_env){ .ep = n->ep, .sock_vips_fd = o->maps->sock_vips,
+					   .maps = o->maps, .names = &n->names, .stats = &n->stats };
+	clear_map(o->maps->dns_answerers);
 	*out = n;
 	return 0;
 }
@@ -169,7 +169,7 @@ static int scan(struct sl_names *n, struct sl_cgroup_scan *s)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = sl_attachments_list(n->o.bpffs, n->o.attachments_fd, &att, &na, &err);
+	ret = sl_attachments_list(n->o.bpffs, n->o.maps->attachments, &att, &na, &err);
 	if (ret) {
 		pr_warn("names: %s", err.msg);
 		return ret;
@@ -266,7 +266,7 @@ static void renew(struct sl_names *n)
 		uint64_t cookie = sl_answerer_cookie(n->v[i]);
 
 		sl_answerer_entry(n->v[i], until, &e);
-		if (bpf_map_update_elem(n->o.dns_answerers_fd, &cookie, &e, BPF_ANY))
+		if (bpf_map_update_elem(n->o.maps->dns_answerers, &cookie, &e, BPF_ANY))
 			pr_warn("names: dns_answerers: %s", strerror(errno));
 		sl_answerer_tick(n->v[i], sl_now_ns());
 	}

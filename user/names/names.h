@@ -15,9 +15,8 @@
 
 struct sl_names_opts {
 	const char *bpffs;    /* where the attachments' links are pinned */
-	int attachments_fd;   /* the cgroups the programs are attached to: their processes */
-	int sock_vips_fd;
-	int dns_answerers_fd;
+	const struct sl_maps *maps; /* attachments (whose processes' netns it answers in),
+				     * sock_vips, dns_answerers, sock_routes (its sockets exempt) */
 };
 
 struct sl_names;

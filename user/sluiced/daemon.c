@@ -574,9 +574,7 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 /* The names module; its answerers open at its first heartbeat after a reconcile wants them. */
 static int open_names(struct sl_daemon *d, struct sl_err *err)
 {
-	struct sl_names_opts o = { .bpffs = d->dp.dir, .attachments_fd = d->dp.maps.attachments,
-				   .sock_vips_fd = d->dp.maps.sock_vips,
-				   .dns_answerers_fd = d->dp.maps.dns_answerers };
+	struct sl_names_opts o = { .bpffs = d->dp.dir, .maps = &d->dp.maps };
 
 	return sl_names_open(&d->names, &o, err);
 }
