@@ -304,7 +304,8 @@ $(BUILD)/bench/ref-loader: bench/ref-loader.c $(BUILD)/bench/ref.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench $(DEPFLAGS) -o $@ $< $(LIBS)
 
-$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report: \
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report \
+		$(BUILD)/bench/dnsload: \
 		$(BUILD)/bench/%: bench/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
@@ -317,7 +318,7 @@ $(BUILD)/bench/dns-refresh: bench/dns-refresh.c $(BUILD)/libsluice.a | build-dep
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
 
 BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
-	dns-refresh taskclass)
+	dns-refresh taskclass dnsload)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# names.sh: names without mounts under load: dnsmasq as the task's server in a network
+# namespace of the run's own; bench/dnsload asks it from outside the task cgroup (direct), then
+# from inside it (through sluiced's answerer: forwarded), then asks an alias name (answered by
+# sluiced). Prints one JSON line per path: queries per second, p50 and p99 latency.
+# Usage: bench/names.sh BUILD-DIR [SECONDS [CONC]] (as root; loopback only).
+set -euo pipefail
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+root=$(cd "$(dirname "$self")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_need_root
+build=$(cd "${1:-build}" && pwd)
+seconds=${2:-10}
+conc=${3:-16}
+for f in sluiced sluicectl bench/dnsload; do
+	[ -x "$build/$f" ] || { echo "bench: $build/$f missing" >&2; exit 1; }
+done
+command -v dnsmasq >/dev/null || { echo "bench: needs dnsmasq (deploy/install-deps.sh)" >&2; exit 1; }
+if [ -z "${SLUICE_BENCH_INNER:-}" ]; then
+	exec env SLUICE_BENCH_INNER=1 unshare --net --mount --propagation private "$self" "$@"
+fi
+
+server=127.0.0.54
+cg2=$(bench_cgroup2)
+tmp=$(mktemp -d /tmp/sluice-bench-names.XXXXXX)
+cg="$cg2/sluice-bench-names-$$"
+bpffs=$tmp/bpf/sluice
+daemon=
+dns=
+
+cleanup() {
+	set +e
+	[ -n "$daemon" ] && stop_pid "$daemon"
+	[ -n "$dns" ] && stop_pid "$dns"
+	[ -d "$bpffs" ] && "$build/sluicectl" -b "$bpffs" teardown >/dev/null 2>&1
+	umount -l "$tmp/bpf" 2>/dev/null
+	rm_cgroup "$cg"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bench_net_init
+mkdir -p "$cg" "$tmp/bpf"
+mount -t bpf bpf "$tmp/bpf"
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+	--listen-address=$server --port=53 --user=root --pid-file --conf-file=/dev/null \
+	--host-record=ext.test,10.9.8.7 --log-facility=/dev/null & dns=$!
+cat > "$tmp/sluice.json" <<CONF
+{"namespace":"bench.local","bpffs":"$bpffs","hostsFile":"$tmp/hosts",
+ "stateFile":"$tmp/state.json","statusFile":"$tmp/status.json","metrics":false,
+ "cgroups":["$cg"],
+ "services":[{"discoveryName":"orders","clientAliases":[{"port":80}]}]}
+CONF
+"$build/sluiced" --config "$tmp/sluice.json" > "$tmp/sluiced.log" 2>&1 & daemon=$!
+# the answerer opens once a task's process is in the cgroup: one waits there for the run
+in_cgroup "$cg" sleep $((seconds * 3 + 30)) & holder=$!
+for _ in $(seq 100); do grep -q "names: answering DNS" "$tmp/sluiced.log" && break; sleep 0.1; done
+grep -q "names: answering DNS" "$tmp/sluiced.log" ||
+	{ echo "bench: names: no answerer:" >&2; cat "$tmp/sluiced.log" >&2; exit 1; }
+direct=$("$build/bench/dnsload" $server ext.test "$seconds" "$conc")
+forwarded=$(in_cgroup "$cg" "$build/bench/dnsload" $server ext.test "$seconds" "$conc")
+answered=$(in_cgroup "$cg" "$build/bench/dnsload" $server orders "$seconds" "$conc")
+kill "$holder" 2>/dev/null || true
+echo "{\"section\":\"names\",\"path\":\"direct\",${direct#\{}"
+echo "{\"section\":\"names\",\"path\":\"forwarded\",${forwarded#\{}"
+echo "{\"section\":\"names\",\"path\":\"alias\",${answered#\{}"
