@@ -29,11 +29,14 @@ cg="$cg2/sluice-bench-names-$$"
 bpffs=$tmp/bpf/sluice
 daemon=
 dns=
+holder=
 
 cleanup() {
 	set +e
 	[ -n "$daemon" ] && stop_pid "$daemon"
 	[ -n "$dns" ] && stop_pid "$dns"
+	[ -n "$holder" ] && stop_pid "$holder"
+	[ -e "$cg/cgroup.kill" ] && echo 1 > "$cg/cgroup.kill" # what the run started there
 	[ -d "$bpffs" ] && "$build/sluicectl" -b "$bpffs" teardown >/dev/null 2>&1
 	umount -l "$tmp/bpf" 2>/dev/null
 	rm_cgroup "$cg"
@@ -63,7 +66,6 @@ grep -q "names: answering DNS" "$tmp/sluiced.log" ||
 direct=$("$build/bench/dnsload" $server ext.test "$seconds" "$conc")
 forwarded=$(in_cgroup "$cg" "$build/bench/dnsload" $server ext.test "$seconds" "$conc")
 answered=$(in_cgroup "$cg" "$build/bench/dnsload" $server orders "$seconds" "$conc")
-kill "$holder" 2>/dev/null || true
 echo "{\"section\":\"names\",\"path\":\"direct\",${direct#\{}"
 echo "{\"section\":\"names\",\"path\":\"forwarded\",${forwarded#\{}"
 echo "{\"section\":\"names\",\"path\":\"alias\",${answered#\{}"

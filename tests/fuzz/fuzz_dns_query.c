@@ -38,11 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t outlen;
 	int v = sl_dns_answer(data, size, names(), 1, &out, &outlen);
 
-	if (v != SL_DNS_ANSWERED) {
-		FUZZ_CHECK(v == SL_DNS_FORWARD && !out && !outlen, "a forward with an answer");
+	if (v != SL_ANSWER_ANSWERED) {
+		FUZZ_CHECK(v == SL_ANSWER_FORWARD && !out && !outlen, "a forward with an answer");
 		return 0;
 	}
-	FUZZ_CHECK(out && outlen >= SL_DNS_HEADER_LEN && size >= SL_DNS_HEADER_LEN,
+	FUZZ_CHECK(out && outlen >= SL_ANSWER_HEADER_LEN && size >= SL_ANSWER_HEADER_LEN,
 		   "an answer of %zu bytes", outlen);
 	FUZZ_CHECK(!memcmp(out, data, 2), "an answer with another ID");
 	FUZZ_CHECK(ldns_wire2pkt(&a, out, outlen) == LDNS_STATUS_OK, "an answer ldns cannot read");

@@ -117,11 +117,11 @@ static ldns_pkt *answer(const struct sl_alias_names *t, uint32_t ns, const char 
 	int v = sl_dns_answer(q, len, t, ns, &out, &outlen);
 
 	free(q);
-	if (v == SL_DNS_FORWARD) {
+	if (v == SL_ANSWER_FORWARD) {
 		assert_null(out);
 		return NULL;
 	}
-	assert_int_equal(v, SL_DNS_ANSWERED);
+	assert_int_equal(v, SL_ANSWER_ANSWERED);
 	assert_int_equal(ldns_wire2pkt(&a, out, outlen), LDNS_STATUS_OK);
 	free(out);
 	return a;
@@ -147,7 +147,7 @@ static void test_answer_a_aaaa(void **state)
 	assert_false(ldns_pkt_edns(a)); /* none asked, none given */
 	rr = ldns_rr_list_rr(ldns_pkt_answer(a), 0);
 	assert_int_equal(ldns_rr_get_type(rr), LDNS_RR_TYPE_A);
-	assert_int_equal(ldns_rr_ttl(rr), SL_DNS_ALIAS_TTL);
+	assert_int_equal(ldns_rr_ttl(rr), SL_ANSWER_TTL);
 	s = ldns_rdf2str(ldns_rr_owner(rr));
 	assert_string_equal(s, "OrDeRs."); /* the question's case: 0x20 clients check it */
 	free(s);
@@ -163,7 +163,7 @@ static void test_answer_a_aaaa(void **state)
 	assert_string_equal(s, "fd00::10");
 	free(s);
 	assert_true(ldns_pkt_edns(a));
-	assert_int_equal(ldns_pkt_edns_udp_size(a), SL_DNS_EDNS_UDP_SIZE);
+	assert_int_equal(ldns_pkt_edns_udp_size(a), SL_ANSWER_EDNS_UDP_SIZE);
 	assert_true(ldns_pkt_edns_do(a));
 	ldns_pkt_free(a);
 
@@ -211,16 +211,16 @@ static void test_answer_forwards(void **state)
 	/* a response (QR set), another opcode, another class, junk, a short message */
 	q = query("orders", LDNS_RR_TYPE_A, false, &len);
 	q[2] |= 0x80;
-	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_DNS_FORWARD);
+	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_ANSWER_FORWARD);
 	q[2] &= 0x7f;
 	q[2] |= 0x02 << 3; /* STATUS */
-	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_DNS_FORWARD);
+	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_ANSWER_FORWARD);
 	q[2] &= ~(0x0f << 3);
 	q[len - 1] = 3; /* class CH */
-	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_DNS_FORWARD);
-	assert_int_equal(sl_dns_answer(q, 11, &t, 7, &out, &outlen), SL_DNS_FORWARD);
+	assert_int_equal(sl_dns_answer(q, len, &t, 7, &out, &outlen), SL_ANSWER_FORWARD);
+	assert_int_equal(sl_dns_answer(q, 11, &t, 7, &out, &outlen), SL_ANSWER_FORWARD);
 	free(q);
-	assert_int_equal(sl_dns_answer(junk, sizeof(junk), &t, 7, &out, &outlen), SL_DNS_FORWARD);
+	assert_int_equal(sl_dns_answer(junk, sizeof(junk), &t, 7, &out, &outlen), SL_ANSWER_FORWARD);
 	assert_null(out);
 	sl_alias_names_free(&t);
 }

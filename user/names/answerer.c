@@ -372,14 +372,14 @@ static void on_query_udp(struct sl_answerer *a, int li, const struct sockaddr_in
 	size_t anslen;
 	int v;
 
-	if (len < SL_DNS_HEADER_LEN)
+	if (len < SL_ANSWER_HEADER_LEN)
 		return; /* no DNS message: nothing to answer, nothing a server would */
 	if (origin_of(a, &a->l[li], IPPROTO_UDP, from, &vip)) {
 		a->env->stats->unknown_client++;
 		return;
 	}
 	v = sl_dns_answer(a->buf, len, a->env->names, vip.ns_id, &ans, &anslen);
-	if (v == SL_DNS_ANSWERED) {
+	if (v == SL_ANSWER_ANSWERED) {
 		reply_udp(a, li, from, ans, anslen);
 		free(ans);
 		a->env->stats->answered++;
@@ -541,7 +541,7 @@ static int conn_query(struct conn *c, size_t flen)
 	size_t anslen;
 
 	if (sl_dns_answer(c->in + 2, flen - 2, a->env->names, c->origin.ns_id, &ans,
-			  &anslen) == SL_DNS_ANSWERED) {
+			  &anslen) == SL_ANSWER_ANSWERED) {
 		free(c->ans);
 		c->ans = malloc(anslen + 2);
 		if (!c->ans) {

@@ -5,18 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ldns/ldns.h>
+#include "inputs/dns_msg.h"
 #include "names/dns_answer.h"
-
-/* The question's name in dotted form (ldns's presentation: a final dot, escapes for odd
- * bytes: such a name is no alias). NULL when it cannot be had. */
-static char *qname_of(const ldns_rr *qrr)
-{
-	const ldns_rdf *owner = ldns_rr_owner(qrr);
-
-	if (!owner || ldns_rdf_get_type(owner) != LDNS_RDF_TYPE_DNAME)
-		return NULL;
-	return ldns_rdf2str(owner);
-}
 
 /* A record of type t at the question's name (its case kept), rdata the VIP. */
 static int push_vip(ldns_pkt *r, const ldns_rr *qrr, ldns_rr_type t, const struct sl_addr *vip)
@@ -39,7 +29,7 @@ static int push_vip(ldns_pkt *r, const ldns_rr *qrr, ldns_rr_type t, const struc
 	ldns_rr_set_owner(rr, owner);
 	ldns_rr_set_type(rr, t);
 	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
-	ldns_rr_set_ttl(rr, SL_DNS_ALIAS_TTL);
+	ldns_rr_set_ttl(rr, SL_ANSWER_TTL);
 	if (!ldns_rr_push_rdf(rr, data) || !ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, rr)) {
 		ldns_rr_free(rr);
 		return -ENOMEM;
@@ -76,13 +66,13 @@ static int build(const ldns_pkt *q, const ldns_rr *qrr, const struct sl_alias_na
 		goto out;
 	/* any other type: NODATA (NOERROR, no answer): the name exists */
 	if (ldns_pkt_edns(q)) {
-		ldns_pkt_set_edns_udp_size(r, SL_DNS_EDNS_UDP_SIZE);
+		ldns_pkt_set_edns_udp_size(r, SL_ANSWER_EDNS_UDP_SIZE);
 		ldns_pkt_set_edns_version(r, 0);
 		ldns_pkt_set_edns_do(r, ldns_pkt_edns_do(q));
 	}
 	if (ldns_pkt2wire(out, r, outlen) != LDNS_STATUS_OK)
 		goto out;
-	ret = SL_DNS_ANSWERED;
+	ret = SL_ANSWER_ANSWERED;
 out:
 	ldns_pkt_free(r);
 	return ret;
@@ -93,14 +83,14 @@ int sl_dns_answer(const uint8_t *q, size_t len, const struct sl_alias_names *nam
 {
 	const struct sl_alias_name *e;
 	ldns_pkt *pkt = NULL;
+	char name[SL_DNS_NAME_LEN];
 	const ldns_rr *qrr;
-	char *name = NULL;
-	int ret = SL_DNS_FORWARD;
+	int ret = SL_ANSWER_FORWARD;
 
 	*out = NULL;
 	*outlen = 0;
-	if (len < SL_DNS_HEADER_LEN || !names->n || ldns_wire2pkt(&pkt, q, len) != LDNS_STATUS_OK)
-		return SL_DNS_FORWARD;
+	if (len < SL_ANSWER_HEADER_LEN || !names->n || ldns_wire2pkt(&pkt, q, len) != LDNS_STATUS_OK)
+		return SL_ANSWER_FORWARD;
 	if (ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY ||
 	    ldns_pkt_qdcount(pkt) != 1 || ldns_pkt_ancount(pkt) || ldns_pkt_nscount(pkt) ||
 	    ldns_pkt_edns_version(pkt))
@@ -108,14 +98,12 @@ int sl_dns_answer(const uint8_t *q, size_t len, const struct sl_alias_names *nam
 	qrr = ldns_rr_list_rr(ldns_pkt_question(pkt), 0);
 	if (!qrr || ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN)
 		goto out;
-	name = qname_of(qrr);
-	if (!name)
-		goto out;
+	if (sl_dns_name_of(ldns_rr_owner(qrr), name))
+		goto out; /* a label with a dot or an odd byte: no alias's */
 	e = sl_alias_names_find(names, ns_id, name);
 	if (e)
 		ret = build(pkt, qrr, e, out, outlen);
 out:
-	free(name);
 	ldns_pkt_free(pkt);
 	return ret;
 }

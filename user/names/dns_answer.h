@@ -9,13 +9,13 @@
 #include <stdint.h>
 #include "names/alias_names.h"
 
-#define SL_DNS_ALIAS_TTL 5       /* seconds: short, so a changed alias is seen at once */
-#define SL_DNS_EDNS_UDP_SIZE 1232 /* what the answer's OPT offers (the DNS flag day's size) */
-#define SL_DNS_HEADER_LEN 12
+#define SL_ANSWER_TTL 5       /* seconds: short, so a changed alias is seen at once */
+#define SL_ANSWER_EDNS_UDP_SIZE 1232 /* what the answer's OPT offers (the DNS flag day's size) */
+#define SL_ANSWER_HEADER_LEN 12
 
-enum sl_dns_verdict {
-	SL_DNS_FORWARD = 0, /* not an alias name (or not a query sluice answers): to the server */
-	SL_DNS_ANSWERED = 1, /* *out holds the answer */
+enum sl_answer_verdict {
+	SL_ANSWER_FORWARD = 0, /* not an alias name (or not a query sluice answers): to the server */
+	SL_ANSWER_ANSWERED = 1, /* *out holds the answer */
 };
 
 /* The verdict on the len bytes of query q from a task of namespace ns_id; for an answer, the

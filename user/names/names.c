@@ -284,7 +284,7 @@ static void beat(struct sl_names *n)
 	renew(n);
 }
 
-void sl_names_dispatch(struct sl_names *n)
+bool sl_names_dispatch(struct sl_names *n)
 {
 	struct epoll_event evs[EVENTS_BATCH];
 	int k, i;
@@ -305,4 +305,5 @@ void sl_names_dispatch(struct sl_names *n)
 		sl_answerer_reap(n->v[a]);
 	if (beats) /* last: it may close answerers the events above named */
 		beat(n);
+	return beats;
 }

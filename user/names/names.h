@@ -29,7 +29,9 @@ int sl_names_open(struct sl_names **out, const struct sl_names_opts *o, struct s
 void sl_names_free(struct sl_names *n);
 /* The fd sluiced's loop watches (EPOLLIN: call sl_names_dispatch). */
 int sl_names_fd(const struct sl_names *n);
-void sl_names_dispatch(struct sl_names *n);
+/* Handle what is ready. True when the heartbeat ran (answerers may have opened or closed:
+ * what sluiced shows of them may change); queries alone change nothing else of sluiced's. */
+bool sl_names_dispatch(struct sl_names *n);
 /* The alias names now (moved in: *names is left empty), and whether any namespace wants
  * DNS answered (false: every answerer closes). */
 void sl_names_set(struct sl_names *n, struct sl_alias_names *names, bool wanted);
