@@ -126,6 +126,15 @@ const struct e2e_case cases[] = {
 		.after = names_after,
 	},
 	{
+		.name = "names: two namespaces' tasks each get their own namespace's aliases; "
+			"names.dns off for one leaves its DNS alone",
+		.fn = t_names_two_namespaces,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
 		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
 			"backends only; a task moved by a reload; a hosts file each",
 		.fn = t_two_namespaces,

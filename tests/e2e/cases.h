@@ -74,6 +74,7 @@ void names_after(void);
 int names_netns_before(void);
 void t_names_dns(void);
 void t_names_netns(void);
+void t_names_two_namespaces(void);
 
 /* e2e_lifecycle.c */
 extern const char extra_service[];

@@ -4,6 +4,7 @@
  * everything else by dnsmasq, over UDP and TCP; a SIGKILLed sluiced leaves DNS working. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ static pid_t dnsmasq = -1;
 static pid_t holder = -1;  /* a task's long-lived process in the task's own netns */
 static int task_ns = -1;   /* that netns (the one dnsmasq made), or -1: the bench's */
 static bool resolv_mounted;
+static char other_cg[320];  /* the second namespace's task (two namespaces) */
+static const char *task_cg; /* the cgroup in_task runs in: B.cgroup unless set */
 
 /* dnsmasq on SERVER:53 with its own records, and /etc/resolv.conf (in the bench's mount
  * namespace) naming it. */
@@ -89,6 +92,10 @@ int names_netns_before(void)
 
 void names_after(void)
 {
+	task_cg = NULL;
+	if (other_cg[0])
+		rmdir(other_cg);
+	other_cg[0] = '\0';
 	if (holder > 0) {
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
@@ -114,7 +121,7 @@ static pid_t task_fork(void)
 	pid_t pid;
 	int fd;
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", B.cgroup);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", task_cg ? task_cg : B.cgroup);
 	pid = fork();
 	if (pid)
 		return pid;
@@ -271,5 +278,80 @@ void t_names_netns(void)
 	       "after SIGKILL: kdig ext.test: %s", out);
 	expect(TASK(out, "getent", "hosts", "ext.test") == 0 && strstr(out, EXT6),
 	       "after SIGKILL: getent hosts ext.test: %s", out);
+	free(out);
+}
+
+/* The config made two namespaces: the base one, and other.local (orders too, from another
+ * range; names.dns as given) whose task is other_cg. */
+static bool two_namespaces(bool other_dns)
+{
+	json_t *cfg = json_load_file(B.config, 0, NULL), *first, *second;
+	int ready = log_count("ready: ");
+	char *text;
+	bool ok;
+
+	if (!cfg)
+		return false;
+	if (json_object_get(cfg, "namespaces")) { /* made already: other.local's names changed */
+		second = json_array_get(json_object_get(cfg, "namespaces"), 1);
+		json_object_set_new(second, "names", json_pack("{s:b}", "dns", other_dns));
+		goto write;
+	}
+	first = json_pack("{s:O, s:O, s:O, s:O}", "namespace", json_object_get(cfg, "namespace"),
+			  "services", json_object_get(cfg, "services"), "registry",
+			  json_object_get(cfg, "registry"), "hostsFile",
+			  json_object_get(cfg, "hostsFile"));
+	second = json_pack("{s:s, s:s, s:{s:b}, s:s, s:[{s:s, s:[{s:i}]}]}", "namespace",
+			   "other.local", "vipCidr", "127.254.0.0/16", "names", "dns", other_dns,
+			   "hostsFile", "/dev/null/none", "services", "discoveryName", "orders",
+			   "clientAliases", "port", 80);
+	json_object_set_new(second, "hostsFile", json_sprintf("%s/other-hosts", B.dir));
+	json_object_del(cfg, "namespace");
+	json_object_del(cfg, "services");
+	json_object_del(cfg, "registry");
+	json_object_del(cfg, "hostsFile");
+	json_object_set_new(cfg, "cgroups", json_pack("[s, {s:s, s:s}]", B.cgroup, "path",
+						     other_cg, "namespace", "other.local"));
+	json_object_set_new(cfg, "namespaces", json_pack("[o, o]", first, second));
+write:
+	text = json_dumps(cfg, JSON_INDENT(2));
+	json_decref(cfg);
+	ok = text && !replace_file(B.config, text) && !daemon_signal(SIGHUP);
+	free(text);
+	wait_log("ready: ", ready + 1, slow_ms(5000));
+	return ok && log_count("ready: ") == ready + 1;
+}
+
+/* Two namespaces' tasks in one network namespace (the bench's): each gets its own
+ * namespace's orders, neither the other's long name; names.dns off for one leaves its DNS
+ * alone (dnsmasq's own answer) and the other's answered. */
+void t_names_two_namespaces(void)
+{
+	char *out = malloc(CMD_OUT), vip4[64];
+
+	if (!out)
+		return;
+	snprintf(other_cg, sizeof(other_cg), "%s/sluice-e2e-%d-names", B.cg_root, (int)getpid());
+	expect(!mkdir(other_cg, 0755), "mkdir %s: %s", other_cg, strerror(errno));
+	expect(!vip_of("orders", false, vip4, sizeof(vip4)), "orders has no VIP");
+	expect(two_namespaces(true), "the reload to two namespaces");
+	expect(answering(1), "no answerer");
+	expect(answers(out, "orders", vip4, slow_ms(3000)), "e2e.local's task: orders %s (want %s)",
+	       out, vip4);
+	expect(dig(out, "orders.other.local", "A", "+notcp") == 0 && !strstr(out, "127.254."),
+	       "e2e.local's task got other.local's alias: %s", out);
+	task_cg = other_cg;
+	expect(answers(out, "orders", "127.254.", slow_ms(3000)),
+	       "other.local's task: orders %s (want its own, in 127.254.0.0/16)", out);
+	expect(dig(out, "orders.other.local", "AAAA", "+tcp") == 0 && !strstr(out, TRAP4),
+	       "other.local's task: orders.other.local AAAA: %s", out);
+	expect(dig(out, "ext.test", "A", "+notcp") == 0 && strstr(out, EXT4),
+	       "other.local's task: ext.test %s", out);
+	/* names off for other.local: its task's DNS goes to dnsmasq untouched */
+	expect(two_namespaces(false), "the reload with names off for other.local");
+	expect(answers(out, "orders", TRAP4, slow_ms(3000)),
+	       "other.local's task with names off: orders %s (want dnsmasq's %s)", out, TRAP4);
+	task_cg = NULL;
+	expect(answers(out, "orders", vip4, slow_ms(3000)), "e2e.local's task: orders %s", out);
 	free(out);
 }
