@@ -190,6 +190,23 @@ static bool answers(char *out, const char *name, const char *want, int timeout_m
 	return false;
 }
 
+/* A sample of sluiced's /metrics (its default endpoint), or -1. */
+static double metric(const char *series)
+{
+	FILE *f = popen("curl -s --max-time 5 http://127.0.0.1:9810/metrics", "r");
+	char line[512];
+	double v = -1;
+	size_t n = strlen(series);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, series, n) && line[n] == ' ')
+			v = strtod(line + n + 1, NULL);
+	pclose(f);
+	return v;
+}
+
 void t_names_dns(void)
 {
 	char *out = malloc(CMD_OUT), vip4[64], vip6[64];
@@ -234,6 +251,16 @@ void t_names_dns(void)
 	expect(TASK(out, "kdig", "@" SERVER, "big.test", "TXT") == 0 &&
 	       strstr(out, "ffffffff") && strstr(out, "TCP"),
 	       "kdig big.test TXT: no retry over TCP: %s", out);
+	/* the other names went through the answerer too (forwarded), none lost or unknown */
+	expect(metric("sluice_names_queries_total{result=\"answered\"}") >= 6,
+	       "answered: %g", metric("sluice_names_queries_total{result=\"answered\"}"));
+	expect(metric("sluice_names_queries_total{result=\"forwarded\"}") >= 6,
+	       "forwarded: %g", metric("sluice_names_queries_total{result=\"forwarded\"}"));
+	expect(metric("sluice_names_queries_total{result=\"unknown_client\"}") == 0 &&
+	       metric("sluice_names_queries_total{result=\"dropped\"}") == 0,
+	       "unknown clients or dropped queries");
+	expect(metric("sluice_names_network_namespaces") == 1, "answering in %g namespaces",
+	       metric("sluice_names_network_namespaces"));
 	free(out);
 }
 
