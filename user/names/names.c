@@ -28,8 +28,10 @@ struct failed {
 
 struct sl_names {
 	struct sl_names_opts o;
-	int ep, timer;
+	int ep, timer, kick;
 	struct sl_answerer_io timer_io; /* .a NULL: the heartbeat */
+	struct sl_answerer_io kick_io;  /* the quick looks after a task appeared */
+	unsigned kicks_left;
 	struct sl_answerer_env env;
 	struct sl_answerer_stats stats;
 	struct sl_alias_names names;
@@ -64,12 +66,13 @@ int sl_names_open(struct sl_names **out, const struct sl_names_opts *o, struct s
 {
 	struct itimerspec its = { .it_interval = { 0, SL_NAMES_BEAT_MS * 1000000L },
 				  .it_value = { 0, SL_NAMES_BEAT_MS * 1000000L } };
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN }, kev = { .events = EPOLLIN };
 	struct sl_names *n = calloc(1, sizeof(*n));
 
 	*out = NULL;
 	if (!n)
 		return sl_err_set(err, "names: out of memory");
+	n->timer = n->kick = n->ep = -1;
 	if (SL_NAMES_BEAT_MS >= 1000) {
 		its.it_interval.tv_sec = its.it_value.tv_sec = SL_NAMES_BEAT_MS / 1000;
 		its.it_interval.tv_nsec = its.it_value.tv_nsec = (SL_NAMES_BEAT_MS % 1000) * 1000000L;
@@ -77,8 +80,12 @@ int sl_names_open(struct sl_names **out, const struct sl_names_opts *o, struct s
 	n->o = *o;
 	n->ep = epoll_create1(EPOLL_CLOEXEC);
 	n->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	n->kick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	ev.data.ptr = &n->timer_io;
-	if (n->ep < 0 || n->timer < 0 || epoll_ctl(n->ep, EPOLL_CTL_ADD, n->timer, &ev) ||
+	kev.data.ptr = &n->kick_io;
+	if (n->ep < 0 || n->timer < 0 || n->kick < 0 ||
+	    epoll_ctl(n->ep, EPOLL_CTL_ADD, n->timer, &ev) ||
+	    epoll_ctl(n->ep, EPOLL_CTL_ADD, n->kick, &kev) ||
 	    timerfd_settime(n->timer, 0, &its, NULL)) {
 		int ret = sl_err_set(err, "names: event loop: %s", strerror(errno));
 
@@ -114,6 +121,8 @@ void sl_names_free(struct sl_names *n)
 	sl_alias_names_free(&n->names);
 	if (n->timer >= 0)
 		close(n->timer);
+	if (n->kick >= 0)
+		close(n->kick);
 	if (n->ep >= 0)
 		close(n->ep);
 	free(n);
@@ -272,16 +281,32 @@ static void renew(struct sl_names *n)
 	}
 }
 
-static void beat(struct sl_names *n)
+static void beat(struct sl_names *n, int fd)
 {
 	uint64_t ticks;
 
-	if (read(n->timer, &ticks, sizeof(ticks)) != sizeof(ticks))
+	if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 		return;
+	if (fd == n->kick && n->kicks_left && !--n->kicks_left) {
+		struct itimerspec off = {};
+
+		timerfd_settime(n->kick, 0, &off, NULL);
+	}
 	if (!n->wanted)
 		return;
 	sync_answerers(n);
 	renew(n);
+}
+
+void sl_names_kick(struct sl_names *n)
+{
+	struct itimerspec its = { .it_interval = { 0, SL_NAMES_KICK_MS * 1000000L },
+				  .it_value = { 0, 1 } };
+
+	if (!n || !n->wanted)
+		return;
+	n->kicks_left = SL_NAMES_KICKS;
+	timerfd_settime(n->kick, 0, &its, NULL);
 }
 
 bool sl_names_dispatch(struct sl_names *n)
@@ -289,7 +314,7 @@ bool sl_names_dispatch(struct sl_names *n)
 	struct epoll_event evs[EVENTS_BATCH];
 	int k, i;
 
-	bool beats = false;
+	bool beats = false, kicked = false;
 	size_t a;
 
 	k = epoll_wait(n->ep, evs, EVENTS_BATCH, 0);
@@ -298,12 +323,17 @@ bool sl_names_dispatch(struct sl_names *n)
 
 		if (io == &n->timer_io)
 			beats = true;
+		else if (io == &n->kick_io)
+			kicked = true;
 		else
 			sl_answerer_io(io, evs[i].events);
 	}
 	for (a = 0; a < n->n; a++)
 		sl_answerer_reap(n->v[a]);
-	if (beats) /* last: it may close answerers the events above named */
-		beat(n);
-	return beats;
+	/* last: they may close answerers the events above named */
+	if (beats)
+		beat(n, n->timer);
+	if (kicked)
+		beat(n, n->kick);
+	return beats || kicked;
 }

@@ -11,6 +11,8 @@
 #include "lib/err.h"
 
 #define SL_NAMES_BEAT_MS 1000 /* heartbeat: leases renewed, namespaces looked for */
+#define SL_NAMES_KICK_MS 100  /* after a task appears, namespaces looked for this often... */
+#define SL_NAMES_KICKS 30     /* ...this many times (its first process may come late) */
 #define SL_NAMES_LEASE_NS (3ULL * 1000000000) /* a lease not renewed ends this long after */
 
 struct sl_names_opts {
@@ -32,6 +34,9 @@ int sl_names_fd(const struct sl_names *n);
 /* Handle what is ready. True when the heartbeat ran (answerers may have opened or closed:
  * what sluiced shows of them may change); queries alone change nothing else of sluiced's. */
 bool sl_names_dispatch(struct sl_names *n);
+/* A task appeared (an attach rule found it): look for new network namespaces every
+ * SL_NAMES_KICK_MS for a while, so that its first queries find their answerer. */
+void sl_names_kick(struct sl_names *n);
 /* The alias names now (moved in: *names is left empty), and whether any namespace wants
  * DNS answered (false: every answerer closes). */
 void sl_names_set(struct sl_names *n, struct sl_alias_names *names, bool wanted);

@@ -654,6 +654,7 @@ static void start_rules(struct sl_daemon *d)
 void sl_daemon_rules_ready(struct sl_daemon *d)
 {
 	sl_rules_dispatch(d->rules);
+	sl_names_kick(d->names); /* a task's first queries: its answerer soon */
 }
 
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
