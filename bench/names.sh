@@ -3,7 +3,8 @@
 # names.sh: names without mounts under load: dnsmasq as the task's server in a network
 # namespace of the run's own; bench/dnsload asks it from outside the task cgroup (direct), then
 # from inside it (through sluiced's answerer: forwarded), then asks an alias name (answered by
-# sluiced). Prints one JSON line per path: queries per second, p50 and p99 latency.
+# sluiced). Prints one JSON line per path: queries per second, p50 and p99 latency; with
+# BENCH_OUT (default BENCHMARKS.md beside bench/; "-" writes none), its section there too.
 # Usage: bench/names.sh BUILD-DIR [SECONDS [CONC]] (as root; loopback only).
 set -euo pipefail
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -14,6 +15,8 @@ bench_need_root
 build=$(cd "${1:-build}" && pwd)
 seconds=${2:-10}
 conc=${3:-16}
+[ "${BENCH_QUICK:-0}" = 1 ] && seconds=${2:-3}
+out=${BENCH_OUT:-$root/BENCHMARKS.md}
 for f in sluiced sluicectl bench/dnsload; do
 	[ -x "$build/$f" ] || { echo "bench: $build/$f missing" >&2; exit 1; }
 done
@@ -69,3 +72,32 @@ answered=$(in_cgroup "$cg" "$build/bench/dnsload" $server orders "$seconds" "$co
 echo "{\"section\":\"names\",\"path\":\"direct\",${direct#\{}"
 echo "{\"section\":\"names\",\"path\":\"forwarded\",${forwarded#\{}"
 echo "{\"section\":\"names\",\"path\":\"alias\",${answered#\{}"
+
+# one figure of a dnsload line
+fig() { sed -E "s/.*\"$2\": ([0-9]+).*/\1/" <<< "$1"; }
+ratio=$(awk -v f="$(fig "$forwarded" qps)" -v d="$(fig "$direct" qps)" 'BEGIN { printf "%.2f", f / d }')
+if [ "$out" != - ]; then
+	cat > "$tmp/section" <<SECTION
+<!-- names:begin -->
+## Names without mounts: DNS through sluiced's answerer
+
+\`bench/names.sh\` (bench/dnsload.c), $(date -u +%Y-%m-%d), commit $(bench_commit "$root"); $(nproc)
+CPUs, kernel $(uname -r). dnsmasq answers its own record; $conc connected UDP sockets with one
+query in flight each, for $seconds s, from outside the task cgroup (direct) and from inside it
+(through the answerer: the query and the reply each cross sluiced); the alias name is answered
+by sluiced alone. The load generator, dnsmasq and sluiced share the machine's CPUs.
+
+| path | queries/s | p50 | p99 |
+|---|---|---|---|
+| direct to dnsmasq | $(fig "$direct" qps) | $(fig "$direct" p50_us) µs | $(fig "$direct" p99_us) µs |
+| forwarded through sluiced | $(fig "$forwarded" qps) | $(fig "$forwarded" p50_us) µs | $(fig "$forwarded" p99_us) µs |
+| alias answered by sluiced | $(fig "$answered" qps) | $(fig "$answered" p50_us) µs | $(fig "$answered" p99_us) µs |
+
+Forwarded over direct: ${ratio}x (the goal is 0.9x). Each forwarded query costs sluiced's one
+thread a receive, a sock_diag lookup of the client socket's cookie, a map lookup, a send, and
+the same back for the reply.
+<!-- names:end -->
+SECTION
+	splice_section names "$tmp/section" "$out"
+	echo "written: $out"
+fi
