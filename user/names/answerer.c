@@ -26,8 +26,7 @@
 #endif
 
 #define NUPSTREAM 4          /* UDP sockets queries go out on: one more per ID clash */
-#define UDP_BATCH 64         /* datagrams read per wakeup, per socket */
-#define MSG_MAX 65535        /* a DNS message over UDP or TCP */
+#define MSG_MAX SL_ANSWERER_MSG_MAX /* a DNS message over UDP or TCP */
 #define FRAME_MAX (2 + MSG_MAX)
 #define BIND_TRIES 16        /* ports tried for a UDP and TCP pair on one number */
 #define LISTEN_BACKLOG 64
@@ -83,7 +82,6 @@ struct sl_answerer {
 	struct sl_pending_table pending;
 	struct conn *conns[SL_ANSWERER_TCP_CONNS];
 	struct conn *dead; /* closed connections events may still name */
-	uint8_t buf[MSG_MAX + 1];
 };
 
 /* ---- in the namespace ---- */
@@ -365,7 +363,7 @@ static void forward_udp(struct sl_answerer *a, int li, const struct sockaddr_in6
 }
 
 static void on_query_udp(struct sl_answerer *a, int li, const struct sockaddr_in6 *from,
-			 size_t len)
+			 const uint8_t *q, size_t len)
 {
 	struct sluice_sock_vip vip;
 	uint8_t *ans;
@@ -378,59 +376,65 @@ static void on_query_udp(struct sl_answerer *a, int li, const struct sockaddr_in
 		a->env->stats->unknown_client++;
 		return;
 	}
-	v = sl_dns_answer(a->buf, len, a->env->names, vip.ns_id, &ans, &anslen);
+	v = sl_dns_answer(q, len, a->env->names, vip.ns_id, &ans, &anslen);
 	if (v == SL_ANSWER_ANSWERED) {
 		reply_udp(a, li, from, ans, anslen);
 		free(ans);
 		a->env->stats->answered++;
 		return;
 	}
-	forward_udp(a, li, from, &vip, a->buf, len);
+	forward_udp(a, li, from, &vip, q, len);
+}
+
+/* What fd has queued, up to a batch, in one call (level-triggered epoll wakes again for
+ * more): how many, each in b->buf[i], b->msg[i].msg_len bytes from b->from[i]. */
+static int read_batch(int fd, struct sl_answerer_batch *b)
+{
+	int i;
+
+	for (i = 0; i < SL_ANSWERER_BATCH; i++) {
+		b->iov[i] = (struct iovec){ .iov_base = b->buf[i], .iov_len = MSG_MAX };
+		b->msg[i].msg_hdr = (struct msghdr){ .msg_name = &b->from[i],
+						     .msg_namelen = sizeof(b->from[i]),
+						     .msg_iov = &b->iov[i], .msg_iovlen = 1 };
+	}
+	return recvmmsg(fd, b->msg, SL_ANSWERER_BATCH, MSG_DONTWAIT, NULL);
 }
 
 static void on_udp(struct sl_answerer *a, int li)
 {
-	int k;
+	struct sl_answerer_batch *b = a->env->batch;
+	int n = read_batch(a->l[li].udp, b), k;
 
-	for (k = 0; k < UDP_BATCH; k++) {
-		struct sockaddr_storage ss;
+	for (k = 0; k < n; k++) {
 		struct sockaddr_in6 from;
-		socklen_t sl = sizeof(ss);
-		ssize_t n = recvfrom(a->l[li].udp, a->buf, MSG_MAX, MSG_DONTWAIT,
-				     (struct sockaddr *)&ss, &sl);
 
-		if (n < 0)
-			return;
-		from_sockaddr(&ss, &from);
-		on_query_udp(a, li, &from, (size_t)n);
+		from_sockaddr(&b->from[k], &from);
+		on_query_udp(a, li, &from, b->buf[k], b->msg[k].msg_len);
 	}
 }
 
 static void on_upstream(struct sl_answerer *a, int u)
 {
-	int k;
+	struct sl_answerer_batch *b = a->env->batch;
+	int n = read_batch(a->up[u], b), k;
 
-	for (k = 0; k < UDP_BATCH; k++) {
-		struct sockaddr_storage ss;
-		struct sockaddr_in6 from;
+	for (k = 0; k < n; k++) {
 		struct sl_pending_key key = { .up = (uint32_t)u };
+		struct sockaddr_in6 from;
+		const uint8_t *r = b->buf[k];
 		struct sl_pending p;
-		socklen_t sl = sizeof(ss);
-		ssize_t n = recvfrom(a->up[u], a->buf, MSG_MAX, MSG_DONTWAIT,
-				     (struct sockaddr *)&ss, &sl);
 
-		if (n < 0)
-			return;
-		if (n < 2)
+		if (b->msg[k].msg_len < 2)
 			continue;
-		from_sockaddr(&ss, &from);
+		from_sockaddr(&b->from[k], &from);
 		memcpy(&key.server, &from.sin6_addr, sizeof(key.server));
 		key.port = ntohs(from.sin6_port);
-		key.id = (uint16_t)(a->buf[0] << 8 | a->buf[1]);
+		key.id = (uint16_t)(r[0] << 8 | r[1]);
 		/* only the server asked, with the ID asked, is relayed */
 		if (!sl_pending_take(&a->pending, &key, &p))
 			continue;
-		reply_udp(a, (int)p.via, &p.client, a->buf, (size_t)n);
+		reply_udp(a, (int)p.via, &p.client, r, b->msg[k].msg_len);
 		a->env->stats->replies++;
 	}
 }

@@ -7,7 +7,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include "names/alias_names.h"
 #include "kernel/maps.h"
 #include "lib/err.h"
@@ -18,8 +20,20 @@
 #define SL_ANSWERER_QUERY_NS (5ULL * 1000000000) /* a forwarded query's reply waits this long */
 #define SL_ANSWERER_TCP_IDLE_NS (10ULL * 1000000000) /* an idle TCP client is closed after */
 
+#define SL_ANSWERER_BATCH 8 /* datagrams read by one recvmmsg */
+#define SL_ANSWERER_MSG_MAX 65535
+
+/* Where datagrams are read into: one for every answerer (one thread). */
+struct sl_answerer_batch {
+	uint8_t buf[SL_ANSWERER_BATCH][SL_ANSWERER_MSG_MAX + 1];
+	struct sockaddr_storage from[SL_ANSWERER_BATCH];
+	struct iovec iov[SL_ANSWERER_BATCH];
+	struct mmsghdr msg[SL_ANSWERER_BATCH];
+};
+
 /* What every answerer shares, owned by the names module. */
 struct sl_answerer_env {
+	struct sl_answerer_batch *batch;
 	int ep;          /* the epoll set its sockets join (data.ptr: a struct sl_answerer_io) */
 	int sock_vips_fd; /* where the data plane wrote each query's server */
 	const struct sl_maps *maps; /* the answerer's own sockets are marked exempt there */

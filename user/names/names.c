@@ -34,6 +34,7 @@ struct sl_names {
 	unsigned kicks_left;
 	struct sl_answerer_env env;
 	struct sl_answerer_stats stats;
+	struct sl_answerer_batch *batch;
 	struct sl_alias_names names;
 	bool wanted;
 	struct sl_answerer **v;
@@ -92,7 +93,13 @@ int sl_names_open(struct sl_names **out, const struct sl_names_opts *o, struct s
 		sl_names_free(n);
 		return ret;
 	}
-	n->env = (struct sl_answerer_env){ .ep = n->ep, .sock_vips_fd = o->maps->sock_vips,
+	n->batch = malloc(sizeof(*n->batch));
+	if (!n->batch) {
+		sl_names_free(n);
+		return sl_err_set(err, "names: out of memory");
+	}
+	n->env = (struct sl_answerer_env){ .batch = n->batch, .ep = n->ep,
+					   .sock_vips_fd = o->maps->sock_vips,
 					   .maps = o->maps, .names = &n->names, .stats = &n->stats };
 	clear_map(o->maps->dns_answerers);
 	*out = n;
@@ -118,6 +125,7 @@ void sl_names_free(struct sl_names *n)
 		return;
 	close_all(n);
 	free(n->v);
+	free(n->batch);
 	sl_alias_names_free(&n->names);
 	if (n->timer >= 0)
 		close(n->timer);
