@@ -474,7 +474,9 @@ static int conn_interest(struct conn *c)
 	uint32_t cev = c->state == C_READ ? EPOLLIN : c->state == C_WRITE ? EPOLLOUT : 0;
 	struct sl_answerer *a = c->a;
 
-	if (watch(a, EPOLL_CTL_MOD, c->cfd, cev | EPOLLRDHUP, &c->cio))
+	/* no EPOLLRDHUP: a client that shuts its side after its query waits for the reply
+	 * (level-triggered, it would wake the loop until then); its EOF is read in C_READ */
+	if (watch(a, EPOLL_CTL_MOD, c->cfd, cev, &c->cio))
 		return -errno;
 	if (c->ufd >= 0) {
 		uint32_t uev = 0;
@@ -687,7 +689,7 @@ static void on_accept(struct sl_answerer *a, int li)
 	c->since_ns = sl_now_ns();
 	c->cio = (struct sl_answerer_io){ .a = a, .conn = c, .kind = IO_CLIENT };
 	c->uio = (struct sl_answerer_io){ .a = a, .conn = c, .kind = IO_CLIENT_UP };
-	if (watch(a, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, &c->cio)) {
+	if (watch(a, EPOLL_CTL_ADD, fd, EPOLLIN, &c->cio)) {
 		free(c);
 		close(fd);
 		return;
