@@ -11,7 +11,8 @@
 # --check: install nothing, name what is missing and fail, as the build does before its first
 # compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
 # knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace;
-# dnsmasq (dnsmasq-base: no service) is the task's own resolver in the names cases.
+# dnsmasq (dnsmasq-base: no service) is the task's own resolver in the names cases, and
+# musl-tools builds the musl program they resolve with too.
 set -euo pipefail
 
 mode=${1:-}
@@ -19,7 +20,7 @@ mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev libldns-dev)
 if [ "$mode" != --check ]; then
-	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils dnsmasq-base)
+	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils dnsmasq-base musl-tools)
 	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
 	# deployment files.
 	pkgs+=(groff-base man-db systemd python3 python3-yaml)

@@ -106,7 +106,7 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
-		.name = "names: a task's DNS (glibc, kdig, python; UDP and TCP; A, AAAA, NODATA) "
+		.name = "names: a task's DNS (glibc, musl, kdig, python; UDP and TCP; A, AAAA, NODATA) "
 			"answers its aliases, its own server answers the rest (a 1,250-byte "
 			"answer, truncation and the retry over TCP)",
 		.fn = t_names_dns,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* e2e_names.c: names without mounts: a task's resolver (dnsmasq, started here, with records
- * of its own) asked through glibc, kdig and python; aliases answered by sluiced's answerer,
+ * of its own) asked through glibc, musl, kdig and python; aliases answered by sluiced's answerer,
  * everything else by dnsmasq, over UDP and TCP; a SIGKILLed sluiced leaves DNS working. */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,6 +169,35 @@ static int dig(char *out, const char *name, const char *type, const char *opt)
 	return TASK(out, "kdig", "+short", (char *)opt, "@" SERVER, (char *)name, (char *)type);
 }
 
+/* The musl program beside the e2e binary (make builds it there), or "" when it cannot be
+ * found. */
+static const char *musl_resolver(void)
+{
+	static char path[4096];
+	ssize_t n;
+	char *slash;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n <= 0)
+		return "";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return "";
+	strcpy(slash + 1, "resolve-musl");
+	return path;
+}
+
+/* musl's getaddrinfo of name (family "4" or "6") in the task, its output in out. */
+static int musl(char *out, const char *name, const char *family)
+{
+	expect(access(musl_resolver(), X_OK) == 0, "no musl resolver at %s (make builds it with "
+	       "musl-gcc: musl-tools, deploy/install-deps.sh)", musl_resolver());
+	return TASK(out, (char *)musl_resolver(), (char *)name, (char *)family);
+}
+
 /* The answerers opened (one per network namespace a task uses) at least n. */
 static bool answering(int n)
 {
@@ -225,6 +254,12 @@ void t_names_dns(void)
 	expect(TASK(out, "python3", "-c", "import socket; print(socket.getaddrinfo('orders', 80, "
 		    "socket.AF_INET, socket.SOCK_STREAM)[0][4][0])") == 0 && strstr(out, vip4),
 	       "python getaddrinfo orders: %s (want %s)", out, vip4);
+	/* musl: A and AAAA together on one unconnected UDP socket (sendmsg and recvmsg) */
+	expect(musl(out, "orders", "4") == 0 && strstr(out, vip4), "musl orders: %s (want %s)",
+	       out, vip4);
+	expect(musl(out, "orders.e2e.local", "6") == 0 && strstr(out, vip6),
+	       "musl orders.e2e.local AAAA: %s (want %s)", out, vip6);
+	expect(musl(out, "ext.test", "4") == 0 && strstr(out, EXT4), "musl ext.test: %s", out);
 	/* kdig: UDP and TCP, A, AAAA, NODATA for another type, any case */
 	expect(dig(out, "orders", "A", "+notcp") == 0 && strstr(out, vip4) && !strstr(out, TRAP4),
 	       "kdig orders A: %s", out);
@@ -288,6 +323,7 @@ void t_names_netns(void)
 	       "kdig +tcp ext.test AAAA: %s", out);
 	expect(TASK(out, "getent", "hosts", "ext.test") == 0 && strstr(out, EXT6),
 	       "getent hosts ext.test: %s", out);
+	expect(musl(out, "orders", "4") == 0 && strstr(out, vip4), "musl orders: %s", out);
 	/* an alias added while the task runs */
 	expect(dig(out, "late", "A", "+notcp") == 0 && !strstr(out, "127.255."),
 	       "late answered before it was added: %s", out);
