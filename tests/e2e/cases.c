@@ -112,6 +112,35 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "names: a task's DNS (glibc, musl, kdig, python; UDP and TCP; A, AAAA, NODATA) "
+			"answers its aliases, its own server answers the rest (a 1,250-byte "
+			"answer, truncation and the retry over TCP)",
+		.fn = t_names_dns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
+		.name = "names: a task in a network namespace of its own; an alias added while it "
+			"runs answers at once; SIGKILL of sluiced: its DNS goes to its own server "
+			"again",
+		.fn = t_names_netns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_netns_before,
+		.after = names_after,
+	},
+	{
+		.name = "names: two namespaces' tasks each get their own namespace's aliases; "
+			"names.dns off for one leaves its DNS alone",
+		.fn = t_names_two_namespaces,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
 		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
 			"backends only; a task moved by a reload; a hosts file each",
 		.fn = t_two_namespaces,

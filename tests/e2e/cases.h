@@ -68,6 +68,14 @@ void t_no_backends(void);
 void t_counters(void);
 void t_reverse_entries_released(void);
 
+/* e2e_names.c */
+int names_before(void);
+void names_after(void);
+int names_netns_before(void);
+void t_names_dns(void);
+void t_names_netns(void);
+void t_names_two_namespaces(void);
+
 /* e2e_lifecycle.c */
 extern const char extra_service[];
 void t_registry_change(void);

@@ -1546,6 +1546,38 @@ static void test_attach_rules(void **state)
 	sl_config_free(&cfg);
 }
 
+/* "names": {"dns"}: on by default; entries of "namespaces" take the top level's when they
+ * give none; anything but an object of a boolean is refused. */
+static void test_names_dns(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "names not object", TOP("'names':true"),
+		  { ORIGIN ": names: must be an object {\"dns\": true or false}" } },
+		{ "names dns not bool", TOP("'names':{'dns':'no'}"),
+		  { ORIGIN ": names.dns: must be true or false", "got \"no\"" } },
+		{ "names unknown key", TOP("'names':{'hosts':true}"),
+		  { ORIGIN ": names.hosts: unknown field" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	parse_ok("{'namespace':'ns','services':[]}", &cfg);
+	assert_true(cfg.namespaces[0].names.dns);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'names':{'dns':false}"), &cfg);
+	assert_false(cfg.namespaces[0].names.dns);
+	sl_config_free(&cfg);
+	assert_int_equal(parse("{'names':{'dns':false},'namespaces':[{'namespace':'a','services':[]},"
+			       "{'namespace':'b','names':{'dns':true},'services':[]},"
+			       "{'namespace':'c','names':{},'services':[]}]}", ORIGIN, &cfg, &err), 0);
+	assert_false(cfg.namespaces[0].names.dns);
+	assert_true(cfg.namespaces[1].names.dns);
+	assert_false(cfg.namespaces[2].names.dns);
+	sl_config_free(&cfg);
+}
+
 /* "namespaces": entries in the shape of the top level, taking its ranges and registry when
  * they give none; names and hosts files unique; no namespace of the top level's own beside. */
 static void test_namespaces(void **state)
@@ -1666,7 +1698,7 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
+		  "allowRoutableVips, names, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
 		  "statusFile, limits, socketTermination, metrics, services, namespaces, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
@@ -2185,6 +2217,7 @@ int main(void)
 		cmocka_unit_test(test_config_free),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_namespaces),
+		cmocka_unit_test(test_names_dns),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -464,6 +464,8 @@ static int check_vip_ranges(struct sl_json *j, const json_t *obj, void *base)
 			cfg->allow_routable_vips = top->allow_routable_vips;
 		if (!cfg->has_enabled)
 			cfg->enabled = top->enabled;
+		if (!cfg->names.has_dns)
+			cfg->names.dns = top->names.dns;
 	}
 	sl_cidr_parse("127.0.0.0/8", &loopback);
 	ret = check_reserved(j, "vipCidr", &cfg->vip_cidr4);
@@ -1325,6 +1327,12 @@ static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows =
 /* A namespace's own fields, in a top level (struct sl_config, whose first member is its
  * struct sl_ns_cfg) and in an entry of "namespaces" alike. The VIP ranges come before the
  * services whose VIPs must lie in them; the registry before the services' DNS names. */
+static const struct sl_json_row names_rows[] = {
+	{ "dns", SL_JSON_BOOL, SL_JSON_AT(struct sl_names_cfg, dns), .def = true,
+	  .has = SL_JSON_HAS(struct sl_names_cfg, has_dns) },
+	{ 0 },
+};
+
 #define NS_RANGE_ROWS(T) /* T: unused; the rows are struct sl_ns_cfg's */                   \
 	{ "enabled", SL_JSON_BOOL, NS(enabled), .def = true,                               \
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_enabled) },                             \
@@ -1334,6 +1342,8 @@ static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows =
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_vip_cidr6), .parse = parse_cidr6 },     \
 	{ "allowRoutableVips", SL_JSON_BOOL, NS(allow_routable_vips),                      \
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_allow_routable_vips) },                 \
+	{ "names", SL_JSON_OBJECT, NS(names), .rows = names_rows,                           \
+	  .expect = "must be an object {\"dns\": true or false}" },                          \
 	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },                              \
 	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry }
 

@@ -190,6 +190,13 @@ struct sl_limits {
 
 /* One namespace: a Cloud Map namespace's services, as this host serves them. A file without
  * "namespaces" is one (its top level); with it, each entry is one, in the same shape. */
+/* "names" of a namespace (or the top level's defaults for "namespaces"). */
+struct sl_names_cfg {
+	bool dns;     /* "dns", default true: its tasks' DNS queries go to sluiced's answerer,
+		       * which answers its alias names and forwards the rest */
+	bool has_dns;
+};
+
 struct sl_ns_cfg {
 	char *namespace; /* "namespace" (required) */
 	bool enabled;    /* "enabled", default true; false serves none of its services */
@@ -204,6 +211,7 @@ struct sl_ns_cfg {
 	bool has_allow_routable_vips;
 	struct sl_source_cfg *sources; /* "registry": its sources, in the order written */
 	size_t nsources;
+	struct sl_names_cfg names; /* "names": how its tasks find its aliases by name */
 	char *hosts_file;          /* "hostsFile": its aliases' names and VIPs; default
 				    * /run/sluice/hosts, or /run/sluice/NAMESPACE/hosts for an
 				    * entry of "namespaces" */

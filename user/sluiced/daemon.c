@@ -16,6 +16,7 @@
 #include "model/plan.h"
 #include "model/unmatched.h"
 #include "sluiced/metrics.h"
+#include "sluiced/names_sync.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 
@@ -311,6 +312,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	d->state = next;
 	memset(&next, 0, sizeof(next));
 	write_hosts(d, &d->state);
+	sl_names_sync(d->names, &d->cfg, &d->current, &d->state);
 	note_unmatched(d);
 out:
 	count_reconcile(&d->counters, ret, sl_now_ns() - t0);
@@ -408,6 +410,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 	}
 	if (rules_failing(d))
 		ADD("; attach rules: %zu failing", rules_failing(d));
+	if (d->names && sl_names_answering(d->names))
+		ADD("; DNS answered in %zu network namespaces", sl_names_answering(d->names));
 	if (d->metrics_failed)
 		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
@@ -567,6 +571,13 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 	return ret;
 }
 
+/* The names module; its answerers open at its first heartbeat after a reconcile wants them. */
+static int open_names(struct sl_daemon *d, struct sl_err *err)
+{
+	struct sl_names_opts o = { .bpffs = d->dp.dir, .maps = &d->dp.maps };
+
+	return sl_names_open(&d->names, &o, err);
+}
 
 /* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
  * somewhere else than a dead end; a request timeout, which works at L7, not sluice's L4. */
@@ -650,6 +661,7 @@ static void start_rules(struct sl_daemon *d)
 void sl_daemon_rules_ready(struct sl_daemon *d)
 {
 	sl_rules_dispatch(d->rules);
+	sl_names_kick(d->names); /* a task's first queries: its answerer soon */
 }
 
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
@@ -681,6 +693,9 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
 	ret = open_health(d, err);
+	if (ret)
+		return ret;
+	ret = open_names(d, err);
 	if (ret)
 		return ret;
 	/* Bounded by what the maps can take, with room for instances of other services. */
@@ -776,6 +791,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 {
 	size_t i;
 
+	sl_names_free(d->names); /* first: the tasks' DNS goes to their own servers */
 	sl_rules_close(d->rules);
 	sl_monitor_free(d->monitor);
 	sl_sockterm_free(d->sockterm);

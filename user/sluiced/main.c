@@ -174,6 +174,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 	for (k = 0; k < SL_MONITOR_NFDS; k++)
 		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
 			return -errno;
+	if (d->names && add_fd(*ep, sl_names_fd(d->names)))
+		return -errno;
 	arm(*tick, TICK_SEC, 0, true);
 	return open_watchdog(*ep, wd);
 }
@@ -191,16 +193,21 @@ static int run(struct sl_daemon *d, int sfd)
 		pr_err("event loop: %s", strerror(-ret));
 		goto out;
 	}
-	for (;;) {
+	for (bool settled = false;; ) {
 		int n, i;
 
-		follow_sources(d, ep, &watched);
-		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
-		follow_rules(d, ep, &rules_gen, &rules_fd);
-		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
-			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
-		sl_notify_state(d);
-		sl_status_publish(d);
+		/* after a wakeup that was DNS queries alone, nothing of this can have changed:
+		 * the answerers' hot path skips it */
+		if (!settled) {
+			follow_sources(d, ep, &watched);
+			follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+			follow_rules(d, ep, &rules_gen, &rules_fd);
+			if (d->metrics) /* before the "ready" line: /readyz is ready when it is said */
+				sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
+			sl_notify_state(d);
+			sl_status_publish(d);
+		}
+		settled = true;
 		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -213,6 +220,12 @@ static int run(struct sl_daemon *d, int sfd)
 			int fd = evs[i].data.fd;
 			uint64_t ticks;
 
+			if (d->names && fd == sl_names_fd(d->names)) {
+				if (sl_names_dispatch(d->names))
+					settled = false;
+				continue;
+			}
+			settled = false;
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
