@@ -163,6 +163,8 @@ const struct e2e_case cases[] = {
 		.instances = { "f1 follow B1" },
 	},
 	{ .name = "a second sluiced on the same bpffs is refused", .fn = t_second_daemon_refused },
+	{ .name = "a second sluiced with a bpffs of its own on the same cgroup is refused",
+	  .fn = t_second_dataplane_refused },
 	{ .name = "sluiced --check validates and touches nothing", .fn = t_check_touches_nothing },
 	{
 		.name = "a configured cgroup that is missing is said and attached when it appears",
