@@ -105,6 +105,8 @@ void t_hold_lifts(void);
 void t_registry_path_followed(void);
 void t_second_daemon_refused(void);
 void t_second_dataplane_refused(void);
+void t_nobody_changes_nothing(void);
+void t_planted_dirs_refused(void);
 void t_check_touches_nothing(void);
 void t_failed_attach_heals(void);
 void t_hostile_bpffs_refused(void);
