@@ -461,6 +461,31 @@ void t_nobody_changes_nothing(void)
 
 /* ---- directories planted before sluiced writes there ---- */
 
+/* A path sluiced is given to write, in or below directories planted in pub (as /tmp is: root's,
+ * sticky, anyone may write): refused with why, nothing made below watch. */
+struct planted {
+	const char *what;
+	const char *key;   /* the config key */
+	const char *path;  /* below pub */
+	const char *why;   /* in the refusal */
+	const char *watch; /* below pub: stays empty */
+};
+
+static const struct planted planted[] = {
+	{ "the file's directory nobody's", "hostsFile", "nb/hosts", "owned by uid 65534", "nb" },
+	{ "a directory above it nobody's (sluiced would make run/sluice in it, which nobody "
+	  "could swap for a symlink to wherever)", "hostsFile", "nb2/run/sluice/hosts",
+	  "nb2 is owned by uid 65534, who could replace", "nb2" },
+	{ "the same, the status file", "statusFile", "nb2/var/status.json",
+	  "nb2 is owned by uid 65534, who could replace", "nb2" },
+	{ "the directory a symlink nobody planted, to a directory of its own", "hostsFile",
+	  "link/hosts", "link is owned by uid 65534", "nb" },
+	{ "a directory anyone may write in, not sticky", "hostsFile", "open/hosts",
+	  "writable by others", "open" },
+	{ "the same, above it", "hostsFile", "open/sub/hosts",
+	  "open is writable by others (mode 0777), who could", "open" },
+};
+
 static bool empty_dir(const char *path)
 {
 	char cmd[600];
@@ -469,67 +494,52 @@ static bool empty_dir(const char *path)
 	return system(cmd) == 0;
 }
 
-/* hostsFile set to path: refused (said), nothing written where nobody chose. */
-static void refused_at(const char *key, const char *path, const char *why, const char *watch)
+/* pub/name (a static buffer: one at a time). */
+static const char *in_pub(const char *pub, const char *name)
 {
-	int before = log_count("refusing to write there");
+	static char buf[400];
 
-	expect(reload_with(key, json_string(path)), "reload with %s %s", key, path);
-	wait_log("refusing to write there", before + 1, 3000);
-	expect(log_count("refusing to write there") > before && log_count(why) > 0,
-	       "%s %s (%s) was not refused", key, path, why);
-	expect(access(path, F_OK) && (!watch || empty_dir(watch)),
-	       "%s %s: something was written below %s", key, path, watch ? watch : path);
+	snprintf(buf, sizeof(buf), "%s/%s", pub, name);
+	return buf;
 }
 
 void t_planted_dirs_refused(void)
 {
-	char pub[300], nb[400], nb2[400], link[400], open_dir[400], path[500];
-	char *orig_hosts = strdup(B.hosts), *cfg = read_file(B.config);
+	char pub[300], path[500], watch[500], *cfg = read_file(B.config);
+	char *orig_hosts = strdup(B.hosts);
 	json_t *j = json_loads(cfg ? cfg : "", 0, NULL);
 	char *orig_status = strdup(json_string_value(json_object_get(j, "statusFile")) ?: "");
+	size_t i;
 
 	json_decref(j);
 	free(cfg);
-	/* pub: as /tmp is (root's, sticky, anyone may write); nobody makes directories there. */
 	snprintf(pub, sizeof(pub), "%s/pub", B.dir);
-	snprintf(nb, sizeof(nb), "%s/nb", pub);
-	snprintf(nb2, sizeof(nb2), "%s/nb2", pub);
-	snprintf(link, sizeof(link), "%s/link", pub);
-	snprintf(open_dir, sizeof(open_dir), "%s/open", pub);
 	expect(!mkdir(pub, 0755) && !chmod(pub, 01777) && !chmod(B.dir, 0755), "mkdir pub");
-	expect(!mkdir(nb, 0755) && !chown(nb, NOBODY, NOBODY) && !mkdir(nb2, 0755) &&
-	       !chown(nb2, NOBODY, NOBODY) && !symlink("nb", link) &&
-	       !lchown(link, NOBODY, NOBODY) && !mkdir(open_dir, 0755) && !chmod(open_dir, 0777),
-	       "nobody's directories");
+	expect(!mkdir(in_pub(pub, "nb"), 0755) && !chown(in_pub(pub, "nb"), NOBODY, NOBODY) &&
+	       !mkdir(in_pub(pub, "nb2"), 0755) && !chown(in_pub(pub, "nb2"), NOBODY, NOBODY) &&
+	       !symlink("nb", in_pub(pub, "link")) &&
+	       !lchown(in_pub(pub, "link"), NOBODY, NOBODY) && !mkdir(in_pub(pub, "open"), 0755) &&
+	       !chmod(in_pub(pub, "open"), 0777), "nobody's directories");
+	for (i = 0; i < sizeof(planted) / sizeof(planted[0]); i++) {
+		const struct planted *p = &planted[i];
+		int before = log_count("refusing to write there");
 
-	/* the directory itself nobody's */
-	snprintf(path, sizeof(path), "%s/hosts", nb);
-	refused_at("hostsFile", path, "owned by uid 65534", nb);
-	/* a directory above it nobody's: sluiced would make run/sluice in it, which nobody can
-	 * rename away and replace with a symlink to wherever */
-	snprintf(path, sizeof(path), "%s/run/sluice/hosts", nb2);
-	refused_at("hostsFile", path, "owned by uid 65534, who could replace", nb2);
-	snprintf(path, sizeof(path), "%s/var/status.json", nb2);
-	refused_at("statusFile", path, "owned by uid 65534, who could replace", nb2);
-	/* a symlink nobody planted, to a directory of its own */
-	snprintf(path, sizeof(path), "%s/hosts", link);
-	refused_at("hostsFile", path, "refusing to write there", nb);
-	/* a directory anyone may write in, not sticky */
-	snprintf(path, sizeof(path), "%s/hosts", open_dir);
-	refused_at("hostsFile", path, "writable by others", open_dir);
-	snprintf(path, sizeof(path), "%s/sub/hosts", open_dir);
-	refused_at("hostsFile", path, "writable by others (mode 0777), who could", open_dir);
-
+		snprintf(path, sizeof(path), "%s/%s", pub, p->path);
+		snprintf(watch, sizeof(watch), "%s/%s", pub, p->watch);
+		expect(reload_with(p->key, json_string(path)), "%s: reload with %s %s", p->what,
+		       p->key, path);
+		wait_log("refusing to write there", before + 1, 3000);
+		expect(log_count("refusing to write there") > before && log_count(p->why) > 0,
+		       "%s: %s %s was not refused (%s)", p->what, p->key, path, p->why);
+		expect(access(path, F_OK) && empty_dir(watch), "%s: %s %s: something was made "
+		       "below %s", p->what, p->key, path, watch);
+	}
 	expect(reload_with("hostsFile", json_string(orig_hosts)) &&
 	       reload_with("statusFile", json_string(orig_status)), "reload with the old paths");
 	expect(routes_to("web", "B1", 2000), "web does not reach B1 after");
 	chmod(B.dir, 0700);
-	unlink(link);
-	rmdir(nb);
-	rmdir(nb2);
-	rmdir(open_dir);
-	rmdir(pub);
+	snprintf(path, sizeof(path), "rm -rf '%s'", pub);
+	expect(system(path) == 0, "rm %s", pub);
 	free(orig_hosts);
 	free(orig_status);
 }
