@@ -407,7 +407,7 @@ static void fault_end(int kind)
 static void daemon_start(bool plain)
 {
 	const char *argv[] = { plain ? S.o.sluiced_plain : S.o.sluiced, "--config", S.o.config,
-			       "--log-level", "debug", NULL };
+			       "--log-level", "debug", "--log-time", NULL };
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC))
@@ -436,9 +436,19 @@ static void add_event(uint64_t start, uint64_t done)
 	S.nevents++;
 }
 
+/* A line of sluiced's: its time is the one it starts with (--log-time: CLOCK_MONOTONIC, as
+ * ours), else when it was read (a sanitizer's report). */
 static void daemon_line(const char *l)
 {
 	uint64_t t = now_ns();
+	unsigned long long sec;
+	unsigned long usec;
+	int n = 0;
+
+	if (sscanf(l, "[%llu.%6lu] %n", &sec, &usec, &n) == 2 && n > 0) {
+		t = sec * 1000000000ull + usec * 1000ull;
+		l += n;
+	}
 	fprintf(S.dlog, "%.3f %s\n", ((double)t - S.t0) / 1e9, l);
 	if (strstr(l, "ERROR: AddressSanitizer") || strstr(l, "ERROR: LeakSanitizer") ||
 	    strstr(l, "runtime error:")) {
@@ -449,7 +459,7 @@ static void daemon_line(const char *l)
 	if (!strncmp(l, "sluiced: ready", 14)) {
 		S.d.ready = true;
 		add_event(S.d.exec_ns, t);
-	} else if (strstr(l, "/orders.json: read, parses")) {
+	} else if (strstr(l, "/orders.json: read, parses")) { /* logged as soon as it is read */
 		S.d.read_ns = t;
 	} else if (strstr(l, "maps updated") && S.d.read_ns) {
 		add_event(S.d.read_ns, t);

@@ -177,10 +177,12 @@ growth within 1 MiB. Result: $verdict.
 - A failed connect cannot say which backend it reached (getpeername says the VIP): it counts as
   a dead backend's when one of the service's backends was dead (killed, or restarted but not yet
   listening) at some time between its start and its end.
-- "Removed a reconcile before": a connect that began after a reconcile that started after the
-  removal (the flip's rename) had written the maps (its "maps updated" line was read), or after
-  a restarted sluiced, started after the removal, said ready.
-- Logs (sluiced's lines stamped as read, the second sluiceds', the summary): build/bench/soak-logs/.
+- "Removed a reconcile before": a connect that began after a reconcile had written the maps
+  ("maps updated") whose read of the file (sluiced's "read, parses") was more than the 20 ms
+  debounce after the removal (the flip's rename), or after a sluiced started after the removal
+  said ready; sluiced's lines carry their CLOCK_MONOTONIC time (\`--log-time\`).
+- Logs (sluiced's, the second sluiceds', the connects that missed a goal, the summary):
+  build/bench/soak-logs/.
 <!-- soak:end -->
 EOF
 )

@@ -26,11 +26,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: sluiced [--config FILE] [--log-level LEVEL] [--verbose] [--check]\n"
+		"Usage: sluiced [--config FILE] [--log-level LEVEL] [--log-time] [--verbose] [--check]\n"
 		"Routes connects to service aliases' VIPs to healthy backends, in the kernel.\n"
 		"\n"
 		"  -c, --config FILE      configuration (default %s)\n"
 		"  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
+		"  -T, --log-time         start each line with the CLOCK_MONOTONIC time\n"
 		"  -v, --verbose          debug logging, libbpf's messages included\n"
 		"  -t, --check            validate the config and the registry it names, print what\n"
 		"                         would be served; touches no map, file or cgroup\n"
@@ -262,7 +263,7 @@ out:
 struct options {
 	const char *config;
 	enum sl_log_level level;
-	bool verbose, check;
+	bool verbose, check, log_time;
 };
 
 /* 0 to run, 1 when done (help, version), 2 on a usage error (said). */
@@ -271,6 +272,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-time", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
@@ -281,7 +283,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .config = SL_DEFAULT_CONFIG, .level = SL_LOG_INFO };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:l:vtVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:l:TvtVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -290,6 +292,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (sl_log_parse_level(optarg, &o->level))
 				return usage_error("--log-level must be err, warn, info or debug, "
 						   "not '%s'", optarg);
+			break;
+		case 'T':
+			o->log_time = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -328,6 +333,7 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : ret;
 	sl_log_set_prefix("sluiced");
 	sl_log_set_level(o.level);
+	sl_log_set_time(o.log_time);
 	sl_log_hook_libbpf(o.verbose);
 	if (o.check)
 		return sl_check(o.config, stdout);
