@@ -200,8 +200,10 @@ static int run(struct sl_daemon *d, int sfd)
 		follow_rules(d, ep, &rules_gen, &rules_fd);
 		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
 			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
-		sl_notify_state(d);
+		/* The status file first: whoever reads the "ready" line (or gets READY=1, and
+		 * runs sluicectl status) finds it there. */
 		sl_status_publish(d);
+		sl_notify_state(d);
 		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
