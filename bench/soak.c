@@ -93,7 +93,7 @@ static struct {
 	/* the load */
 	uint64_t attempts[2], ok[2], failed[2], explained[2], errs[2][E_KINDS], misroutes[2];
 	uint64_t stale, per_backend[NBACKENDS];
-	uint64_t max_conn_ns;
+	uint64_t max_conn_ns, max_stall_ns, last_loop;
 	char misroute_example[NAME_LEN];
 	/* registry flips: when each set was in place (rename done) */
 	uint64_t *flip_ns;
@@ -803,9 +803,12 @@ static void tick(uint64_t t)
 		}
 		if (!S.d.pid)
 			daemon_start(false);
-	} else if (!S.d.pid || !S.d.plain) {
-		if (S.d.pid)
-			daemon_stop(SIGTERM); /* the ASan build's leak check runs at its exit */
+	} else if (S.d.pid && !S.d.plain) {
+		if (!S.d.termed) { /* the ASan build's leak check runs at its exit: reaped above */
+			S.d.termed = true;
+			kill(S.d.pid, SIGTERM);
+		}
+	} else if (!S.d.pid) {
 		daemon_start(true);
 		S.next_rss = t + 2000 * MS; /* a warm-up before the first sample */
 	} else if (t >= S.next_rss && S.d.ready) {
@@ -853,8 +856,9 @@ static void summary(void)
 			printf(",\"%s\":%" PRIu64, err_names[k], S.errs[s][k]);
 		printf("}");
 	}
-	printf(",\"misroute_example\":\"%s\",\"stale\":%" PRIu64 ",\"max_connect_ms\":%.1f",
-	       S.misroute_example, S.stale, S.max_conn_ns / 1e6);
+	printf(",\"misroute_example\":\"%s\",\"stale\":%" PRIu64 ",\"max_connect_ms\":%.1f"
+	       ",\"max_stall_ms\":%.1f", S.misroute_example, S.stale, S.max_conn_ns / 1e6,
+	       S.max_stall_ns / 1e6);
 	printf(",\"backends\":{");
 	for (s = 0; s < NBACKENDS; s++) {
 		char addr[32], port[8], name[NAME_LEN];
@@ -903,7 +907,7 @@ int main(int argc, char **argv)
 	int opt, i;
 
 	S.o.conns = 64;
-	S.o.timeout = 1;
+	S.o.timeout = 3; /* on loopback a connect is answered or refused at once: this is stalls */
 	while ((opt = getopt(argc, argv, "d:L:c:a:s:f:p:q:e:g:r:l:")) != -1) {
 		switch (opt) {
 		case 'd': S.o.seconds = atof(optarg); break;
@@ -987,6 +991,9 @@ int main(int argc, char **argv)
 		bool busy = false;
 		int n;
 
+		if (S.last_loop && t - S.last_loop > S.max_stall_ns)
+			S.max_stall_ns = t - S.last_loop; /* the machine's load: the driver not run */
+		S.last_loop = t;
 		for (i = 0; i < S.o.conns; i++) {
 			struct conn *c = &S.conns[i];
 

@@ -143,7 +143,7 @@ $load_during during it (sampled every 5 s), so the rate is what was left for the
 the machine sustains alone.
 
 $(j seconds) s of a closed-loop connect load ($conns connects in flight, each: connect, read the
-backend's name, close; 1 s timeout) from an attached cgroup to two VIPs: orders (three quarters
+backend's name, close; 3 s timeout) from an attached cgroup to two VIPs: orders (three quarters
 of the connects) and stock. At once: orders' registry file flips between {orders-1,2,3} and
 {orders-3,4,5} every 100 ms (orders-6, in the file at the start, is in neither); an orders
 backend is SIGKILLed every 0.5-2 s and restarted 0.3-1.2 s later; stock's file is replaced
@@ -154,7 +154,7 @@ the last $long s, where one plain build lives and its RSS is sampled every 0.5 s
 
 | | figure |
 |---|---|
-| connects | $(( $(j orders.attempts) + $(j stock.attempts) )) ($(j rate)/s) |
+| connects | $(( $(j orders.attempts) + $(j stock.attempts) )) ($(j rate)/s; the longest $(j max_connect_ms) ms; the driver's longest stall between two turns of its loop $(j max_stall_ms) ms) |
 | failed connects | $failed: $(j orders.failed_backend_dead) while an orders backend was dead, $unexplained while every backend was alive |
 | orders failures by error | refused $(j orders.ECONNREFUSED), reset $(j orders.ECONNRESET), timeout $(j orders.ETIMEDOUT), EOF $(j orders.EOF), other $(j orders.other) |
 | stock failures (its backends never die) | $(j stock.failed) |
