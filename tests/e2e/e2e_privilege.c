@@ -494,6 +494,23 @@ static bool empty_dir(const char *path)
 	return system(cmd) == 0;
 }
 
+/* The config file's member key set to the string value. */
+static bool set_key(const char *config, const char *key, const char *value)
+{
+	json_t *j = json_load_file(config, 0, NULL);
+	char *text;
+	bool ok;
+
+	if (!j)
+		return false;
+	json_object_set_new(j, key, json_string(value));
+	text = json_dumps(j, JSON_INDENT(2));
+	json_decref(j);
+	ok = text && !replace_file(config, text);
+	free(text);
+	return ok;
+}
+
 /* pub/name (a static buffer: one at a time). */
 static const char *in_pub(const char *pub, const char *name)
 {
@@ -536,6 +553,18 @@ void t_planted_dirs_refused(void)
 	}
 	expect(reload_with("hostsFile", json_string(orig_hosts)) &&
 	       reload_with("statusFile", json_string(orig_status)), "reload with the old paths");
+
+	/* At a start: a sluiced started on a config naming a path below nobody's directory. */
+	snprintf(path, sizeof(path), "%s/nb2/run/sluice/hosts", pub);
+	snprintf(watch, sizeof(watch), "%s/nb2", pub);
+	expect(daemon_stop(SIGTERM) == 0 && set_key(B.config, "hostsFile", path) &&
+	       daemon_spawn() == 0, "a start with hostsFile %s", path);
+	wait_log("refusing to write there", log_count("refusing to write there") + 1, 5000);
+	expect(count_since(B.spawn_mark, "nb2 is owned by uid 65534, who could replace") > 0 &&
+	       empty_dir(watch), "at a start: hostsFile %s was not refused, or something was "
+	       "made below %s", path, watch);
+	expect(daemon_stop(SIGTERM) == 0 && set_key(B.config, "hostsFile", orig_hosts) &&
+	       daemon_start() == 0, "a start with the old hostsFile");
 	expect(routes_to("web", "B1", 2000), "web does not reach B1 after");
 	chmod(B.dir, 0700);
 	snprintf(path, sizeof(path), "rm -rf '%s'", pub);
