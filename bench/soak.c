@@ -821,7 +821,7 @@ static void tick(uint64_t t)
 			S.rss_max = r;
 		S.next_rss = t + 500 * MS;
 	}
-	/* the stock file: a fault every 1.5-3 s, for 0.2-0.8 s */
+	/* the stock file: a fault for 0.2-0.8 s, 1-2.5 s after the last */
 	if (S.fault_until && t >= S.fault_until) {
 		fault_end(S.fault_kind);
 		S.fault_until = 0;

@@ -147,7 +147,7 @@ backend's name, close; 3 s timeout) from an attached cgroup to two VIPs: orders 
 of the connects) and stock. At once: orders' registry file flips between {orders-1,2,3} and
 {orders-3,4,5} every 100 ms (orders-6, in the file at the start, is in neither); an orders
 backend is SIGKILLed every 0.5-2 s and restarted 0.3-1.2 s later; stock's file is replaced
-(atomically) by garbage, a FIFO, a directory or a symlink loop every 1.5-3 s for 0.2-0.8 s; a
+(atomically) by garbage, a FIFO, a directory or a symlink loop for 0.2-0.8 s, 1-2.5 s apart; a
 second sluiced starts every 1-3 s, with the same config (the bpffs lock) or with a bpffs of its
 own on the same cgroup; sluiced (the ASan build) is SIGKILLed and restarted every 2-4 s, but for
 the last $long s, where one plain build lives and its RSS is sampled every 0.5 s.
