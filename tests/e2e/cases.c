@@ -198,6 +198,21 @@ const struct e2e_case cases[] = {
 		.instances = { "f1 follow B1" },
 	},
 	{ .name = "a second sluiced on the same bpffs is refused", .fn = t_second_daemon_refused },
+	{ .name = "a second sluiced with a bpffs of its own on the same cgroup is refused",
+	  .fn = t_second_dataplane_refused },
+	{
+		.name = "nobody, in the attached cgroup or not, in a user namespace or not: every "
+			"try at the pins, maps, sluiced, its files and the cgroup is refused, and "
+			"a connect flood changes nothing for other tasks",
+		.fn = t_nobody_changes_nothing,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "directories nobody made or may write, where sluiced would write its "
+			"files or make their directories, are refused, not followed",
+		.fn = t_planted_dirs_refused,
+		.daemon = OWN_DAEMON,
+	},
 	{ .name = "sluiced --check validates and touches nothing", .fn = t_check_touches_nothing },
 	{
 		.name = "a configured cgroup that is missing is said and attached when it appears",

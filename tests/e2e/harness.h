@@ -57,8 +57,9 @@ int dataplane_remove(void);
 /* The log from byte offset from on (malloc'd); its size now. */
 char *log_since(long from);
 long log_size(void);
-/* Times the log contains needle since B.log_mark. */
+/* Times the log contains needle since B.log_mark; since byte offset from. */
 int log_count(const char *needle);
+int count_since(long from, const char *needle);
 /* Run sluicectl with args (NULL-terminated); output (malloc'd) in *out. Exit status. */
 int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */

@@ -667,6 +667,7 @@ void sl_daemon_rules_ready(struct sl_daemon *d)
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
+	size_t i;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -681,6 +682,12 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	warn_config(&d->cfg);
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
 		pr_err("%s; starting with no VIP assignments", serr.msg);
+	/* Before anything is loaded: a cgroup of the config routed by another data plane. */
+	for (i = 0; i < d->cfg.ncgroups; i++) {
+		ret = sl_attach_check(d->cfg.bpffs, d->cfg.cgroups[i].path, err);
+		if (ret)
+			return ret;
+	}
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
 	if (ret)
 		return ret;
