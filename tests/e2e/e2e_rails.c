@@ -158,6 +158,17 @@ static bool same_file(const char *path, const struct stat *before)
 	       st.st_mtim.tv_nsec == before->st_mtim.tv_nsec;
 }
 
+/* The status file at path is the running daemon's: its "pid" is B.daemon's. */
+static bool status_of_daemon(const char *path)
+{
+	json_t *j = json_load_file(path, 0, NULL);
+	json_t *pid = json_object_get(j, "pid");
+	bool ours = json_is_integer(pid) && json_integer_value(pid) == (json_int_t)B.daemon;
+
+	json_decref(j);
+	return ours;
+}
+
 /* Run sluiced --check on config; its exit status, its output in *out. */
 static int check(const char *config, char **out)
 {
@@ -216,8 +227,11 @@ void t_check_touches_nothing(void)
 	free(out);
 	ctl(&after, "--json", "services", NULL);
 	expect(before && after && !strcmp(before, after), "the maps changed");
+	/* The daemon itself may rewrite its status file meanwhile (a slow machine: a status
+	 * change): then it is still the daemon's, with its pid. */
 	expect(same_file(B.hosts, &st_hosts) && same_file(state, &st_state) &&
-	       same_file(status, &st_status), "--check touched the daemon's files");
+	       (same_file(status, &st_status) || status_of_daemon(status)),
+	       "--check touched the daemon's files");
 	free(before);
 	free(after);
 	unlink(other);
