@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 $(WARN) -Ivmlinux -Iinclude -Ibpf
 # The control plane, in the order data flows (README: How the control plane works):
 # lib (helpers) -> inputs (config, registry) -> model (pure) -> health -> files, kernel;
 # sluiced/ and sluicectl/ hold the two programs.
-STAGES := lib inputs model health files kernel
+STAGES := lib inputs model health files kernel names
 LIB_SRCS := $(foreach s,$(STAGES),$(wildcard user/$(s)/*.c))
 SLUICED_SRCS := $(wildcard user/sluiced/*.c)
 SLUICECTL_SRCS := $(wildcard user/sluicectl/*.c)
@@ -85,7 +85,7 @@ VERSION := $(shell cat VERSION)$(shell git rev-parse --short HEAD >/dev/null 2>&
 	"$$(git diff --quiet HEAD -- 2>/dev/null || echo .dirty)")
 
 .PHONY: FORCE all build-deps deps check layers docs dashboard unit unit-asan e2e e2e-unit \
-	check-kernels demo bench fuzz install uninstall deb clean
+	check-kernels demo bench soak fuzz install uninstall deb clean
 .DELETE_ON_ERROR:
 # Generated files kept after the build (make would delete them as intermediates).
 .SECONDARY: $(SKELS) $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS)) \
@@ -221,6 +221,12 @@ $(BUILD)/e2e/e2e: $(E2E_OBJS) $(BUILD)/libsluice.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
+# musl's resolver, for the names cases (a static binary: it runs in check-kernels' VM too).
+$(BUILD)/e2e/resolve-musl: tests/e2e/musl/resolve.c
+	@mkdir -p $(@D)
+	$(call msg,MUSL,$@)
+	$(Q)musl-gcc -static -O2 $(WARN) -o $@ $<
+
 $(BUILD)/tools/%: tests/tools/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
@@ -238,7 +244,7 @@ unit-asan: $(ASAN_UNIT_BINS) $(ASAN_REPLAY_BINS)
 		$(ASAN_UNIT_BINS) $(ASAN_REPLAY_BINS)
 
 # E2E_ARGS="-t NAME" runs the cases whose name contains NAME.
-e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e
+e2e: all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/e2e/resolve-musl
 	@tests/run-e2e.sh $(BUILD)/e2e/e2e $(ASAN_BUILD)/sluiced $(BUILD)/sluicectl $(E2E_ARGS)
 
 # The man pages, completion, unit and deployment files against the code (tests/check-docs.sh).
@@ -252,7 +258,7 @@ dashboard:
 
 # The end-to-end tests and the systemd protocol with sluiced confined as sluiced.service
 # confines it (deploy/unit-sandbox.sh: its capabilities, syscall filter, read-only file system).
-e2e-unit: all $(BUILD)/e2e/e2e
+e2e-unit: all $(BUILD)/e2e/e2e $(BUILD)/e2e/resolve-musl
 	@SLUICED_REAL=$(BUILD)/sluiced tests/run-e2e.sh $(BUILD)/e2e/e2e deploy/unit-sandbox.sh \
 		$(BUILD)/sluicectl $(E2E_ARGS)
 	@SLUICED_REAL=$(BUILD)/sluiced tests/check-notify.sh deploy/unit-sandbox.sh
@@ -263,7 +269,8 @@ check: deps
 # The e2e suite and the unit tests that touch the kernel, on Debian 12's 6.1 kernel in a VM
 # (tests/vm/check-kernels.sh): CHECK_KERNELS_ARGS="-t NAME" picks cases; CHECK_KERNELS_SMOKE=1
 # runs a small subset.
-KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/tests/test_sockterm
+KERNELS_BINS := all $(ASAN_BUILD)/sluiced $(BUILD)/e2e/e2e $(BUILD)/e2e/resolve-musl \
+	$(BUILD)/tests/test_sockterm
 check-kernels: deps
 	@deploy/install-deps.sh --kernels
 	@$(MAKE) --no-print-directory $(KERNELS_BINS)
@@ -304,26 +311,37 @@ $(BUILD)/bench/ref-loader: bench/ref-loader.c $(BUILD)/bench/ref.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -I$(BUILD)/bench $(DEPFLAGS) -o $@ $< $(LIBS)
 
-$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report: \
+$(BUILD)/bench/progstat $(BUILD)/bench/cplane $(BUILD)/bench/taskclass $(BUILD)/bench/report \
+		$(BUILD)/bench/dnsload: \
 		$(BUILD)/bench/%: bench/%.c | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBS) -lm
 
-# The DNS source driven alone against a real server (bench/dns.sh); the etcd source against
-# a real cluster (bench/etcd.sh).
-$(BUILD)/bench/dns-refresh $(BUILD)/bench/etcd-watch: $(BUILD)/bench/%: bench/%.c \
+# The DNS source driven alone against a real server (bench/dns.sh), the Cloud Map source
+# against the tests' stand-in (bench/cloudmap.sh), the etcd source against a real cluster
+# (bench/etcd.sh).
+$(BUILD)/bench/dns-refresh $(BUILD)/bench/cloudmap-refresh $(BUILD)/bench/etcd-watch: \
+		$(BUILD)/bench/%: bench/%.c \
 		$(BUILD)/libsluice.a | build-deps
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) $(DEPFLAGS) -o $@ $^ $(LIBS)
 
 BENCH_BINS := $(addprefix $(BUILD)/bench/,failover load bench-server ref-loader progstat cplane report \
-	dns-refresh taskclass)
+	dns-refresh cloudmap-refresh etcd-watch taskclass dnsload)
 bench:
 	@deploy/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/sluice-echo $(BENCH_BINS)
 	@bench/run.sh $(BUILD)
+
+# Faults under load (bench/soak.sh, not a test): SOAK_SECONDS (default 300), SOAK_QUICK=1 (20 s,
+# for CI), SOAK_OUT=- to leave BENCHMARKS.md alone; exits 1 when a goal is missed.
+soak:
+	@deploy/install-deps.sh --bench
+	@$(MAKE) --no-print-directory all $(ASAN_BUILD)/sluiced $(BUILD)/tools/sluice-echo \
+		$(BUILD)/bench/soak
+	@bench/soak.sh $(BUILD)
 
 # ---- install ----
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "inputs/source.h"
 #include "lib/log.h"
+#include "refresh.h"
 
 #define NAMESPACE "bench.local"
 #define REFRESH_MS 5000
@@ -22,23 +23,6 @@
 struct pending {
 	double added; /* when; -1 once seen */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
-}
 
 /* One dynamic update (knsupdate) of the zone at server: 0 when it was sent. */
 static int update(const char *server, const char *lines)
@@ -52,13 +36,6 @@ static int update(const char *server, const char *lines)
 		return -1;
 	fprintf(p, "server %s 53\nzone " NAMESPACE ".\n%ssend\n", server, lines);
 	return pclose(p) == 0 ? 0 : -1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* The records added that in now lists, their latencies noted: an added record's id is

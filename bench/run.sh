@@ -6,7 +6,7 @@
 # Usage: bench/run.sh BUILD-DIR (as root). Each script sets up and removes its own network
 # namespaces, cgroups and bpffs. Environment: BENCH_QUICK=1 (short runs, for CI),
 # BENCH_OUT (default BENCHMARKS.md beside bench/; "-" prints the report and writes nothing),
-# BENCH_ONLY (a subset of "failover paths scale control crosscheck tasks").
+# BENCH_ONLY (a subset of "failover paths scale control crosscheck tasks names").
 set -euo pipefail
 
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$self")/.." && pwd)
 . "$root/bench/lib.sh"
 bench_need_root
 build=$(cd "${1:-build}" && pwd)
-only=${BENCH_ONLY:-"failover paths scale control crosscheck tasks"}
+only=${BENCH_ONLY:-"failover paths scale control crosscheck tasks names"}
 out=${BENCH_OUT:-$root/BENCHMARKS.md}
 quick=${BENCH_QUICK:-0}
 results=$build/bench/results.jsonl
@@ -29,11 +29,12 @@ t0=$(date +%s)
 for s in $only; do
 	case $s in
 	failover) BENCH_OUT=$out "$root/bench/failover.sh" "$build" ;;
+	names) BENCH_OUT=$out "$root/bench/names.sh" "$build" ;;
 	paths|scale|control|crosscheck|tasks) "$root/bench/$s.sh" "$build" "$results" ;;
 	*) echo "bench: unknown benchmark $s (BENCH_ONLY)" >&2; exit 2 ;;
 	esac
 done
-[ "$only" = failover ] && exit 0
+[ "$only" = failover ] || [ "$only" = names ] && exit 0
 
 esc() { sed 's/\\/\\\\/g; s/"/\\"/g' <<< "$1"; }
 printf '{"section":"meta","commit":"%s","kernel":"%s","cpu":"%s","ncpu":%d,"date":"%s","quick":%d,"iptables":"%s","haproxy":"%s","seconds":%d}\n' \

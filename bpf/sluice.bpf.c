@@ -478,6 +478,99 @@ frontend_of(struct bpf_sock_addr *ctx, bool v6, struct sluice_frontend_key *fk)
 	return bpf_map_lookup_elem(&frontends, fk);
 }
 
+/* ---- names: a task's DNS traffic to sluiced's answerer in its network namespace ---- */
+
+/* The answerer of the caller's network namespace, while its lease holds; else NULL (none
+ * there, or sluiced stopped renewing it: queries go to their own servers). */
+static __always_inline const struct sluice_dns_answerer *live_answerer(struct bpf_sock_addr *ctx)
+{
+	__u64 netns = bpf_get_netns_cookie(ctx);
+	const struct sluice_dns_answerer *a = bpf_map_lookup_elem(&dns_answerers, &netns);
+
+	if (!a || bpf_ktime_get_ns() >= a->alive_until_ns)
+		return NULL;
+	return a;
+}
+
+/* The namespace of a task whose namespace has names on ("names": {"dns"}), or 0. */
+static __always_inline __u32 dns_namespace(void)
+{
+	const struct sluice_namespace *ns;
+	__u32 ns_id = task_namespace();
+
+	if (!ns_id)
+		return 0;
+	ns = bpf_map_lookup_elem(&namespaces, &ns_id);
+	return ns && (ns->flags & SLUICE_NS_DNS) ? ns_id : 0;
+}
+
+/* Where the answerer takes a query to server (IPv6 or v4-mapped) over proto: its IPv4
+ * address for an IPv4 server (on an IPv6 socket, v4-mapped), its IPv6 one for an IPv6
+ * server. false: it has none of that family and protocol. */
+static __always_inline bool answerer_addr(const struct sluice_dns_answerer *a,
+					  const __be32 server[4], __u8 proto, __be32 to[4],
+					  __be16 *port)
+{
+	if (is_v4_mapped(server)) {
+		v4_mapped(to, a->addr4);
+		*port = proto == IPPROTO_TCP ? a->tcp4_port : a->udp4_port;
+	} else {
+		__builtin_memcpy(to, a->addr6, sizeof(a->addr6));
+		*port = proto == IPPROTO_TCP ? a->tcp6_port : a->udp6_port;
+	}
+	return *port != 0;
+}
+
+/* A task's DNS query (UDP or TCP to port 53, whatever the server) goes to sluiced's
+ * answerer in the task's network namespace, which answers the task's namespace's alias
+ * names and forwards the rest to the server asked. The socket's reverse entry in sock_vips
+ * (keyed by its cookie and the answerer's address) names that server: recvmsg and
+ * getpeername show it, and the answerer reads it to know where to forward. Left alone:
+ * sluiced's own sockets (not a task's, or marked exempt), tasks of a namespace with names
+ * off, a network namespace with no live answerer. */
+static __always_inline void to_answerer(struct bpf_sock_addr *ctx, bool v6)
+{
+	const struct sluice_dns_answerer *a;
+	struct sluice_sock_key sk = {};
+	struct sluice_sock_vip vip = {};
+	const struct sluice_sock_vip *old;
+	struct sluice_sock_route *rt;
+	__be32 server[4];
+	__u32 ns_id;
+	__u8 proto;
+
+	if (ctx->user_port != bpf_htons(SLUICE_DNS_PORT))
+		return;
+	proto = ctx->protocol;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
+		return;
+	a = live_answerer(ctx);
+	if (!a)
+		return;
+	ns_id = dns_namespace();
+	if (!ns_id)
+		return;
+	rt = bpf_sk_storage_get(&sock_routes, ctx->sk, 0, 0);
+	if (rt && (rt->flags & SLUICE_SOCK_EXEMPT))
+		return;
+	ctx_addr(ctx, v6, server);
+	if (!answerer_addr(a, server, proto, sk.addr, &sk.port))
+		return;
+	sk.cookie = bpf_get_socket_cookie(ctx);
+	sk.proto = proto;
+	old = bpf_map_lookup_elem(&sock_vips, &sk);
+	if (!old || old->service_id != SLUICE_DNS_SERVICE || old->ns_id != ns_id ||
+	    old->port != bpf_htons(SLUICE_DNS_PORT) || !addr_eq(old->addr, server)) {
+		__builtin_memcpy(vip.addr, server, sizeof(vip.addr));
+		vip.port = bpf_htons(SLUICE_DNS_PORT);
+		vip.service_id = SLUICE_DNS_SERVICE;
+		vip.ns_id = ns_id;
+		if (bpf_map_update_elem(&sock_vips, &sk, &vip, BPF_ANY))
+			return; /* the answerer could not tell where to forward it */
+	}
+	set_ctx_addr(ctx, v6, sk.addr, sk.port);
+}
+
 /* Rewrite a destination that is a frontend to one of its serving backends. 0: routed, or
  * not sluice's to route; -ECONNREFUSED: the service has no backend to take it. */
 static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_kind kind)
@@ -492,8 +585,10 @@ static __always_inline int route(struct bpf_sock_addr *ctx, bool v6, enum route_
 	__u32 fam, max;
 
 	fe = frontend_of(ctx, v6, &fk);
-	if (!fe)
+	if (!fe) {
+		to_answerer(ctx, v6);
 		return 0;
+	}
 	/* sluiced's own sockets (health checks: TCP connects) go where they were sent. A
 	 * datagram needs no storage: nothing follows it, and sluiced marks no UDP socket. */
 	rt = NULL;
@@ -574,6 +669,11 @@ static __always_inline void reverse(struct bpf_sock_addr *ctx, bool v6)
 	if (!vip)
 		return;
 	__builtin_memcpy(fk.addr, vip->addr, sizeof(fk.addr));
+	if (vip->service_id == SLUICE_DNS_SERVICE) {
+		/* a reply of sluiced's answerer: from the server the query was for */
+		set_ctx_addr(ctx, v6, vip->addr, vip->port);
+		return;
+	}
 	fk.port = vip->port;
 	fk.ns_id = vip->ns_id;
 	if (!show_vip(ctx, v6, &fk, vip->service_id))

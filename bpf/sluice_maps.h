@@ -153,6 +153,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } service_stats SEC(".maps");
 
+/* dns_answerers: network namespace cookie -> sluiced's DNS answerer there and its lease */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_MAX_DNS_ANSWERERS);
+	__type(key, __u64);
+	__type(value, struct sluice_dns_answerer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dns_answerers SEC(".maps");
+
 /* health_events: ejections decided by the data plane, for sluiced (ring buffer) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -182,7 +191,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } backends SEC(".maps");
 
-/* namespaces: namespace id -> its name and place in the config (inspection) */
+/* namespaces: namespace id -> its name and place in the config (inspection), its flags
+ * (the data plane reads them for DNS) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

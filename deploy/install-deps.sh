@@ -12,6 +12,9 @@
 # compile). The DNS source asks with c-ares and reads the answers with ldns; Knot (knotd,
 # knsupdate) is the DNS server its end-to-end cases and benchmark start in their own namespace;
 # etcd (etcd-server, etcdctl from etcd-client) the cluster the etcd source's cases start there.
+# python3 runs the Cloud Map source's stand-in for AWS (tests/tools/cloudmap-standin.py).
+# dnsmasq (dnsmasq-base: no service) is the task's own resolver in the names cases, and
+# musl-tools builds the musl program they resolve with too.
 set -euo pipefail
 
 mode=${1:-}
@@ -19,7 +22,8 @@ mode=${1:-}
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcurl4-openssl-dev libmnl-dev
       libjansson-dev libcmocka-dev libmicrohttpd-dev libc-ares-dev libldns-dev)
 if [ "$mode" != --check ]; then
-	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils etcd-server etcd-client)
+	pkgs+=(iproute2 util-linux prometheus knot knot-dnsutils python3 dnsmasq-base musl-tools)
+	pkgs+=(etcd-server etcd-client)
 	# tests/check-docs.sh (make check): lints the man pages, verifies the unit, parses the
 	# deployment files.
 	pkgs+=(groff-base man-db systemd python3 python3-yaml)

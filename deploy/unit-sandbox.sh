@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # unit-sandbox.sh: runs sluiced as deploy/sluiced.service confines it, without systemd, to
-# prove the unit's sandbox leaves it working: CapabilityBoundingSet= (read from the unit),
+# prove the unit's sandbox leaves it working: CapabilityBoundingSet= (read from the unit, and
+# checked as the process that becomes sluiced has it: bounding, permitted and effective sets
+# exactly the unit's, no inheritable or ambient ones),
 # NoNewPrivileges=, SystemCallFilter= (an allow-list made from the unit's lines with systemd's
 # own group lists; any other call kills the process, stricter than the unit's EPERM),
 # SystemCallArchitectures=native, RestrictAddressFamilies=, RestrictNamespaces=,
@@ -52,9 +54,13 @@ ln -s /proc/self/fd /dev/fd
 # ---- capabilities, then the seccomp filter (the last thing before sluiced runs) ----
 caps=${SLUICE_CAPS-$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr '\n' ' ')}
 set=-all
+mask=0
 for c in $caps; do
 	c=${c#CAP_}
 	set+=",+${c,,}"
+	n=$(awk -v c="CAP_$c" '$1 == "#define" && $2 == c { print $3 }' /usr/include/linux/capability.h)
+	[ -n "$n" ] || { echo "unit-sandbox: no capability CAP_$c" >&2; exit 1; }
+	mask=$((mask | (1 << n)))
 done
 # systemd's syscall groups: a group's name, then its calls and subgroups, indented.
 groups=$(systemd-analyze syscall-filter 2>/dev/null)
@@ -160,11 +166,19 @@ if af_rules:
 # MemoryDenyWriteExecute=yes: PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN (kept across execve).
 if ["yes"] in values("MemoryDenyWriteExecute") and libc.prctl(65, 1, 0, 0, 0):
     sys.exit("unit-sandbox: PR_SET_MDWE: %s" % os.strerror(ctypes.get_errno()))
+# What sluiced will run with (execve keeps it: root, no file capabilities, no_new_privs):
+# exactly the set of the unit, bounding, permitted and effective; none inheritable or ambient.
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+want = int(os.environ["SLUICE_CAPMASK"])
+for key, value in (("CapBnd", want), ("CapPrm", want), ("CapEff", want), ("CapInh", 0),
+                   ("CapAmb", 0), ("NoNewPrivs", 1)):
+    if int(status[key].strip(), 16 if key.startswith("Cap") else 10) != value:
+        sys.exit("unit-sandbox: %s is %s, not %x as the unit says" % (key, status[key].strip(), value))
 r = sc.seccomp_load(ctx)
 if r < 0:
     sys.exit("unit-sandbox: seccomp_load: %s" % os.strerror(-r))
 os.execv(real, [real] + args)
 '
-export SLUICE_GROUPS="$groups"
+export SLUICE_GROUPS="$groups" SLUICE_CAPMASK=$mask
 exec setpriv --bounding-set="$set" --inh-caps=-all --ambient-caps=-all --no-new-privs \
 	-- "$py" -c "$loader" "$unit" "$real" "$@"

@@ -9,7 +9,7 @@
 #endif
 
 /* Bump when a map's key, value or type changes: pinned maps of another ABI are refused. */
-#define SLUICE_ABI_VERSION 7
+#define SLUICE_ABI_VERSION 8
 
 #define SLUICE_NAME_LEN 128        /* discoveryName, client alias dnsName (NUL included) */
 #define SLUICE_INSTANCE_ID_LEN 64  /* Cloud Map InstanceId (NUL included) */
@@ -39,6 +39,14 @@
 #define SLUICE_CLIENT_HEALTH_ENTRIES 65536      /* client_health: client network namespaces
 						 * x backends with failures or an ejection
 						 * of their own (LRU) */
+#define SLUICE_MAX_DNS_ANSWERERS 4096           /* dns_answerers: network namespaces sluiced
+						 * answers DNS in */
+
+/* The port DNS clients send to; what goes there from a task is its DNS traffic. */
+#define SLUICE_DNS_PORT 53
+/* sock_vips value's service_id for a DNS query sent to sluiced's answerer: the "VIP" is
+ * the server the task asked (no service, no frontend). */
+#define SLUICE_DNS_SERVICE 0xffffffffU
 
 /* Index into backend_sets: one slot table per service and backend family. */
 #define SLUICE_FAM_V4 0
@@ -124,12 +132,32 @@ struct sluice_frontend_key {
 	__u8 pad;
 };
 
-/* namespaces value, by namespace id (not 0): a namespace of the config (inspection). */
+/* sluice_namespace.flags */
+#define SLUICE_NS_DNS (1U << 0) /* "names": {"dns"}: its tasks' DNS goes to sluiced's answerer */
+
+/* namespaces value, by namespace id (not 0): a namespace of the config (inspection, and
+ * its flags for the data plane). */
 struct sluice_namespace {
 	char name[SLUICE_NAME_LEN];
 	__u32 order; /* its place in the config, 0 first: the namespace of a cgroup named
 		      * without one */
+	__u32 flags; /* SLUICE_NS_* */
+};
+
+/* dns_answerers value, by network namespace cookie: where sluiced's DNS answerer listens
+ * in that network namespace (loopback), and until when it is known to be alive. The data
+ * plane sends a task's DNS traffic there only while bpf_ktime_get_ns() < alive_until_ns:
+ * sluiced renews it every second from its event loop, so a sluiced that is killed or stuck
+ * stops being sent queries within the lease, and they go to their own servers again. */
+struct sluice_dns_answerer {
+	__be32 addr4;    /* IPv4 loopback address (127.0.0.1) */
+	__be16 udp4_port; /* 0: none */
+	__be16 tcp4_port;
+	__be32 addr6[4]; /* IPv6 loopback address (::1) */
+	__be16 udp6_port; /* 0: none (IPv6 servers are left to themselves) */
+	__be16 tcp6_port;
 	__u32 pad;
+	__u64 alive_until_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 };
 
 /* tasks value, by cgroup id: the namespace a task cgroup's sockets resolve VIPs in. */

@@ -151,9 +151,9 @@ while todo:
             todo.append((sub, key_path, key_path + '.'))
 # Tables a custom parser reads (not reached through .rows or .elem): their sections, by hand.
 custom = {'registry_obj_rows': 'registry', 'metrics_rows': 'metrics',
-          'dns_source_rows': 'registry.dns', 'ns_rows': 'namespaces[]',
+          'dns_source_rows': 'registry.dns', 'cloudmap_source_rows': 'registry.cloudMap',
           'etcd_source_rows': 'registry.etcd', 'etcd_tls_rows': 'registry.etcd.tls',
-          'registration_rows': 'registration',
+          'registration_rows': 'registration', 'ns_rows': 'namespaces[]',
           'cgroup_rows': 'cgroups[]'}
 reached = set(t for t, _ in order)
 for table in tables:

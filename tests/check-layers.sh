@@ -15,7 +15,8 @@ declare -A may=(
 	[health]="lib inputs model kernel/health_map.h"
 	[files]="lib inputs model"
 	[kernel]="lib inputs model"
-	[sluiced]="lib inputs model health files kernel"
+	[names]="lib inputs model kernel"
+	[sluiced]="lib inputs model health files kernel names"
 	[sluicectl]="lib inputs model health files kernel"
 )
 bad=0

@@ -24,6 +24,12 @@
 #define DNS_REGISTRY                                                                     \
 	"{'registry': {'dns': {'servers': ['127.0.0.53'], 'refreshSeconds': 1,"           \
 	"                      'timeoutSeconds': 0.5}}}"
+/* The Cloud Map API source: the stand-in on 127.0.0.60:8780 (e2e_cloudmap.c), polled every
+ * second, a full fetch every 3. */
+#define CM_REGISTRY                                                                      \
+	"{'registry': {'cloudMap': {'region': 'us-east-1', 'namespace': 'e2e',"             \
+	"  'endpoint': 'http://127.0.0.60:8780', 'pollSeconds': 1, 'fullSeconds': 3,"       \
+	"  'timeoutSeconds': 1}}}"
 #define DNS_ORDERS "{'discoveryName': 'orders', 'clientAliases': [{'port': 80}]}"
 /* The etcd source: three members on 127.0.0.41-43 (e2e_etcd.c); ETCD_ONE: the first alone. */
 #define ETCD_REGISTRY                                                                    \
@@ -112,6 +118,35 @@ const struct e2e_case cases[] = {
 		.daemon = OWN_DAEMON,
 	},
 	{
+		.name = "names: a task's DNS (glibc, musl, kdig, python; UDP and TCP; A, AAAA, NODATA) "
+			"answers its aliases, its own server answers the rest (a 1,250-byte "
+			"answer, truncation and the retry over TCP)",
+		.fn = t_names_dns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
+		.name = "names: a task in a network namespace of its own; an alias added while it "
+			"runs answers at once; SIGKILL of sluiced: its DNS goes to its own server "
+			"again",
+		.fn = t_names_netns,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_netns_before,
+		.after = names_after,
+	},
+	{
+		.name = "names: two namespaces' tasks each get their own namespace's aliases; "
+			"names.dns off for one leaves its DNS alone",
+		.fn = t_names_two_namespaces,
+		.daemon = OWN_DAEMON,
+		.services = DNS_ORDERS,
+		.before = names_before,
+		.after = names_after,
+	},
+	{
 		.name = "two namespaces, one alias and VIP: each task reaches its own namespace's "
 			"backends only; a task moved by a reload; a hosts file each",
 		.fn = t_two_namespaces,
@@ -169,6 +204,21 @@ const struct e2e_case cases[] = {
 		.instances = { "f1 follow B1" },
 	},
 	{ .name = "a second sluiced on the same bpffs is refused", .fn = t_second_daemon_refused },
+	{ .name = "a second sluiced with a bpffs of its own on the same cgroup is refused",
+	  .fn = t_second_dataplane_refused },
+	{
+		.name = "nobody, in the attached cgroup or not, in a user namespace or not: every "
+			"try at the pins, maps, sluiced, its files and the cgroup is refused, and "
+			"a connect flood changes nothing for other tasks",
+		.fn = t_nobody_changes_nothing,
+		.daemon = OWN_DAEMON,
+	},
+	{
+		.name = "directories nobody made or may write, where sluiced would write its "
+			"files or make their directories, are refused, not followed",
+		.fn = t_planted_dirs_refused,
+		.daemon = OWN_DAEMON,
+	},
 	{ .name = "sluiced --check validates and touches nothing", .fn = t_check_touches_nothing },
 	{
 		.name = "a configured cgroup that is missing is said and attached when it appears",
@@ -277,6 +327,60 @@ const struct e2e_case cases[] = {
 		.pool = { "H1", "H2", "H3", "H4" },
 		.before = etcd_cluster_start,
 		.after = etcd_cluster_stop,
+	},
+	{
+		.name = "cloudMap: instances appear, change and go; a health change without a new "
+			"revision is seen by the full fetch",
+		.fn = t_cm_instances,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: throttling backs off and keeps serving; a malformed answer, a bad "
+			"address and a refused signature change nothing and the status says why",
+		.fn = t_cm_failures,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H3" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: IMDSv2 credentials refreshed before they expire; expired ones keep "
+			"the last good set and the status says why",
+		.fn = t_cm_imds,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2" },
+		.before = cloudmap_start_imds,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: ECS container credentials from 169.254.170.2",
+		.fn = t_cm_ecs,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1" },
+		.before = cloudmap_start_ecs,
+		.after = cloudmap_stop,
+	},
+	{
+		.name = "cloudMap: a reload that adds a service keeps the source and asks it; one "
+			"removed is forgotten",
+		.fn = t_cm_reload,
+		.daemon = OWN_DAEMON,
+		.fields = CM_REGISTRY,
+		.services = DNS_ORDERS,
+		.pool = { "H1", "H2", "H5" },
+		.before = cloudmap_start_env,
+		.after = cloudmap_stop,
 	},
 	{
 		.name = "passive: a dead backend gets consecutiveFailures connects, then none; back "

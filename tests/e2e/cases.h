@@ -68,6 +68,14 @@ void t_no_backends(void);
 void t_counters(void);
 void t_reverse_entries_released(void);
 
+/* e2e_names.c */
+int names_before(void);
+void names_after(void);
+int names_netns_before(void);
+void t_names_dns(void);
+void t_names_netns(void);
+void t_names_two_namespaces(void);
+
 /* e2e_lifecycle.c */
 extern const char extra_service[];
 void t_registry_change(void);
@@ -107,6 +115,9 @@ void t_metrics_scraped(void);
 void t_hold_lifts(void);
 void t_registry_path_followed(void);
 void t_second_daemon_refused(void);
+void t_second_dataplane_refused(void);
+void t_nobody_changes_nothing(void);
+void t_planted_dirs_refused(void);
 void t_check_touches_nothing(void);
 void t_failed_attach_heals(void);
 void t_hostile_bpffs_refused(void);
@@ -150,5 +161,16 @@ void t_etcd_registration(void);
 /* e2e_tenant.c */
 void t_tenant_attack(void);
 void t_two_clients(void);
+
+/* e2e_cloudmap.c: the Cloud Map API source against the suite's stand-in for AWS. */
+int cloudmap_start_env(void);
+int cloudmap_start_imds(void);
+int cloudmap_start_ecs(void);
+void cloudmap_stop(void);
+void t_cm_instances(void);
+void t_cm_failures(void);
+void t_cm_imds(void);
+void t_cm_ecs(void);
+void t_cm_reload(void);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* checks.c: what the cases look at sluice with: requests to an alias's VIP, waiting for a
- * route or a log line, sluicectl's view of the services, and a config member reloaded. */
+ * route or a log line, sluicectl's view of the services, a config member reloaded, and the
+ * status file's failing parts of registry sources. */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,4 +113,42 @@ int alias_hits(const char *alias, const char *backend, int count)
 	if (agent_run(&agent, &rq, &res))
 		return -1;
 	return count_of(&res, backend);
+}
+
+int either(const char *alias, const char *a, const char *b)
+{
+	struct result res = connects(alias, 20);
+
+	return count_of(&res, a) + count_of(&res, b);
+}
+
+long reached_after(const char *alias, const char *backend, int timeout_ms)
+{
+	unsigned long long t0 = now_ms();
+
+	return routes_to(alias, backend, timeout_ms) ? (long)(now_ms() - t0) : -1;
+}
+
+long gone_after(const char *alias, const char *backend, int timeout_ms)
+{
+	unsigned long long t0 = now_ms(), end = t0 + timeout_ms;
+
+	do {
+		if (alias_hits(alias, backend, 20) == 0)
+			return (long)(now_ms() - t0);
+		usleep(20000);
+	} while (now_ms() < end);
+	return -1;
+}
+
+json_t *failing_entry(json_t *root, const char *name)
+{
+	json_t *src, *e;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(json_object_get(root, "registry"), "sources"), i, src)
+		json_array_foreach(json_object_get(src, "failing"), k, e)
+			if (!strcmp(json_string_value(json_object_get(e, "name")) ?: "", name))
+				return e;
+	return NULL;
 }

@@ -157,35 +157,6 @@ void dns_server_stop(void)
 	knot = -1;
 }
 
-/* Of 20 connects to alias, how many reach a or b. */
-static int either(const char *alias, const char *a, const char *b)
-{
-	struct result res = connects(alias, 20);
-
-	return count_of(&res, a) + count_of(&res, b);
-}
-
-/* ms until alias reaches backend (checked every few ms), or -1 after timeout_ms. */
-static long reached_after(const char *alias, const char *backend, int timeout_ms)
-{
-	unsigned long long t0 = now_ms();
-
-	return routes_to(alias, backend, timeout_ms) ? (long)(now_ms() - t0) : -1;
-}
-
-/* ms until none of 20 connects to alias reaches backend, or -1 after timeout_ms. */
-static long gone_after(const char *alias, const char *backend, int timeout_ms)
-{
-	unsigned long long t0 = now_ms(), end = t0 + timeout_ms;
-
-	do {
-		if (alias_hits(alias, backend, 20) == 0)
-			return (long)(now_ms() - t0);
-		usleep(20000);
-	} while (now_ms() < end);
-	return -1;
-}
-
 /* Tasks start and stop as Cloud Map writes them: SRV 1 1 PORT ID.SERVICE.NAMESPACE and the
  * target's A record; an A-record service with the config's port; NXDOMAIN refuses. */
 void t_dns_tasks(void)
@@ -243,19 +214,6 @@ void t_dns_tasks(void)
 		       "update add orders." ZONE ". 1 SRV 1 1 9100 t5.orders." ZONE ".\n"),
 	       "knsupdate");
 	expect(reached_after("orders", "H1", SEEN_MS) >= 0, "orders does not serve again");
-}
-
-/* The status file's entry for the name of the DNS source (NULL if none), from root. */
-static json_t *failing_entry(json_t *root, const char *name)
-{
-	json_t *src, *e;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(json_object_get(root, "registry"), "sources"), i, src)
-		json_array_foreach(json_object_get(src, "failing"), k, e)
-			if (!strcmp(json_string_value(json_object_get(e, "name")) ?: "", name))
-				return e;
-	return NULL;
 }
 
 /* Wait (bounded) until the status file lists name as failing; the document (or NULL). */

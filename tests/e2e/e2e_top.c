@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cases.h"
@@ -87,13 +88,39 @@ static bool rate_is(json_t *b, const char *key, long long n, double seconds)
 	return got > want - 0.002 && got < want + 0.002;
 }
 
-/* The rates of one sample of top --once --json --interval 1, the connects made in it. */
+/* Wait (bounded) until pid sleeps in clock_nanosleep: top's first read is done and it waits
+ * for its second. False when it never does. */
+static bool wait_sleeping(pid_t pid, int timeout_ms)
+{
+	unsigned long long end = now_ms() + (unsigned)slow_ms(timeout_ms);
+	char path[64], line[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	do {
+		FILE *f = fopen(path, "re");
+		long nr = -1;
+
+		if (f && fgets(line, sizeof(line), f))
+			nr = strtol(line, NULL, 10);
+		if (f)
+			fclose(f);
+		if (nr == SYS_clock_nanosleep)
+			return true;
+		usleep(2000);
+	} while (now_ms() < end);
+	return false;
+}
+
+/* The rates of one sample of top --once --json, its interval a second (times E2E_SLOW), the
+ * connects made in it: after its first read, which the test waits for. */
 static void top_json_rates(void)
 {
 	struct request web = req(OP_TCP, AF_INET, "topweb", false, false, 80, WEB_CONNECTS);
 	struct request dead = req(OP_TCP, AF_INET, "topdead", false, false, 80, DEAD_CONNECTS);
 	struct request hold = req(OP_TCP_OPEN, AF_INET, "topweb", false, false, 80, HELD);
-	const char *args[] = { "--once", "--json", "--interval", "1", NULL };
+	char interval[16];
+	const char *args[] = { "--once", "--json", "--interval", interval, NULL };
+	double want_secs = slow_ms(1000) / 1000.0;
 	struct agent holder = {};
 	struct result res, held;
 	char path[400], *out;
@@ -106,18 +133,21 @@ static void top_json_rates(void)
 
 	snprintf(path, sizeof(path), "%s/top.json", B.dir);
 	expect(!agent_start(&holder, B.cgroup), "the holder agent did not start");
+	snprintf(interval, sizeof(interval), "%.0f", want_secs);
 	pid = top_start(path, args);
-	usleep(300000); /* its first read done: what follows falls between its two reads */
-	hold.duration_ms = 2000;
+	/* Its first read done: what follows falls between its two reads. */
+	expect(wait_sleeping(pid, 2000), "sluicectl top never waited for its second read");
+	hold.duration_ms = (int)(want_secs * 1000) + slow_ms(1000); /* open past the 2nd read */
 	expect(!agent_send(&holder, &hold), "the holder agent takes no request");
 	expect(!agent_run(&agent, &web, &res) && count_of(&res, "H9") == WEB_CONNECTS,
 	       "%d connects to topweb reached H9, want %d", count_of(&res, "H9"), WEB_CONNECTS);
 	expect(!agent_run(&agent, &dead, &res) && res.failed == DEAD_CONNECTS &&
 	       res.last_errno == ECONNREFUSED, "topdead: %d of %d refused", res.failed,
 	       DEAD_CONNECTS);
-	st = wait_bounded(pid, 5000);
+	st = wait_bounded(pid, slow_ms(5000));
 	expect(st == 0, "sluicectl top --once --json exited %d", st);
-	expect(!agent_wait(&holder, &held, 10000) && count_of(&held, "H9") == HELD,
+	expect(!agent_wait(&holder, &held, hold.duration_ms + 10000) &&
+	       count_of(&held, "H9") == HELD,
 	       "the holder's connections: %d reached H9, want %d", count_of(&held, "H9"), HELD);
 	agent_stop(&holder);
 
@@ -127,7 +157,8 @@ static void top_json_rates(void)
 	if (!top)
 		goto out;
 	secs = json_number_value(json_object_get(top, "intervalSeconds"));
-	expect(secs >= 0.999 && secs < 1.3, "intervalSeconds %.3f, want 1", secs);
+	expect(secs >= want_secs - 0.001 && secs < want_secs * 1.3, "intervalSeconds %.3f, want %.0f",
+	       secs, want_secs);
 	t1 = element_with(json_object_get(top, "backends"), "service", "topweb");
 	x1 = element_with(json_object_get(top, "backends"), "service", "topdead");
 	expect(t1 && x1, "no topweb or topdead backend in %s", out);
@@ -237,17 +268,17 @@ static void top_live(void)
 	expect(pid > 0, "forkpty: %s", strerror(errno));
 	if (pid <= 0)
 		return;
-	read_for(master, buf, sizeof(buf), &len, 1500);
+	read_for(master, buf, sizeof(buf), &len, slow_ms(1500));
 	kill(pid, SIGINT);
-	read_for(master, buf, sizeof(buf), &len, 2000);
-	st = wait_bounded(pid, 3000);
+	read_for(master, buf, sizeof(buf), &len, slow_ms(2000));
+	st = wait_bounded(pid, slow_ms(3000));
 	close(master);
 	expect(st == 0, "sluicectl top exited %d on SIGINT", st);
 	expect(!strncmp(buf, "\033[?25l", 6), "the cursor is not hidden first");
 	expect(len >= 6 && !strcmp(buf + len - 6, "\033[?25h"), "the cursor is not shown again");
 	for (line = strstr(buf, "\033[H"); line; line = strstr(line + 3, "\033[H"))
 		frames++;
-	expect(frames >= 4, "%d frames drawn in place in 1.5 s at 0.2 s", frames);
+	expect(frames >= 4, "%d frames drawn in place in %d ms at 0.2 s", frames, slow_ms(1500));
 	expect(strstr(buf, "topweb") && strstr(buf, "CONN/s"), "no table in the live view");
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int l;

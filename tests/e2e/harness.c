@@ -243,7 +243,7 @@ char *log_since(long from)
 	return tail;
 }
 
-static int count_since(long from, const char *needle)
+int count_since(long from, const char *needle)
 {
 	char *s = log_since(from), *p;
 	int n = 0;

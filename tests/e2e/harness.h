@@ -57,8 +57,9 @@ int dataplane_remove(void);
 /* The log from byte offset from on (malloc'd); its size now. */
 char *log_since(long from);
 long log_size(void);
-/* Times the log contains needle since B.log_mark. */
+/* Times the log contains needle since B.log_mark; since byte offset from. */
 int log_count(const char *needle);
+int count_since(long from, const char *needle);
 /* Run sluicectl with args (NULL-terminated); output (malloc'd) in *out. Exit status. */
 int ctl(char **out, ...);
 /* The VIP of alias name in the hosts file (v6: the IPv6 one). */
@@ -233,5 +234,13 @@ struct json_t *element_with(struct json_t *array, const char *key, const char *v
 bool reload_with(const char *key, struct json_t *value);
 /* How many of count connects to alias:80 reach backend (the rest reach others or fail). */
 int alias_hits(const char *alias, const char *backend, int count);
+/* Of 20 connects to alias, how many reach a or b. */
+int either(const char *alias, const char *a, const char *b);
+/* ms until alias reaches backend (checked every few ms), or -1 after timeout_ms. */
+long reached_after(const char *alias, const char *backend, int timeout_ms);
+/* ms until none of 20 connects to alias reaches backend, or -1 after timeout_ms. */
+long gone_after(const char *alias, const char *backend, int timeout_ms);
+/* The status file's (root's) failing part named name of any registry source, or NULL. */
+struct json_t *failing_entry(struct json_t *root, const char *name);
 
 #endif

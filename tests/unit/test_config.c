@@ -588,6 +588,28 @@ static void test_dns_beside_file(void **state)
 	sl_config_free(&cfg);
 }
 
+/* Each of n configs' first source equals its own copy and none of the others'. */
+static void expect_distinct_sources(const char *const *variants, size_t n)
+{
+	struct sl_config a, b;
+	struct sl_source_cfg copy;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		parse_ok(variants[i], &a);
+		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
+		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
+		sl_source_cfg_release(&copy);
+		for (k = 0; k < n; k++) {
+			parse_ok(variants[k], &b);
+			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
+				fail_msg("%s vs %s", variants[i], variants[k]);
+			sl_config_free(&b);
+		}
+		sl_config_free(&a);
+	}
+}
+
 /* A DNS source is the same one when every option is. */
 static void test_dns_source_eq(void **state)
 {
@@ -602,24 +624,148 @@ static void test_dns_source_eq(void **state)
 		DNS_SRC(""),
 		TOP("'registry':{'file':'/a'}"),
 	};
-	struct sl_config a, b;
-	struct sl_source_cfg copy;
-	size_t i, k;
+	(void)state;
+	expect_distinct_sources(variants, ARRAY_SIZE(variants));
+}
+
+/* ---- the Cloud Map source ---- */
+
+#define CM_SRC(...) TOP("'registry':{'cloudMap':{'region':'us-east-1'" __VA_ARGS__ "}}")
+
+static void test_cloudmap_source(void **state)
+{
+	const struct sl_source_cfg *c;
+	struct sl_config cfg;
+	char buf[160];
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		parse_ok(variants[i], &a);
-		assert_int_equal(sl_source_cfg_copy(&copy, &a.namespaces[0].sources[0]), 0);
-		assert_true(sl_source_cfg_eq(&copy, &a.namespaces[0].sources[0]));
-		sl_source_cfg_release(&copy);
-		for (k = 0; k < ARRAY_SIZE(variants); k++) {
-			parse_ok(variants[k], &b);
-			if (sl_source_cfg_eq(&a.namespaces[0].sources[0], &b.namespaces[0].sources[0]) != (i == k))
-				fail_msg("%s vs %s", variants[i], variants[k]);
-			sl_config_free(&b);
-		}
-		sl_config_free(&a);
-	}
+	parse_ok(CM_SRC(""), &cfg);
+	c = &cfg.namespaces[0].sources[0];
+	assert_int_equal(c->kind, SL_SOURCE_CLOUDMAP);
+	assert_string_equal(c->region, "us-east-1");
+	assert_null(c->cm_namespace); /* the config's */
+	assert_null(c->endpoint);
+	assert_int_equal(c->health, SL_CM_ALL);
+	assert_int_equal(c->poll_ms, 5000);
+	assert_int_equal(c->full_ms, 30000);
+	assert_int_equal(c->timeout_ms, 5000);
+	assert_string_equal(sl_source_cfg_label(c, buf, sizeof(buf)), "cloudMap us-east-1");
+	sl_config_free(&cfg);
+
+	parse_ok(CM_SRC(",'namespace':'prod.local','healthStatus':'HEALTHY','pollSeconds':2,"
+			"'fullSeconds':10,'timeoutSeconds':1,'endpoint':'http://127.0.0.9:8080/'"), &cfg);
+	c = &cfg.namespaces[0].sources[0];
+	assert_string_equal(c->cm_namespace, "prod.local");
+	assert_int_equal(c->health, SL_CM_HEALTHY);
+	assert_int_equal(c->poll_ms, 2000);
+	assert_int_equal(c->full_ms, 10000);
+	assert_int_equal(c->timeout_ms, 1000);
+	assert_string_equal(sl_source_cfg_label(c, buf, sizeof(buf)),
+			    "cloudMap us-east-1 prod.local at http://127.0.0.9:8080/");
+	sl_config_free(&cfg);
+
+	/* defaults yield to a shorter poll; https anywhere, http to [::1] */
+	parse_ok(CM_SRC(",'pollSeconds':40,'endpoint':'https://vpce-1.example.com:443'"), &cfg);
+	assert_int_equal(cfg.namespaces[0].sources[0].full_ms, 40000);
+	sl_config_free(&cfg);
+	parse_ok(CM_SRC(",'pollSeconds':1,'endpoint':'http://[::1]:80'"), &cfg);
+	assert_int_equal(cfg.namespaces[0].sources[0].timeout_ms, 1000);
+	sl_config_free(&cfg);
+	/* beside the others */
+	parse_ok(TOP("'registry':[{'file':'/a','cloudMap':{'region':'eu-west-3'}},{'dns':{}}]"),
+		 &cfg);
+	assert_int_equal(cfg.namespaces[0].nsources, 3);
+	assert_int_equal(cfg.namespaces[0].sources[1].kind, SL_SOURCE_CLOUDMAP);
+	assert_int_equal(cfg.namespaces[0].sources[2].kind, SL_SOURCE_DNS);
+	sl_config_free(&cfg);
+}
+
+static void test_cloudmap_errors(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "no region", TOP("'registry':{'cloudMap':{}}"),
+		  { ORIGIN ": registry.cloudMap.region: required" } },
+		{ "bad region", TOP("'registry':{'cloudMap':{'region':'US East'}}"),
+		  { ORIGIN ": registry.cloudMap.region: must be an AWS region's name",
+		    "got \"US East\"" } },
+		{ "region one dash", TOP("'registry':{'cloudMap':{'region':'us-1'}}"),
+		  { ORIGIN ": registry.cloudMap.region: must be an AWS region's name" } },
+		{ "not object", TOP("'registry':{'cloudMap':'us-east-1'}"),
+		  { ORIGIN ": registry.cloudMap: must be an object" } },
+		{ "unknown", CM_SRC(",'poll':1"), { ORIGIN ": registry.cloudMap.poll: unknown field" } },
+		{ "poll short", CM_SRC(",'pollSeconds':0.5"),
+		  { ORIGIN ": registry.cloudMap.pollSeconds: must be at least 1" } },
+		{ "full short", CM_SRC(",'pollSeconds':10,'fullSeconds':5"),
+		  { ORIGIN ": registry.cloudMap.fullSeconds: must be at least pollSeconds (10)" } },
+		{ "timeout long", CM_SRC(",'pollSeconds':2,'timeoutSeconds':3"),
+		  { ORIGIN ": registry.cloudMap.timeoutSeconds: must be at most pollSeconds (2)" } },
+		{ "health", CM_SRC(",'healthStatus':'UNHEALTHY'"),
+		  { ORIGIN ": registry.cloudMap.healthStatus: must be" } },
+		{ "endpoint scheme", CM_SRC(",'endpoint':'ftp://x'"),
+		  { ORIGIN ": registry.cloudMap.endpoint: must be \"https://HOST[:PORT]\"" } },
+		{ "endpoint path", CM_SRC(",'endpoint':'https://x/y'"),
+		  { ORIGIN ": registry.cloudMap.endpoint: must be" } },
+		{ "endpoint port", CM_SRC(",'endpoint':'https://x:0'"),
+		  { ORIGIN ": registry.cloudMap.endpoint: must be" } },
+		{ "endpoint no host", CM_SRC(",'endpoint':'https://'"),
+		  { ORIGIN ": registry.cloudMap.endpoint: must be" } },
+		{ "endpoint http", CM_SRC(",'endpoint':'http://10.0.0.2'"),
+		  { ORIGIN ": registry.cloudMap.endpoint: http:// sends the session token in the "
+		    "clear" } },
+		{ "HEALTHY and a service's fallback",
+		  "{'namespace':'ns','registry':{'cloudMap':{'region':'us-east-1','healthStatus':"
+		  "'HEALTHY'}},'services':[{'discoveryName':'a','healthStatus':'HEALTHY_OR_ELSE_ALL',"
+		  "'clientAliases':[{'port':80}]}]}",
+		  { ORIGIN ": services[0].healthStatus: the registry's cloudMap source asks for "
+		    "HEALTHY instances only" } },
+	};
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* Entries of "namespaces" take the top level's Cloud Map source, each asking for its own
+ * namespace; a top-level HEALTHY filter refuses an entry's service that falls back. */
+static void test_cloudmap_namespaces(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "inherited HEALTHY",
+		  "{'registry':{'cloudMap':{'region':'us-east-1','healthStatus':'HEALTHY'}},"
+		  "'namespaces':[{'namespace':'a','services':[{'discoveryName':'x',"
+		  "'healthStatus':'HEALTHY_OR_ELSE_ALL','clientAliases':[{'port':80}]}]}]}",
+		  { ORIGIN ": namespaces[0].services[0].healthStatus: the registry's cloudMap "
+		    "source asks for HEALTHY instances only" } },
+	};
+	struct sl_config cfg;
+
+	(void)state;
+	parse_ok("{'registry':{'cloudMap':{'region':'eu-west-1'}},'namespaces':["
+		 "{'namespace':'a','services':[]},{'namespace':'b','services':[],"
+		 "'registry':{'cloudMap':{'region':'eu-west-1','namespace':'b.local'}}}]}", &cfg);
+	assert_int_equal(cfg.nnamespaces, 2);
+	assert_int_equal(cfg.namespaces[0].nsources, 1);
+	assert_int_equal(cfg.namespaces[0].sources[0].kind, SL_SOURCE_CLOUDMAP);
+	assert_null(cfg.namespaces[0].sources[0].cm_namespace); /* "a", when it opens */
+	assert_string_equal(cfg.namespaces[1].sources[0].cm_namespace, "b.local");
+	sl_config_free(&cfg);
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_cloudmap_source_eq(void **state)
+{
+	static const char *const variants[] = {
+		CM_SRC(""),
+		TOP("'registry':{'cloudMap':{'region':'us-east-2'}}"),
+		CM_SRC(",'namespace':'x'"),
+		CM_SRC(",'healthStatus':'HEALTHY'"),
+		CM_SRC(",'pollSeconds':6"),
+		CM_SRC(",'fullSeconds':60"),
+		CM_SRC(",'timeoutSeconds':1"),
+		CM_SRC(",'endpoint':'https://x'"),
+		DNS_SRC(""),
+	};
+	(void)state;
+	expect_distinct_sources(variants, ARRAY_SIZE(variants));
 }
 
 static void test_service_dns(void **state)
@@ -1400,10 +1546,12 @@ static void test_top_level_errors(void **state)
 		{ "registry string", TOP("'registry':'/x.json'"),
 		  { ORIGIN ": registry: must be an object naming its sources", "got \"/x.json\"" } },
 		{ "registry empty", TOP("'registry':{}"),
-		  { ORIGIN ": registry: names no source: give \"file\": PATH, \"dns\": {...} or \"etcd\": {...}" } },
+		  { ORIGIN ": registry: names no source: give \"file\": PATH, \"dns\": {...}, "
+		    "\"cloudMap\": {...} or \"etcd\": {...}" } },
 		{ "registry empty array", TOP("'registry':[]"),
 		  { ORIGIN ": registry: must be an object naming its sources ({\"file\": PATH}, "
-		    "{\"dns\": {...}}, {\"etcd\": {...}}) or a non-empty array of them, got []" } },
+		    "{\"dns\": {...}}, {\"cloudMap\": {...}}, {\"etcd\": {...}}) or a non-empty "
+		    "array of them, got []" } },
 		{ "registry array element", TOP("'registry':[{'file':'a'},{'file':2}]"),
 		  { ORIGIN ": registry[1].file: must be a non-empty path, got 2" } },
 		{ "registry array not object", TOP("'registry':[{'file':'a'},'b']"),
@@ -1493,6 +1641,38 @@ static void test_attach_rules(void **state)
 	assert_string_equal(cfg.attach[1].watch, "sluice.slice");
 	assert_string_equal(cfg.attach[1].match, "task-*/x-*");
 	assert_string_equal(cfg.attach[1].namespace, "ns");
+	sl_config_free(&cfg);
+}
+
+/* "names": {"dns"}: on by default; entries of "namespaces" take the top level's when they
+ * give none; anything but an object of a boolean is refused. */
+static void test_names_dns(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "names not object", TOP("'names':true"),
+		  { ORIGIN ": names: must be an object {\"dns\": true or false}" } },
+		{ "names dns not bool", TOP("'names':{'dns':'no'}"),
+		  { ORIGIN ": names.dns: must be true or false", "got \"no\"" } },
+		{ "names unknown key", TOP("'names':{'hosts':true}"),
+		  { ORIGIN ": names.hosts: unknown field" } },
+	};
+	struct sl_err err = { { 0 } };
+	struct sl_config cfg;
+
+	(void)state;
+	run_bad_cases(cases, ARRAY_SIZE(cases));
+	parse_ok("{'namespace':'ns','services':[]}", &cfg);
+	assert_true(cfg.namespaces[0].names.dns);
+	sl_config_free(&cfg);
+	parse_ok(TOP("'names':{'dns':false}"), &cfg);
+	assert_false(cfg.namespaces[0].names.dns);
+	sl_config_free(&cfg);
+	assert_int_equal(parse("{'names':{'dns':false},'namespaces':[{'namespace':'a','services':[]},"
+			       "{'namespace':'b','names':{'dns':true},'services':[]},"
+			       "{'namespace':'c','names':{},'services':[]}]}", ORIGIN, &cfg, &err), 0);
+	assert_false(cfg.namespaces[0].names.dns);
+	assert_true(cfg.namespaces[1].names.dns);
+	assert_false(cfg.namespaces[2].names.dns);
 	sl_config_free(&cfg);
 }
 
@@ -1616,8 +1796,8 @@ static void test_unknown_field_lists(void **state)
 		const char *json, *want;
 	} cases[] = {
 		{ TOP("'x':1"), ORIGIN ": x: unknown field (known: namespace, enabled, vipCidr, vipCidr6, "
-		  "allowRoutableVips, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
-		  "statusFile, limits, socketTermination, metrics, services, namespaces, "
+		  "allowRoutableVips, names, registry, cgroups, attach, bpffs, hostsFile, stateFile, "
+		  "statusFile, limits, socketTermination, metrics, services, namespaces, registration, "
 		  "logConfiguration)" },
 		{ SVCS("{'portName':'a','x':1}"), ORIGIN ": services[0].x: unknown field (known: portName, "
 		  "discoveryName, protocol, vip, vip6, lbPolicy, sessionAffinity, panicThresholdPercent, "
@@ -2101,6 +2281,10 @@ int main(void)
 		cmocka_unit_test(test_etcd_source_bad),
 		cmocka_unit_test(test_dns_beside_file),
 		cmocka_unit_test(test_dns_source_eq),
+		cmocka_unit_test(test_cloudmap_source),
+		cmocka_unit_test(test_cloudmap_errors),
+		cmocka_unit_test(test_cloudmap_source_eq),
+		cmocka_unit_test(test_cloudmap_namespaces),
 		cmocka_unit_test(test_service_dns),
 		cmocka_unit_test(test_dns_errors),
 		cmocka_unit_test(test_dns_default_name),
@@ -2133,6 +2317,7 @@ int main(void)
 		cmocka_unit_test(test_config_free),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_namespaces),
+		cmocka_unit_test(test_names_dns),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -34,7 +34,7 @@ e2e_args=("$@")
 # differs between kernels (socket termination: sock_diag where there are no iterators), in both
 # modes. (test_checker, network-only, asserts on its check schedule, which emulation skews.)
 smoke_cases=("tcp4 connect to VIP" "udp4 connected" "active TCP check"
-	     "connected UDP socket to a removed backend" "terminateTcp")
+	     "connected UDP socket to a removed backend" "terminateTcp" "names: a task in")
 units=(test_sockterm)
 
 log() { echo "check-kernels: $*"; }

@@ -68,6 +68,15 @@
 #define ETCD_MIN_RESYNC_MS 10000
 #define ETCD_MAX_RESYNC_SECONDS 86400
 #define ETCD_CRED_MAX 128
+#define CM_DEFAULT_POLL_MS 5000
+#define CM_DEFAULT_FULL_MS 30000
+#define CM_MAX_SECONDS 3600
+#define CM_DEFAULT_TIMEOUT_MS 5000
+#define CM_MAX_TIMEOUT_SECONDS 60
+#define CM_MIN_POLL_MS 1000
+#define CM_NAMESPACE_MAX 1024 /* Cloud Map's longest namespace name (an HTTP namespace's) */
+#define CM_REGION_MAX 32
+#define CM_ENDPOINT_MAX 512
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -80,6 +89,12 @@ static const struct sl_json_enum protocols[] = {
 static const struct sl_json_enum health_statuses[] = {
 	{ "HEALTHY", false },
 	{ "HEALTHY_OR_ELSE_ALL", true },
+	{ NULL, 0 },
+};
+static const struct sl_json_enum cm_health[] = {
+	{ "ALL", SL_CM_ALL },
+	{ "HEALTHY", SL_CM_HEALTHY },
+	{ "HEALTHY_OR_ELSE_ALL", SL_CM_HEALTHY_OR_ELSE_ALL },
 	{ NULL, 0 },
 };
 static const struct sl_json_enum lb_policies[] = {
@@ -505,6 +520,8 @@ static int check_vip_ranges(struct sl_json *j, const json_t *obj, void *base)
 			cfg->allow_routable_vips = top->allow_routable_vips;
 		if (!cfg->has_enabled)
 			cfg->enabled = top->enabled;
+		if (!cfg->names.has_dns)
+			cfg->names.dns = top->names.dns;
 	}
 	sl_cidr_parse("127.0.0.0/8", &loopback);
 	ret = check_reserved(j, "vipCidr", &cfg->vip_cidr4);
@@ -644,6 +661,111 @@ static int check_dns_source(struct sl_json *j, const json_t *obj, void *base)
 	return 0;
 }
 
+/* "registry"."cloudMap"."region" (char *): an AWS region's name, us-east-1, cn-north-1. */
+static int parse_cm_region(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			   void *base)
+{
+	const char *s, *p;
+	int dashes = 0;
+
+	if (sl_json_string(j, v, 1, CM_REGION_MAX, &s))
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p == '-' && p > s && p[1] && p[-1] != '-')
+			dashes++;
+		else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			break;
+	}
+	if (*p || dashes < 2 || p[-1] < '0' || p[-1] > '9')
+		return sl_json_fail_got(j, v, "must be an AWS region's name (us-east-1, eu-west-3)");
+	return sl_json_set_str(j, sl_json_field(base, row), s);
+}
+
+/* A loopback address literal (an http:// endpoint's host): 127.0.0.0/8, [::1]. */
+static bool loopback_host(const char *host, size_t len)
+{
+	char buf[64];
+	struct sl_addr a;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, host, len);
+	buf[len] = 0;
+	if (buf[0] == '[' && len > 2 && buf[len - 1] == ']') {
+		buf[len - 1] = 0;
+		return !sl_addr_parse(buf + 1, &a) && !sl_addr_is_v4(&a) &&
+		       !memcmp(a.a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16);
+	}
+	return !sl_addr_parse(buf, &a) && sl_addr_is_v4(&a) && ((const uint8_t *)a.a)[12] == 127;
+}
+
+#define CM_ENDPOINT_EXPECT "must be \"https://HOST[:PORT]\" (or \"http://\" to a loopback " \
+			   "address, for tests), without a path"
+
+/* "registry"."cloudMap"."endpoint" (char *): where DiscoverInstances is sent in place of
+ * Cloud Map's regional endpoint (a VPC endpoint, a test's stand-in). http:// would carry the
+ * session token in the clear: only to loopback. */
+static int parse_cm_endpoint(struct sl_json *j, const struct sl_json_row *row, const json_t *v,
+			     void *base)
+{
+	const char *s, *host, *end, *p;
+	bool tls;
+
+	if (sl_json_string(j, v, 1, CM_ENDPOINT_MAX, &s))
+		return -EINVAL;
+	tls = !strncmp(s, "https://", 8);
+	if (!tls && strncmp(s, "http://", 7))
+		return sl_json_fail_got(j, v, CM_ENDPOINT_EXPECT);
+	host = s + (tls ? 8 : 7);
+	end = host + strlen(host);
+	if (end > host && end[-1] == '/')
+		end--;
+	for (p = host; p < end; p++)
+		if (*p <= ' ' || *p > '~' || strchr("/?#@\\", *p))
+			return sl_json_fail_got(j, v, CM_ENDPOINT_EXPECT);
+	p = host < end && *host == '[' ? memchr(host, ']', (size_t)(end - host)) : host;
+	if (!p)
+		return sl_json_fail_got(j, v, CM_ENDPOINT_EXPECT);
+	p = memchr(p, ':', (size_t)(end - p));
+	if (p == host || end == host)
+		return sl_json_fail_got(j, v, CM_ENDPOINT_EXPECT);
+	if (p) {
+		char *e;
+		long port = strtol(p + 1, &e, 10);
+
+		if (e != end || port < 1 || port > 65535)
+			return sl_json_fail_got(j, v, CM_ENDPOINT_EXPECT);
+	}
+	if (!tls && !loopback_host(host, (size_t)((p ? p : end) - host)))
+		return sl_json_fail_got(j, v, "http:// sends the session token in the clear: only "
+					"to a loopback address (127.0.0.1, [::1]); use https://");
+	return sl_json_set_str(j, sl_json_field(base, row), s);
+}
+
+/* A Cloud Map source: polls at least CM_MIN_POLL_MS apart, a full fetch no more often than a
+ * poll; a request's timeout within the poll. */
+static int check_cm_source(struct sl_json *j, const json_t *obj, void *base)
+{
+	const json_t *full = json_object_get(obj, "fullSeconds");
+	const json_t *timeout = json_object_get(obj, "timeoutSeconds");
+	struct sl_source_cfg *c = base;
+
+	if (c->poll_ms < CM_MIN_POLL_MS)
+		return sl_json_fail_key(j, "pollSeconds", json_object_get(obj, "pollSeconds"),
+					"must be at least %g", CM_MIN_POLL_MS / 1000.0);
+	if (c->full_ms < c->poll_ms && full)
+		return sl_json_fail_key(j, "fullSeconds", full, "must be at least pollSeconds (%g)",
+					c->poll_ms / 1000.0);
+	if (c->full_ms < c->poll_ms)
+		c->full_ms = c->poll_ms;
+	if (c->timeout_ms > c->poll_ms && timeout)
+		return sl_json_fail_key(j, "timeoutSeconds", timeout,
+					"must be at most pollSeconds (%g)", c->poll_ms / 1000.0);
+	if (c->timeout_ms > c->poll_ms)
+		c->timeout_ms = c->poll_ms;
+	return 0;
+}
+
 /* A service's "dns": SRV records carry their port; A and AAAA need one, the dns block's
  * (which wins) or the service's. */
 static int check_service_dns(struct sl_json *j, const json_t *obj, void *base)
@@ -671,6 +793,36 @@ static bool has_dns_source(const struct sl_ns_cfg *cfg)
 		if (cfg->sources[i].kind == SL_SOURCE_DNS)
 			return true;
 	return false;
+}
+
+/* A Cloud Map source of the namespace (or of the top level it takes its registry from) that
+ * asks only for HEALTHY instances, or NULL. */
+static const struct sl_source_cfg *healthy_only_source(const struct sl_ns_cfg *cfg,
+						       const struct sl_ns_cfg *top)
+{
+	const struct sl_ns_cfg *from = cfg->nsources ? cfg : top;
+	size_t i;
+
+	for (i = 0; i < from->nsources; i++)
+		if (from->sources[i].kind == SL_SOURCE_CLOUDMAP &&
+		    from->sources[i].health == SL_CM_HEALTHY)
+			return &from->sources[i];
+	return NULL;
+}
+
+/* A service's "healthStatus": "HEALTHY_OR_ELSE_ALL" serves its UNHEALTHY instances when none
+ * is healthy: a Cloud Map source that is asked for HEALTHY ones only never has any to serve. */
+static int check_service_health(struct sl_json *j, const json_t *obj, void *base)
+{
+	const struct sl_service_cfg *svc = base;
+
+	if (svc->health_or_else_all && healthy_only_source(CTX(j)->ns, &CTX(j)->cfg->top))
+		return sl_json_fail_key(j, "healthStatus", json_object_get(obj, "healthStatus"),
+					"the registry's cloudMap source asks for HEALTHY instances "
+					"only (its \"healthStatus\"), so this service never sees an "
+					"UNHEALTHY one to fall back to: give the source \"ALL\" "
+					"(its default)");
+	return 0;
 }
 
 /* A service's DNS name defaults to "<discoveryName>.<namespace>"; one that is no DNS name is
@@ -807,6 +959,7 @@ static const struct sl_json_row service_rows[] = {
 	  .expect = "must be an object {\"idleTimeoutSeconds\": N}" },
 	{ "healthStatus", SL_JSON_CHOICE, SVC(health_or_else_all), .names = health_statuses,
 	  .def = false },
+	{ .type = SL_JSON_CHECK, .check = check_service_health },
 	{ "port", SL_JSON_PORT, SVC(port) },
 	{ "healthCheck", SL_JSON_OBJECT, SVC(health), .rows = health_rows,
 	  .has = SL_JSON_HAS(struct sl_service_cfg, health.enabled) },
@@ -877,6 +1030,8 @@ struct registry_obj {
 	struct sl_source_cfg dns;
 	bool has_etcd;
 	struct sl_source_cfg etcd;
+	bool has_cloudmap;
+	struct sl_source_cfg cloudmap;
 };
 
 #define DNS(f) SL_JSON_AT(struct sl_source_cfg, f)
@@ -957,7 +1112,25 @@ static const struct sl_json_row etcd_source_rows[] = {
 	{ 0 },
 };
 
-#define REGISTRY_EXPECT "must be an object naming its sources ({\"file\": PATH}, {\"dns\": {...}}, {\"etcd\": {...}})"
+#define CM(f) SL_JSON_AT(struct sl_source_cfg, f)
+
+static const struct sl_json_row cloudmap_source_rows[] = {
+	{ "region", SL_JSON_CUSTOM, CM(region), .required = true, .parse = parse_cm_region },
+	{ "namespace", SL_JSON_STRING, CM(cm_namespace), .min = 1, .max = CM_NAMESPACE_MAX },
+	{ "healthStatus", SL_JSON_CHOICE, CM(health), .names = cm_health, .def = SL_CM_ALL },
+	{ "pollSeconds", SL_JSON_SECONDS, CM(poll_ms), .max = CM_MAX_SECONDS,
+	  .def = CM_DEFAULT_POLL_MS },
+	{ "fullSeconds", SL_JSON_SECONDS, CM(full_ms), .max = CM_MAX_SECONDS,
+	  .def = CM_DEFAULT_FULL_MS },
+	{ "timeoutSeconds", SL_JSON_SECONDS, CM(timeout_ms), .max = CM_MAX_TIMEOUT_SECONDS,
+	  .def = CM_DEFAULT_TIMEOUT_MS },
+	{ "endpoint", SL_JSON_CUSTOM, CM(endpoint), .parse = parse_cm_endpoint },
+	{ .type = SL_JSON_CHECK, .check = check_cm_source },
+	{ 0 },
+};
+
+#define REGISTRY_EXPECT "must be an object naming its sources ({\"file\": PATH}, {\"dns\": {...}}, " \
+			"{\"cloudMap\": {...}}, {\"etcd\": {...}})"
 
 static const struct sl_json_row registry_obj_rows[] = {
 	{ "file", SL_JSON_CUSTOM, SL_JSON_AT(struct registry_obj, file),
@@ -968,6 +1141,10 @@ static const struct sl_json_row registry_obj_rows[] = {
 	{ "etcd", SL_JSON_OBJECT, SL_JSON_AT(struct registry_obj, etcd), .rows = etcd_source_rows,
 	  .has = SL_JSON_HAS(struct registry_obj, has_etcd), .given_only = true,
 	  .expect = "must be an object ({\"endpoints\": [URL, ...], \"prefix\": ...})" },
+	{ "cloudMap", SL_JSON_OBJECT, SL_JSON_AT(struct registry_obj, cloudmap),
+	  .rows = cloudmap_source_rows, .has = SL_JSON_HAS(struct registry_obj, has_cloudmap),
+	  .given_only = true,
+	  .expect = "must be an object ({\"region\": \"us-east-1\", \"pollSeconds\": N, ...})" },
 	{ 0 },
 };
 
@@ -994,9 +1171,9 @@ static int add_sources(struct sl_json *j, struct sl_ns_cfg *cfg, struct registry
 	struct sl_source_cfg file = { .kind = SL_SOURCE_FILE, .file = obj->file };
 	int ret = 0;
 
-	if (!obj->file && !obj->has_dns && !obj->has_etcd)
-		return sl_json_fail(j, "names no source: give \"file\": PATH, \"dns\": {...} or "
-				    "\"etcd\": {...}");
+	if (!obj->file && !obj->has_dns && !obj->has_cloudmap && !obj->has_etcd)
+		return sl_json_fail(j, "names no source: give \"file\": PATH, \"dns\": {...}, "
+				    "\"cloudMap\": {...} or \"etcd\": {...}");
 	if (obj->file) {
 		obj->file = NULL;
 		ret = append_source(j, cfg, &file);
@@ -1009,6 +1186,10 @@ static int add_sources(struct sl_json *j, struct sl_ns_cfg *cfg, struct registry
 	if (!ret && obj->has_etcd) {
 		obj->etcd.kind = SL_SOURCE_ETCD;
 		ret = append_source(j, cfg, &obj->etcd);
+	}
+	if (!ret && obj->has_cloudmap) {
+		obj->cloudmap.kind = SL_SOURCE_CLOUDMAP;
+		ret = append_source(j, cfg, &obj->cloudmap);
 	}
 	return ret;
 }
@@ -1023,6 +1204,7 @@ static int read_registry_obj(struct sl_json *j, struct sl_ns_cfg *cfg, const jso
 	free(obj.file);
 	sl_source_cfg_release(&obj.dns);
 	sl_source_cfg_release(&obj.etcd);
+	sl_source_cfg_release(&obj.cloudmap);
 	return ret;
 }
 
@@ -1130,6 +1312,12 @@ static void etcd_release(struct sl_source_cfg *c)
 	c->prefix = c->tls_ca = c->tls_cert = c->tls_key = c->username = c->password = NULL;
 }
 
+/* *s (may be NULL) duplicated in place: false when out of memory. */
+static bool dup_in_place(char **s)
+{
+	return !*s || (*s = strdup(*s));
+}
+
 bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg *b)
 {
 	if (a->kind != b->kind)
@@ -1138,12 +1326,19 @@ bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg 
 		return !strcmp(a->file, b->file);
 	if (a->kind == SL_SOURCE_ETCD)
 		return etcd_eq(a, b);
+	if (a->kind == SL_SOURCE_CLOUDMAP)
+		return str_eq(a->region, b->region) && str_eq(a->cm_namespace, b->cm_namespace) &&
+		       str_eq(a->endpoint, b->endpoint) && a->health == b->health &&
+		       a->poll_ms == b->poll_ms && a->full_ms == b->full_ms &&
+		       a->timeout_ms == b->timeout_ms;
 	return servers_eq(a, b) && a->refresh_ms == b->refresh_ms &&
 	       a->timeout_ms == b->timeout_ms && a->respect_ttl == b->respect_ttl;
 }
 
 int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src)
 {
+	bool copied;
+
 	*dst = *src;
 	dst->endpoints = NULL; /* the etcd fields, duplicated below */
 	dst->nendpoints = 0;
@@ -1151,7 +1346,10 @@ int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *sr
 	dst->username = dst->password = NULL;
 	dst->file = src->file ? strdup(src->file) : NULL;
 	dst->servers = src->nservers ? calloc(src->nservers, sizeof(*dst->servers)) : NULL;
-	if ((src->file && !dst->file) || (src->nservers && !dst->servers)) {
+	copied = dup_in_place(&dst->region); /* each tried: release frees what was made */
+	copied &= dup_in_place(&dst->cm_namespace);
+	copied &= dup_in_place(&dst->endpoint);
+	if (!copied || (src->file && !dst->file) || (src->nservers && !dst->servers)) {
 		sl_source_cfg_release(dst);
 		return -ENOMEM;
 	}
@@ -1168,8 +1366,12 @@ void sl_source_cfg_release(struct sl_source_cfg *c)
 {
 	free(c->file);
 	free(c->servers);
+	free(c->region);
+	free(c->cm_namespace);
+	free(c->endpoint);
 	c->file = NULL;
 	c->servers = NULL;
+	c->region = c->cm_namespace = c->endpoint = NULL;
 	c->nservers = 0;
 	etcd_release(c);
 }
@@ -1188,6 +1390,13 @@ const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t
 		for (i = 0; i < c->nendpoints && off < len; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : " ",
 						c->endpoints[i]);
+		return buf;
+	}
+	if (c->kind == SL_SOURCE_CLOUDMAP) {
+		snprintf(buf, len, "cloudMap %s%s%s%s", c->region, c->cm_namespace ? " " : "",
+			 c->cm_namespace ? c->cm_namespace : "", c->endpoint ? " at " : "");
+		if (c->endpoint && strlen(buf) < len)
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s", c->endpoint);
 		return buf;
 	}
 	off = (size_t)snprintf(buf, len, "dns%s", c->nservers ? "" : " (resolv.conf)");
@@ -1324,6 +1533,12 @@ static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows =
 /* A namespace's own fields, in a top level (struct sl_config, whose first member is its
  * struct sl_ns_cfg) and in an entry of "namespaces" alike. The VIP ranges come before the
  * services whose VIPs must lie in them; the registry before the services' DNS names. */
+static const struct sl_json_row names_rows[] = {
+	{ "dns", SL_JSON_BOOL, SL_JSON_AT(struct sl_names_cfg, dns), .def = true,
+	  .has = SL_JSON_HAS(struct sl_names_cfg, has_dns) },
+	{ 0 },
+};
+
 #define NS_RANGE_ROWS(T) /* T: unused; the rows are struct sl_ns_cfg's */                   \
 	{ "enabled", SL_JSON_BOOL, NS(enabled), .def = true,                               \
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_enabled) },                             \
@@ -1333,6 +1548,8 @@ static const struct sl_json_row service_elem = { .type = SL_JSON_OBJECT, .rows =
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_vip_cidr6), .parse = parse_cidr6 },     \
 	{ "allowRoutableVips", SL_JSON_BOOL, NS(allow_routable_vips),                      \
 	  .has = SL_JSON_HAS(struct sl_ns_cfg, has_allow_routable_vips) },                 \
+	{ "names", SL_JSON_OBJECT, NS(names), .rows = names_rows,                           \
+	  .expect = "must be an object {\"dns\": true or false}" },                          \
 	{ .type = SL_JSON_CHECK, .check = check_vip_ranges },                              \
 	{ "registry", SL_JSON_CUSTOM, .parse = parse_registry }
 

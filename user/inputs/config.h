@@ -107,6 +107,15 @@ enum sl_source_kind {
 	SL_SOURCE_FILE = 0, /* "file": a discover-instances document or a directory of them */
 	SL_SOURCE_DNS,      /* "dns": the records Cloud Map publishes in Route 53 */
 	SL_SOURCE_ETCD,     /* "etcd": instance keys in an etcd cluster, watched */
+	SL_SOURCE_CLOUDMAP, /* "cloudMap": Cloud Map's DiscoverInstances API */
+};
+
+/* "registry"."cloudMap"."healthStatus": the HealthStatus filter DiscoverInstances is asked
+ * with (the values are the API's). */
+enum sl_cm_health {
+	SL_CM_ALL = 0,             /* "ALL" (default): every instance, the model's rules decide */
+	SL_CM_HEALTHY,             /* "HEALTHY" */
+	SL_CM_HEALTHY_OR_ELSE_ALL, /* "HEALTHY_OR_ELSE_ALL" */
 };
 
 /* A DNS server of "registry"."dns"."servers". */
@@ -131,6 +140,16 @@ struct sl_source_cfg {
 	char *tls_ca, *tls_cert, *tls_key; /* "tls": {"ca", "cert", "key"}: PEM files */
 	char *username, *password; /* "username", "password": etcd's auth (both or neither) */
 	uint32_t resync_ms;   /* "resyncSeconds", default 300: a full re-list this often */
+	/* SL_SOURCE_CLOUDMAP (timeout_ms too: "timeoutSeconds", a request's, default 5): */
+	char *region;         /* "region" (required): us-east-1 */
+	char *cm_namespace;   /* "namespace": the Cloud Map namespace's name; NULL: the
+			       * config's namespace's */
+	enum sl_cm_health health; /* "healthStatus" */
+	uint32_t poll_ms;     /* "pollSeconds", default 5 (1 to 3600) */
+	uint32_t full_ms;     /* "fullSeconds", default 30: a DiscoverInstances at least this
+			       * often (health does not move the revision); >= poll_ms */
+	char *endpoint;       /* "endpoint": "https://HOST[:PORT]" (http:// to loopback only);
+			       * NULL: https://data-servicediscovery.REGION.amazonaws.com */
 };
 
 /* The same source, configured the same way (a reload keeps it). */
@@ -139,7 +158,8 @@ bool sl_source_cfg_eq(const struct sl_source_cfg *a, const struct sl_source_cfg 
 int sl_source_cfg_copy(struct sl_source_cfg *dst, const struct sl_source_cfg *src);
 /* Free what c owns. */
 void sl_source_cfg_release(struct sl_source_cfg *c);
-/* "dns 10.0.0.2, [fd00::2]:53" or "dns (resolv.conf)", for messages. */
+/* "dns 10.0.0.2, [fd00::2]:53", "dns (resolv.conf)" or "cloudMap us-east-1 prod", for
+ * messages. */
 const char *sl_source_cfg_label(const struct sl_source_cfg *c, char *buf, size_t len);
 
 /* "attach" rules: which cgroups are tasks, found by sluiced as they come and go. */
@@ -178,6 +198,13 @@ struct sl_limits {
 
 /* One namespace: a Cloud Map namespace's services, as this host serves them. A file without
  * "namespaces" is one (its top level); with it, each entry is one, in the same shape. */
+/* "names" of a namespace (or the top level's defaults for "namespaces"). */
+struct sl_names_cfg {
+	bool dns;     /* "dns", default true: its tasks' DNS queries go to sluiced's answerer,
+		       * which answers its alias names and forwards the rest */
+	bool has_dns;
+};
+
 struct sl_ns_cfg {
 	char *namespace; /* "namespace" (required) */
 	bool enabled;    /* "enabled", default true; false serves none of its services */
@@ -192,6 +219,7 @@ struct sl_ns_cfg {
 	bool has_allow_routable_vips;
 	struct sl_source_cfg *sources; /* "registry": its sources, in the order written */
 	size_t nsources;
+	struct sl_names_cfg names; /* "names": how its tasks find its aliases by name */
 	char *hosts_file;          /* "hostsFile": its aliases' names and VIPs; default
 				    * /run/sluice/hosts, or /run/sluice/NAMESPACE/hosts for an
 				    * entry of "namespaces" */

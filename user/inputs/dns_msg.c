@@ -26,7 +26,7 @@ static bool label_byte_ok(uint8_t c)
  * backslash or a byte outside printable ASCII in one is refused here. (ldns_rdf2str would
  * escape them, a printf per byte: fifty times the cost of reading the whole message.) 0 or
  * -EBADMSG. */
-static int name_of(const ldns_rdf *rdf, char out[SL_DNS_NAME_LEN])
+int sl_dns_name_of(const struct ldns_struct_rdf *rdf, char out[SL_DNS_NAME_LEN])
 {
 	const uint8_t *d;
 	size_t size, pos = 0, used = 0;
@@ -90,9 +90,9 @@ static int take_rdata(const ldns_rr *rr, struct sl_dns_rr *out)
 		out->priority = ldns_rdf2native_int16(f[0]);
 		out->weight = ldns_rdf2native_int16(f[1]);
 		out->port = ldns_rdf2native_int16(f[2]);
-		return name_of(ldns_rr_rdf(rr, 3), out->target);
+		return sl_dns_name_of(ldns_rr_rdf(rr, 3), out->target);
 	case SL_DNS_T_CNAME:
-		return name_of(ldns_rr_rdf(rr, 0), out->target);
+		return sl_dns_name_of(ldns_rr_rdf(rr, 0), out->target);
 	}
 	return -EBADMSG;
 }
@@ -184,7 +184,7 @@ static int take_rr(const ldns_rr *rr, bool exact, const enum sl_dns_section *sec
 	out->section = *sec;
 	out->type = type;
 	out->ttl = ttl;
-	if (name_of(ldns_rr_owner(rr), out->name) || take_rdata(rr, out))
+	if (sl_dns_name_of(ldns_rr_owner(rr), out->name) || take_rdata(rr, out))
 		return -EBADMSG;
 	m->nrr++;
 	return 0;
@@ -222,7 +222,7 @@ static int read_question(const uint8_t *buf, size_t len, size_t *pos, struct sl_
 
 	if (ldns_wire2rr(&q, buf, len, pos, LDNS_SECTION_QUESTION) != LDNS_STATUS_OK)
 		return -EBADMSG;
-	ret = name_of(ldns_rr_owner(q), out->qname);
+	ret = sl_dns_name_of(ldns_rr_owner(q), out->qname);
 	out->qtype = (uint16_t)ldns_rr_get_type(q);
 	ldns_rr_free(q);
 	return ret;

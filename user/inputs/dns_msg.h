@@ -52,6 +52,12 @@ struct sl_dns_msg {
 	uint32_t negative_ttl;         /* authority's SOA: min(its TTL, MINIMUM); UINT32_MAX: none */
 };
 
+/* A name ldns read (an rdf of type DNAME) into out, dotted, without the final dot ("" for the
+ * root). 0, or -EBADMSG when it is no DNAME or a label holds a dot, a backslash or a byte
+ * outside printable ASCII (no such name is sluice's). */
+struct ldns_struct_rdf;
+int sl_dns_name_of(const struct ldns_struct_rdf *rdf, char out[SL_DNS_NAME_LEN]);
+
 /* Read len bytes of a DNS response. 0, or -EBADMSG (nothing to free) when it is not one
  * (short, a query, a question count other than 1, a name that loops or leaves the message, a
  * label holding a dot, a backslash or a byte outside printable ASCII, a record past the end,

@@ -299,12 +299,10 @@ static int scan_file(struct sl_registry_file *src, const char *name, struct reg_
 		ret = scan_read(src, path, sc); /* gone (1) or unreadable (reported) */
 		goto out;
 	}
-	/* A directory, FIFO or device named *.json is no registry file, unless it replaced
-	 * one: then it fails as that file, which keeps its last good content. */
-	if (!S_ISREG(st.st_mode) && !src->only && !(old && old->has_good)) {
-		ret = 1;
-		goto out;
-	}
+	/* A directory, FIFO or device named *.json fails as a file that cannot be read: the
+	 * file it replaced keeps its last good content, and a sluiced started meanwhile, which
+	 * cannot tell whether it replaced one (whose content is then only in the maps), holds
+	 * rather than dropping that content. */
 	file_id_from_stat(&id, &st);
 	if (S_ISREG(st.st_mode) && old && old->have_id && file_id_eq(&old->id, &id)) {
 		sc->have_id = true;

@@ -17,6 +17,8 @@ struct sl_source *sl_source_open(const struct sl_source_cfg *cfg, const struct s
 		return sl_source_dns_open(cfg, config, max_instances, err);
 	case SL_SOURCE_ETCD:
 		return sl_source_etcd_open(cfg, config, max_instances, err);
+	case SL_SOURCE_CLOUDMAP:
+		return sl_source_cloudmap_open(cfg, config, max_instances, err);
 	}
 	sl_err_set(err, "registry: unknown source kind %d", (int)cfg->kind);
 	return NULL;

@@ -47,7 +47,8 @@ struct sl_source_ops {
 };
 
 /* What a source's reads came to, for the metrics: a read is one refresh of a file source,
- * one answer (or failure) of a service's queries in a DNS source. */
+ * one answer (or failure) of a service's queries in a DNS source, one poll of a service in
+ * the Cloud Map source. */
 struct sl_source_reads {
 	unsigned long long ok, failed;
 	time_t last_ok; /* wall clock of the last read that succeeded; 0: none yet */
@@ -82,5 +83,10 @@ struct sl_source *sl_source_dns_open(const struct sl_source_cfg *cfg,
 struct sl_source *sl_source_etcd_open(const struct sl_source_cfg *cfg,
 				      const struct sl_ns_cfg *config, size_t max_instances,
 				      struct sl_err *err);
+
+/* The Cloud Map API source (source_cloudmap.c). */
+struct sl_source *sl_source_cloudmap_open(const struct sl_source_cfg *cfg,
+					  const struct sl_ns_cfg *config, size_t max_instances,
+					  struct sl_err *err);
 
 #endif

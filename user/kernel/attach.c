@@ -79,6 +79,79 @@ static int open_prog(const char *dir, size_t i, struct sl_err *err)
 	return fd;
 }
 
+/* The name and map ids (at most max) of the program fd. */
+static int prog_maps(int fd, char name[BPF_OBJ_NAME_LEN], uint32_t *ids, uint32_t max)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+
+	info.nr_map_ids = max;
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+	name[BPF_OBJ_NAME_LEN - 1] = '\0';
+	return (int)(info.nr_map_ids < max ? info.nr_map_ids : max);
+}
+
+/* Another data plane's connect4 (a sluice program on other maps than those of the programs
+ * pinned under dir, if any) runs for the cgroup cg (attached to it or above it): refused, since
+ * both would rewrite its connects, each to its own backends. */
+static int check_foreign(const char *dir, int cg, const char *real, struct sl_err *err)
+{
+	uint32_t own[32], maps[32], ids[64], n = 64, flags = 0, i;
+	char path[PATH_MAX], name[BPF_OBJ_NAME_LEN];
+	int fd, nown = 0, m, k, j;
+
+	sl_pathf(path, sizeof(path), "%s/progs/%s", dir, sl_progs[0].name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		nown = prog_maps(fd, name, own, 32);
+		close(fd);
+		if (nown < 0)
+			nown = 0;
+	}
+	if (bpf_prog_query(cg, BPF_CGROUP_INET4_CONNECT, BPF_F_QUERY_EFFECTIVE, &flags, ids, &n))
+		return sl_err_set(err, "cgroup %s: listing the connect4 programs that run for it: %s",
+				  real, strerror(errno));
+	for (i = 0; i < n; i++) {
+		bool ours = false;
+
+		fd = bpf_prog_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		m = prog_maps(fd, name, maps, 32);
+		close(fd);
+		if (m < 0 || strcmp(name, "sluice_connect4"))
+			continue;
+		for (k = 0; k < m && !ours; k++)
+			for (j = 0; j < nown && !ours; j++)
+				ours = maps[k] == own[j];
+		if (!ours)
+			return sl_err_set(err, "cgroup %s: another sluice data plane routes it already "
+					  "(program %u, attached to it or to a cgroup above it, on "
+					  "maps not those of %s): two would both rewrite its connects; "
+					  "detach it (sluicectl -b ITS-BPFFS detach) or give this "
+					  "sluiced its bpffs", real, ids[i], dir);
+	}
+	return 0;
+}
+
+int sl_attach_check(const char *dir, const char *cgroup, struct sl_err *err)
+{
+	char real[PATH_MAX];
+	uint32_t level;
+	uint64_t id;
+	int cg, ret;
+
+	cg = sl_cgroup_open(cgroup, true, &id, &level, real, err);
+	if (cg < 0)
+		return 0; /* not there (yet): said when it is attached */
+	ret = check_foreign(dir, cg, real, err);
+	close(cg);
+	return ret;
+}
+
 int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t flags,
 	      bool force, struct sl_err *err)
 {
@@ -93,6 +166,9 @@ int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t 
 	cg = sl_cgroup_open(cgroup, force, &id, &level, real, err);
 	if (cg < 0)
 		return cg;
+	ret = check_foreign(dir, cg, real, err);
+	if (ret)
+		goto out;
 	sl_pathf(path, sizeof(path), "%s/links", dir);
 	mkdir(path, 0700);
 	link_dir(ldir, sizeof(ldir), dir, id);

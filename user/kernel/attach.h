@@ -29,9 +29,13 @@ struct sl_attachment_info {
 
 /* Attach every program to the cgroup at path (cgroup v2). Idempotent; all or nothing: on
  * failure the links made by this call are removed. The cgroup2 root is refused unless
- * force. flags are SLUICE_ATTACH_* recorded in the attachments map. */
+ * force, and so is a cgroup that another data plane routes (sl_attach_check). flags are
+ * SLUICE_ATTACH_* recorded in the attachments map. */
 int sl_attach(const char *dir, int attachments_fd, const char *cgroup, uint32_t flags,
 	      bool force, struct sl_err *err);
+/* Refused (-EINVAL, said in err) when another sluice data plane (programs on maps not those
+ * pinned under dir) routes the cgroup at path already; 0 when it does not, or is not there. */
+int sl_attach_check(const char *dir, const char *cgroup, struct sl_err *err);
 /* The cgroup id a detach argument names: a cgroup path, or an id (decimal). */
 int sl_detach_get_id(const char *cgroup, uint64_t *id, struct sl_err *err);
 /* Detach by cgroup path or by cgroup id (decimal). -ENOENT when nothing is attached. */

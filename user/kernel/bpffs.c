@@ -107,6 +107,17 @@ int sl_bpffs_prepare(const char *dir, struct sl_err *err)
 		return sl_err_set(err, "bpffs %s: %s is not a BPF filesystem; mount one (mount -t "
 				  "bpf -o mode=0700 bpf " BPFFS_ROOT ") or set \"bpffs\" to a "
 				  "directory on one", dir, anc);
+	/* The directories above it (it itself is checked below, once it exists). */
+	snprintf(anc, sizeof(anc), "%s", dir);
+	if (strrchr(anc, '/') && strrchr(anc, '/') != anc)
+		*strrchr(anc, '/') = '\0';
+	ret = sl_check_components(dir, anc, err);
+	if (ret) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return sl_err_set(err, "bpffs %s", why), ret;
+	}
 	ret = sl_mkdir_p(dir, 0700);
 	if (ret)
 		return sl_err_set(err, "bpffs %s: %s", dir, strerror(-ret)), ret;

@@ -47,6 +47,7 @@ enum sl_map_size {
 	X(affinities, SL_SIZE_AFFINITIES)           \
 	X(health_events, SL_SIZE_FIXED)             \
 	X(client_health, SL_SIZE_FIXED)             \
+	X(dns_answerers, SL_SIZE_FIXED)             \
 	X(sock_routes, SL_SIZE_FIXED)
 
 #define SL_MAP_FD_FIELD(name, size) int name;

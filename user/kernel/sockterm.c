@@ -15,14 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "kernel/attach.h"
+#include "kernel/cgroup_scan.h"
 #include "kernel/sockterm.h"
 #include "kernel/sockterm_methods.h"
 #include "lib/log.h"
 #include "lib/vec.h"
 
-#define MAX_NETNS 1024        /* network namespaces visited in one run */
-#define MAX_CGROUP_DIRS 4096  /* cgroup directories walked, descendants included */
-#define MAX_PIDS 65536        /* pids read from cgroup.procs files in one run */
 #define MAX_OWN_FDS 65536     /* sluiced's own descriptors looked at (sock_diag) */
 #define RUN_TIMEOUT_S 60      /* no new network namespace is entered after this */
 
@@ -31,24 +29,12 @@ struct sl_sockterm {
 	struct sockterm_iter *iter;
 };
 
-/* A network namespace to visit, held open. */
-struct netns {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-};
-
 /* What one run looks at: network namespaces, and for sock_diag the cgroup ids accepted and
  * sluiced's own socket inodes (never destroyed, like SLUICE_SOCK_EXEMPT). */
 struct scope {
-	struct netns *ns;
-	size_t nns, nscap;
-	uint64_t *cg;
-	size_t ncg, cgcap;
+	struct sl_cgroup_scan w; /* network namespaces and cgroup ids */
 	uint64_t *own;
 	size_t nown, owncap;
-	size_t npids;
-	bool truncated;
 };
 
 /* The work done in one network namespace, by a thread that entered it. */
@@ -91,143 +77,9 @@ static int u64_push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 
 static void scope_free(struct scope *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->nns; i++)
-		close(s->ns[i].fd);
-	free(s->ns);
-	free(s->cg);
+	sl_cgroup_scan_free(&s->w);
 	free(s->own);
 	memset(s, 0, sizeof(*s));
-}
-
-/* Add the network namespace of path (a /proc/.../ns/net file) unless already there.
- * 0, or negative errno (-ENOENT: the process is gone). */
-static int scope_add_netns(struct scope *s, const char *path)
-{
-	struct stat st;
-	size_t i;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -errno;
-	}
-	for (i = 0; i < s->nns; i++)
-		if (s->ns[i].dev == st.st_dev && s->ns[i].ino == st.st_ino) {
-			close(fd);
-			return 0;
-		}
-	if (s->nns >= MAX_NETNS) {
-		close(fd);
-		s->truncated = true;
-		return -E2BIG;
-	}
-	if (sl_vec_room(s->ns, s->nns, s->nscap)) {
-		close(fd);
-		return -ENOMEM;
-	}
-	s->ns[s->nns].fd = fd;
-	s->ns[s->nns].dev = st.st_dev;
-	s->ns[s->nns].ino = st.st_ino;
-	s->nns++;
-	return 0;
-}
-
-/* The network namespaces of the processes listed in dir/cgroup.procs. */
-static int scope_add_procs(struct scope *s, const char *dir)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int pid, ret = 0;
-
-	if (sl_pathf(path, sizeof(path), "%s/cgroup.procs", dir))
-		return 0;
-	f = fopen(path, "re");
-	if (!f)
-		return 0; /* removed meanwhile, or not a cgroup: nothing to visit */
-	while (fscanf(f, "%d", &pid) == 1) {
-		if (s->npids >= MAX_PIDS) {
-			s->truncated = true;
-			break;
-		}
-		s->npids++;
-		sl_pathf(path, sizeof(path), "/proc/%d/ns/net", pid);
-		ret = scope_add_netns(s, path);
-		if (ret == -ENOENT || ret == -ESRCH || ret == -E2BIG)
-			ret = 0; /* gone meanwhile; or full (truncated says so) */
-		if (ret)
-			break;
-	}
-	fclose(f);
-	return ret;
-}
-
-/* Walk a cgroup directory and its descendants (breadth first, bounded): their ids, and the
- * network namespaces of their processes. */
-static int scope_walk(struct scope *s, const char *root)
-{
-	char **dirs = NULL;
-	size_t n = 0, i;
-	int ret = 0;
-
-	dirs = calloc(MAX_CGROUP_DIRS, sizeof(*dirs));
-	if (!dirs)
-		return -ENOMEM;
-	dirs[n] = strdup(root);
-	if (!dirs[n]) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	n++;
-	for (i = 0; i < n && !ret; i++) {
-		struct dirent *de;
-		struct stat st;
-		DIR *d;
-
-		if (stat(dirs[i], &st)) {
-			pr_debug("socket termination: cgroup %s: %s", dirs[i], strerror(errno));
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode))
-			continue;
-		ret = u64_push(&s->cg, &s->ncg, &s->cgcap, st.st_ino); /* inode == cgroup id */
-		if (!ret)
-			ret = scope_add_procs(s, dirs[i]);
-		if (ret)
-			break;
-		d = opendir(dirs[i]);
-		if (!d)
-			continue;
-		while ((de = readdir(d))) {
-			char sub[PATH_MAX];
-
-			if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
-			    !strcmp(de->d_name, ".."))
-				continue;
-			if (n >= MAX_CGROUP_DIRS) {
-				s->truncated = true;
-				break;
-			}
-			if (sl_pathf(sub, sizeof(sub), "%s/%s", dirs[i], de->d_name))
-				continue;
-			dirs[n] = strdup(sub);
-			if (!dirs[n]) {
-				ret = -ENOMEM;
-				break;
-			}
-			n++;
-		}
-		closedir(d);
-	}
-cleanup:
-	for (i = 0; i < n; i++)
-		free(dirs[i]);
-	free(dirs);
-	return ret;
 }
 
 /* The inodes of sluiced's own sockets. */
@@ -272,34 +124,34 @@ static int scope_build(struct sl_sockterm *t, char *const *cgroup_paths,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = scope_add_netns(s, "/proc/thread-self/ns/net");
+	ret = sl_cgroup_scan_add_netns(&s->w, "/proc/thread-self/ns/net");
 	if (ret) {
 		sl_err_set(err, "socket termination: /proc/thread-self/ns/net: %s", strerror(-ret));
 		return ret;
 	}
 	for (i = 0; i < ncgroups; i++) {
 		if (cgroup_ids) {
-			ret = u64_push(&s->cg, &s->ncg, &s->cgcap, cgroup_ids[i]);
+			ret = sl_cgroup_scan_add_id(&s->w, cgroup_ids[i]);
 			if (ret)
 				goto fail;
 		}
 		if (cgroup_paths && cgroup_paths[i]) {
-			ret = scope_walk(s, cgroup_paths[i]);
+			ret = sl_cgroup_scan_walk(&s->w, cgroup_paths[i]);
 			if (ret)
 				goto fail;
 		}
 	}
-	if (s->ncg)
-		qsort(s->cg, s->ncg, sizeof(*s->cg), sockterm_cmp_u64);
+	if (s->w.ncg)
+		qsort(s->w.cg, s->w.ncg, sizeof(*s->w.cg), sockterm_cmp_u64);
 	if (t->method == SL_SOCKTERM_DIAG) {
 		ret = scope_own_sockets(s);
 		if (ret)
 			goto fail;
 	}
-	if (s->truncated)
+	if (s->w.truncated)
 		pr_warn("socket termination: more cgroups, processes or network namespaces than "
-			"it looks at (%d, %d, %d): some sockets may stay", MAX_CGROUP_DIRS,
-			MAX_PIDS, MAX_NETNS);
+			"it looks at (%d, %d, %d): some sockets may stay", SL_SCAN_MAX_CGROUP_DIRS,
+			SL_SCAN_MAX_PIDS, SL_SCAN_MAX_NETNS);
 	return 0;
 fail:
 	sl_err_set(err, "socket termination: listing the cgroups' network namespaces: %s",
@@ -339,8 +191,8 @@ static int visit_all(struct sl_sockterm *t, const struct sockterm_pass *p, const
 	int ret = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (i = 0; i < s->nns; i++) {
-		struct ns_job job = { .t = t, .nsfd = s->ns[i].fd, .pass = p };
+	for (i = 0; i < s->w.nns; i++) {
+		struct ns_job job = { .t = t, .nsfd = s->w.ns[i].fd, .pass = p };
 		pthread_t th;
 		int r;
 
@@ -348,7 +200,7 @@ static int visit_all(struct sl_sockterm *t, const struct sockterm_pass *p, const
 		if (now.tv_sec - start.tv_sec > RUN_TIMEOUT_S) {
 			if (!ret) {
 				sl_err_set(err, "socket termination: out of time after %zu of %zu "
-					   "network namespaces", i, s->nns);
+					   "network namespaces", i, s->w.nns);
 				ret = -ETIMEDOUT;
 			}
 			break;
@@ -373,7 +225,7 @@ static int visit_all(struct sl_sockterm *t, const struct sockterm_pass *p, const
 
 static struct sockterm_pass make_pass(const struct sl_departure *v, size_t n, const struct scope *s)
 {
-	struct sockterm_pass p = { .v = v, .n = n, .cg = s->cg, .ncg = s->ncg, .own = s->own,
+	struct sockterm_pass p = { .v = v, .n = n, .cg = s->w.cg, .ncg = s->w.ncg, .own = s->own,
 				   .nown = s->nown };
 	size_t i;
 
@@ -423,7 +275,7 @@ int sl_sockterm_run(struct sl_sockterm *t, const struct sl_departure *v, size_t 
 	if (ret)
 		return ret;
 	pr_debug("socket termination: %zu backends, %zu network namespaces, %zu cgroups",
-		 n, s.nns, s.ncg);
+		 n, s.w.nns, s.w.ncg);
 	if (t->method == SL_SOCKTERM_ITER) {
 		ret = iter_targets(t, v, n, &s, destroyed, err);
 	} else {

@@ -127,17 +127,50 @@ static void dir_of(const char *path, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)(slash - path), path);
 }
 
+int sl_check_components(const char *path, const char *dir, struct sl_err *err)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof(buf))
+		return sl_err_set(err, "%s: name too long", path), -ENAMETOOLONG;
+	for (i = 1; i <= n; i++) {
+		if (i < n && dir[i] != '/')
+			continue;
+		memcpy(buf, dir, i);
+		buf[i] = '\0';
+		if (lstat(buf, &st))
+			return errno == ENOENT ? 0 : (sl_err_set(err, "%s: %s: %s", path, buf,
+								  strerror(errno)), -errno);
+		if (st.st_uid != geteuid() && st.st_uid != 0)
+			return sl_err_set(err, "%s: %s is owned by uid %u, who could replace what is "
+					  "below it: refusing to write there", path, buf,
+					  (unsigned)st.st_uid), -EPERM;
+		if (S_ISDIR(st.st_mode) && !(st.st_mode & S_ISVTX) &&
+		    ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)))
+			return sl_err_set(err, "%s: %s is writable by others (mode %04o), who could "
+					  "replace what is below it: refusing to write there", path,
+					  buf, st.st_mode & 07777), -EPERM;
+	}
+	return 0;
+}
+
 int sl_writable_dir(const char *path, struct sl_err *err)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 	int ret;
 
+	dir_of(path, dir, sizeof(dir));
+	/* Before anything is made: no directory of ours in a place someone else controls. */
+	ret = sl_check_components(path, dir, err);
+	if (ret)
+		return ret;
 	ret = sl_mkdir_parents(path, 0755);
 	if (ret)
 		return sl_err_set(err, "%s: cannot create its directory: %s", path,
 				  strerror(-ret)), ret;
-	dir_of(path, dir, sizeof(dir));
 	if (lstat(dir, &st))
 		return sl_err_set(err, "%s: %s: %s", path, dir, strerror(errno)), -errno;
 	if (!S_ISDIR(st.st_mode))
@@ -149,7 +182,10 @@ int sl_writable_dir(const char *path, struct sl_err *err)
 		return sl_err_set(err, "%s: its directory %s is writable by others (mode %04o): "
 				  "refusing to write there; chmod go-w it or choose another",
 				  path, dir, st.st_mode & 07777), -EPERM;
-	return 0;
+	/* The same of where it leads (root's symlinks, such as /var/run, are followed). */
+	if (!realpath(dir, real))
+		return sl_err_set(err, "%s: %s: %s", path, dir, strerror(errno)), -errno;
+	return sl_check_components(path, real, err);
 }
 
 static int write_all(int fd, const char *p, size_t len, off_t off)

@@ -27,8 +27,16 @@ int sl_mkdir_p(const char *dir, mode_t mode);
 
 /* The directory path would be written in: created (mode 0755, parents too) when missing;
  * refused (-EPERM, err saying why) when it is not a directory owned by this user, or others
- * (group, other) may write in it: they could plant a symlink or swap the file. */
+ * (group, other) may write in it: they could plant a symlink or swap the file; so is one below
+ * a directory (as written or as resolved) owned by another user than this one and root, or
+ * that others may write in and is not sticky (they could swap the directory itself). */
 int sl_writable_dir(const char *path, struct sl_err *err);
+/* Each component of dir that exists, from the first down (as written: symlinks not followed):
+ * owned by this user or root, and, a directory that others may write in, sticky (what they
+ * make there stays theirs, and is checked as the next component). Anything else could be
+ * renamed away and replaced by someone else (a symlink to where they choose) between a check
+ * and a write. 0, or -EPERM with err naming the component (and path, what is written there). */
+int sl_check_components(const char *path, const char *dir, struct sl_err *err);
 /* Make path hold data by writing a new file beside it (created exclusively, so no symlink is
  * followed), fsynced, then renamed over path, with mode. 0 or -errno with err set. */
 int sl_write_atomic(const char *path, const void *data, size_t len, mode_t mode,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 
@@ -14,6 +15,7 @@ static enum sl_log_level log_level = SL_LOG_INFO;
 static const char *log_prefix;
 static bool to_journal;
 static bool libbpf_verbose;
+static bool log_time;
 
 static const struct {
 	const char *name;
@@ -61,6 +63,11 @@ static bool stderr_is_journal(void)
 	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
 }
 
+void sl_log_set_time(bool on)
+{
+	log_time = on;
+}
+
 void sl_log_set_prefix(const char *name)
 {
 	log_prefix = name;
@@ -69,7 +76,7 @@ void sl_log_set_prefix(const char *name)
 
 static void vlog(enum sl_log_level level, const char *fmt, va_list ap)
 {
-	char line[2048], prio[8] = "";
+	char line[2048], prio[8] = "", stamp[32] = "";
 	size_t n;
 
 	if (level > log_level)
@@ -80,10 +87,17 @@ static void vlog(enum sl_log_level level, const char *fmt, va_list ap)
 		line[--n] = '\0';
 	if (to_journal)
 		snprintf(prio, sizeof(prio), "<%d>", levels[level].priority);
+	if (log_time) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(stamp, sizeof(stamp), "[%lld.%06ld] ", (long long)ts.tv_sec,
+			 ts.tv_nsec / 1000);
+	}
 	if (log_prefix)
-		fprintf(stderr, "%s%s: %s%s\n", prio, log_prefix, levels[level].tag, line);
+		fprintf(stderr, "%s%s%s: %s%s\n", prio, stamp, log_prefix, levels[level].tag, line);
 	else
-		fprintf(stderr, "%s%s%s\n", prio, levels[level].tag, line);
+		fprintf(stderr, "%s%s%s%s\n", prio, stamp, levels[level].tag, line);
 }
 
 void sl_log(enum sl_log_level level, const char *fmt, ...)

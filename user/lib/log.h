@@ -21,6 +21,9 @@ int sl_log_parse_level(const char *name, enum sl_log_level *out);
  * (JOURNAL_STREAM names it), lines also start with their syslog priority ("<3>"), so that
  * journalctl -p err shows the errors. */
 void sl_log_set_prefix(const char *name);
+/* Start every line (after the priority) with CLOCK_MONOTONIC seconds, "[12.345678] ", as the
+ * kernel's log does, to line it up with what other programs saw when. */
+void sl_log_set_time(bool on);
 void sl_log(enum sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Send libbpf's messages through sl_log: warnings at debug level unless verbose. */
 void sl_log_hook_libbpf(bool verbose);

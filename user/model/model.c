@@ -694,6 +694,7 @@ static int build_namespace(struct build *b, struct sl_model *m, const char *name
 	}
 	snprintf(ns->value.name, sizeof(ns->value.name), "%s", name);
 	ns->value.order = order;
+	ns->value.flags = b->ns->names.dns ? SLUICE_NS_DNS : 0;
 	m->nnamespaces++;
 	b->ns_id = ns->id;
 	return 0;

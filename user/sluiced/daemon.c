@@ -16,6 +16,7 @@
 #include "model/plan.h"
 #include "model/unmatched.h"
 #include "sluiced/metrics.h"
+#include "sluiced/names_sync.h"
 #include "model/vip.h"
 #include "sluiced/daemon.h"
 #include "sluiced/registrar.h"
@@ -312,6 +313,7 @@ int sl_daemon_reconcile(struct sl_daemon *d)
 	d->state = next;
 	memset(&next, 0, sizeof(next));
 	write_hosts(d, &d->state);
+	sl_names_sync(d->names, &d->cfg, &d->current, &d->state);
 	note_unmatched(d);
 out:
 	count_reconcile(&d->counters, ret, sl_now_ns() - t0);
@@ -392,8 +394,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 		    sl_ns_sources_first_problem(&d->sources)->ops->problem(
 			    sl_ns_sources_first_problem(&d->sources)));
 	if (sl_ns_sources_failing(&d->sources))
-		ADD("; %u registry parts fail (files that do not parse, DNS names that do not "
-		    "answer)", sl_ns_sources_failing(&d->sources));
+		ADD("; %u registry parts fail (files that do not parse, DNS names or Cloud Map "
+		    "services that do not answer)", sl_ns_sources_failing(&d->sources));
 	if (sl_ns_sources_pending(&d->sources))
 		ADD("; a reload's registry is not read yet");
 	if (cgroups_failing(d))
@@ -409,6 +411,8 @@ void sl_daemon_status_line(const struct sl_daemon *d, char *buf, size_t len)
 	}
 	if (rules_failing(d))
 		ADD("; attach rules: %zu failing", rules_failing(d));
+	if (d->names && sl_names_answering(d->names))
+		ADD("; DNS answered in %zu network namespaces", sl_names_answering(d->names));
 	if (d->metrics_failed)
 		ADD("; metrics not served on %s", d->metrics_listen);
 	if (d->reload_error[0])
@@ -568,6 +572,13 @@ static int open_health(struct sl_daemon *d, struct sl_err *err)
 	return ret;
 }
 
+/* The names module; its answerers open at its first heartbeat after a reconcile wants them. */
+static int open_names(struct sl_daemon *d, struct sl_err *err)
+{
+	struct sl_names_opts o = { .bpffs = d->dp.dir, .maps = &d->dp.maps };
+
+	return sl_names_open(&d->names, &o, err);
+}
 
 /* What the config accepts but an operator should know: VIPs that an unrewritten connect takes
  * somewhere else than a dead end; a request timeout, which works at L7, not sluice's L4. */
@@ -666,11 +677,13 @@ static void sync_registrar(struct sl_daemon *d)
 void sl_daemon_rules_ready(struct sl_daemon *d)
 {
 	sl_rules_dispatch(d->rules);
+	sl_names_kick(d->names); /* a task's first queries: its answerer soon */
 }
 
 int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err *err)
 {
 	struct sl_err serr;
+	size_t i;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
@@ -685,6 +698,12 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 	warn_config(&d->cfg);
 	if (sl_state_load(d->cfg.state_file, &d->state, &serr))
 		pr_err("%s; starting with no VIP assignments", serr.msg);
+	/* Before anything is loaded: a cgroup of the config routed by another data plane. */
+	for (i = 0; i < d->cfg.ncgroups; i++) {
+		ret = sl_attach_check(d->cfg.bpffs, d->cfg.cgroups[i].path, err);
+		if (ret)
+			return ret;
+	}
 	ret = sl_dataplane_open(&d->dp, d->cfg.bpffs, &d->cfg.limits, err);
 	if (ret)
 		return ret;
@@ -697,6 +716,9 @@ int sl_daemon_start(struct sl_daemon *d, const char *config_path, struct sl_err 
 		pr_info("adopted the data plane pinned under %s: %zu services, %zu frontends",
 			d->cfg.bpffs, d->current.nservices, d->current.nfrontends);
 	ret = open_health(d, err);
+	if (ret)
+		return ret;
+	ret = open_names(d, err);
 	if (ret)
 		return ret;
 	/* Bounded by what the maps can take, with room for instances of other services. */
@@ -794,6 +816,7 @@ void sl_daemon_stop(struct sl_daemon *d)
 {
 	size_t i;
 
+	sl_names_free(d->names); /* first: the tasks' DNS goes to their own servers */
 	sl_rules_close(d->rules);
 	sl_registrar_close(d->registrar);
 	sl_monitor_free(d->monitor);

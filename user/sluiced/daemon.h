@@ -14,6 +14,7 @@
 #include "kernel/sockterm.h"
 #include "model/model.h"
 #include "model/unmatched.h"
+#include "names/names.h"
 #include "sluiced/rules.h"
 
 /* Reconcile durations (seconds), the buckets of sluice_reconcile_duration_seconds. */
@@ -37,6 +38,7 @@ struct sl_daemon {
 	struct sl_id_alloc service_ids, backend_ids;
 	struct sl_monitor *monitor;   /* active checks and ejections: verdicts by backend id */
 	struct sl_sockterm *sockterm; /* destroys sockets left on departed backends */
+	struct sl_names *names;       /* DNS answerers in the tasks' network namespaces */
 	bool dirty; /* the maps are not what they should be: reconcile at the next tick */
 	bool reconciled; /* the maps hold what the config and the registry say */
 	bool ready_due;  /* READY=1 is owed to systemd (at start, after a reload) */

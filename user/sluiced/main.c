@@ -27,11 +27,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: sluiced [--config FILE] [--log-level LEVEL] [--verbose] [--check]\n"
+		"Usage: sluiced [--config FILE] [--log-level LEVEL] [--log-time] [--verbose] [--check]\n"
 		"Routes connects to service aliases' VIPs to healthy backends, in the kernel.\n"
 		"\n"
 		"  -c, --config FILE      configuration (default %s)\n"
 		"  -l, --log-level LEVEL  err, warn, info (default) or debug\n"
+		"  -T, --log-time         start each line with the CLOCK_MONOTONIC time\n"
 		"  -v, --verbose          debug logging, libbpf's messages included\n"
 		"  -t, --check            validate the config and the registry it names, print what\n"
 		"                         would be served; touches no map, file or cgroup\n"
@@ -188,6 +189,8 @@ static int open_loop(struct sl_daemon *d, int sfd, int *ep, int *tick, int *wd)
 	for (k = 0; k < SL_MONITOR_NFDS; k++)
 		if (hfds[k] >= 0 && add_fd(*ep, hfds[k]))
 			return -errno;
+	if (d->names && add_fd(*ep, sl_names_fd(d->names)))
+		return -errno;
 	arm(*tick, TICK_SEC, 0, true);
 	return open_watchdog(*ep, wd);
 }
@@ -205,17 +208,24 @@ static int run(struct sl_daemon *d, int sfd)
 		pr_err("event loop: %s", strerror(-ret));
 		goto out;
 	}
-	for (;;) {
+	for (bool settled = false;; ) {
 		int n, i;
 
-		follow_sources(d, ep, &watched);
-		follow_metrics(d, ep, &metrics_gen, &metrics_fd);
-		follow_rules(d, ep, &rules_gen, &rules_fd);
-		follow_registrar(d, ep, &registrar_gen, &registrar_fd);
-		if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
-			sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
-		sl_notify_state(d);
-		sl_status_publish(d);
+		/* after a wakeup that was DNS queries alone, nothing of this can have changed:
+		 * the answerers' hot path skips it */
+		if (!settled) {
+			follow_sources(d, ep, &watched);
+			follow_metrics(d, ep, &metrics_gen, &metrics_fd);
+			follow_rules(d, ep, &rules_gen, &rules_fd);
+			follow_registrar(d, ep, &registrar_gen, &registrar_fd);
+			if (d->metrics) /* before the "ready" line: whoever reads it finds /readyz ready */
+				sl_metrics_beat(d->metrics, sl_daemon_ready(d) && !sl_daemon_degraded(d));
+			/* The status file first: whoever reads the "ready" line (or gets READY=1,
+			 * and runs sluicectl status) finds it there. */
+			sl_status_publish(d);
+			sl_notify_state(d);
+		}
+		settled = true;
 		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -228,6 +238,12 @@ static int run(struct sl_daemon *d, int sfd)
 			int fd = evs[i].data.fd;
 			uint64_t ticks;
 
+			if (d->names && fd == sl_names_fd(d->names)) {
+				if (sl_names_dispatch(d->names))
+					settled = false;
+				continue;
+			}
+			settled = false;
 			if (fd == sfd) {
 				struct signalfd_siginfo si;
 
@@ -279,7 +295,7 @@ out:
 struct options {
 	const char *config;
 	enum sl_log_level level;
-	bool verbose, check;
+	bool verbose, check, log_time;
 };
 
 /* 0 to run, 1 when done (help, version), 2 on a usage error (said). */
@@ -288,6 +304,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-time", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
@@ -298,7 +315,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .config = SL_DEFAULT_CONFIG, .level = SL_LOG_INFO };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:l:vtVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:l:TvtVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -307,6 +324,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (sl_log_parse_level(optarg, &o->level))
 				return usage_error("--log-level must be err, warn, info or debug, "
 						   "not '%s'", optarg);
+			break;
+		case 'T':
+			o->log_time = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -345,6 +365,7 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : ret;
 	sl_log_set_prefix("sluiced");
 	sl_log_set_level(o.level);
+	sl_log_set_time(o.log_time);
 	sl_log_hook_libbpf(o.verbose);
 	if (o.check)
 		return sl_check(o.config, stdout);

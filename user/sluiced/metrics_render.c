@@ -252,6 +252,37 @@ static void one(struct sl_prom *p, const char *name, const char *type, const cha
 	sl_prom_sample(p, name, NULL, 0, v);
 }
 
+/* Names without mounts: what the answerers did with the tasks' queries. */
+static void names_metrics(struct sl_prom *p, const struct sl_daemon *d)
+{
+	static const struct sl_answerer_stats none;
+	const struct sl_answerer_stats *st = d->names ? sl_names_stats(d->names) : &none;
+	struct sl_prom_label l = { "result", NULL };
+	const struct {
+		const char *result;
+		uint64_t n;
+	} rows[] = {
+		{ "answered", st->answered },             /* an alias name */
+		{ "forwarded", st->forwarded },           /* to the server the task asked */
+		{ "unknown_client", st->unknown_client }, /* no server known for its socket */
+		{ "dropped", st->dropped },               /* no room, or a send failed */
+	};
+	size_t i;
+
+	sl_prom_family(p, "sluice_names_queries_total", "counter",
+		       "DNS queries the answerers got from tasks, by what became of them.");
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		l.value = rows[i].result;
+		sl_prom_sample(p, "sluice_names_queries_total", &l, 1, (double)rows[i].n);
+	}
+	one(p, "sluice_names_unanswered_total", "counter",
+	    "Forwarded UDP queries whose server sent no reply within 5 seconds.",
+	    (double)st->timeouts);
+	one(p, "sluice_names_network_namespaces", "gauge",
+	    "Network namespaces an answerer answers DNS in.",
+	    d->names ? (double)sl_names_answering(d->names) : 0);
+}
+
 static void daemon_metrics(struct sl_prom *p, const struct sl_daemon *d)
 {
 	const struct sl_daemon_counters *c = &d->counters;
@@ -323,7 +354,7 @@ static void registry_metrics(struct sl_prom *p, const struct sl_daemon *d)
 		}
 	}
 	sl_prom_family(p, "sluice_registry_reads_total", "counter",
-		       "Reads of the source (a file source's refreshes, a DNS source's answers "
+		       "Reads of the source (a file source's refreshes, DNS and Cloud Map answers "
 		       "per service) by result: ok, or failed (its last good content kept).");
 	for (k = 0; k < nss->n; k++) {
 		const struct sl_sources *ss = &nss->v[k];
@@ -401,6 +432,7 @@ char *sl_metrics_render(const struct sl_daemon *d)
 		cej = NULL;
 	}
 	daemon_metrics(&p, d);
+	names_metrics(&p, d);
 	registry_metrics(&p, d);
 	map_metrics(&p, d);
 	service_metrics(&p, d);

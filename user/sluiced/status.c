@@ -75,7 +75,7 @@ static json_t *failing_json(const struct sl_source *src)
 	return a;
 }
 
-static json_t *source_json(const struct sl_source *src)
+static json_t *source_json(const struct sl_source *src, const char *ns)
 {
 	const char *problem = src->ops->problem(src);
 	json_int_t n = (json_int_t)src->ops->instances(src)->n;
@@ -91,6 +91,14 @@ static json_t *source_json(const struct sl_source *src)
 				 servers_json(&src->cfg), "problem", str_or_null(problem),
 				 "failingNames", (int)failing, "instances", n, "failing",
 				 failing_json(src));
+	if (src->cfg.kind == SL_SOURCE_CLOUDMAP)
+		return json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:I, s:o}", "kind", "cloudMap",
+				 "region", src->cfg.region, "namespace",
+				 str_or_null(src->cfg.cm_namespace ? src->cfg.cm_namespace : ns),
+				 "endpoint",
+				 str_or_null(src->cfg.endpoint), "problem", str_or_null(problem),
+				 "failingServices", (int)failing, "instances", n, "failing",
+				 failing_json(src));
 	return json_pack("{s:s, s:s, s:o, s:i, s:I}", "kind", "file", "path", src->cfg.file,
 			 "problem", str_or_null(problem), "badFiles", (int)failing, "instances", n);
 }
@@ -103,7 +111,7 @@ static json_t *sources_json(const struct sl_ns_sources *nss)
 
 	for (k = 0; k < nss->n; k++)
 		for (i = 0; i < nss->v[k].n; i++) {
-			json_t *o = source_json(nss->v[k].v[i]);
+			json_t *o = source_json(nss->v[k].v[i], nss->names[k]);
 
 			json_object_set_new(o, "namespace", json_string(nss->names[k]));
 			json_array_append_new(a, o);
