@@ -136,7 +136,7 @@ long gone_after(const char *alias, const char *backend, int timeout_ms)
 	do {
 		if (alias_hits(alias, backend, 20) == 0)
 			return (long)(now_ms() - t0);
-		usleep(20000);
+		usleep(5000);
 	} while (now_ms() < end);
 	return -1;
 }
