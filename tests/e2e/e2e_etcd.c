@@ -161,6 +161,8 @@ void etcd_cluster_stop(void)
 
 	for (i = 0; i < MEMBERS; i++)
 		member_kill(i);
+	if (*etcd_dir) /* the next case's cluster starts empty: no key of this one serves there */
+		rm_rf(etcd_dir);
 }
 
 /* Three members on loopback addresses of the test's namespace, data in its directory; o1 on

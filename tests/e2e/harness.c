@@ -172,7 +172,7 @@ int bench_setup(const char *sluiced, const char *sluicectl)
 	return 0;
 }
 
-static void rm_rf(const char *path)
+void rm_rf(const char *path)
 {
 	char cmd[600];
 

@@ -234,6 +234,8 @@ struct json_t *element_with(struct json_t *array, const char *key, const char *v
 bool reload_with(const char *key, struct json_t *value);
 /* How many of count connects to alias:80 reach backend (the rest reach others or fail). */
 int alias_hits(const char *alias, const char *backend, int count);
+/* rm -rf path (a directory the test made); said on stderr when it fails. */
+void rm_rf(const char *path);
 /* Of 20 connects to alias, how many reach a or b. */
 int either(const char *alias, const char *a, const char *b);
 /* ms until alias reaches backend (checked every few ms), or -1 after timeout_ms. */
