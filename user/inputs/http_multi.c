@@ -174,7 +174,9 @@ static int setup(struct transfer *t, const struct sl_http_req *rq)
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)rq->timeout_ms);
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)rq->timeout_ms);
+	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(rq->connect_timeout_ms ?
+								   rq->connect_timeout_ms :
+								   rq->timeout_ms));
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -185,6 +187,12 @@ static int setup(struct transfer *t, const struct sl_http_req *rq)
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "sluiced");
 	if (rq->no_proxy)
 		bad |= curl_easy_setopt(e, CURLOPT_PROXY, "");
+	if (rq->tls_ca)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, rq->tls_ca);
+	if (rq->tls_cert) {
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, rq->tls_cert);
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, rq->tls_key);
+	}
 	if (t->body) {
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(t->body));

@@ -23,7 +23,11 @@ struct sl_http_req {
 	const char *sigv4;        /* CURLOPT_AWS_SIGV4 ("aws:amz:REGION:SERVICE"), or NULL */
 	const char *key_id, *secret; /* the signing keys, with sigv4 */
 	bool no_proxy;            /* the link-local credential endpoints: never through a proxy */
+	const char *tls_ca;       /* PEM files: the CAs to check the server against (NULL: the
+				   * system's), a client certificate and its key (or NULL) */
+	const char *tls_cert, *tls_key;
 	uint32_t timeout_ms;
+	uint32_t connect_timeout_ms; /* 0: timeout_ms */
 	size_t max_body;          /* a longer answer fails ("answer too long") */
 	sl_http_done_fn done;
 	void *arg;

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* registrar.c: this host's instances put under one lease (granted, kept alive every third of
  * its TTL, granted again and every key put again when lost), one request at a time through
- * the etcd gateway with libcurl's multi interface on a private epoll fd. */
-#include <curl/curl.h>
+ * the etcd gateway (inputs/http_multi.c) on a private epoll fd with the registration files. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -11,16 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include "inputs/etcd_msg.h"
+#include "inputs/http_multi.h"
 #include "inputs/registry_file.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "sluiced/registrar.h"
 
-#define TAG_CURL_TIMER (1ULL << 40)
-#define TAG_SCHED (2ULL << 40)
-#define TAG_FILES (3ULL << 40)
+#define TAG_HTTP 1
+#define TAG_FILES 2
 #define NS_PER_MS 1000000ULL
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 2000
@@ -44,16 +42,12 @@ struct sl_registrar {
 	char *path, *default_ns;
 	uint32_t ttl_ms;
 	struct sl_registry_file *files;
-	CURLM *multi;
-	CURL *easy;
-	enum op op;
+	struct sl_http *http;
+	bool closing;             /* the request cancelled by sl_http_free is no failure */
+	enum op op;               /* the request under way, OP_NONE: none */
 	char *op_key;             /* OP_PUT, OP_DELETE: the key, OP_PUT's value in op_value */
 	char *op_value;
-	char *body_out;
-	struct curl_slist *headers;
-	char *in;
-	size_t in_n;
-	int ep, curl_timer, sched;
+	int ep;
 	size_t endpoint;
 	unsigned failures;
 	char *token;
@@ -191,36 +185,11 @@ static void refresh(struct sl_registrar *r)
 
 /* ---- requests ---- */
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
-{
-	struct sl_registrar *r = user;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (r->in_n + n + 1 > MAX_BODY || !(p = realloc(r->in, r->in_n + n + 1)))
-		return 0;
-	r->in = p;
-	memcpy(r->in + r->in_n, ptr, n);
-	r->in_n += n;
-	r->in[r->in_n] = '\0';
-	return n;
-}
-
 static void end_request(struct sl_registrar *r)
 {
-	if (r->easy) {
-		curl_multi_remove_handle(r->multi, r->easy);
-		curl_easy_cleanup(r->easy);
-	}
-	curl_slist_free_all(r->headers);
-	free(r->body_out);
-	free(r->in);
 	free(r->op_key);
 	free(r->op_value);
-	r->easy = NULL;
-	r->headers = NULL;
-	r->body_out = r->in = r->op_key = r->op_value = NULL;
-	r->in_n = 0;
+	r->op_key = r->op_value = NULL;
 	r->op = OP_NONE;
 }
 
@@ -248,45 +217,33 @@ static void failed(struct sl_registrar *r, const char *fmt, ...)
 						 RETRY_MIN_MS << (round ? round - 1 : 0)) * NS_PER_MS);
 }
 
+static void finished(void *arg, long status, const char *body, size_t len,
+		     const char *error_type, const char *curl_error);
+
+/* body (malloc'd, or NULL when out of memory) POSTed to path of the endpoint in turn. */
 static int send_request(struct sl_registrar *r, enum op op, const char *path, char *body)
 {
 	char url[512], auth[1024];
-	CURL *e;
+	const char *headers[] = { "Content-Type: application/json", r->token ? auth : NULL, NULL };
+	struct sl_http_req rq = {
+		.method = "POST", .url = url, .headers = headers, .body = body, .no_proxy = true,
+		.tls_ca = r->etcd.tls_ca, .tls_cert = r->etcd.tls_cert, .tls_key = r->etcd.tls_key,
+		.timeout_ms = r->ttl_ms / 3 < TIMEOUT_MS ? r->ttl_ms / 3 : TIMEOUT_MS,
+		.connect_timeout_ms = r->etcd.timeout_ms, .max_body = MAX_BODY,
+		.done = finished, .arg = r,
+	};
+	int ret;
 
 	if (!body)
 		return -ENOMEM;
-	r->body_out = body;
 	snprintf(url, sizeof(url), "%s%s", r->etcd.endpoints[r->endpoint], path);
-	r->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	if (r->headers && r->token) {
+	if (r->token)
 		snprintf(auth, sizeof(auth), "Authorization: %s", r->token);
-		r->headers = curl_slist_append(r->headers, auth);
-	}
-	e = curl_easy_init();
-	if (!e || !r->headers) {
-		curl_easy_cleanup(e);
-		return -ENOMEM;
-	}
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body_out);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)r->etcd.timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(r->ttl_ms / 3 < TIMEOUT_MS ? r->ttl_ms / 3 :
-						       TIMEOUT_MS));
-	if (r->etcd.tls_ca)
-		curl_easy_setopt(e, CURLOPT_CAINFO, r->etcd.tls_ca);
-	if (r->etcd.tls_cert) {
-		curl_easy_setopt(e, CURLOPT_SSLCERT, r->etcd.tls_cert);
-		curl_easy_setopt(e, CURLOPT_SSLKEY, r->etcd.tls_key);
-	}
-	r->easy = e;
-	r->op = op;
-	return curl_multi_add_handle(r->multi, e) == CURLM_OK ? 0 : -ENOMEM;
+	ret = sl_http_start(r->http, &rq);
+	free(body);
+	if (!ret)
+		r->op = op;
+	return ret;
 }
 
 /* The next request, when none is under way and no pause is due: authenticate, a lease, its
@@ -297,7 +254,7 @@ static void step(struct sl_registrar *r)
 	size_t i;
 	int ret = 0;
 
-	if (r->easy || (r->retry_ns && now < r->retry_ns))
+	if (r->op != OP_NONE || (r->retry_ns && now < r->retry_ns))
 		return;
 	r->retry_ns = 0;
 	if (r->etcd.username && !r->token) {
@@ -347,19 +304,26 @@ static void lease_lost(struct sl_registrar *r, const char *why)
 	kvs_free(&r->published);
 }
 
-static void finished(struct sl_registrar *r, CURLcode res)
+/* A request's answer (sl_http_done_fn): what the gateway says, in its JSON (its errors
+ * too, whatever the HTTP status). */
+static void finished(void *arg, long status, const char *body, size_t len,
+		     const char *error_type, const char *curl_error)
 {
+	struct sl_registrar *r = arg;
 	struct sl_err err = { { 0 } };
 	const char *ep = r->etcd.endpoints[r->endpoint];
 	int64_t id, ttl;
 	char *token;
 	int ret;
 
-	if (res != CURLE_OK)
-		return failed(r, "%s: %s", ep, curl_easy_strerror(res));
+	(void)error_type;
+	if (r->closing)
+		return end_request(r);
+	if (!status)
+		return failed(r, "%s: %s", ep, curl_error);
 	switch (r->op) {
 	case OP_AUTH:
-		ret = sl_etcd_auth_parse(r->in ? r->in : "", r->in_n, &token, &err);
+		ret = sl_etcd_auth_parse(body, len, &token, &err);
 		if (ret)
 			return failed(r, "%s: authenticate: %s", ep, err.msg);
 		free(r->token);
@@ -367,7 +331,7 @@ static void finished(struct sl_registrar *r, CURLcode res)
 		break;
 	case OP_GRANT:
 	case OP_KEEPALIVE:
-		ret = sl_etcd_lease_parse(r->in ? r->in : "", r->in_n, &id, &ttl, &err);
+		ret = sl_etcd_lease_parse(body, len, &id, &ttl, &err);
 		if (ret == -EACCES) {
 			free(r->token);
 			r->token = NULL;
@@ -389,7 +353,7 @@ static void finished(struct sl_registrar *r, CURLcode res)
 		break;
 	case OP_PUT:
 	case OP_DELETE:
-		ret = sl_etcd_done_parse(r->in ? r->in : "", r->in_n, &err);
+		ret = sl_etcd_done_parse(body, len, &err);
 		if (ret == -EACCES) {
 			free(r->token);
 			r->token = NULL;
@@ -424,84 +388,25 @@ static void finished(struct sl_registrar *r, CURLcode res)
 
 /* ---- the loop ---- */
 
-static int on_socket(CURL *e, curl_socket_t s, int what, void *user, void *sockp)
-{
-	struct sl_registrar *r = user;
-	struct epoll_event ev = { .data.u64 = (uint64_t)(uint32_t)s };
-
-	(void)e;
-	(void)sockp;
-	if (what == CURL_POLL_REMOVE)
-		return epoll_ctl(r->ep, EPOLL_CTL_DEL, s, NULL), 0;
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (epoll_ctl(r->ep, EPOLL_CTL_MOD, s, &ev) && errno == ENOENT)
-		epoll_ctl(r->ep, EPOLL_CTL_ADD, s, &ev);
-	return 0;
-}
-
-static int on_timer(CURLM *m, long timeout_ms, void *user)
-{
-	struct sl_registrar *r = user;
-	struct itimerspec its = { 0 };
-
-	(void)m;
-	if (timeout_ms == 0)
-		its.it_value.tv_nsec = 1;
-	else if (timeout_ms > 0) {
-		its.it_value.tv_sec = timeout_ms / 1000;
-		its.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
-	}
-	timerfd_settime(r->curl_timer, 0, &its, NULL);
-	return 0;
-}
-
-/* The schedule's timer at the next pause's end or keepalive. */
+/* sl_http's wake-up at the next pause's end or keepalive, none while a request is under
+ * way (its answer wakes the loop). */
 static void arm(struct sl_registrar *r)
 {
-	struct itimerspec its = { 0 };
-	uint64_t due = r->retry_ns ? r->retry_ns : r->lease ? r->keepalive_ns : 0, now = sl_now_ns();
+	uint64_t due = r->retry_ns ? r->retry_ns : r->lease ? r->keepalive_ns : 0;
 
-	if (r->easy)
-		due = 0;
-	if (due) {
-		uint64_t wait = due > now ? due - now : 1;
-
-		its.it_value.tv_sec = (time_t)(wait / 1000000000ULL);
-		its.it_value.tv_nsec = (long)(wait % 1000000000ULL);
-	}
-	timerfd_settime(r->sched, 0, &its, NULL);
+	sl_http_wake_at(r->http, r->op != OP_NONE ? 0 : due);
 }
 
 void sl_registrar_dispatch(struct sl_registrar *r)
 {
-	struct epoll_event evs[16];
-	uint64_t ticks;
-	int n, i, running, left;
-	CURLMsg *m;
+	struct epoll_event evs[4];
+	int n, i;
 
-	n = epoll_wait(r->ep, evs, 16, 0);
-	for (i = 0; i < n; i++) {
-		uint64_t tag = evs[i].data.u64;
-
-		if (tag == TAG_CURL_TIMER) {
-			if (read(r->curl_timer, &ticks, sizeof(ticks)) > 0)
-				curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-		} else if (tag == TAG_SCHED) {
-			if (read(r->sched, &ticks, sizeof(ticks)) < 0)
-				continue;
-		} else if (tag == TAG_FILES) {
+	n = epoll_wait(r->ep, evs, 4, 0);
+	for (i = 0; i < n; i++)
+		if (evs[i].data.u64 == TAG_FILES)
 			refresh(r);
-		} else {
-			curl_multi_socket_action(r->multi, (curl_socket_t)tag,
-						 (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-						 (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-						 (evs[i].events & (EPOLLERR | EPOLLHUP) ?
-						  CURL_CSELECT_ERR : 0), &running);
-		}
-		while ((m = curl_multi_info_read(r->multi, &left)))
-			if (m->msg == CURLMSG_DONE && m->easy_handle == r->easy)
-				finished(r, m->data.result);
-	}
+	sl_http_dispatch(r->http); /* answers, the wake-up: nothing when neither is due */
 	step(r);
 	arm(r);
 }
@@ -529,17 +434,13 @@ void sl_registrar_close(struct sl_registrar *r)
 {
 	if (!r)
 		return;
-	end_request(r); /* the lease is left to expire: a restart puts the keys again */
-	if (r->multi)
-		curl_multi_cleanup(r->multi);
+	r->closing = true; /* the lease is left to expire: a restart puts the keys again */
+	sl_http_free(r->http);
+	end_request(r);
 	if (r->files)
 		sl_registry_file_close(r->files);
 	if (r->ep >= 0)
 		close(r->ep);
-	if (r->curl_timer >= 0)
-		close(r->curl_timer);
-	if (r->sched >= 0)
-		close(r->sched);
 	kvs_free(&r->want);
 	kvs_free(&r->published);
 	sl_source_cfg_release(&r->etcd);
@@ -582,12 +483,11 @@ struct sl_registrar *sl_registrar_open(const struct sl_config *cfg, struct sl_er
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		free(r);
+	if (!r) {
 		sl_err_set(err, "registration: out of memory");
 		return NULL;
 	}
-	r->ep = r->curl_timer = r->sched = -1;
+	r->ep = -1;
 	r->ttl_ms = cfg->registration.ttl_ms;
 	r->path = strdup(cfg->registration.path);
 	r->default_ns = strdup(cfg->namespaces[0].namespace);
@@ -600,19 +500,12 @@ struct sl_registrar *sl_registrar_open(const struct sl_config *cfg, struct sl_er
 		goto fail;
 	sl_registry_file_set_limits(r->files, MAX_INSTANCES * 1024, MAX_INSTANCES);
 	r->ep = epoll_create1(EPOLL_CLOEXEC);
-	r->curl_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	r->sched = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	r->multi = curl_multi_init();
-	if (r->ep < 0 || r->curl_timer < 0 || r->sched < 0 || !r->multi ||
-	    add(r->ep, r->curl_timer, TAG_CURL_TIMER) || add(r->ep, r->sched, TAG_SCHED) ||
+	r->http = sl_http_new();
+	if (r->ep < 0 || !r->http || add(r->ep, sl_http_fd(r->http), TAG_HTTP) ||
 	    add(r->ep, sl_registry_file_fd(r->files), TAG_FILES)) {
 		sl_err_set(err, "registration %s: event loop: %s", r->path, strerror(errno));
 		goto fail;
 	}
-	curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
-	curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
 	refresh(r);
 	pr_info("registration %s: %zu instances, published under a lease of %g s", r->path,
 		r->want.n, r->ttl_ms / 1000.0);
